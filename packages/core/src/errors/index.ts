@@ -1,0 +1,3 @@
+export * from './model-errors';
+export * from './runtime-errors';
+export { SampError, type SampErrorOptions } from './samp-error';

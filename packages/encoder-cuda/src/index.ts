@@ -1,0 +1,2 @@
+// @samp/encoder-cuda: its API arrives with its issue; until then the package exports nothing.
+export {};

@@ -1,0 +1,2 @@
+// @samp/head-classification: its API arrives with its issue; until then the package exports nothing.
+export {};
