@@ -24,7 +24,7 @@ const TOP_LEVEL = ['format', 'version', 'model', 'method', 'methodOptions', 'cre
  * const profile = parseQuantProfile(JSON.parse(text), 'profile.json');
  */
 export function parseQuantProfile(json: unknown, source: string): QuantProfile {
-  const r = new DocumentReader((path, problem) => {
+  const r: DocumentReader = new DocumentReader((path, problem) => {
     throw new InvalidProfileError(source, path === '' ? undefined : path, problem);
   });
   const doc = r.object(json, '');

@@ -17,6 +17,22 @@ export interface TensorInfo {
   readonly byteLength: number;
 }
 
+/** A tensor left out of a store because of its dtype (only with `skipUnsupportedDtypes`). */
+export interface SkippedTensor {
+  readonly name: string;
+  /** The stored dtype, e.g. `I64` (safetensors) or `LongStorage` (torch). */
+  readonly dtype: string;
+}
+
+/** Options of the checkpoint readers (`openWeights`, `openSafetensors`, …). */
+export interface OpenWeightsOptions {
+  /**
+   * Leave tensors of unsupported dtypes (e.g. an int64 `position_ids` buffer) out of the store and list
+   * them in `skipped`, instead of refusing the checkpoint with `UnsupportedDtypeError`. Default `false`.
+   */
+  readonly skipUnsupportedDtypes?: boolean;
+}
+
 /**
  * The tensors of a checkpoint (one safetensors file, a sharded set, or a pytorch_model.bin),
  * indexed by name. Reading a tensor reads only its own bytes.
@@ -26,6 +42,8 @@ export interface TensorStore {
   readonly tensors: ReadonlyMap<string, TensorInfo>;
   /** The checkpoint's files (one, or every shard). */
   readonly files: readonly string[];
+  /** Tensors left out because of their dtype (only with `skipUnsupportedDtypes`); absent means none. */
+  readonly skipped?: readonly SkippedTensor[];
   /** The raw little-endian bytes of a tensor, exactly as stored. */
   readBytes(name: string): Promise<Uint8Array>;
   /** A tensor converted to float32 (F16 and BF16 are widened exactly). */

@@ -1,0 +1,90 @@
+// samp_cuda: the Node-API addon of @samp/encoder-cuda. For now it exports the device probe and
+// a kernel self-test; the encoder arrives with its issue. Both run off the JS thread (creating
+// a CUDA context takes from milliseconds to seconds) and return promises.
+#include <napi.h>
+
+#include "cuda-probe.h"
+#include "napi/napi-helpers.h"
+
+namespace {
+
+using samp::cuda::CudaProbe;
+using samp::cuda::SelfTestResult;
+
+Napi::Value cublaslt_to_js(Napi::Env env, const samp::cuda::CublasLtInfo& info) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("found", info.found);
+  if (info.found) {
+    o.Set("path", info.path);
+    o.Set("version", samp::cuda::format_cublaslt_version(info.version));
+  } else {
+    o.Set("reason", info.reason);
+  }
+  Napi::Array tried = Napi::Array::New(env, info.tried.size());
+  for (size_t i = 0; i < info.tried.size(); ++i) tried.Set(i, info.tried[i]);
+  o.Set("tried", tried);
+  return o;
+}
+
+Napi::Value probe_to_js(Napi::Env env, const CudaProbe& p) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("available", p.available);
+  if (!p.reason.empty()) o.Set("reason", p.reason);
+  if (!p.error_name.empty()) o.Set("errorName", p.error_name);
+  o.Set("driverVersion", p.driver_version);
+  o.Set("runtimeVersion", p.runtime_version);
+  Napi::Array devices = Napi::Array::New(env, p.devices.size());
+  for (size_t i = 0; i < p.devices.size(); ++i) {
+    const auto& d = p.devices[i];
+    Napi::Object dev = Napi::Object::New(env);
+    dev.Set("index", d.index);
+    dev.Set("name", d.name);
+    dev.Set("computeCapability", std::to_string(d.cc_major) + "." + std::to_string(d.cc_minor));
+    dev.Set("totalMemory", static_cast<double>(d.total_memory));
+    dev.Set("multiprocessors", d.multiprocessors);
+    devices.Set(i, dev);
+  }
+  o.Set("devices", devices);
+  o.Set("cublasLt", cublaslt_to_js(env, p.cublaslt));
+  return o;
+}
+
+// probe() -> Promise<{ available, reason?, errorName?, driverVersion, runtimeVersion, devices,
+// cublasLt }>; resolves (never rejects) when there is no driver or no device.
+Napi::Value Probe(const Napi::CallbackInfo& info) {
+  return samp::napi::PromiseWorker<CudaProbe>::Run(
+      info.Env(), "samp_cuda.probe", [] { return samp::cuda::probe_cuda(); }, probe_to_js);
+}
+
+// selfTest(deviceIndex) -> Promise<{ device, elements, mismatches, passed, milliseconds }>;
+// rejects with code SAMP_GPU_UNAVAILABLE / SAMP_INVALID_ARGUMENT / SAMP_DEVICE_OUT_OF_MEMORY.
+Napi::Value SelfTest(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) {
+    throw samp::napi::make_error(env, samp::codes::kInvalidArgument,
+                                 "selfTest(deviceIndex): deviceIndex must be a number");
+  }
+  const int device = info[0].As<Napi::Number>().Int32Value();
+  return samp::napi::PromiseWorker<SelfTestResult>::Run(
+      env, "samp_cuda.selfTest", [device] { return samp::cuda::run_self_test(device); },
+      [](Napi::Env env, const SelfTestResult& r) -> Napi::Value {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("device", r.device);
+        o.Set("elements", static_cast<double>(r.elements));
+        o.Set("mismatches", static_cast<double>(r.mismatches));
+        o.Set("passed", r.passed());
+        o.Set("milliseconds", r.milliseconds);
+        return o;
+      });
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("probe", Napi::Function::New(env, Probe, "probe"));
+  exports.Set("selfTest", Napi::Function::New(env, SelfTest, "selfTest"));
+  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(samp_cuda, Init)
