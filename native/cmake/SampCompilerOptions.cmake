@@ -30,9 +30,14 @@ if(SAMP_SANITIZE)
     message(FATAL_ERROR "SAMP_SANITIZE: address and thread cannot be combined")
   endif()
   string(REPLACE ";" "," _samp_sanitize_flag "${_samp_sanitizers}")
+  # nvcc splits -Xcompiler values at commas, so CUDA host code gets one flag per sanitizer.
+  set(_samp_cuda_sanitize "")
+  foreach(_s IN LISTS _samp_sanitizers)
+    list(APPEND _samp_cuda_sanitize "-Xcompiler=-fsanitize=${_s}")
+  endforeach()
   add_compile_options(
     "$<$<COMPILE_LANGUAGE:CXX>:-fsanitize=${_samp_sanitize_flag};-fno-omit-frame-pointer;-fno-sanitize-recover=all>"
-    "$<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=-fsanitize=${_samp_sanitize_flag},-fno-omit-frame-pointer>")
+    "$<$<COMPILE_LANGUAGE:CUDA>:${_samp_cuda_sanitize};-Xcompiler=-fno-omit-frame-pointer>")
   add_link_options("-fsanitize=${_samp_sanitize_flag}")
   message(STATUS "Sanitizers: ${_samp_sanitize_flag}")
 endif()

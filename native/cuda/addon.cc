@@ -67,8 +67,8 @@ Napi::Value SelfTest(const Napi::CallbackInfo& info) {
   const int device = info[0].As<Napi::Number>().Int32Value();
   return samp::napi::PromiseWorker<SelfTestResult>::Run(
       env, "samp_cuda.selfTest", [device] { return samp::cuda::run_self_test(device); },
-      [](Napi::Env env, const SelfTestResult& r) -> Napi::Value {
-        Napi::Object o = Napi::Object::New(env);
+      [](Napi::Env js, const SelfTestResult& r) -> Napi::Value {
+        Napi::Object o = Napi::Object::New(js);
         o.Set("device", r.device);
         o.Set("elements", static_cast<double>(r.elements));
         o.Set("mismatches", static_cast<double>(r.mismatches));

@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
 import { packageBuildConfig } from '../../tsup.config.base';
 
-export default defineConfig(packageBuildConfig());
+// shims: the binding loader finds build/Release from import.meta.url, which the CJS build lacks.
+export default defineConfig({ ...packageBuildConfig(), shims: true });

@@ -1,5 +1,8 @@
 // @samp/core: its API arrives with its issue; until then the package exports nothing.
-export {};
+
+export * from './errors';
+export * from './model';
 export * from './quant';
 export * from './registry';
 export * from './spec';
+export * from './weights';

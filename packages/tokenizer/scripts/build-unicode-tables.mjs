@@ -34,7 +34,9 @@ const chinese = tk.bertNormalizer({
   lowercase: false,
 });
 const nfd = tk.nfdNormalizer();
-const stripMn = tk.stripAccentsNormalizer();
+// BertNormalizer's own accent stripping (NFD, then drop `is_mark_nonspacing`); the standalone
+// StripAccents normalizer drops every combining mark (Mn, Mc, Me), so it is not the one to probe.
+const stripOnly = tk.bertNormalizer({ cleanText: false, handleChineseChars: false, stripAccents: true, lowercase: false });
 const lower = tk.lowercase();
 const preTok = tk.bertPreTokenizer();
 
@@ -64,9 +66,9 @@ for (let c = 0; c < MAX; c++) {
   else if (pieces.length === 3) punct.push(c);
   else if (pieces.length !== 1) throw new Error(`unexpected pre-tokenization for U+${c.toString(16)}`);
 
-  if (stripMn.normalizeString(s) === '') mn.push(c);
 
   const d = nfd.normalizeString(s);
+  if (d === s && stripOnly.normalizeString(s) === '') mn.push(c);
   if (d !== s && !(c >= 0xac00 && c <= 0xd7a3)) {
     const x = cps(d);
     nfdMap.push(c, x.length, ...x);

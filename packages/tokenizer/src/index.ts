@@ -1,2 +1,2 @@
-// @samp/tokenizer: its API arrives with its issue; until then the package exports nothing.
-export {};
+export { WordPieceTokenizer } from './wordpiece/wordpiece-tokenizer';
+export { Vocabulary } from './vocabulary';

@@ -154,7 +154,8 @@ function labels(fields: ConfigFields): {
   // num_labels is overridden); without one, num_labels (default 2) makes LABEL_0, LABEL_1, ….
   const numLabels =
     id2label !== undefined ? Object.keys(id2label).length : fields.integer('num_labels', 2, 1);
-  if (id2label !== undefined && numLabels === 0) throw fields.error('id2label', 'expected at least one label');
+  if (id2label !== undefined && numLabels === 0)
+    throw fields.error('id2label', 'expected at least one label');
   if (id2label === undefined) {
     id2label = {};
     for (let i = 0; i < numLabels; i++) id2label[i] = `LABEL_${i}`;
@@ -166,7 +167,10 @@ function labels(fields: ConfigFields): {
     label2id = {};
     for (const [name, id] of Object.entries(rawLabel2id)) {
       if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
-        throw fields.error(`label2id.${name}`, `expected a non-negative integer id, got ${JSON.stringify(id)}`);
+        throw fields.error(
+          `label2id.${name}`,
+          `expected a non-negative integer id, got ${JSON.stringify(id)}`,
+        );
       }
       label2id[name] = id;
     }

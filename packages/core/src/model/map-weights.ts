@@ -1,5 +1,5 @@
-import { InvalidArgumentError } from '../errors/runtime-errors';
 import { UnsupportedDtypeError, WeightMismatchError } from '../errors/model-errors';
+import { InvalidArgumentError } from '../errors/runtime-errors';
 import { DTYPE_BYTES, type TensorInfo, type TensorStore } from '../weights/tensor-store';
 import { describeArchitecture } from './architectures/describe-architecture';
 import type { ExpectedTensor } from './architectures/types';
@@ -70,7 +70,12 @@ export function mapWeights(
   const ignored: string[] = [];
   for (const skipped of store.skipped ?? []) {
     if (isIgnoredTensor(strip(skipped.name))) ignored.push(skipped.name);
-    else throw new UnsupportedDtypeError({ file, tensor: skipped.name }, skipped.dtype, Object.keys(DTYPE_BYTES));
+    else
+      throw new UnsupportedDtypeError(
+        { file, tensor: skipped.name },
+        skipped.dtype,
+        Object.keys(DTYPE_BYTES),
+      );
   }
 
   const usesPrefix = [...store.tensors.keys()].some((n) => n.startsWith(prefixed));

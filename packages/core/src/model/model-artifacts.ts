@@ -11,6 +11,11 @@ export interface TokenizerSettings {
   /** `undefined` means "follow doLowerCase", as Hugging Face's BertNormalizer does. */
   readonly stripAccents: boolean | undefined;
   readonly tokenizeChineseChars: boolean;
+  /**
+   * Remove control characters and map whitespace to spaces before splitting (BertNormalizer's
+   * `clean_text`); absent means `true`, as BertTokenizer always does.
+   */
+  readonly cleanText?: boolean;
   /** `model_max_length` when the tokenizer config gives a sensible one. */
   readonly modelMaxLength: number | undefined;
   readonly specialTokens: {

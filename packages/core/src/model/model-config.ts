@@ -1,5 +1,12 @@
 /** The BERT-family architectures samp runs, by their `config.json` `model_type`. */
-export const SUPPORTED_MODEL_TYPES = ['bert', 'roberta', 'xlm-roberta', 'electra', 'distilbert', 'albert'] as const;
+export const SUPPORTED_MODEL_TYPES = [
+  'bert',
+  'roberta',
+  'xlm-roberta',
+  'electra',
+  'distilbert',
+  'albert',
+] as const;
 export type ModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
 
 /** Feed-forward activations samp implements (`gelu` is the exact erf form, `gelu_new` the tanh form). */

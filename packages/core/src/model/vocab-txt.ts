@@ -20,6 +20,7 @@ export function parseVocabTxt(bytes: Uint8Array, file: string): string[] {
   }
   const tokens = text.split(/\r\n|\r|\n/);
   if (tokens[tokens.length - 1] === '') tokens.pop();
-  if (tokens.length === 0) throw new VocabError({ file }, 'the vocabulary is empty (expected one token per line)');
+  if (tokens.length === 0)
+    throw new VocabError({ file }, 'the vocabulary is empty (expected one token per line)');
   return tokens;
 }

@@ -19,27 +19,46 @@ export type MatchTarget = Pick<ModelArtifacts, 'fingerprint' | 'config'> & {
  * @example
  * checkProfileMatches(await readQuantProfile('profile.json'), model, 'profile.json');
  */
-export function checkProfileMatches(profile: QuantProfile, model: MatchTarget, source = 'QuantProfile'): void {
+export function checkProfileMatches(
+  profile: QuantProfile,
+  model: MatchTarget,
+  source = 'QuantProfile',
+): void {
   const fail: (field: string, problem: string) => never = (field, problem) => {
     throw new InvalidProfileError(source, field, problem);
   };
   const { config } = model;
   if (profile.model.fingerprint !== model.fingerprint) {
-    fail('model.fingerprint', `the profile was calibrated on another model (${profile.model.fingerprint}, this model is ${model.fingerprint})`);
+    fail(
+      'model.fingerprint',
+      `the profile was calibrated on another model (${profile.model.fingerprint}, this model is ${model.fingerprint})`,
+    );
   }
   if (profile.model.modelType !== config.modelType) {
-    fail('model.modelType', `the profile is for a ${profile.model.modelType} model, this one is ${config.modelType}`);
+    fail(
+      'model.modelType',
+      `the profile is for a ${profile.model.modelType} model, this one is ${config.modelType}`,
+    );
   }
   if (profile.model.numHiddenLayers !== config.numHiddenLayers) {
-    fail('model.numHiddenLayers', `the profile is for ${profile.model.numHiddenLayers} layers, the model has ${config.numHiddenLayers}`);
+    fail(
+      'model.numHiddenLayers',
+      `the profile is for ${profile.model.numHiddenLayers} layers, the model has ${config.numHiddenLayers}`,
+    );
   }
   if (profile.model.hiddenSize !== config.hiddenSize) {
-    fail('model.hiddenSize', `the profile is for hidden size ${profile.model.hiddenSize}, the model has ${config.hiddenSize}`);
+    fail(
+      'model.hiddenSize',
+      `the profile is for hidden size ${profile.model.hiddenSize}, the model has ${config.hiddenSize}`,
+    );
   }
   for (const name of Object.keys(profile.activations)) {
     const parsed = parseActivationTensorName(name);
     if (parsed?.kind === 'layer' && parsed.layer >= config.numHiddenLayers) {
-      fail(fieldPath('activations', name), `names layer ${parsed.layer}; the model has ${config.numHiddenLayers} layers`);
+      fail(
+        fieldPath('activations', name),
+        `names layer ${parsed.layer}; the model has ${config.numHiddenLayers} layers`,
+      );
     }
   }
   for (const [name, factors] of Object.entries(profile.smoothing ?? {})) {
@@ -88,9 +107,17 @@ export function checkPlanMatches(plan: PrecisionPlan, model: MatchTarget, source
     );
   }
   if (plan.layers.length > layers) {
-    throw new InvalidPlanError(source, indexPath('layers', layers), `names layer ${layers}; the model has ${layers} layers (0…${layers - 1})`);
+    throw new InvalidPlanError(
+      source,
+      indexPath('layers', layers),
+      `names layer ${layers}; the model has ${layers} layers (0…${layers - 1})`,
+    );
   }
   if (plan.layers.length < layers || plan.model.numHiddenLayers !== layers) {
-    throw new InvalidPlanError(source, 'layers', `the plan has ${plan.layers.length} layers, the model has ${layers}`);
+    throw new InvalidPlanError(
+      source,
+      'layers',
+      `the plan has ${plan.layers.length} layers, the model has ${layers}`,
+    );
   }
 }

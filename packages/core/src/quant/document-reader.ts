@@ -61,7 +61,8 @@ export class DocumentReader {
   }
 
   literal<T extends string | number>(value: unknown, path: string, expected: T): T {
-    if (value !== expected) this.fail(path, `expected ${JSON.stringify(expected)}, got ${describeValue(value)}`);
+    if (value !== expected)
+      this.fail(path, `expected ${JSON.stringify(expected)}, got ${describeValue(value)}`);
     return expected;
   }
 
@@ -79,14 +80,20 @@ export class DocumentReader {
     bounds: { min?: number; exclusiveMin?: number; max?: number; integer?: boolean } = {},
   ): number {
     const kind = bounds.integer === true ? 'an integer' : 'a finite number';
-    if (typeof value !== 'number' || !Number.isFinite(value) || (bounds.integer === true && !Number.isInteger(value))) {
+    if (
+      typeof value !== 'number' ||
+      !Number.isFinite(value) ||
+      (bounds.integer === true && !Number.isInteger(value))
+    ) {
       this.fail(path, `expected ${kind}, got ${describeValue(value)}`);
     }
-    if (bounds.min !== undefined && value < bounds.min) this.fail(path, `expected ${kind} ≥ ${bounds.min}, got ${value}`);
+    if (bounds.min !== undefined && value < bounds.min)
+      this.fail(path, `expected ${kind} ≥ ${bounds.min}, got ${value}`);
     if (bounds.exclusiveMin !== undefined && value <= bounds.exclusiveMin) {
       this.fail(path, `expected ${kind} > ${bounds.exclusiveMin}, got ${value}`);
     }
-    if (bounds.max !== undefined && value > bounds.max) this.fail(path, `expected ${kind} ≤ ${bounds.max}, got ${value}`);
+    if (bounds.max !== undefined && value > bounds.max)
+      this.fail(path, `expected ${kind} ≤ ${bounds.max}, got ${value}`);
     return value;
   }
 
@@ -100,8 +107,14 @@ export class DocumentReader {
   /** An RFC 3339 date-time string (`2024-05-01T12:00:00Z`). */
   dateTime(value: unknown, path: string): string {
     const text = this.string(value, path);
-    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(text) || Number.isNaN(Date.parse(text))) {
-      this.fail(path, `expected an RFC 3339 date-time such as 2024-05-01T12:00:00Z, got ${describeValue(text)}`);
+    if (
+      !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(text) ||
+      Number.isNaN(Date.parse(text))
+    ) {
+      this.fail(
+        path,
+        `expected an RFC 3339 date-time such as 2024-05-01T12:00:00Z, got ${describeValue(text)}`,
+      );
     }
     return text;
   }

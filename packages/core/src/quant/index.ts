@@ -1,4 +1,4 @@
-export { type MatchTarget, checkPlanMatches, checkProfileMatches } from './check-model-match';
+export { checkPlanMatches, checkProfileMatches, type MatchTarget } from './check-model-match';
 export { parsePrecisionPlan } from './parse-precision-plan';
 export { parseQuantProfile } from './parse-quant-profile';
 export { checkProfileCoversPlan, requiredActivationTensors, resolveLayerGemms } from './plan-requirements';
@@ -20,10 +20,10 @@ export {
 export {
   type FrontierPoint,
   type LayerPlan,
-  PRECISION_PLAN_FORMAT,
-  PRECISION_PLAN_VERSION,
   type PlanPrediction,
   type PlanTarget,
+  PRECISION_PLAN_FORMAT,
+  PRECISION_PLAN_VERSION,
   type PrecisionPlan,
   uniformPlan,
 } from './precision-plan';

@@ -1,12 +1,18 @@
 import { InvalidPlanError } from '../errors';
 import { DocumentReader, describeValue, fieldPath, indexPath } from './document-reader';
-import { GEMM_NAMES, GEMM_PRECISIONS, type GemmName, type GemmPrecision, LAYER_PRECISIONS } from './precision';
+import {
+  GEMM_NAMES,
+  GEMM_PRECISIONS,
+  type GemmName,
+  type GemmPrecision,
+  LAYER_PRECISIONS,
+} from './precision';
 import {
   type FrontierPoint,
   type LayerPlan,
+  type PlanPrediction,
   PRECISION_PLAN_FORMAT,
   PRECISION_PLAN_VERSION,
-  type PlanPrediction,
   type PrecisionPlan,
 } from './precision-plan';
 
@@ -27,10 +33,16 @@ export function parsePrecisionPlan(json: unknown, source: string): PrecisionPlan
   });
   const doc = r.object(json, '');
   if (doc.format !== PRECISION_PLAN_FORMAT) {
-    r.fail('format', `expected ${JSON.stringify(PRECISION_PLAN_FORMAT)} (is this a PrecisionPlan?), got ${describeValue(doc.format)}`);
+    r.fail(
+      'format',
+      `expected ${JSON.stringify(PRECISION_PLAN_FORMAT)} (is this a PrecisionPlan?), got ${describeValue(doc.format)}`,
+    );
   }
   if (typeof doc.version === 'number' && doc.version > PRECISION_PLAN_VERSION) {
-    r.fail('version', `version ${doc.version} is newer than this samp reads (${PRECISION_PLAN_VERSION}); upgrade samp`);
+    r.fail(
+      'version',
+      `version ${doc.version} is newer than this samp reads (${PRECISION_PLAN_VERSION}); upgrade samp`,
+    );
   }
   r.literal(doc.version, 'version', PRECISION_PLAN_VERSION);
   r.object(doc, '', TOP_LEVEL);
@@ -46,10 +58,18 @@ export function parsePrecisionPlan(json: unknown, source: string): PrecisionPlan
   const layers = layerItems.map((item, i) => readLayer(r, item, indexPath('layers', i)));
   checkLayerCount(r, 'layers', layers.length, model.numHiddenLayers);
 
-  const plan: PrecisionPlan = { format: PRECISION_PLAN_FORMAT, version: PRECISION_PLAN_VERSION, model, device, layers };
+  const plan: PrecisionPlan = {
+    format: PRECISION_PLAN_FORMAT,
+    version: PRECISION_PLAN_VERSION,
+    model,
+    device,
+    layers,
+  };
   if (doc.predicted !== undefined) plan.predicted = readPrediction(r, doc.predicted);
   if (doc.frontier !== undefined) {
-    plan.frontier = r.array(doc.frontier, 'frontier').map((item, i) => readFrontierPoint(r, item, indexPath('frontier', i), model.numHiddenLayers));
+    plan.frontier = r
+      .array(doc.frontier, 'frontier')
+      .map((item, i) => readFrontierPoint(r, item, indexPath('frontier', i), model.numHiddenLayers));
   }
   if (doc.createdAt !== undefined) plan.createdAt = r.dateTime(doc.createdAt, 'createdAt');
   return plan;
@@ -57,14 +77,19 @@ export function parsePrecisionPlan(json: unknown, source: string): PrecisionPlan
 
 function checkLayerCount(r: DocumentReader, path: string, actual: number, expected: number): void {
   if (actual > expected) {
-    r.fail(indexPath(path, expected), `names layer ${expected}, but model.numHiddenLayers is ${expected} (layers 0…${expected - 1})`);
+    r.fail(
+      indexPath(path, expected),
+      `names layer ${expected}, but model.numHiddenLayers is ${expected} (layers 0…${expected - 1})`,
+    );
   }
   if (actual < expected) r.fail(path, `expected ${expected} layers (model.numHiddenLayers), got ${actual}`);
 }
 
 function readLayer(r: DocumentReader, value: unknown, path: string): LayerPlan {
   const l = r.object(value, path, ['precision', 'gemms']);
-  const layer: LayerPlan = { precision: r.oneOf(l.precision, fieldPath(path, 'precision'), LAYER_PRECISIONS) };
+  const layer: LayerPlan = {
+    precision: r.oneOf(l.precision, fieldPath(path, 'precision'), LAYER_PRECISIONS),
+  };
   if (l.gemms !== undefined) {
     const gemmsPath = fieldPath(path, 'gemms');
     const g = r.object(l.gemms, gemmsPath, GEMM_NAMES);
@@ -79,22 +104,36 @@ function readLayer(r: DocumentReader, value: unknown, path: string): LayerPlan {
 }
 
 function readPrediction(r: DocumentReader, value: unknown): PlanPrediction {
-  const p = r.object(value, 'predicted', ['accuracy', 'accuracyDrop', 'latencyMs', 'batchSize', 'sequenceLength']);
+  const p = r.object(value, 'predicted', [
+    'accuracy',
+    'accuracyDrop',
+    'latencyMs',
+    'batchSize',
+    'sequenceLength',
+  ]);
   const out: PlanPrediction = {};
   if (p.accuracy !== undefined) out.accuracy = r.number(p.accuracy, 'predicted.accuracy');
   if (p.accuracyDrop !== undefined) out.accuracyDrop = r.number(p.accuracyDrop, 'predicted.accuracyDrop');
   if (p.latencyMs !== undefined) out.latencyMs = r.number(p.latencyMs, 'predicted.latencyMs', { min: 0 });
-  if (p.batchSize !== undefined) out.batchSize = r.number(p.batchSize, 'predicted.batchSize', { integer: true, min: 1 });
+  if (p.batchSize !== undefined)
+    out.batchSize = r.number(p.batchSize, 'predicted.batchSize', { integer: true, min: 1 });
   if (p.sequenceLength !== undefined) {
     out.sequenceLength = r.number(p.sequenceLength, 'predicted.sequenceLength', { integer: true, min: 1 });
   }
   return out;
 }
 
-function readFrontierPoint(r: DocumentReader, value: unknown, path: string, numLayers: number): FrontierPoint {
+function readFrontierPoint(
+  r: DocumentReader,
+  value: unknown,
+  path: string,
+  numLayers: number,
+): FrontierPoint {
   const f = r.object(value, path, ['layers', 'accuracy', 'latencyMs']);
   const layersPath = fieldPath(path, 'layers');
-  const layers = r.array(f.layers, layersPath).map((p, i) => r.oneOf(p, indexPath(layersPath, i), LAYER_PRECISIONS));
+  const layers = r
+    .array(f.layers, layersPath)
+    .map((p, i) => r.oneOf(p, indexPath(layersPath, i), LAYER_PRECISIONS));
   checkLayerCount(r, layersPath, layers.length, numLayers);
   return {
     layers,

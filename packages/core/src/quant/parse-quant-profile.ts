@@ -12,7 +12,17 @@ import {
 } from './quant-profile';
 import { parseActivationTensorName } from './tensor-names';
 
-const TOP_LEVEL = ['format', 'version', 'model', 'method', 'methodOptions', 'createdAt', 'activations', 'weights', 'smoothing'];
+const TOP_LEVEL = [
+  'format',
+  'version',
+  'model',
+  'method',
+  'methodOptions',
+  'createdAt',
+  'activations',
+  'weights',
+  'smoothing',
+];
 
 /**
  * Validates a parsed QuantProfile document and returns a copy with its keys in canonical order.
@@ -31,10 +41,16 @@ export function parseQuantProfile(json: unknown, source: string): QuantProfile {
   // Format and version first: a document of another kind or a newer version gets a clear message
   // rather than a complaint about its first unknown field.
   if (doc.format !== QUANT_PROFILE_FORMAT) {
-    r.fail('format', `expected ${JSON.stringify(QUANT_PROFILE_FORMAT)} (is this a QuantProfile?), got ${describeValue(doc.format)}`);
+    r.fail(
+      'format',
+      `expected ${JSON.stringify(QUANT_PROFILE_FORMAT)} (is this a QuantProfile?), got ${describeValue(doc.format)}`,
+    );
   }
   if (typeof doc.version === 'number' && doc.version > QUANT_PROFILE_VERSION) {
-    r.fail('version', `version ${doc.version} is newer than this samp reads (${QUANT_PROFILE_VERSION}); upgrade samp`);
+    r.fail(
+      'version',
+      `version ${doc.version} is newer than this samp reads (${QUANT_PROFILE_VERSION}); upgrade samp`,
+    );
   }
   r.literal(doc.version, 'version', QUANT_PROFILE_VERSION);
   r.object(doc, '', TOP_LEVEL);
@@ -47,15 +63,17 @@ export function parseQuantProfile(json: unknown, source: string): QuantProfile {
     hiddenSize: r.number(m.hiddenSize, 'model.hiddenSize', { integer: true, min: 1 }),
   };
 
-  const profile: QuantProfile = {
+  // Built field by field in canonical order: the parsed copy is what gets written, so its key order is
+  // the file's.
+  const head: Omit<QuantProfile, 'activations'> = {
     format: QUANT_PROFILE_FORMAT,
     version: QUANT_PROFILE_VERSION,
     model,
     method: r.oneOf(doc.method, 'method', CALIBRATION_METHODS),
-    activations: {},
   };
-  if (doc.methodOptions !== undefined) profile.methodOptions = readMethodOptions(r, doc.methodOptions);
-  if (doc.createdAt !== undefined) profile.createdAt = r.dateTime(doc.createdAt, 'createdAt');
+  if (doc.methodOptions !== undefined) head.methodOptions = readMethodOptions(r, doc.methodOptions);
+  if (doc.createdAt !== undefined) head.createdAt = r.dateTime(doc.createdAt, 'createdAt');
+  const profile: QuantProfile = { ...head, activations: {} };
 
   const checkTensor = (name: string, path: string): void => {
     const parsed = parseActivationTensorName(name);
@@ -71,7 +89,9 @@ export function parseQuantProfile(json: unknown, source: string): QuantProfile {
     const path = fieldPath('activations', name);
     checkTensor(name, path);
     const a = r.object(value, path, ['scale', 'zeroPoint', 'absMax']);
-    const entry: ActivationScale = { scale: r.number(a.scale, fieldPath(path, 'scale'), { exclusiveMin: 0 }) };
+    const entry: ActivationScale = {
+      scale: r.number(a.scale, fieldPath(path, 'scale'), { exclusiveMin: 0 }),
+    };
     if (a.zeroPoint !== undefined) entry.zeroPoint = r.literal(a.zeroPoint, fieldPath(path, 'zeroPoint'), 0);
     if (a.absMax !== undefined) entry.absMax = r.number(a.absMax, fieldPath(path, 'absMax'), { min: 0 });
     profile.activations[name] = entry;
@@ -82,7 +102,9 @@ export function parseQuantProfile(json: unknown, source: string): QuantProfile {
     for (const [name, value] of sortedEntries(r.object(doc.weights, 'weights'))) {
       const path = fieldPath('weights', name);
       const w = r.object(value, path, ['perChannelScales']);
-      weights[name] = { perChannelScales: r.positiveNumbers(w.perChannelScales, fieldPath(path, 'perChannelScales')) };
+      weights[name] = {
+        perChannelScales: r.positiveNumbers(w.perChannelScales, fieldPath(path, 'perChannelScales')),
+      };
     }
     profile.weights = weights;
   }
@@ -107,7 +129,11 @@ function readMethodOptions(r: DocumentReader, value: unknown): CalibrationMethod
     if (key === 'percentile') out.percentile = r.number(v, path, { exclusiveMin: 0, max: 100 });
     else if (key === 'smoothQuantAlpha') out.smoothQuantAlpha = r.number(v, path, { min: 0, max: 1 });
     else if (key === 'numBins') out.numBins = r.number(v, path, { integer: true, min: 1 });
-    else if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) {
+    else if (
+      typeof v === 'string' ||
+      typeof v === 'boolean' ||
+      (typeof v === 'number' && Number.isFinite(v))
+    ) {
       out[key] = v;
     } else r.fail(path, `expected a string, boolean or finite number, got ${describeValue(v)}`);
   }

@@ -9,7 +9,10 @@ import { gemmInputTensorNames } from './tensor-names';
  * (`gemmPrecisionsOf`) with the plan's per-GEMM overrides applied.
  * @param floatPrecision what the INT8 modes leave in floating point (default `fp16`).
  */
-export function resolveLayerGemms(layer: LayerPlan, floatPrecision: 'fp32' | 'fp16' = 'fp16'): Record<GemmName, GemmPrecision> {
+export function resolveLayerGemms(
+  layer: LayerPlan,
+  floatPrecision: 'fp32' | 'fp16' = 'fp16',
+): Record<GemmName, GemmPrecision> {
   return { ...gemmPrecisionsOf(layer.precision, floatPrecision), ...layer.gemms };
 }
 
@@ -39,7 +42,11 @@ export function requiredActivationTensors(plan: PrecisionPlan): string[] {
  * @param source where the profile came from, for error messages (default `QuantProfile`).
  * @throws InvalidProfileError naming the first missing tensor and how many are missing.
  */
-export function checkProfileCoversPlan(profile: QuantProfile, plan: PrecisionPlan, source = 'QuantProfile'): void {
+export function checkProfileCoversPlan(
+  profile: QuantProfile,
+  plan: PrecisionPlan,
+  source = 'QuantProfile',
+): void {
   const missing = requiredActivationTensors(plan).filter((name) => profile.activations[name] === undefined);
   const first = missing[0];
   if (first !== undefined) {

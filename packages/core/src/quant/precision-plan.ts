@@ -70,7 +70,11 @@ export interface PlanTarget {
  * @example
  * const plan = uniformPlan(model, 'int8-ffn', { device: 'cuda' });
  */
-export function uniformPlan(model: PlanTarget, precision: LayerPrecision, options: { device?: string } = {}): PrecisionPlan {
+export function uniformPlan(
+  model: PlanTarget,
+  precision: LayerPrecision,
+  options: { device?: string } = {},
+): PrecisionPlan {
   return {
     format: PRECISION_PLAN_FORMAT,
     version: PRECISION_PLAN_VERSION,

@@ -23,7 +23,9 @@ export async function readQuantProfile(file: string): Promise<QuantProfile> {
   try {
     json = JSON.parse(text);
   } catch (cause) {
-    throw new InvalidProfileError(file, undefined, `is not valid JSON: ${(cause as Error).message}`, { cause });
+    throw new InvalidProfileError(file, undefined, `is not valid JSON: ${(cause as Error).message}`, {
+      cause,
+    });
   }
   return parseQuantProfile(json, file);
 }

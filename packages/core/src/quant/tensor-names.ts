@@ -61,7 +61,9 @@ export function activationTensorNames(numLayers: number): string[] {
 }
 
 /** What an activation tensor name designates. */
-export type ParsedActivationName = { kind: 'embeddings' } | { kind: 'layer'; layer: number; tap: LayerActivationTap };
+export type ParsedActivationName =
+  | { kind: 'embeddings' }
+  | { kind: 'layer'; layer: number; tap: LayerActivationTap };
 
 const LAYER_NAME = /^layers\.(0|[1-9]\d*)\.(.+)$/;
 

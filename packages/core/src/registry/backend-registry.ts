@@ -55,7 +55,11 @@ function registry(): RegistryState {
   let state = holder[BACKEND_REGISTRY_KEY];
   if (state === undefined) {
     state = { version: 1, entries: new Map(), nextOrder: 0 };
-    Object.defineProperty(globalThis, BACKEND_REGISTRY_KEY, { value: state, enumerable: false, configurable: true });
+    Object.defineProperty(globalThis, BACKEND_REGISTRY_KEY, {
+      value: state,
+      enumerable: false,
+      configurable: true,
+    });
   }
   return state;
 }
@@ -70,8 +74,10 @@ function registry(): RegistryState {
  * registerBackend('cpu-vnni', async () => (await import('./backend.js')).createCpuBackend(), 10);
  */
 export function registerBackend(name: string, factory: BackendFactory, priority = 0): void {
-  if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('name', 'expected a non-empty string');
-  if (typeof factory !== 'function') throw new InvalidArgumentError('factory', 'expected a function returning a backend');
+  if (typeof name !== 'string' || name.length === 0)
+    throw new InvalidArgumentError('name', 'expected a non-empty string');
+  if (typeof factory !== 'function')
+    throw new InvalidArgumentError('factory', 'expected a function returning a backend');
   if (typeof priority !== 'number' || !Number.isFinite(priority)) {
     throw new InvalidArgumentError('priority', `expected a finite number, got ${String(priority)}`);
   }
@@ -159,7 +165,11 @@ export async function resolveBackend(request: BackendRequest = 'auto'): Promise<
     candidates = sortedEntries();
     if (candidates.length === 0) {
       throw new NoBackendAvailableError([
-        { backend: 'auto', reason: 'no backend is registered (install and import @samp/encoder-cpu-vnni or @samp/encoder-cuda)' },
+        {
+          backend: 'auto',
+          reason:
+            'no backend is registered (install and import @samp/encoder-cpu-vnni or @samp/encoder-cuda)',
+        },
       ]);
     }
   } else if (typeof request === 'string') {
@@ -167,7 +177,10 @@ export async function resolveBackend(request: BackendRequest = 'auto'): Promise<
   } else if (Array.isArray(request) && request.length > 0 && request.every((n) => typeof n === 'string')) {
     candidates = request.map((name) => state.entries.get(name) ?? name);
   } else {
-    throw new InvalidArgumentError('backend', "expected 'auto', a backend name, or a non-empty array of names");
+    throw new InvalidArgumentError(
+      'backend',
+      "expected 'auto', a backend name, or a non-empty array of names",
+    );
   }
 
   const skipped: SkippedBackend[] = [];

@@ -10,5 +10,12 @@ export {
   isEncoderBackendV1,
   type ObservedTensor,
 } from './encoder-backend';
-export { type HeadContext, type HeadCreateOptions, type HeadInstance, type HeadSupport, type HeadV1, isHeadV1 } from './head';
+export {
+  type HeadContext,
+  type HeadCreateOptions,
+  type HeadInstance,
+  type HeadSupport,
+  type HeadV1,
+  isHeadV1,
+} from './head';
 export { type InputLimits, maxSequenceLength, validateEncoderInput } from './validate-encoder-input';

@@ -8,7 +8,11 @@ const MAX_CHUNK = 1 << 30;
  * Reads exactly `length` bytes at `position` into a fresh buffer of that size; `undefined` when the
  * file ends first. Loops, because one `read` may return fewer bytes than asked.
  */
-export async function readRange(handle: FileHandle, position: number, length: number): Promise<Uint8Array | undefined> {
+export async function readRange(
+  handle: FileHandle,
+  position: number,
+  length: number,
+): Promise<Uint8Array | undefined> {
   const out = new Uint8Array(length);
   let done = 0;
   while (done < length) {
@@ -46,7 +50,10 @@ export async function isRegularFile(file: string): Promise<boolean> {
   try {
     return (await stat(file)).isFile();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') {
+    if (
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ||
+      (error as NodeJS.ErrnoException).code === 'ENOTDIR'
+    ) {
       return false;
     }
     throw error;

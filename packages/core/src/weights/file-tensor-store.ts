@@ -46,7 +46,11 @@ export class FileTensorStore implements TensorStore {
       try {
         handle = await open(info.file, 'r');
       } catch (error) {
-        throw this.#makeError(info, `cannot be opened to read the tensor: ${(error as Error).message}`, error);
+        throw this.#makeError(
+          info,
+          `cannot be opened to read the tensor: ${(error as Error).message}`,
+          error,
+        );
       }
       try {
         const bytes = await readRange(handle, info.byteOffset, info.byteLength);

@@ -107,7 +107,8 @@ function parseEntry(
   dataSize: number,
   allowUnsupported: boolean,
 ): SafetensorsEntry {
-  const at = (field?: string) => (field === undefined ? { file, tensor: name } : { file, tensor: name, field });
+  const at = (field?: string) =>
+    field === undefined ? { file, tensor: name } : { file, tensor: name, field };
   if (!isPlainObject(value)) {
     throw new SafetensorsFormatError(at(), 'expected an object with dtype, shape and data_offsets');
   }
@@ -116,16 +117,25 @@ function parseEntry(
     throw new SafetensorsFormatError(at('dtype'), `expected a dtype string, found ${JSON.stringify(dtype)}`);
   }
   if (!Array.isArray(shape)) {
-    throw new SafetensorsFormatError(at('shape'), `expected an array of dimensions, found ${JSON.stringify(shape)}`);
+    throw new SafetensorsFormatError(
+      at('shape'),
+      `expected an array of dimensions, found ${JSON.stringify(shape)}`,
+    );
   }
   shape.forEach((d, i) => {
     if (!isOffset(d)) {
-      throw new SafetensorsFormatError(at(`shape[${i}]`), `expected a non-negative integer, found ${JSON.stringify(d)}`);
+      throw new SafetensorsFormatError(
+        at(`shape[${i}]`),
+        `expected a non-negative integer, found ${JSON.stringify(d)}`,
+      );
     }
   });
   const count = elementCount(shape);
   if (count === undefined) {
-    throw new SafetensorsFormatError(at('shape'), `[${shape.join(', ')}] has more elements than can be addressed`);
+    throw new SafetensorsFormatError(
+      at('shape'),
+      `[${shape.join(', ')}] has more elements than can be addressed`,
+    );
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !isOffset(offsets[0]) || !isOffset(offsets[1])) {
     throw new SafetensorsFormatError(

@@ -33,7 +33,10 @@ export async function openSafetensors(file: string, options: OpenWeightsOptions 
     }
     const prefix = await readRange(handle, 0, 8);
     if (prefix === undefined) {
-      throw new SafetensorsFormatError({ file: path }, 'the file ended while reading the 8-byte header length');
+      throw new SafetensorsFormatError(
+        { file: path },
+        'the file ended while reading the 8-byte header length',
+      );
     }
     const claimed = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
     // Checked before anything is allocated, so a corrupt length cannot make us allocate gigabytes.
@@ -52,7 +55,10 @@ export async function openSafetensors(file: string, options: OpenWeightsOptions 
     const headerLength = Number(claimed);
     const headerBytes = await readRange(handle, 8, headerLength);
     if (headerBytes === undefined) {
-      throw new SafetensorsFormatError({ file: path }, 'the file ended while reading the header; it is truncated');
+      throw new SafetensorsFormatError(
+        { file: path },
+        'the file ended while reading the header; it is truncated',
+      );
     }
     const dataStart = 8 + headerLength;
     const header = parseSafetensorsHeader(

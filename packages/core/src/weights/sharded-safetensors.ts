@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep, win32 } from 'node:path';
-import { ShardIndexError } from '../errors/model-errors';
+import { SafetensorsFormatError, ShardIndexError } from '../errors/model-errors';
 import { isRegularFile, openRegularFile } from './file-range';
 import { FileTensorStore } from './file-tensor-store';
 import { openSafetensors } from './safetensors';
-import { SafetensorsFormatError } from '../errors/model-errors';
 import type { OpenWeightsOptions, SkippedTensor, TensorInfo, TensorStore } from './tensor-store';
 
 /** The largest `model.safetensors.index.json` samp reads. */
@@ -21,7 +20,8 @@ function shardPathProblem(dir: string, shard: string): string | undefined {
   if (isAbsolute(shard) || win32.isAbsolute(shard)) return 'is absolute';
   if (shard.split(/[\\/]/).includes('..')) return 'contains ".."';
   const rel = relative(dir, resolve(dir, shard));
-  if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel)) return 'is not inside the model folder';
+  if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || isAbsolute(rel))
+    return 'is not inside the model folder';
   return undefined;
 }
 
@@ -37,13 +37,19 @@ function shardPathProblem(dir: string, shard: string): string | undefined {
  * @example
  * const store = await openShardedSafetensors('models/big/model.safetensors.index.json');
  */
-export async function openShardedSafetensors(indexFile: string, options: OpenWeightsOptions = {}): Promise<TensorStore> {
+export async function openShardedSafetensors(
+  indexFile: string,
+  options: OpenWeightsOptions = {},
+): Promise<TensorStore> {
   const path = resolve(indexFile);
   const dir = dirname(path);
   const { handle, size } = await openRegularFile(path);
   await handle.close();
   if (size > MAX_SHARD_INDEX_BYTES) {
-    throw new ShardIndexError({ file: path }, `the index has ${size} bytes, over the limit of ${MAX_SHARD_INDEX_BYTES}`);
+    throw new ShardIndexError(
+      { file: path },
+      `the index has ${size} bytes, over the limit of ${MAX_SHARD_INDEX_BYTES}`,
+    );
   }
   let json: unknown;
   try {
@@ -59,7 +65,10 @@ export async function openShardedSafetensors(indexFile: string, options: OpenWei
   }
   const weightMap = json.weight_map;
   if (!isPlainObject(weightMap)) {
-    throw new ShardIndexError({ file: path, field: 'weight_map' }, 'expected an object mapping tensor names to shard files');
+    throw new ShardIndexError(
+      { file: path, field: 'weight_map' },
+      'expected an object mapping tensor names to shard files',
+    );
   }
 
   // Shard → the tensors the index puts in it, in index order.
@@ -71,7 +80,10 @@ export async function openShardedSafetensors(indexFile: string, options: OpenWei
     }
     const problem = shardPathProblem(dir, shard);
     if (problem !== undefined) {
-      throw new ShardIndexError(at, `the shard path "${shard}" ${problem}; shards must be files inside ${dir}`);
+      throw new ShardIndexError(
+        at,
+        `the shard path "${shard}" ${problem}; shards must be files inside ${dir}`,
+      );
     }
     const list = shards.get(shard);
     if (list === undefined) shards.set(shard, [tensor]);
@@ -136,7 +148,8 @@ export async function openShardedSafetensors(indexFile: string, options: OpenWei
   return new FileTensorStore(
     merged,
     files,
-    (info, problem, cause) => new SafetensorsFormatError({ file: info.file, tensor: info.name }, problem, { cause }),
+    (info, problem, cause) =>
+      new SafetensorsFormatError({ file: info.file, tensor: info.name }, problem, { cause }),
     skipped,
   );
 }

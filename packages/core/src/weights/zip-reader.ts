@@ -67,20 +67,26 @@ interface EndRecord {
 }
 
 async function readEndRecord(handle: FileHandle, file: string, size: number): Promise<EndRecord> {
-  const notZip = 'it is not a zip archive (legacy torch.save files from before torch 1.6 are not supported; re-save with a newer torch or convert to safetensors)';
-  if (size < EOCD_SIZE) throw new PickleFormatError({ file }, `${size} bytes is too short for a zip archive; ${notZip}`);
+  const notZip =
+    'it is not a zip archive (legacy torch.save files from before torch 1.6 are not supported; re-save with a newer torch or convert to safetensors)';
+  if (size < EOCD_SIZE)
+    throw new PickleFormatError({ file }, `${size} bytes is too short for a zip archive; ${notZip}`);
   const tailLength = Math.min(size, EOCD_SIZE + 0xffff);
   const tailStart = size - tailLength;
   const tail = await mustRead(handle, file, tailStart, tailLength, 'end record');
   const tv = view(tail);
   let at = -1;
   for (let i = tailLength - EOCD_SIZE; i >= 0; i--) {
-    if (tv.getUint32(i, true) === EOCD_SIGNATURE && i + EOCD_SIZE + tv.getUint16(i + 20, true) === tailLength) {
+    if (
+      tv.getUint32(i, true) === EOCD_SIGNATURE &&
+      i + EOCD_SIZE + tv.getUint16(i + 20, true) === tailLength
+    ) {
       at = i;
       break;
     }
   }
-  if (at < 0) throw new PickleFormatError({ file }, `no zip end-of-central-directory record was found; ${notZip}`);
+  if (at < 0)
+    throw new PickleFormatError({ file }, `no zip end-of-central-directory record was found; ${notZip}`);
   const eocdOffset = tailStart + at;
   const disk = tv.getUint16(at + 4, true);
   const directoryDisk = tv.getUint16(at + 6, true);
@@ -123,7 +129,10 @@ async function readEndRecord(handle: FileHandle, file: string, size: number): Pr
     );
   }
   if (record.directorySize > MAX_ZIP_DIRECTORY_BYTES) {
-    throw new PickleFormatError({ file }, `the zip central directory of ${record.directorySize} bytes is over the limit`);
+    throw new PickleFormatError(
+      { file },
+      `the zip central directory of ${record.directorySize} bytes is over the limit`,
+    );
   }
   if (record.entryCount * CENTRAL_SIZE > record.directorySize) {
     throw new PickleFormatError(
@@ -139,7 +148,11 @@ async function readEndRecord(handle: FileHandle, file: string, size: number): Pr
  * checking each size and offset against the file. Problems are `PickleFormatError`s, since samp
  * reads zip archives only as torch checkpoints.
  */
-export async function readZipDirectory(handle: FileHandle, file: string, size: number): Promise<ZipDirectory> {
+export async function readZipDirectory(
+  handle: FileHandle,
+  file: string,
+  size: number,
+): Promise<ZipDirectory> {
   const end = await readEndRecord(handle, file, size);
   const directory = await mustRead(handle, file, end.directoryOffset, end.directorySize, 'central directory');
   const dv = view(directory);
@@ -148,7 +161,10 @@ export async function readZipDirectory(handle: FileHandle, file: string, size: n
   let p = 0;
   for (let i = 0; i < end.entryCount; i++) {
     if (p + CENTRAL_SIZE > directory.length || dv.getUint32(p, true) !== CENTRAL_SIGNATURE) {
-      throw new PickleFormatError({ file }, `zip central directory record ${i} at byte ${end.directoryOffset + p} is malformed`);
+      throw new PickleFormatError(
+        { file },
+        `zip central directory record ${i} at byte ${end.directoryOffset + p} is malformed`,
+      );
     }
     const flags = dv.getUint16(p + 8, true);
     const method = dv.getUint16(p + 10, true);
@@ -193,14 +209,17 @@ export async function readZipDirectory(handle: FileHandle, file: string, size: n
         if (compressedSize === 0xffffffff) compressedSize = take('compressed size');
         if (localHeaderOffset === 0xffffffff) localHeaderOffset = take('local header offset');
         if (diskStart === 0xffff) {
-          if (q + 4 > e + 4 + length) throw new PickleFormatError({ file, field: name }, 'the ZIP64 extra field lacks the disk number');
+          if (q + 4 > e + 4 + length)
+            throw new PickleFormatError({ file, field: name }, 'the ZIP64 extra field lacks the disk number');
           diskStart = dv.getUint32(q, true);
         }
       }
       e += 4 + length;
     }
-    if (diskStart !== 0) throw new PickleFormatError({ file, field: name }, 'multi-disk zip archives are not supported');
-    if (flags & 1) throw new PickleFormatError({ file, field: name }, 'encrypted zip entries are not supported');
+    if (diskStart !== 0)
+      throw new PickleFormatError({ file, field: name }, 'multi-disk zip archives are not supported');
+    if (flags & 1)
+      throw new PickleFormatError({ file, field: name }, 'encrypted zip entries are not supported');
     if (method === 0 && compressedSize !== uncompressedSize) {
       throw new PickleFormatError(
         { file, field: name },
@@ -213,12 +232,22 @@ export async function readZipDirectory(handle: FileHandle, file: string, size: n
 
   const entries = new Map<string, ZipEntry>();
   for (const entry of parsed) {
-    if (entries.has(entry.name)) throw new PickleFormatError({ file, field: entry.name }, 'the zip has two entries of this name');
+    if (entries.has(entry.name))
+      throw new PickleFormatError({ file, field: entry.name }, 'the zip has two entries of this name');
     if (entry.localHeaderOffset + LOCAL_SIZE > end.directoryOffset) {
-      throw new PickleFormatError({ file, field: entry.name }, `the local header offset ${entry.localHeaderOffset} is out of range`);
+      throw new PickleFormatError(
+        { file, field: entry.name },
+        `the local header offset ${entry.localHeaderOffset} is out of range`,
+      );
     }
     const nameBytes = new TextEncoder().encode(entry.name);
-    const local = await mustRead(handle, file, entry.localHeaderOffset, LOCAL_SIZE + nameBytes.length, 'local header');
+    const local = await mustRead(
+      handle,
+      file,
+      entry.localHeaderOffset,
+      LOCAL_SIZE + nameBytes.length,
+      'local header',
+    );
     const lv = view(local);
     const localName = local.subarray(LOCAL_SIZE);
     if (
@@ -246,7 +275,10 @@ export async function readZipDirectory(handle: FileHandle, file: string, size: n
     const prev = sorted[i - 1] as ZipEntry;
     const cur = sorted[i] as ZipEntry;
     if (cur.localHeaderOffset < prev.dataOffset + prev.compressedSize) {
-      throw new PickleFormatError({ file, field: cur.name }, `the zip entry overlaps the entry "${prev.name}"`);
+      throw new PickleFormatError(
+        { file, field: cur.name },
+        `the zip entry overlaps the entry "${prev.name}"`,
+      );
     }
   }
   return { file, size, entries };
@@ -264,10 +296,16 @@ export async function readZipEntry(
 ): Promise<Uint8Array> {
   const at = { file, field: entry.name };
   if (entry.uncompressedSize > maxBytes || entry.compressedSize > maxBytes) {
-    throw new PickleFormatError(at, `the entry has ${entry.uncompressedSize} bytes, over the limit of ${maxBytes}`);
+    throw new PickleFormatError(
+      at,
+      `the entry has ${entry.uncompressedSize} bytes, over the limit of ${maxBytes}`,
+    );
   }
   if (entry.method !== 0 && entry.method !== 8) {
-    throw new PickleFormatError(at, `zip compression method ${entry.method} is not supported (expected stored or deflate)`);
+    throw new PickleFormatError(
+      at,
+      `zip compression method ${entry.method} is not supported (expected stored or deflate)`,
+    );
   }
   const raw = await mustRead(handle, file, entry.dataOffset, entry.compressedSize, `entry ${entry.name}`);
   let bytes: Uint8Array = raw;
@@ -280,7 +318,10 @@ export async function readZipEntry(
       });
     }
     if (bytes.length !== entry.uncompressedSize) {
-      throw new PickleFormatError(at, `inflated to ${bytes.length} bytes, expected ${entry.uncompressedSize}`);
+      throw new PickleFormatError(
+        at,
+        `inflated to ${bytes.length} bytes, expected ${entry.uncompressedSize}`,
+      );
     }
   }
   const actual = crc32(bytes);

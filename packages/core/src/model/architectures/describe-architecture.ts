@@ -25,7 +25,10 @@ export const BASE_MODEL_PREFIXES: Readonly<Record<ModelType, string>> = {
  * const { tensors } = describeArchitecture(config);
  * tensors.find((t) => t.name === 'embeddings.word')?.shape; // [30522, 768]
  */
-export function describeArchitecture(config: ModelConfig, configFile = 'config.json'): ArchitectureDescription {
+export function describeArchitecture(
+  config: ModelConfig,
+  configFile = 'config.json',
+): ArchitectureDescription {
   const head = headKindOf(config);
   const b = new TensorListBuilder();
   addEmbeddings(b, config);

@@ -5,13 +5,26 @@ export class TensorListBuilder {
   readonly tensors: ExpectedTensor[] = [];
 
   /** Adds one tensor. */
-  tensor(name: string, stored: string, shape: readonly number[], required: boolean, inBaseModel: boolean): this {
+  tensor(
+    name: string,
+    stored: string,
+    shape: readonly number[],
+    required: boolean,
+    inBaseModel: boolean,
+  ): this {
     this.tensors.push({ name, stored, shape, required, inBaseModel });
     return this;
   }
 
   /** Adds a PyTorch `nn.Linear(inFeatures, outFeatures)`: `.weight` [out, in] and `.bias` [out]. */
-  linear(name: string, stored: string, out: number, inFeatures: number, required: boolean, inBaseModel: boolean): this {
+  linear(
+    name: string,
+    stored: string,
+    out: number,
+    inFeatures: number,
+    required: boolean,
+    inBaseModel: boolean,
+  ): this {
     this.tensor(`${name}.weight`, `${stored}.weight`, [out, inFeatures], required, inBaseModel);
     return this.tensor(`${name}.bias`, `${stored}.bias`, [out], required, inBaseModel);
   }

@@ -9,8 +9,8 @@ const positiveNumbers = {
 } as const;
 
 /** Matches every activation tensor name of the convention in `LAYER_ACTIVATION_TAPS`. */
-export const ACTIVATION_TENSOR_NAME_PATTERN = `^(embeddings\\.output|layers\\.(0|[1-9][0-9]*)\\.(${LAYER_ACTIVATION_TAPS.map((t) =>
-  t.replaceAll('.', '\\.'),
+export const ACTIVATION_TENSOR_NAME_PATTERN = `^(embeddings\\.output|layers\\.(0|[1-9][0-9]*)\\.(${LAYER_ACTIVATION_TAPS.map(
+  (t) => t.replaceAll('.', '\\.'),
 ).join('|')}))$`;
 
 /**
@@ -22,7 +22,8 @@ export const quantProfileJsonSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: 'urn:samp:schema:quant-profile:1',
   title: 'samp QuantProfile',
-  description: 'INT8 calibration result for one model: activation scales by tensor name, optional weight scales and SmoothQuant factors.',
+  description:
+    'INT8 calibration result for one model: activation scales by tensor name, optional weight scales and SmoothQuant factors.',
   type: 'object',
   required: ['format', 'version', 'model', 'method', 'activations'],
   additionalProperties: false,

@@ -1,0 +1,297 @@
+import { packBatch, type TokenBatch } from './batch';
+import {
+  type Encoding,
+  type PostProcessOptions,
+  type PostTemplate,
+  postProcess,
+  type Side,
+  validatePostOptions,
+} from './encoding';
+import { TokenizerInputError, TokenizerOptionError } from './errors';
+import { TokenSink, type TokenSeq } from './token-sink';
+import type { Vocabulary } from './vocabulary';
+
+/** One input: a text, a `[text, textPair]` pair, or `{ text, textPair }`. */
+export type EncodeInput = string | readonly [string, string] | { readonly text: string; readonly textPair?: string };
+
+/** Padding of a single encoding. */
+export type Padding = 'none' | 'longest' | 'max_length';
+
+/** Options of `encode`: truncation, overflow, special tokens and padding. */
+export interface EncodeOptions extends Omit<PostProcessOptions, 'padToLength' | 'padId'> {
+  /**
+   * `none` (default for `encode`), `longest` (default for batches: pad to the longest in the batch) or
+   * `max_length` (pad to `maxLength`, or to `padLength`).
+   */
+  readonly padding?: Padding;
+  /** Explicit length for `padding: 'max_length'` when it differs from `maxLength`. */
+  readonly padLength?: number;
+  /**
+   * Reproduce `tokenizers` 0.23.x, which stops tokenizing each text once `maxLength` tokens exist
+   * (whole pre-token words; huggingface/tokenizers#1990). That shortens overflowing windows and can change
+   * which tokens `longest_first` keeps in a pair (huggingface/tokenizers#2091). Default false: the
+   * 0.22 behaviour, which the pending upstream fix (#2098) restores.
+   */
+  readonly truncationEarlyExit?: boolean;
+}
+
+/** Options of `encodeBatch`. */
+export interface BatchOptions extends EncodeOptions {
+  /** Sort rows by length (longest first) so buckets waste little padding (default false). */
+  readonly sortByLength?: boolean;
+}
+
+/** Options of `encodeBuckets`. */
+export interface BucketOptions extends EncodeOptions {
+  /** Rows per bucket at most (default 32). */
+  readonly batchSize?: number;
+  /** Padded tokens per bucket at most (rows × seqLength; default: no limit). */
+  readonly maxTokensPerBatch?: number;
+}
+
+/** What a tokenizer needs to be rebuilt elsewhere (a worker thread): plain, structured-cloneable data. */
+export interface TokenizerSpec {
+  readonly kind: string;
+  readonly vocab: readonly string[];
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+const PADDINGS: readonly string[] = ['none', 'longest', 'max_length'];
+
+/** Normalizes the three input forms to `[text, pair]`; throws `TokenizerInputError` on anything else. */
+export function readInput(input: unknown, index?: number): [string, string | undefined] {
+  if (typeof input === 'string') return [input, undefined];
+  if (Array.isArray(input)) {
+    if (input.length === 2 && typeof input[0] === 'string' && typeof input[1] === 'string') return [input[0], input[1]];
+    throw new TokenizerInputError('a pair must be [string, string]', index);
+  }
+  if (typeof input === 'object' && input !== null && typeof (input as { text?: unknown }).text === 'string') {
+    const pair = (input as { textPair?: unknown }).textPair;
+    if (pair === undefined || typeof pair === 'string') return [(input as { text: string }).text, pair];
+    throw new TokenizerInputError('textPair must be a string', index);
+  }
+  throw new TokenizerInputError(
+    `expected a string, a [text, textPair] pair or { text, textPair }, got ${input === null ? 'null' : typeof input}`,
+    index,
+  );
+}
+
+/**
+ * `tokenize_with_limit` of `tokenizers` 0.23: keep whole pre-token splits, from the truncation side, until
+ * at least `max` tokens are kept.
+ */
+function limitSplits(seq: TokenSeq, max: number, side: Side): TokenSeq {
+  const splits = seq.splitStarts;
+  const n = seq.ids.length;
+  if (splits === undefined || n <= max) return seq;
+  let from = 0;
+  let to = n;
+  if (side === 'right') {
+    for (let k = 0; k < splits.length; k++) {
+      const end = k + 1 < splits.length ? (splits[k + 1] as number) : n;
+      if (end >= max) {
+        to = end;
+        break;
+      }
+    }
+  } else {
+    for (let k = splits.length - 1; k >= 0; k--) {
+      const start = splits[k] as number;
+      if (n - start >= max) {
+        from = start;
+        break;
+      }
+    }
+  }
+  if (from === 0 && to === n) return seq;
+  return { ids: seq.ids.slice(from, to), starts: seq.starts.slice(from, to), ends: seq.ends.slice(from, to) };
+}
+
+/**
+ * The part every samp tokenizer shares: special tokens, truncation, overflow, padding, batches.
+ * Subclasses only turn one text into ids and offsets.
+ */
+export abstract class BaseTokenizer {
+  /** The vocabulary. */
+  readonly vocab: Vocabulary;
+  /** Id of the unknown token. */
+  readonly unkId: number;
+  /** Id of the padding token (0 when the vocabulary has none). */
+  readonly padId: number;
+  /** Where special tokens go. */
+  readonly template: PostTemplate;
+  /** The model's `model_max_length` when known (informational: truncation only happens when `maxLength` is given). */
+  readonly modelMaxLength: number | undefined;
+  private readonly sink = new TokenSink(1024);
+
+  protected constructor(vocab: Vocabulary, unkId: number, padId: number, template: PostTemplate, modelMaxLength?: number) {
+    this.vocab = vocab;
+    this.unkId = unkId;
+    this.padId = padId;
+    this.template = template;
+    this.modelMaxLength = modelMaxLength;
+  }
+
+  /** Appends the tokens of `text[from, to)` (ids, offsets in UTF-16 units of `text`) to `out`. */
+  protected abstract tokenizeInto(text: string, out: TokenSink): void;
+
+  /** Plain data to rebuild this tokenizer (used by the worker pool). */
+  abstract toSpec(): TokenizerSpec;
+
+  /** Token ids and offsets of one text, without special tokens. */
+  tokenizeToSeq(text: string): TokenSeq {
+    if (typeof text !== 'string') throw new TokenizerInputError(`expected a string, got ${text === null ? 'null' : typeof text}`);
+    const sink = this.sink;
+    sink.reset();
+    this.tokenizeInto(text, sink);
+    return sink.take();
+  }
+
+  /** The tokens (strings) of a text, without special tokens. */
+  tokenize(text: string): string[] {
+    const seq = this.tokenizeToSeq(text);
+    return Array.from(seq.ids, (id) => this.vocab.idToToken(id) as string);
+  }
+
+  /** Ids → tokens. */
+  convertIdsToTokens(ids: ArrayLike<number>): string[] {
+    return Array.from(ids, (id) => this.vocab.idToToken(id) ?? '');
+  }
+
+  private postOptions(o: EncodeOptions, batchLongest: number | undefined): PostProcessOptions {
+    validatePostOptions(o);
+    if (o.padding !== undefined && !PADDINGS.includes(o.padding)) {
+      throw new TokenizerOptionError('padding', `expected one of ${PADDINGS.join(', ')}, got ${JSON.stringify(o.padding)}`);
+    }
+    if (o.padLength !== undefined && (!Number.isInteger(o.padLength) || o.padLength < 0)) {
+      throw new TokenizerOptionError('padLength', `expected an integer >= 0, got ${JSON.stringify(o.padLength)}`);
+    }
+    const maxLength = o.maxLength;
+    let padToLength: number | undefined;
+    if (o.padding === 'max_length') {
+      padToLength = o.padLength ?? maxLength;
+      if (padToLength === undefined) throw new TokenizerOptionError('padding', '"max_length" needs maxLength or padLength');
+    } else if (o.padding === 'longest') padToLength = batchLongest;
+    return { ...o, maxLength, padToLength, padId: this.padId };
+  }
+
+  /**
+   * Encodes one text or a pair: `[CLS] text [SEP] (textPair [SEP])` for BERT, with truncation, overflowing
+   * windows and padding as options.
+   *
+   * @example
+   * const enc = tokenizer.encode('Hello world', undefined, { maxLength: 128 });
+   * enc.ids; // Int32Array [101, 7592, 2088, 102]
+   */
+  encode(text: string, textPair?: string, options: EncodeOptions = {}): Encoding {
+    if (typeof text !== 'string') throw new TokenizerInputError(`expected a string, got ${text === null ? 'null' : typeof text}`);
+    if (textPair !== undefined && typeof textPair !== 'string') throw new TokenizerInputError('textPair must be a string');
+    const po = this.postOptions(options, undefined);
+    return this.encodeOne(text, textPair, po, options.truncationEarlyExit === true);
+  }
+
+  private encodeOne(text: string, textPair: string | undefined, po: PostProcessOptions, earlyExit: boolean): Encoding {
+    let a = this.tokenizeToSeq(text);
+    let b = textPair === undefined ? undefined : this.tokenizeToSeq(textPair);
+    if (earlyExit && po.maxLength !== undefined) {
+      const side = po.truncationSide ?? 'right';
+      if (po.truncation !== 'only_second') a = limitSplits(a, po.maxLength, side);
+      if (b !== undefined) b = limitSplits(b, po.maxLength, side);
+    }
+    return postProcess(a, b, this.template, po);
+  }
+
+  /** Encodes each input (no padding unless asked); overflowing windows stay in `overflowing`. */
+  encodeAll(inputs: readonly EncodeInput[], options: EncodeOptions = {}): Encoding[] {
+    if (!Array.isArray(inputs)) throw new TokenizerInputError('expected an array of inputs');
+    const po = this.postOptions({ ...options, padding: options.padding === 'longest' ? 'none' : options.padding }, undefined);
+    const out: Encoding[] = new Array(inputs.length);
+    for (let i = 0; i < inputs.length; i++) {
+      const [t, p] = readInput(inputs[i], i);
+      out[i] = this.encodeOne(t, p, po, options.truncationEarlyExit === true);
+    }
+    return out;
+  }
+
+  /**
+   * Encodes a batch into padded typed arrays (padding to the longest row unless `padding: 'max_length'`).
+   * Overflowing windows (with `returnOverflowing`) become extra rows; `inputIndices` maps rows to inputs.
+   *
+   * @example
+   * const batch = tokenizer.encodeBatch(['a short one', ['a', 'pair']], { maxLength: 64 });
+   * batch.ids.length === batch.batchSize * batch.seqLength;
+   */
+  encodeBatch(inputs: readonly EncodeInput[], options: BatchOptions = {}): TokenBatch {
+    const { rows, index } = this.encodeBatchRows(inputs, options);
+    if (options.sortByLength) {
+      const order = rows.map((_, k) => k).sort((x, y) => (rows[y] as Encoding).length - (rows[x] as Encoding).length || x - y);
+      const sortedRows = order.map((k) => rows[k] as Encoding);
+      const sortedIndex = order.map((k) => index[k] as number);
+      return this.pack(sortedRows, sortedIndex, options);
+    }
+    return this.pack(rows, index, options);
+  }
+
+  /**
+   * Encodes, sorts by length and splits into buckets, each padded only to its own longest row, so
+   * that little compute goes to padding. Every bucket's `inputIndices` maps its rows back to inputs.
+   */
+  encodeBuckets(inputs: readonly EncodeInput[], options: BucketOptions = {}): TokenBatch[] {
+    const batchSize = options.batchSize ?? 32;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new TokenizerOptionError('batchSize', `expected an integer >= 1, got ${JSON.stringify(batchSize)}`);
+    }
+    const maxTokens = options.maxTokensPerBatch;
+    if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || maxTokens < 1)) {
+      throw new TokenizerOptionError('maxTokensPerBatch', `expected an integer >= 1, got ${JSON.stringify(maxTokens)}`);
+    }
+    const all = this.encodeBatchRows(inputs, options);
+    const order = all.rows.map((_, k) => k).sort((x, y) => (all.rows[y] as Encoding).length - (all.rows[x] as Encoding).length || x - y);
+    const buckets: TokenBatch[] = [];
+    let start = 0;
+    while (start < order.length) {
+      const longest = (all.rows[order[start] as number] as Encoding).length;
+      let end = start + 1;
+      while (
+        end < order.length &&
+        end - start < batchSize &&
+        (maxTokens === undefined || (end - start + 1) * longest <= maxTokens)
+      ) {
+        end++;
+      }
+      const ks = order.slice(start, end);
+      buckets.push(
+        this.pack(
+          ks.map((k) => all.rows[k] as Encoding),
+          ks.map((k) => all.index[k] as number),
+          options,
+        ),
+      );
+      start = end;
+    }
+    return buckets;
+  }
+
+  private encodeBatchRows(inputs: readonly EncodeInput[], options: EncodeOptions): { rows: Encoding[]; index: number[] } {
+    const encs = this.encodeAll(inputs, options);
+    const rows: Encoding[] = [];
+    const index: number[] = [];
+    for (let i = 0; i < encs.length; i++) {
+      const e = encs[i] as Encoding;
+      rows.push(e);
+      index.push(i);
+      for (const o of e.overflowing) {
+        rows.push(o);
+        index.push(i);
+      }
+    }
+    return { rows, index };
+  }
+
+  private pack(rows: readonly Encoding[], index: readonly number[], options: EncodeOptions): TokenBatch {
+    const side: Side = options.paddingSide ?? 'right';
+    let seqLength: number | undefined;
+    if (options.padding === 'max_length') seqLength = options.padLength ?? options.maxLength;
+    return packBatch(rows, index, this.padId, seqLength, options.padToMultipleOf ?? 0, side);
+  }
+}

@@ -1,0 +1,74 @@
+import type { TokenSink } from '../token-sink';
+import type { Vocabulary } from '../vocabulary';
+import { CodeUnitTrie } from './code-unit-trie';
+
+/**
+ * Greedy longest-match-first WordPiece, as `tokenizers`' WordPiece model: the first piece is looked up
+ * as is, the following ones with the continuation prefix; a word with a piece that matches nothing, or
+ * longer than `maxInputCharsPerWord` code points, becomes one unknown token spanning the word.
+ */
+export class WordPieceModel {
+  private readonly first: CodeUnitTrie;
+  private readonly cont: CodeUnitTrie;
+  private readonly hit = new Int32Array(1);
+
+  constructor(
+    vocab: Vocabulary,
+    readonly unkId: number,
+    readonly prefix: string,
+    readonly maxInputCharsPerWord: number,
+  ) {
+    let chars = 0;
+    let contChars = 0;
+    for (const [token] of vocab.entries()) {
+      chars += token.length;
+      if (prefix.length > 0 && token.startsWith(prefix)) contChars += token.length - prefix.length;
+    }
+    this.first = new CodeUnitTrie(chars);
+    this.cont = new CodeUnitTrie(Math.max(contChars, 16));
+    for (const [token, id] of vocab.entries()) {
+      this.first.insert(token, 0, id);
+      if (token.startsWith(prefix)) this.cont.insert(token, prefix.length, id);
+    }
+  }
+
+  /** Bytes held by the lookup structures. */
+  get byteLength(): number {
+    return this.first.byteLength + this.cont.byteLength;
+  }
+
+  /** Tokenizes the word `buf[from, to)`; offsets come from the per-unit alignments. */
+  tokenizeWord(
+    buf: Uint16Array,
+    alS: Int32Array,
+    alE: Int32Array,
+    from: number,
+    to: number,
+    out: TokenSink,
+  ): void {
+    const max = this.maxInputCharsPerWord;
+    if (to - from > max) {
+      let chars = 0;
+      for (let i = from; i < to; i++) if (((buf[i] as number) & 0xfc00) !== 0xdc00) chars++;
+      if (chars > max) {
+        out.push(this.unkId, alS[from] as number, alE[to - 1] as number);
+        return;
+      }
+    }
+    const mark = out.length;
+    const hit = this.hit;
+    let start = from;
+    let trie = this.first;
+    while (start < to) {
+      const end = trie.longestPrefix(buf, start, to, hit);
+      if (end < 0) {
+        out.length = mark;
+        out.push(this.unkId, alS[from] as number, alE[to - 1] as number);
+        return;
+      }
+      out.push(hit[0] as number, alS[start] as number, alE[end - 1] as number);
+      start = end;
+      trie = this.cont;
+    }
+  }
+}
