@@ -1,2 +1,2 @@
 // The facade's programmatic API (pipeline() and the task table) lands with its issue.
-export { type BackendStatus, BACKEND_PACKAGES, probeBackends } from './backends/backend-packages';
+export { BACKEND_PACKAGES, type BackendStatus, probeBackends } from './backends/backend-packages';

@@ -26,7 +26,12 @@ const MAX = 0x110000;
 const isSurrogate = (c) => c >= 0xd800 && c <= 0xdfff;
 const cps = (s) => Array.from(s, (ch) => ch.codePointAt(0));
 
-const clean = tk.bertNormalizer({ cleanText: true, handleChineseChars: false, stripAccents: false, lowercase: false });
+const clean = tk.bertNormalizer({
+  cleanText: true,
+  handleChineseChars: false,
+  stripAccents: false,
+  lowercase: false,
+});
 const chinese = tk.bertNormalizer({
   cleanText: false,
   handleChineseChars: true,
@@ -36,7 +41,12 @@ const chinese = tk.bertNormalizer({
 const nfd = tk.nfdNormalizer();
 // BertNormalizer's own accent stripping (NFD, then drop `is_mark_nonspacing`); the standalone
 // StripAccents normalizer drops every combining mark (Mn, Mc, Me), so it is not the one to probe.
-const stripOnly = tk.bertNormalizer({ cleanText: false, handleChineseChars: false, stripAccents: true, lowercase: false });
+const stripOnly = tk.bertNormalizer({
+  cleanText: false,
+  handleChineseChars: false,
+  stripAccents: true,
+  lowercase: false,
+});
 const lower = tk.lowercase();
 const preTok = tk.bertPreTokenizer();
 
@@ -55,7 +65,8 @@ for (let c = 0; c < MAX; c++) {
   const cl = clean.normalizeString(s);
   if (cl === '') control.push(c);
   else if (cl === ' ' && c !== 0x20) cleanSpace.push(c);
-  else if (cl !== s) throw new Error(`unexpected clean_text result for U+${c.toString(16)}: ${JSON.stringify(cl)}`);
+  else if (cl !== s)
+    throw new Error(`unexpected clean_text result for U+${c.toString(16)}: ${JSON.stringify(cl)}`);
 
   const ch = chinese.normalizeString(s);
   if (ch === ` ${s} `) cjk.push(c);
@@ -65,7 +76,6 @@ for (let c = 0; c < MAX; c++) {
   if (pieces.length === 2) splitSpace.push(c);
   else if (pieces.length === 3) punct.push(c);
   else if (pieces.length !== 1) throw new Error(`unexpected pre-tokenization for U+${c.toString(16)}`);
-
 
   const d = nfd.normalizeString(s);
   if (d === s && stripOnly.normalizeString(s) === '') mn.push(c);
@@ -148,18 +158,38 @@ function fmt(name, doc, arr, perLine = 16) {
 const body = [
   fmt('CONTROL_RANGES', 'Removed by clean_text: [start, end] inclusive pairs.', ranges(control)),
   fmt('CLEAN_WHITESPACE_RANGES', "Replaced by ' ' in clean_text: [start, end] pairs.", ranges(cleanSpace)),
-  fmt('SPLIT_WHITESPACE_RANGES', 'Rust char::is_whitespace (pre-tokenizer separators): [start, end] pairs.', ranges(splitSpace)),
+  fmt(
+    'SPLIT_WHITESPACE_RANGES',
+    'Rust char::is_whitespace (pre-tokenizer separators): [start, end] pairs.',
+    ranges(splitSpace),
+  ),
   fmt('PUNCTUATION_RANGES', 'Isolated by BertPreTokenizer: [start, end] pairs.', ranges(punct)),
-  fmt('CJK_RANGES', 'Surrounded by spaces when Chinese characters are split: [start, end] pairs.', ranges(cjk)),
-  fmt('NONSPACING_MARK_RANGES', 'Removed after NFD when accents are stripped (Mn): [start, end] pairs.', ranges(mn)),
+  fmt(
+    'CJK_RANGES',
+    'Surrounded by spaces when Chinese characters are split: [start, end] pairs.',
+    ranges(cjk),
+  ),
+  fmt(
+    'NONSPACING_MARK_RANGES',
+    'Removed after NFD when accents are stripped (Mn): [start, end] pairs.',
+    ranges(mn),
+  ),
   fmt(
     'CCC_RANK_RUNS',
     'Canonical combining class as an order-equivalent rank (0 = starter): [start, end, rank] runs.',
     cccRank,
     15,
   ),
-  fmt('NFD_MAP', 'Full canonical decompositions except Hangul syllables: [cp, n, ...n code points] records.', nfdMap),
-  fmt('LOWERCASE_MAP', 'Rust char::to_lowercase where it changes the char: [cp, n, ...n code points] records.', lowerMap),
+  fmt(
+    'NFD_MAP',
+    'Full canonical decompositions except Hangul syllables: [cp, n, ...n code points] records.',
+    nfdMap,
+  ),
+  fmt(
+    'LOWERCASE_MAP',
+    'Rust char::to_lowercase where it changes the char: [cp, n, ...n code points] records.',
+    lowerMap,
+  ),
 ].join('\n');
 
 const digest = createHash('sha256').update(body).digest('hex').slice(0, 16);
@@ -176,17 +206,17 @@ const outFile = join(pkgRoot, 'src/unicode/generated/bert-tables.ts');
 if (process.argv.includes('--check')) {
   const committed = readFileSync(outFile, 'utf8');
   if (committed !== text) {
-    console.error(`${outFile} is out of date; rerun without --check`);
+    process.stderr.write(`${outFile} is out of date; rerun without --check\n`);
     process.exit(1);
   }
-  console.log('unicode tables up to date');
+  process.stdout.write('unicode tables up to date\n');
 } else {
   const tmp = `${outFile}.tmp-${process.pid}`;
   writeFileSync(tmp, text);
   renameSync(tmp, outFile);
-  console.log(
+  process.stdout.write(
     `wrote ${outFile}: control ${control.length}, clean-ws ${cleanSpace.length}, split-ws ${splitSpace.length}, ` +
       `punct ${punct.length}, cjk ${cjk.length}, Mn ${mn.length}, marks ${marks.length} in ${rank} classes, ` +
-      `nfd ${nfdMap.length} numbers, lower ${lowerMap.length} numbers`,
+      `nfd ${nfdMap.length} numbers, lower ${lowerMap.length} numbers\n`,
   );
 }

@@ -10,23 +10,26 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const data = process.argv[2] ?? '/work/shared/data';
-const lines = (f) => readFileSync(join(data, f), 'utf8').split('\n').filter((l) => l.trim() !== '');
+const lines = (f) =>
+  readFileSync(join(data, f), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
 const every = (arr, n, step) => arr.filter((_, i) => i % step === 0).slice(0, n);
 
 const cases = [];
 const add = (id, text, extra = {}) => cases.push({ id, text, ...extra });
 
 // English: SST-2 dev, MRPC dev pairs, WikiText-2 paragraphs, CoNLL sentences (joined tokens).
-every(lines('glue_sst2/dev.tsv').slice(1), 40, 20).forEach((l, i) => add(`sst2-${i}`, l.split('\t')[0]));
+every(lines('glue_sst2/dev.tsv').slice(1), 40, 20).forEach((l, i) => void add(`sst2-${i}`, l.split('\t')[0]));
 every(lines('glue_mrpc/dev.tsv').slice(1), 15, 25).forEach((l, i) => {
   const c = l.split('\t');
-  add(`mrpc-${i}`, c[3], { text_pair: c[4] });
+  void add(`mrpc-${i}`, c[3], { text_pair: c[4] });
 });
 every(
   lines('wikitext2/wiki.valid.tokens').filter((l) => l.length > 200 && !l.trim().startsWith('=')),
   15,
   10,
-).forEach((l, i) => add(`wiki-${i}`, l.trim()));
+).forEach((l, i) => void add(`wiki-${i}`, l.trim()));
 {
   const sents = [];
   let cur = [];
@@ -36,16 +39,20 @@ every(
       cur = [];
     } else if (!l.startsWith('-DOCSTART-')) cur.push(l.split(' ')[0]);
   }
-  every(sents, 15, 97).forEach((s, i) => add(`conll-${i}`, s));
+  every(sents, 15, 97).forEach((s, i) => void add(`conll-${i}`, s));
 }
 // Chinese: TNEWS titles, AFQMC pairs, IFLYTEK descriptions (mixed Chinese/Latin/digits), CLUENER.
-every(lines('clue_tnews/fewclue_dev_few_all.json'), 40, 25).forEach((l, i) => add(`tnews-${i}`, JSON.parse(l).sentence));
+every(lines('clue_tnews/fewclue_dev_few_all.json'), 40, 25).forEach(
+  (l, i) => void add(`tnews-${i}`, JSON.parse(l).sentence),
+);
 every(lines('clue_afqmc/dev.json'), 15, 200).forEach((l, i) => {
   const o = JSON.parse(l);
-  add(`afqmc-${i}`, o.sentence1, { text_pair: o.sentence2 });
+  void add(`afqmc-${i}`, o.sentence1, { text_pair: o.sentence2 });
 });
-every(lines('clue_iflytek/fewclue_dev_few_all.json'), 15, 80).forEach((l, i) => add(`iflytek-${i}`, JSON.parse(l).sentence));
-every(lines('chnsenticorp/dev.txt'), 10, 100).forEach((l, i) => add(`chnsenti-${i}`, l.split('\t')[0]));
+every(lines('clue_iflytek/fewclue_dev_few_all.json'), 15, 80).forEach(
+  (l, i) => void add(`iflytek-${i}`, JSON.parse(l).sentence),
+);
+every(lines('chnsenticorp/dev.txt'), 10, 100).forEach((l, i) => void add(`chnsenti-${i}`, l.split('\t')[0]));
 
 // Truncation, pairs and overflowing windows on real text.
 const long = cases.find((c) => c.id === 'wiki-0').text;
@@ -59,9 +66,17 @@ for (const [strategy, max] of [
   ['longest_first', 7],
   ['longest_first', 8],
 ]) {
-  add(`trunc-${strategy}-${max}`, long, { text_pair: cases.find((c) => c.id === 'sst2-1').text, max_length: max, truncation: strategy });
+  add(`trunc-${strategy}-${max}`, long, {
+    text_pair: cases.find((c) => c.id === 'sst2-1').text,
+    max_length: max,
+    truncation: strategy,
+  });
 }
-add('trunc-zh-pair', zh, { text_pair: cases.find((c) => c.id === 'tnews-0').text, max_length: 48, truncation: 'longest_first' });
+add('trunc-zh-pair', zh, {
+  text_pair: cases.find((c) => c.id === 'tnews-0').text,
+  max_length: 48,
+  truncation: 'longest_first',
+});
 add('trunc-single-3', 'hello world this is long', { max_length: 3 });
 add('overflow-stride-en', long, { max_length: 64, stride: 16, return_overflowing: true });
 add('overflow-stride-zh', zh, { max_length: 48, stride: 8, return_overflowing: true });
@@ -104,7 +119,8 @@ const edge = {
   'lone-end': 'end\ud83d',
   'zero-width': 'zero\u200bwidth\u200cjoin\u200dx\ufeffbom\u2060word',
   controls: 'a\u0000b\u0001c\u0007d\u001be\u007ff\u0085g\u008dh',
-  whitespace: 'tab\there\nnew\r\nline\u000bvt\u000cff\u00a0nbsp\u2003em\u3000ideo\u1680ogham\u2028ls\u202fnnbsp\u205fmm',
+  whitespace:
+    'tab\there\nnew\r\nline\u000bvt\u000cff\u00a0nbsp\u2003em\u3000ideo\u1680ogham\u2028ls\u202fnnbsp\u205fmm',
   'replacement-char': 'bad \ufffd char \ufffd',
   'private-use': 'pua \ue000 \uf8ff \u{f0000} \u{10fffd}',
   unassigned: 'new \u{1fae8} \u{31350} \u0378 \u{2b820} \u{2ceb0} \u{323af}',
@@ -138,11 +154,15 @@ for (const [k, v] of Object.entries(edge)) {
   if (Array.isArray(v)) add(`edge-${k}`, v[0], { text_pair: v[1] });
   else add(`edge-${k}`, v);
 }
-add('edge-pair-trunc-empty', '', { text_pair: 'some words here to cut', max_length: 6, truncation: 'longest_first' });
+add('edge-pair-trunc-empty', '', {
+  text_pair: 'some words here to cut',
+  max_length: 6,
+  truncation: 'longest_first',
+});
 add('edge-max-exact', 'one two three', { max_length: 5 });
 
 const out = join(here, '../test/fixtures/cases.jsonl');
 const tmp = `${out}.tmp-${process.pid}`;
 writeFileSync(tmp, `${cases.map((c) => JSON.stringify(c)).join('\n')}\n`);
 renameSync(tmp, out);
-console.log(`wrote ${cases.length} cases to ${out}`);
+process.stdout.write(`wrote ${cases.length} cases to ${out}\n`);

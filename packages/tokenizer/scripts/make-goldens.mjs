@@ -32,6 +32,6 @@ for (const [name, file] of [
     const tmp = `${path}.tmp-${process.pid}`;
     writeFileSync(tmp, `${out.join('\n')}\n`);
     renameSync(tmp, path);
-    console.log(`wrote ${out.length} records to ${path}`);
+    process.stdout.write(`wrote ${out.length} records to ${path}\n`);
   }
 }

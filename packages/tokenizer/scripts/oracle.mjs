@@ -36,11 +36,21 @@ export function bertTokenizerJson(tokens, lowercase) {
       normalized: false,
       special: true,
     })),
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase },
+    normalizer: {
+      type: 'BertNormalizer',
+      clean_text: true,
+      handle_chinese_chars: true,
+      strip_accents: null,
+      lowercase,
+    },
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'TemplateProcessing',
-      single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
+      single: [
+        { SpecialToken: { id: '[CLS]', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: '[SEP]', type_id: 0 } },
+      ],
       pair: [
         { SpecialToken: { id: '[CLS]', type_id: 0 } },
         { Sequence: { id: 'A', type_id: 0 } },
@@ -54,7 +64,13 @@ export function bertTokenizerJson(tokens, lowercase) {
       },
     },
     decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-    model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
+    model: {
+      type: 'WordPiece',
+      unk_token: '[UNK]',
+      continuing_subword_prefix: '##',
+      max_input_chars_per_word: 100,
+      vocab,
+    },
   });
 }
 
@@ -132,7 +148,10 @@ export async function oracleEncode(tokenizer, c) {
   let main;
   try {
     const a = await tokenizer.encode(c.text, null, { addSpecialTokens: false });
-    const b = c.text_pair === undefined ? null : await tokenizer.encode(c.text_pair, null, { addSpecialTokens: false });
+    const b =
+      c.text_pair === undefined
+        ? null
+        : await tokenizer.encode(c.text_pair, null, { addSpecialTokens: false });
     setTruncation(tokenizer, c);
     main = record(c, tokenizer.postProcess(a, b, true), true);
   } catch (e) {
@@ -142,7 +161,10 @@ export async function oracleEncode(tokenizer, c) {
   if (c.max_length !== undefined) {
     setTruncation(tokenizer, c);
     try {
-      const enc = c.text_pair === undefined ? await tokenizer.encode(c.text) : await tokenizer.encode(c.text, c.text_pair);
+      const enc =
+        c.text_pair === undefined
+          ? await tokenizer.encode(c.text)
+          : await tokenizer.encode(c.text, c.text_pair);
       rec.early_exit = record(c, enc);
     } catch (e) {
       rec.early_exit = errorOf(e);

@@ -1,4 +1,4 @@
-import { F_SPLIT_WS, bertUnicode } from './unicode/tables';
+import { bertUnicode, F_SPLIT_WS } from './unicode/tables';
 
 /** A token matched in the text before the model runs (special tokens such as `[MASK]`), as in `tokenizers`. */
 export interface AddedToken {
@@ -26,7 +26,7 @@ const WORD_CHAR = /[\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}]/u;
 
 function isSpaceAt(read: (i: number) => number, i: number): boolean {
   const u = read(i);
-  return (bertUnicode().flags[u] as number & F_SPLIT_WS) !== 0;
+  return ((bertUnicode().flags[u] as number) & F_SPLIT_WS) !== 0;
 }
 
 /**
@@ -58,7 +58,8 @@ export class AddedTokenMatcher {
       size++;
     }
     // Longest first, so the first hit at a position is the longest one.
-    for (const list of this.byFirstUnit.values()) list.sort((a, b) => patternOf(b).length - patternOf(a).length);
+    for (const list of this.byFirstUnit.values())
+      list.sort((a, b) => patternOf(b).length - patternOf(a).length);
     this.size = size;
   }
 

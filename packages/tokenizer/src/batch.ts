@@ -100,5 +100,15 @@ export function concatBatches(
       inputIndices[row] = b.inputIndices[r] as number;
     }
   }
-  return { batchSize: B, seqLength: L, ids, typeIds, attentionMask, lengths, offsets, sequenceIds, inputIndices };
+  return {
+    batchSize: B,
+    seqLength: L,
+    ids,
+    typeIds,
+    attentionMask,
+    lengths,
+    offsets,
+    sequenceIds,
+    inputIndices,
+  };
 }

@@ -44,7 +44,13 @@ export function bertTemplate(clsId: number, sepId: number): PostTemplate {
   const sep1: TemplatePiece = { kind: 'special', ids: [sepId], typeId: 1 };
   return {
     single: [cls, { kind: 'sequence', sequence: 0, typeId: 0 }, sep0],
-    pair: [cls, { kind: 'sequence', sequence: 0, typeId: 0 }, sep0, { kind: 'sequence', sequence: 1, typeId: 1 }, sep1],
+    pair: [
+      cls,
+      { kind: 'sequence', sequence: 0, typeId: 0 },
+      sep0,
+      { kind: 'sequence', sequence: 1, typeId: 1 },
+      sep1,
+    ],
   };
 }
 
@@ -94,13 +100,22 @@ export function validatePostOptions(o: PostProcessOptions): void {
   checkInt('padId', o.padId, 0);
   checkInt('padTypeId', o.padTypeId, 0);
   if (o.truncation !== undefined && !STRATEGIES.includes(o.truncation)) {
-    throw new TokenizerOptionError('truncation', `expected one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(o.truncation)}`);
+    throw new TokenizerOptionError(
+      'truncation',
+      `expected one of ${STRATEGIES.join(', ')}, got ${JSON.stringify(o.truncation)}`,
+    );
   }
   if (o.truncationSide !== undefined && !SIDES.includes(o.truncationSide)) {
-    throw new TokenizerOptionError('truncationSide', `expected right or left, got ${JSON.stringify(o.truncationSide)}`);
+    throw new TokenizerOptionError(
+      'truncationSide',
+      `expected right or left, got ${JSON.stringify(o.truncationSide)}`,
+    );
   }
   if (o.paddingSide !== undefined && !SIDES.includes(o.paddingSide)) {
-    throw new TokenizerOptionError('paddingSide', `expected right or left, got ${JSON.stringify(o.paddingSide)}`);
+    throw new TokenizerOptionError(
+      'paddingSide',
+      `expected right or left, got ${JSON.stringify(o.paddingSide)}`,
+    );
   }
   if (o.addSpecialTokens !== undefined && typeof o.addSpecialTokens !== 'boolean') {
     throw new TokenizerOptionError('addSpecialTokens', 'expected a boolean');
@@ -127,10 +142,11 @@ interface Merged {
 /** `Encoding::truncate` windows: [start, stop) ranges, the first being the kept one. */
 function windows(len: number, maxLen: number, stride: number, side: Side): Array<[number, number]> {
   if (maxLen >= len) return [[0, len]];
-  if (maxLen === 0) return [
-    [0, 0],
-    [0, len],
-  ];
+  if (maxLen === 0)
+    return [
+      [0, 0],
+      [0, len],
+    ];
   if (stride >= maxLen) {
     throw new TruncationError(
       `stride (${stride}) must be smaller than the tokens left for the text after special tokens (${maxLen})`,
@@ -222,9 +238,17 @@ export function postProcess(
   let winB: Array<[number, number]> | undefined = b === undefined ? undefined : [[0, b.ids.length]];
   if (o.maxLength !== undefined) {
     if (o.maxLength < nAdded) {
-      throw new TokenizerOptionError('maxLength', `${o.maxLength} leaves no room for the ${nAdded} special tokens`);
+      throw new TokenizerOptionError(
+        'maxLength',
+        `${o.maxLength} leaves no room for the ${nAdded} special tokens`,
+      );
     }
-    const [ta, tb] = targetLengths(a.ids.length, b?.ids.length, o.maxLength - nAdded, o.truncation ?? 'longest_first');
+    const [ta, tb] = targetLengths(
+      a.ids.length,
+      b?.ids.length,
+      o.maxLength - nAdded,
+      o.truncation ?? 'longest_first',
+    );
     winA = windows(a.ids.length, ta, stride, side);
     if (b !== undefined) winB = windows(b.ids.length, tb as number, stride, side);
   }
@@ -238,7 +262,10 @@ export function postProcess(
       const w = p.sequence === 0 ? winA : (winB as Array<[number, number]>);
       mergeWith(merged, seqMerged(p.sequence, w, p.typeId));
     } else if (addSpecial) {
-      mergeWith(merged, { parts: [{ seq: -1, start: 0, stop: p.ids.length, ids: p.ids, typeId: p.typeId }], ovf: [] });
+      mergeWith(merged, {
+        parts: [{ seq: -1, start: 0, stop: p.ids.length, ids: p.ids, typeId: p.typeId }],
+        ovf: [],
+      });
     }
   }
   const all = [merged.parts, ...(o.returnOverflowing ? merged.ovf : [])];
@@ -308,5 +335,14 @@ function materialize(
       specialTokensMask[i] = 1;
     }
   }
-  return { ids, typeIds, attentionMask, specialTokensMask, offsets, sequenceIds, length: total, overflowing: [] };
+  return {
+    ids,
+    typeIds,
+    attentionMask,
+    specialTokensMask,
+    offsets,
+    sequenceIds,
+    length: total,
+    overflowing: [],
+  };
 }

@@ -13,6 +13,7 @@ export interface TokenizerErrorOptions {
 export class TokenizerError extends Error {
   /** A stable, machine-readable code such as `SAMP_TOKENIZER_VOCAB`. */
   readonly code: string;
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: read through Symbol.for by SampError.isInstance.
   private readonly [marker] = true;
 
   constructor(code: string, message: string, options: TokenizerErrorOptions = {}) {
@@ -49,7 +50,11 @@ export class TokenizerConfigError extends TokenizerError {
   /** The JSON field concerned, if any. */
   readonly field: string | undefined;
   constructor(file: string, problem: string, field?: string, options?: TokenizerErrorOptions) {
-    super('SAMP_TOKENIZER_CONFIG', `${file}${field === undefined ? '' : `, field "${field}"`}: ${problem}`, options);
+    super(
+      'SAMP_TOKENIZER_CONFIG',
+      `${file}${field === undefined ? '' : `, field "${field}"`}: ${problem}`,
+      options,
+    );
     this.file = file;
     this.field = field;
   }

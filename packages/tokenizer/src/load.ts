@@ -12,7 +12,10 @@ import {
 } from './wordpiece/wordpiece-tokenizer';
 
 /** Reads `vocab.txt` and builds a WordPiece tokenizer (BERT defaults unless options say otherwise). */
-export async function fromVocabFile(file: string, options: WordPieceOptions = {}): Promise<WordPieceTokenizer> {
+export async function fromVocabFile(
+  file: string,
+  options: WordPieceOptions = {},
+): Promise<WordPieceTokenizer> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -23,12 +26,21 @@ export async function fromVocabFile(file: string, options: WordPieceOptions = {}
 }
 
 /** Builds a WordPiece tokenizer from an in-memory vocabulary: tokens by id, or `vocab.txt` text. */
-export function fromVocab(vocab: readonly string[] | string, options: WordPieceOptions = {}): WordPieceTokenizer {
-  return new WordPieceTokenizer(typeof vocab === 'string' ? Vocabulary.fromText(vocab) : new Vocabulary(vocab), options);
+export function fromVocab(
+  vocab: readonly string[] | string,
+  options: WordPieceOptions = {},
+): WordPieceTokenizer {
+  return new WordPieceTokenizer(
+    typeof vocab === 'string' ? Vocabulary.fromText(vocab) : new Vocabulary(vocab),
+    options,
+  );
 }
 
 /** Builds a tokenizer from settings shaped as `@samp/core`'s `TokenizerSettings` (core's model-folder reader). */
-export function fromSettings(settings: TokenizerSettings, overrides: WordPieceOptions = {}): WordPieceTokenizer {
+export function fromSettings(
+  settings: TokenizerSettings,
+  overrides: WordPieceOptions = {},
+): WordPieceTokenizer {
   if (typeof settings !== 'object' || settings === null || !Array.isArray(settings.vocab)) {
     throw new TokenizerConfigError('<settings>', 'expected TokenizerSettings with a vocab array', 'vocab');
   }
@@ -66,7 +78,8 @@ async function readJson(file: string): Promise<Record<string, unknown>> {
   } catch (e) {
     throw new TokenizerConfigError(file, `not valid JSON: ${(e as Error).message}`, undefined, { cause: e });
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new TokenizerConfigError(file, 'expected a JSON object');
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new TokenizerConfigError(file, 'expected a JSON object');
   return v as Record<string, unknown>;
 }
 
@@ -82,31 +95,53 @@ function tokenText(v: unknown): string | undefined {
 function optBool(file: string, obj: Record<string, unknown>, key: string): boolean | undefined {
   const v = obj[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'boolean') throw new TokenizerConfigError(file, `expected a boolean, got ${JSON.stringify(v)}`, key);
+  if (typeof v !== 'boolean')
+    throw new TokenizerConfigError(file, `expected a boolean, got ${JSON.stringify(v)}`, key);
   return v;
 }
 
-function parseTemplate(file: string, pp: Record<string, unknown>, vocab: Vocabulary): PostTemplate | undefined {
+function parseTemplate(
+  file: string,
+  pp: Record<string, unknown>,
+  vocab: Vocabulary,
+): PostTemplate | undefined {
   if (pp.type === 'BertProcessing') {
     const cls = pp.cls as [string, number] | undefined;
     const sep = pp.sep as [string, number] | undefined;
-    if (!Array.isArray(cls) || !Array.isArray(sep)) throw new TokenizerConfigError(file, 'BertProcessing needs cls and sep', 'post_processor');
+    if (!Array.isArray(cls) || !Array.isArray(sep))
+      throw new TokenizerConfigError(file, 'BertProcessing needs cls and sep', 'post_processor');
     return undefined === cls ? undefined : bertLike(cls[1], sep[1]);
   }
   if (pp.type !== 'TemplateProcessing') {
-    throw new TokenizerConfigError(file, `unsupported post-processor ${JSON.stringify(pp.type)}`, 'post_processor.type');
+    throw new TokenizerConfigError(
+      file,
+      `unsupported post-processor ${JSON.stringify(pp.type)}`,
+      'post_processor.type',
+    );
   }
   const specials = (pp.special_tokens ?? {}) as Record<string, { ids?: number[] }>;
   const pieces = (list: unknown, field: string): TemplatePiece[] => {
-    if (!Array.isArray(list)) throw new TokenizerConfigError(file, 'expected an array', `post_processor.${field}`);
+    if (!Array.isArray(list))
+      throw new TokenizerConfigError(file, 'expected an array', `post_processor.${field}`);
     return list.map((p: Record<string, { id: string; type_id: number }>) => {
       if (p.Sequence !== undefined) {
-        return { kind: 'sequence', sequence: p.Sequence.id === 'B' ? 1 : 0, typeId: p.Sequence.type_id } as const;
+        return {
+          kind: 'sequence',
+          sequence: p.Sequence.id === 'B' ? 1 : 0,
+          typeId: p.Sequence.type_id,
+        } as const;
       }
       if (p.SpecialToken !== undefined) {
         const name = p.SpecialToken.id;
-        const ids = specials[name]?.ids ?? (vocab.tokenToId(name) === undefined ? undefined : [vocab.tokenToId(name) as number]);
-        if (ids === undefined) throw new TokenizerConfigError(file, `special token ${JSON.stringify(name)} has no id`, `post_processor.${field}`);
+        const ids =
+          specials[name]?.ids ??
+          (vocab.tokenToId(name) === undefined ? undefined : [vocab.tokenToId(name) as number]);
+        if (ids === undefined)
+          throw new TokenizerConfigError(
+            file,
+            `special token ${JSON.stringify(name)} has no id`,
+            `post_processor.${field}`,
+          );
         return { kind: 'special', ids, typeId: p.SpecialToken.type_id } as const;
       }
       throw new TokenizerConfigError(file, 'unknown template piece', `post_processor.${field}`);
@@ -141,7 +176,10 @@ function bertLike(clsId: number, sepId: number): PostTemplate {
  * @example
  * const tok = await fromModelDir('models/bert-base-chinese');
  */
-export async function fromModelDir(dir: string, overrides: WordPieceOptions = {}): Promise<WordPieceTokenizer> {
+export async function fromModelDir(
+  dir: string,
+  overrides: WordPieceOptions = {},
+): Promise<WordPieceTokenizer> {
   const configFile = join(dir, 'tokenizer_config.json');
   const mapFile = join(dir, 'special_tokens_map.json');
   const vocabFile = join(dir, 'vocab.txt');
@@ -159,17 +197,28 @@ export async function fromModelDir(dir: string, overrides: WordPieceOptions = {}
   let vocab: Vocabulary;
   if (tj !== undefined) {
     const model = tj.model as Record<string, unknown> | undefined;
-    if (typeof model !== 'object' || model === null) throw new TokenizerConfigError(jsonFile, 'missing model', 'model');
+    if (typeof model !== 'object' || model === null)
+      throw new TokenizerConfigError(jsonFile, 'missing model', 'model');
     if (model.type !== undefined && model.type !== 'WordPiece') {
-      throw new TokenizerConfigError(jsonFile, `only WordPiece models are supported, got ${JSON.stringify(model.type)}`, 'model.type');
+      throw new TokenizerConfigError(
+        jsonFile,
+        `only WordPiece models are supported, got ${JSON.stringify(model.type)}`,
+        'model.type',
+      );
     }
     if (typeof model.unk_token === 'string') options.specialTokens = { unk: model.unk_token };
-    if (typeof model.continuing_subword_prefix === 'string') options.continuingSubwordPrefix = model.continuing_subword_prefix;
-    if (typeof model.max_input_chars_per_word === 'number') options.maxInputCharsPerWord = model.max_input_chars_per_word;
+    if (typeof model.continuing_subword_prefix === 'string')
+      options.continuingSubwordPrefix = model.continuing_subword_prefix;
+    if (typeof model.max_input_chars_per_word === 'number')
+      options.maxInputCharsPerWord = model.max_input_chars_per_word;
     const norm = tj.normalizer as Record<string, unknown> | null | undefined;
     if (norm !== null && norm !== undefined) {
       if (norm.type !== 'BertNormalizer') {
-        throw new TokenizerConfigError(jsonFile, `only BertNormalizer is supported, got ${JSON.stringify(norm.type)}`, 'normalizer.type');
+        throw new TokenizerConfigError(
+          jsonFile,
+          `only BertNormalizer is supported, got ${JSON.stringify(norm.type)}`,
+          'normalizer.type',
+        );
       }
       options.cleanText = optBool(jsonFile, norm, 'clean_text');
       options.handleChineseChars = optBool(jsonFile, norm, 'handle_chinese_chars');
@@ -178,11 +227,16 @@ export async function fromModelDir(dir: string, overrides: WordPieceOptions = {}
     }
     const pre = tj.pre_tokenizer as Record<string, unknown> | null | undefined;
     if (pre !== null && pre !== undefined && pre.type !== 'BertPreTokenizer') {
-      throw new TokenizerConfigError(jsonFile, `only BertPreTokenizer is supported, got ${JSON.stringify(pre.type)}`, 'pre_tokenizer.type');
+      throw new TokenizerConfigError(
+        jsonFile,
+        `only BertPreTokenizer is supported, got ${JSON.stringify(pre.type)}`,
+        'pre_tokenizer.type',
+      );
     }
     if (hasVocab) vocab = Vocabulary.fromText(await readFile(vocabFile, 'utf8'), vocabFile);
     else {
-      if (typeof model.vocab !== 'object' || model.vocab === null) throw new TokenizerConfigError(jsonFile, 'missing vocab', 'model.vocab');
+      if (typeof model.vocab !== 'object' || model.vocab === null)
+        throw new TokenizerConfigError(jsonFile, 'missing vocab', 'model.vocab');
       vocab = Vocabulary.fromRecord(model.vocab as Record<string, number>, jsonFile);
     }
     if (Array.isArray(tj.added_tokens)) {

@@ -8,11 +8,14 @@ import {
   validatePostOptions,
 } from './encoding';
 import { TokenizerInputError, TokenizerOptionError } from './errors';
-import { TokenSink, type TokenSeq } from './token-sink';
+import { type TokenSeq, TokenSink } from './token-sink';
 import type { Vocabulary } from './vocabulary';
 
 /** One input: a text, a `[text, textPair]` pair, or `{ text, textPair }`. */
-export type EncodeInput = string | readonly [string, string] | { readonly text: string; readonly textPair?: string };
+export type EncodeInput =
+  | string
+  | readonly [string, string]
+  | { readonly text: string; readonly textPair?: string };
 
 /** Padding of a single encoding. */
 export type Padding = 'none' | 'longest' | 'max_length';
@@ -62,7 +65,8 @@ const PADDINGS: readonly string[] = ['none', 'longest', 'max_length'];
 export function readInput(input: unknown, index?: number): [string, string | undefined] {
   if (typeof input === 'string') return [input, undefined];
   if (Array.isArray(input)) {
-    if (input.length === 2 && typeof input[0] === 'string' && typeof input[1] === 'string') return [input[0], input[1]];
+    if (input.length === 2 && typeof input[0] === 'string' && typeof input[1] === 'string')
+      return [input[0], input[1]];
     throw new TokenizerInputError('a pair must be [string, string]', index);
   }
   if (typeof input === 'object' && input !== null && typeof (input as { text?: unknown }).text === 'string') {
@@ -124,7 +128,13 @@ export abstract class BaseTokenizer {
   readonly modelMaxLength: number | undefined;
   private readonly sink = new TokenSink(1024);
 
-  protected constructor(vocab: Vocabulary, unkId: number, padId: number, template: PostTemplate, modelMaxLength?: number) {
+  protected constructor(
+    vocab: Vocabulary,
+    unkId: number,
+    padId: number,
+    template: PostTemplate,
+    modelMaxLength?: number,
+  ) {
     this.vocab = vocab;
     this.unkId = unkId;
     this.padId = padId;
@@ -140,7 +150,8 @@ export abstract class BaseTokenizer {
 
   /** Token ids and offsets of one text, without special tokens. */
   tokenizeToSeq(text: string): TokenSeq {
-    if (typeof text !== 'string') throw new TokenizerInputError(`expected a string, got ${text === null ? 'null' : typeof text}`);
+    if (typeof text !== 'string')
+      throw new TokenizerInputError(`expected a string, got ${text === null ? 'null' : typeof text}`);
     const sink = this.sink;
     sink.reset();
     this.tokenizeInto(text, sink);
@@ -161,16 +172,23 @@ export abstract class BaseTokenizer {
   private postOptions(o: EncodeOptions, batchLongest: number | undefined): PostProcessOptions {
     validatePostOptions(o);
     if (o.padding !== undefined && !PADDINGS.includes(o.padding)) {
-      throw new TokenizerOptionError('padding', `expected one of ${PADDINGS.join(', ')}, got ${JSON.stringify(o.padding)}`);
+      throw new TokenizerOptionError(
+        'padding',
+        `expected one of ${PADDINGS.join(', ')}, got ${JSON.stringify(o.padding)}`,
+      );
     }
     if (o.padLength !== undefined && (!Number.isInteger(o.padLength) || o.padLength < 0)) {
-      throw new TokenizerOptionError('padLength', `expected an integer >= 0, got ${JSON.stringify(o.padLength)}`);
+      throw new TokenizerOptionError(
+        'padLength',
+        `expected an integer >= 0, got ${JSON.stringify(o.padLength)}`,
+      );
     }
     const maxLength = o.maxLength;
     let padToLength: number | undefined;
     if (o.padding === 'max_length') {
       padToLength = o.padLength ?? maxLength;
-      if (padToLength === undefined) throw new TokenizerOptionError('padding', '"max_length" needs maxLength or padLength');
+      if (padToLength === undefined)
+        throw new TokenizerOptionError('padding', '"max_length" needs maxLength or padLength');
     } else if (o.padding === 'longest') padToLength = batchLongest;
     return { ...o, maxLength, padToLength, padId: this.padId };
   }
@@ -184,13 +202,20 @@ export abstract class BaseTokenizer {
    * enc.ids; // Int32Array [101, 7592, 2088, 102]
    */
   encode(text: string, textPair?: string, options: EncodeOptions = {}): Encoding {
-    if (typeof text !== 'string') throw new TokenizerInputError(`expected a string, got ${text === null ? 'null' : typeof text}`);
-    if (textPair !== undefined && typeof textPair !== 'string') throw new TokenizerInputError('textPair must be a string');
+    if (typeof text !== 'string')
+      throw new TokenizerInputError(`expected a string, got ${text === null ? 'null' : typeof text}`);
+    if (textPair !== undefined && typeof textPair !== 'string')
+      throw new TokenizerInputError('textPair must be a string');
     const po = this.postOptions(options, undefined);
     return this.encodeOne(text, textPair, po, options.truncationEarlyExit === true);
   }
 
-  private encodeOne(text: string, textPair: string | undefined, po: PostProcessOptions, earlyExit: boolean): Encoding {
+  private encodeOne(
+    text: string,
+    textPair: string | undefined,
+    po: PostProcessOptions,
+    earlyExit: boolean,
+  ): Encoding {
     let a = this.tokenizeToSeq(text);
     let b = textPair === undefined ? undefined : this.tokenizeToSeq(textPair);
     if (earlyExit && po.maxLength !== undefined) {
@@ -204,7 +229,10 @@ export abstract class BaseTokenizer {
   /** Encodes each input (no padding unless asked); overflowing windows stay in `overflowing`. */
   encodeAll(inputs: readonly EncodeInput[], options: EncodeOptions = {}): Encoding[] {
     if (!Array.isArray(inputs)) throw new TokenizerInputError('expected an array of inputs');
-    const po = this.postOptions({ ...options, padding: options.padding === 'longest' ? 'none' : options.padding }, undefined);
+    const po = this.postOptions(
+      { ...options, padding: options.padding === 'longest' ? 'none' : options.padding },
+      undefined,
+    );
     const out: Encoding[] = new Array(inputs.length);
     for (let i = 0; i < inputs.length; i++) {
       const [t, p] = readInput(inputs[i], i);
@@ -224,7 +252,9 @@ export abstract class BaseTokenizer {
   encodeBatch(inputs: readonly EncodeInput[], options: BatchOptions = {}): TokenBatch {
     const { rows, index } = this.encodeBatchRows(inputs, options);
     if (options.sortByLength) {
-      const order = rows.map((_, k) => k).sort((x, y) => (rows[y] as Encoding).length - (rows[x] as Encoding).length || x - y);
+      const order = rows
+        .map((_, k) => k)
+        .sort((x, y) => (rows[y] as Encoding).length - (rows[x] as Encoding).length || x - y);
       const sortedRows = order.map((k) => rows[k] as Encoding);
       const sortedIndex = order.map((k) => index[k] as number);
       return this.pack(sortedRows, sortedIndex, options);
@@ -239,14 +269,22 @@ export abstract class BaseTokenizer {
   encodeBuckets(inputs: readonly EncodeInput[], options: BucketOptions = {}): TokenBatch[] {
     const batchSize = options.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new TokenizerOptionError('batchSize', `expected an integer >= 1, got ${JSON.stringify(batchSize)}`);
+      throw new TokenizerOptionError(
+        'batchSize',
+        `expected an integer >= 1, got ${JSON.stringify(batchSize)}`,
+      );
     }
     const maxTokens = options.maxTokensPerBatch;
     if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || maxTokens < 1)) {
-      throw new TokenizerOptionError('maxTokensPerBatch', `expected an integer >= 1, got ${JSON.stringify(maxTokens)}`);
+      throw new TokenizerOptionError(
+        'maxTokensPerBatch',
+        `expected an integer >= 1, got ${JSON.stringify(maxTokens)}`,
+      );
     }
     const all = this.encodeBatchRows(inputs, options);
-    const order = all.rows.map((_, k) => k).sort((x, y) => (all.rows[y] as Encoding).length - (all.rows[x] as Encoding).length || x - y);
+    const order = all.rows
+      .map((_, k) => k)
+      .sort((x, y) => (all.rows[y] as Encoding).length - (all.rows[x] as Encoding).length || x - y);
     const buckets: TokenBatch[] = [];
     let start = 0;
     while (start < order.length) {
@@ -272,7 +310,10 @@ export abstract class BaseTokenizer {
     return buckets;
   }
 
-  private encodeBatchRows(inputs: readonly EncodeInput[], options: EncodeOptions): { rows: Encoding[]; index: number[] } {
+  private encodeBatchRows(
+    inputs: readonly EncodeInput[],
+    options: EncodeOptions,
+  ): { rows: Encoding[]; index: number[] } {
     const encs = this.encodeAll(inputs, options);
     const rows: Encoding[] = [];
     const index: number[] = [];

@@ -51,7 +51,10 @@ export class Vocabulary {
     const tokens: string[] = new Array(entries.length);
     for (const [token, id] of entries) {
       if (!Number.isInteger(id) || id < 0 || id >= entries.length) {
-        throw new VocabError(`token ${JSON.stringify(token)} has id ${id}, outside 0..${entries.length - 1}`, source);
+        throw new VocabError(
+          `token ${JSON.stringify(token)} has id ${id}, outside 0..${entries.length - 1}`,
+          source,
+        );
       }
       tokens[id] = token;
     }
@@ -79,7 +82,11 @@ export class Vocabulary {
   /** The id of a token that must exist; throws a `VocabError` naming it otherwise. */
   require(token: string, role: string): number {
     const id = this.index.get(token);
-    if (id === undefined) throw new VocabError(`the ${role} token ${JSON.stringify(token)} is not in the vocabulary`, this.source);
+    if (id === undefined)
+      throw new VocabError(
+        `the ${role} token ${JSON.stringify(token)} is not in the vocabulary`,
+        this.source,
+      );
     return id;
   }
 

@@ -51,7 +51,11 @@ const vocabs = new Map<string, Vocabulary>();
 export function vocabFor(name: 'uncased' | 'chinese'): Vocabulary {
   let v = vocabs.get(name);
   if (v === undefined) {
-    const file = join(FIXTURES, 'vocab', name === 'uncased' ? 'bert-base-uncased-vocab.txt' : 'bert-base-chinese-vocab.txt');
+    const file = join(
+      FIXTURES,
+      'vocab',
+      name === 'uncased' ? 'bert-base-uncased-vocab.txt' : 'bert-base-chinese-vocab.txt',
+    );
     v = Vocabulary.fromText(readFileSync(file, 'utf8'), file);
     vocabs.set(name, v);
   }
@@ -74,7 +78,8 @@ export function caseOptions(c: Case): EncodeOptions {
 
 function plain(e: Encoding): GoldenEncoding {
   const offsets: [number, number][] = [];
-  for (let i = 0; i < e.length; i++) offsets.push([e.offsets[2 * i] as number, e.offsets[2 * i + 1] as number]);
+  for (let i = 0; i < e.length; i++)
+    offsets.push([e.offsets[2 * i] as number, e.offsets[2 * i + 1] as number]);
   return { input_ids: Array.from(e.ids), token_type_ids: Array.from(e.typeIds), offsets };
 }
 
@@ -96,7 +101,9 @@ export function compareCase(tok: WordPieceTokenizer, c: Case, g: GoldenResult, e
       if (a !== b) {
         const tokens = want.tokens === undefined ? '' : ` tokens ${JSON.stringify(want.tokens)}`;
         const gotTokens = JSON.stringify(tok.convertIdsToTokens(got.input_ids));
-        diffs.push(`${label} ${k}: got ${a.slice(0, 300)} want ${b.slice(0, 300)}${tokens.slice(0, 300)} ours ${gotTokens.slice(0, 300)}`);
+        diffs.push(
+          `${label} ${k}: got ${a.slice(0, 300)} want ${b.slice(0, 300)}${tokens.slice(0, 300)} ours ${gotTokens.slice(0, 300)}`,
+        );
       }
     }
   };
@@ -105,7 +112,11 @@ export function compareCase(tok: WordPieceTokenizer, c: Case, g: GoldenResult, e
     const want = g.overflowing ?? [];
     if (enc.overflowing.length !== want.length) {
       diffs.push(`${c.id}: ${enc.overflowing.length} overflowing windows, want ${want.length}`);
-    } else enc.overflowing.forEach((o, i) => cmp(`${c.id} overflow ${i}`, plain(o), want[i] as GoldenEncoding));
+    } else {
+      for (let i = 0; i < enc.overflowing.length; i++) {
+        cmp(`${c.id} overflow ${i}`, plain(enc.overflowing[i] as Encoding), want[i] as GoldenEncoding);
+      }
+    }
   }
   return diffs;
 }

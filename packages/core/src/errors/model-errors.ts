@@ -74,7 +74,11 @@ export class SafetensorsFormatError extends ModelFormatError {
 export class UnsupportedDtypeError extends ModelFormatError {
   readonly dtype: string;
   constructor(location: ModelLocation, dtype: string, supported: readonly string[]) {
-    super('SAMP_MODEL_UNSUPPORTED_DTYPE', location, `dtype ${dtype} is not supported (expected one of ${supported.join(', ')})`);
+    super(
+      'SAMP_MODEL_UNSUPPORTED_DTYPE',
+      location,
+      `dtype ${dtype} is not supported (expected one of ${supported.join(', ')})`,
+    );
     this.dtype = dtype;
   }
 }
@@ -126,10 +130,16 @@ export class WeightMismatchError extends ModelFormatError {
     if (details.missing.length > 0) lines.push(`missing tensors: ${details.missing.join(', ')}`);
     if (details.unexpected.length > 0) lines.push(`unexpected tensors: ${details.unexpected.join(', ')}`);
     for (const m of details.misshaped) {
-      lines.push(`tensor "${m.tensor}" has shape [${m.actual.join(', ')}], expected [${m.expected.join(', ')}]`);
+      lines.push(
+        `tensor "${m.tensor}" has shape [${m.actual.join(', ')}], expected [${m.expected.join(', ')}]`,
+      );
     }
     const first = details.missing[0] ?? details.misshaped[0]?.tensor ?? details.unexpected[0];
-    super('SAMP_MODEL_WEIGHT_MISMATCH', first === undefined ? { file } : { file, tensor: first }, lines.join('; '));
+    super(
+      'SAMP_MODEL_WEIGHT_MISMATCH',
+      first === undefined ? { file } : { file, tensor: first },
+      lines.join('; '),
+    );
     this.missing = details.missing;
     this.unexpected = details.unexpected;
     this.misshaped = details.misshaped;

@@ -20,7 +20,11 @@ export class BindingLoadError extends SampError {
   readonly backend: string;
   readonly path: string;
   constructor(backend: string, path: string, reason: string, options?: SampErrorOptions) {
-    super('SAMP_BINDING_LOAD_FAILED', `the ${backend} native binding at ${path} failed to load: ${reason}`, options);
+    super(
+      'SAMP_BINDING_LOAD_FAILED',
+      `the ${backend} native binding at ${path} failed to load: ${reason}`,
+      options,
+    );
     this.backend = backend;
     this.path = path;
   }
@@ -64,7 +68,11 @@ export class InvalidPlanError extends SampError {
   readonly source: string;
   readonly field: string | undefined;
   constructor(source: string, field: string | undefined, problem: string, options?: SampErrorOptions) {
-    super('SAMP_INVALID_PLAN', `${source}${field === undefined ? '' : `, field "${field}"`}: ${problem}`, options);
+    super(
+      'SAMP_INVALID_PLAN',
+      `${source}${field === undefined ? '' : `, field "${field}"`}: ${problem}`,
+      options,
+    );
     this.source = source;
     this.field = field;
   }
@@ -75,7 +83,11 @@ export class InvalidProfileError extends SampError {
   readonly source: string;
   readonly field: string | undefined;
   constructor(source: string, field: string | undefined, problem: string, options?: SampErrorOptions) {
-    super('SAMP_INVALID_PROFILE', `${source}${field === undefined ? '' : `, field "${field}"`}: ${problem}`, options);
+    super(
+      'SAMP_INVALID_PROFILE',
+      `${source}${field === undefined ? '' : `, field "${field}"`}: ${problem}`,
+      options,
+    );
     this.source = source;
     this.field = field;
   }

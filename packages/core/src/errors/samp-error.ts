@@ -14,7 +14,7 @@ export interface SampErrorOptions {
 export class SampError extends Error {
   /** A stable, machine-readable code such as `SAMP_MODEL_FORMAT`. */
   readonly code: string;
-  private readonly [marker] = true;
+  readonly [marker] = true;
 
   constructor(code: string, message: string, options: SampErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

@@ -37,7 +37,13 @@ export async function probeBackends(
         module = (await importer(packageName)) as ProbingModule;
       } catch (error) {
         if (isModuleNotFound(error, packageName)) {
-          return { device, packageName, status: 'not-installed', reason: `${packageName} is not installed`, details: {} };
+          return {
+            device,
+            packageName,
+            status: 'not-installed',
+            reason: `${packageName} is not installed`,
+            details: {},
+          };
         }
         const reason = error instanceof Error ? error.message : String(error);
         return { device, packageName, status: 'failed', reason, details: {} };

@@ -15,7 +15,11 @@ function help(commands: readonly Command[]): string {
  * Runs one `samp` invocation and resolves to its exit status. Errors become one clear line on stderr:
  * usage errors exit 2, samp's typed errors (bad input, unreadable model…) exit 1.
  */
-export async function runCli(argv: readonly string[], commands: readonly Command[], io: CommandIo): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  commands: readonly Command[],
+  io: CommandIo,
+): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(help(commands));

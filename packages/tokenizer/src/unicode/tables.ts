@@ -49,7 +49,11 @@ function setRanges(flags: Uint8Array, ranges: readonly number[], bit: number): v
   }
 }
 
-function readRecords(records: readonly number[], flags: Uint8Array, bit: number): Map<number, readonly number[]> {
+function readRecords(
+  records: readonly number[],
+  flags: Uint8Array,
+  bit: number,
+): Map<number, readonly number[]> {
   const map = new Map<number, readonly number[]>();
   let i = 0;
   while (i < records.length) {

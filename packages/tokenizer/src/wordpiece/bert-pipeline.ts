@@ -1,4 +1,4 @@
-import { AddedTokenMatcher, type Split } from '../added-tokens';
+import type { AddedTokenMatcher, Split } from '../added-tokens';
 import type { TokenSink } from '../token-sink';
 import {
   type BertUnicode,
@@ -113,8 +113,7 @@ export class BertPipeline {
       if (s.id >= 0) {
         out.beginSplit();
         out.push(s.id, this.alS[s.start] as number, this.alE[s.end - 1] as number);
-      }
-      else this.pretokenize(s.start, s.end, out);
+      } else this.pretokenize(s.start, s.end, out);
     }
   }
 

@@ -55,11 +55,18 @@ export interface WordPieceOptions {
   readonly modelMaxLength?: number;
 }
 
-const DEFAULT_SPECIAL: SpecialTokens = { unk: '[UNK]', cls: '[CLS]', sep: '[SEP]', pad: '[PAD]', mask: '[MASK]' };
+const DEFAULT_SPECIAL: SpecialTokens = {
+  unk: '[UNK]',
+  cls: '[CLS]',
+  sep: '[SEP]',
+  pad: '[PAD]',
+  mask: '[MASK]',
+};
 
 function bool(name: string, v: unknown, dflt: boolean): boolean {
   if (v === undefined) return dflt;
-  if (typeof v !== 'boolean') throw new TokenizerOptionError(name, `expected a boolean, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'boolean')
+    throw new TokenizerOptionError(name, `expected a boolean, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -73,7 +80,9 @@ function bool(name: string, v: unknown, dflt: boolean): boolean {
  */
 export class WordPieceTokenizer extends BaseTokenizer {
   /** The resolved options. */
-  readonly options: Required<Omit<WordPieceOptions, 'template' | 'modelMaxLength' | 'specialTokens' | 'addedTokens'>> & {
+  readonly options: Required<
+    Omit<WordPieceOptions, 'template' | 'modelMaxLength' | 'specialTokens' | 'addedTokens'>
+  > & {
     readonly specialTokens: SpecialTokens;
   };
   /** The tokens matched before WordPiece. */
@@ -84,10 +93,12 @@ export class WordPieceTokenizer extends BaseTokenizer {
 
   constructor(vocab: Vocabulary | readonly string[], options: WordPieceOptions = {}) {
     const v = vocab instanceof Vocabulary ? vocab : new Vocabulary(vocab);
-    if (typeof options !== 'object' || options === null) throw new TokenizerOptionError('options', 'expected an object');
+    if (typeof options !== 'object' || options === null)
+      throw new TokenizerOptionError('options', 'expected an object');
     const specialTokens: SpecialTokens = { ...DEFAULT_SPECIAL, ...(options.specialTokens ?? {}) };
     for (const [role, t] of Object.entries(specialTokens)) {
-      if (typeof t !== 'string' || t.length === 0) throw new TokenizerOptionError(`specialTokens.${role}`, 'expected a non-empty string');
+      if (typeof t !== 'string' || t.length === 0)
+        throw new TokenizerOptionError(`specialTokens.${role}`, 'expected a non-empty string');
     }
     const unkId = v.require(specialTokens.unk, 'unknown');
     const clsId = v.require(specialTokens.cls, 'classifier');
@@ -97,10 +108,14 @@ export class WordPieceTokenizer extends BaseTokenizer {
     this.customTemplate = options.template;
     const lowercase = bool('lowercase', options.lowercase, true);
     const prefix = options.continuingSubwordPrefix ?? '##';
-    if (typeof prefix !== 'string') throw new TokenizerOptionError('continuingSubwordPrefix', 'expected a string');
+    if (typeof prefix !== 'string')
+      throw new TokenizerOptionError('continuingSubwordPrefix', 'expected a string');
     const maxChars = options.maxInputCharsPerWord ?? 100;
     if (!Number.isInteger(maxChars) || maxChars < 0) {
-      throw new TokenizerOptionError('maxInputCharsPerWord', `expected an integer >= 0, got ${JSON.stringify(maxChars)}`);
+      throw new TokenizerOptionError(
+        'maxInputCharsPerWord',
+        `expected an integer >= 0, got ${JSON.stringify(maxChars)}`,
+      );
     }
     this.options = {
       lowercase,
@@ -123,7 +138,10 @@ export class WordPieceTokenizer extends BaseTokenizer {
       }
       const id = t.id ?? v.tokenToId(t.content);
       if (id === undefined || !Number.isInteger(id) || id < 0) {
-        throw new TokenizerOptionError(`addedTokens[${i}]`, `${JSON.stringify(t.content)} has no id in the vocabulary`);
+        throw new TokenizerOptionError(
+          `addedTokens[${i}]`,
+          `${JSON.stringify(t.content)} has no id in the vocabulary`,
+        );
       }
       return {
         content: t.content,
@@ -144,7 +162,9 @@ export class WordPieceTokenizer extends BaseTokenizer {
       this.options,
       this.model,
       original.length > 0 ? new AddedTokenMatcher(original) : undefined,
-      normalized.length > 0 ? new AddedTokenMatcher(normalized, (t) => normalizedForms.get(t) ?? t.content) : undefined,
+      normalized.length > 0
+        ? new AddedTokenMatcher(normalized, (t) => normalizedForms.get(t) ?? t.content)
+        : undefined,
     );
   }
 

@@ -16,7 +16,9 @@ export function formatDoctorReport(statuses: readonly BackendStatus[]): string {
     ['device', 'package', 'status', 'reason'],
     statuses.map((s) => [s.device, s.packageName, s.status, s.reason ?? '']),
   );
-  const details = statuses.flatMap((s) => (s.details && Object.keys(s.details).length > 0 ? [`${s.device}:`, ...detailLines(s)] : []));
+  const details = statuses.flatMap((s) =>
+    s.details && Object.keys(s.details).length > 0 ? [`${s.device}:`, ...detailLines(s)] : [],
+  );
   const node = `node ${process.version} (${process.platform}-${process.arch}, N-API ${process.versions.napi})`;
   return `${[node, '', table, ...(details.length > 0 ? ['', ...details] : [])].join('\n')}\n`;
 }

@@ -1,8 +1,8 @@
 import { relative } from 'node:path';
 import { headKindOf, loadModel, type ModelArtifacts } from '@samp/core';
 import type { Command } from '../command';
-import { parseOptions, requireOption } from '../parse-options';
 import { formatTable } from '../format-table';
+import { parseOptions, requireOption } from '../parse-options';
 
 /** What `samp inspect` reports, also its `--json` output. */
 export interface ModelReport {
@@ -107,9 +107,16 @@ function formatBytes(n: number): string {
 export function formatModelReport(r: ModelReport): string {
   const out: string[] = [];
   out.push(`model         ${r.model}`);
-  out.push(`architecture  ${r.modelType} (${r.architectures.join(', ') || 'no architectures listed'}), head: ${r.head}`);
+  out.push(
+    `architecture  ${r.modelType} (${r.architectures.join(', ') || 'no architectures listed'}), head: ${r.head}`,
+  );
   out.push('');
-  out.push(formatTable(['size', 'value'], Object.entries(r.sizes).map(([k, v]) => [k, String(v)])));
+  out.push(
+    formatTable(
+      ['size', 'value'],
+      Object.entries(r.sizes).map(([k, v]) => [k, String(v)]),
+    ),
+  );
   if (r.labels !== undefined) {
     out.push('');
     const rows = Object.entries(r.labels).map(([id, name]) => [id, name]);
@@ -149,7 +156,8 @@ export function formatModelReport(r: ModelReport): string {
 export const inspectCommand: Command = {
   name: 'inspect',
   summary: 'print the architecture, sizes, dtypes and tokenizer settings of a model folder',
-  usage: 'usage: samp inspect --model DIR [--json]\n\n  --model DIR  a Hugging Face model folder (config.json + weights)\n  --json       print one JSON object instead of the text report',
+  usage:
+    'usage: samp inspect --model DIR [--json]\n\n  --model DIR  a Hugging Face model folder (config.json + weights)\n  --json       print one JSON object instead of the text report',
   async run(argv, io) {
     const options = parseOptions(argv, { model: { type: 'string' }, json: { type: 'boolean' } });
     const dir = requireOption(options.model, 'model');
