@@ -4,5 +4,11 @@ import { packageBuildConfig } from '../../tsup.config.base';
 export default defineConfig([
   packageBuildConfig(['src/index.ts']),
   // The CLI is an ESM executable only.
-  { ...packageBuildConfig({ cli: 'src/cli/main.ts' }), format: ['esm'], dts: false, clean: false, banner: { js: '#!/usr/bin/env node' } },
+  {
+    ...packageBuildConfig({ cli: 'src/cli/main.ts' }),
+    format: ['esm'],
+    dts: false,
+    clean: false,
+    banner: { js: '#!/usr/bin/env node' },
+  },
 ]);

@@ -232,6 +232,19 @@ export function postProcess(
   const pieces = b === undefined ? template.single : template.pair;
   let nAdded = 0;
   if (addSpecial) for (const p of pieces) if (p.kind === 'special') nAdded += p.ids.length;
+  const fits = o.maxLength === undefined || a.ids.length + (b?.ids.length ?? 0) + nAdded <= o.maxLength;
+  if (fits && o.padToLength === undefined && o.padToMultipleOf === undefined) {
+    // Fast path (no truncation possible, no padding): no window bookkeeping.
+    const parts: Part[] = [];
+    for (const p of pieces) {
+      if (p.kind === 'sequence') {
+        const src = p.sequence === 0 ? a : (b as TokenSeq);
+        parts.push({ seq: p.sequence, start: 0, stop: src.ids.length, ids: undefined, typeId: p.typeId });
+      } else if (addSpecial)
+        parts.push({ seq: -1, start: 0, stop: p.ids.length, ids: p.ids, typeId: p.typeId });
+    }
+    return materialize(parts, a, b, 0, o);
+  }
   const side = o.truncationSide ?? 'right';
   const stride = o.stride ?? 0;
   let winA: Array<[number, number]> = [[0, a.ids.length]];

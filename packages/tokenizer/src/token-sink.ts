@@ -54,6 +54,17 @@ export class TokenSink {
     this.ends = ends;
   }
 
+  /** The tokens as views on this sink's buffers (valid until the sink is written again). */
+  view(): TokenSeq {
+    const n = this.length;
+    return {
+      ids: this.ids.subarray(0, n),
+      starts: this.starts.subarray(0, n),
+      ends: this.ends.subarray(0, n),
+      splitStarts: this.splitStarts.subarray(0, this.splitCount),
+    };
+  }
+
   /** Copies the tokens into a new compact sequence. */
   take(): TokenSeq {
     const n = this.length;

@@ -127,6 +127,7 @@ export abstract class BaseTokenizer {
   /** The model's `model_max_length` when known (informational: truncation only happens when `maxLength` is given). */
   readonly modelMaxLength: number | undefined;
   private readonly sink = new TokenSink(1024);
+  private readonly sinkB = new TokenSink(256);
 
   protected constructor(
     vocab: Vocabulary,

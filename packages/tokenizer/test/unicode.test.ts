@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { loadOracle } from '../scripts/oracle.mjs';
 import { bertUnicode, decompose, F_CJK, F_CONTROL, F_MN, F_PUNCT, F_SPLIT_WS } from '../src/unicode/tables';
 import { Vocabulary } from '../src/vocabulary';
 import { WordPieceTokenizer } from '../src/wordpiece/wordpiece-tokenizer';
-import { loadOracle } from '../scripts/oracle.mjs';
 
 let oracle: ReturnType<typeof loadOracle> | undefined;
 try {
@@ -34,14 +34,16 @@ describe('pinned Unicode tables differ from the running ICU where the crate is o
   });
   it('the crate decomposes nothing assigned after Unicode 9 (U+105C9, Unicode 16)', () => {
     expect(decompose(u, 0x105c9)).toEqual([0x105c9]);
-    if ('\u{105c9}'.normalize('NFD') !== '\u{105c9}') expect('\u{105c9}'.normalize('NFD').length).toBeGreaterThan(2);
+    if ('\u{105c9}'.normalize('NFD') !== '\u{105c9}')
+      expect('\u{105c9}'.normalize('NFD').length).toBeGreaterThan(2);
   });
   it('lists how many code points differ (a table change shows up here)', () => {
     const diff = { control: [] as number[], mn: [] as number[], punct: [] as number[] };
     for (let c = 0; c < 0x110000; c++) {
       if (c >= 0xd800 && c <= 0xdfff) continue;
       const s = String.fromCodePoint(c);
-      if (c !== 9 && c !== 10 && c !== 13 && c !== 0xfffd && has(c, F_CONTROL) !== icuControl.test(s)) diff.control.push(c);
+      if (c !== 9 && c !== 10 && c !== 13 && c !== 0xfffd && has(c, F_CONTROL) !== icuControl.test(s))
+        diff.control.push(c);
       if (s.normalize('NFD') === s && has(c, F_MN) !== icuMn.test(s)) diff.mn.push(c);
       const asciiPunct = c < 128 && /[!-/:-@[-`{-~]/.test(s);
       if (has(c, F_PUNCT) !== (icuPunct.test(s) || asciiPunct)) diff.punct.push(c);
@@ -70,7 +72,10 @@ describe('pinned Unicode tables differ from the running ICU where the crate is o
     expect(has(0x200b, F_SPLIT_WS)).toBe(false);
   });
   it('lowercasing is per code point: no final sigma, unlike String.prototype.toLowerCase', () => {
-    const tok = new WordPieceTokenizer(new Vocabulary(['[UNK]', '[CLS]', '[SEP]']), { lowercase: true, stripAccents: false });
+    const tok = new WordPieceTokenizer(new Vocabulary(['[UNK]', '[CLS]', '[SEP]']), {
+      lowercase: true,
+      stripAccents: false,
+    });
     expect('ΟΔΟΣ'.toLowerCase()).toBe('οδος');
     expect(tok.normalize('ΟΔΟΣ')).toBe('οδοσ');
   });
@@ -98,8 +103,16 @@ describe.skipIf(oracle === undefined)('every code point against the tokenizers c
     expect(bad).toEqual([]);
   });
   it('lone surrogates behave as U+FFFD, as through the Node binding', () => {
-    const o = (oracle as NonNullable<typeof oracle>).bertNormalizer({ cleanText: false, handleChineseChars: false, stripAccents: false, lowercase: false });
-    const tok = new WordPieceTokenizer(new Vocabulary(['[UNK]', '[CLS]', '[SEP]']), { cleanText: false, lowercase: false });
+    const o = (oracle as NonNullable<typeof oracle>).bertNormalizer({
+      cleanText: false,
+      handleChineseChars: false,
+      stripAccents: false,
+      lowercase: false,
+    });
+    const tok = new WordPieceTokenizer(new Vocabulary(['[UNK]', '[CLS]', '[SEP]']), {
+      cleanText: false,
+      lowercase: false,
+    });
     expect(tok.normalize('a\ud800b\udc00')).toBe(o.normalizeString('a\ud800b\udc00'));
     expect(tok.normalize('a\ud800b')).toBe('a\ufffdb');
   });

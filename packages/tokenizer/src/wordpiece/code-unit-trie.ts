@@ -1,113 +1,97 @@
+interface BuildNode {
+  value: number;
+  children: Map<number, BuildNode>;
+}
+
 /**
- * A trie over UTF-16 code units with hashed transitions in typed arrays: no strings are built while
- * matching, and the whole structure for a 30k-token vocabulary is a few MB.
+ * A trie over UTF-16 code units, flattened in breadth-first order into typed arrays: the children of a
+ * node are contiguous and sorted by code unit, so a walk reads a few neighbouring entries per step
+ * (cache-friendly) and never builds a string. The root's children are found through a direct table.
  */
 export class CodeUnitTrie {
-  /** Token id at each node, -1 where no token ends. */
-  private values: Int32Array;
-  private nodeCount = 1;
-  // Open-addressing table of transitions: (parent, unit) → child.
-  private keyNode: Int32Array;
-  private keyUnit: Uint16Array;
-  private child: Int32Array;
-  private mask: number;
-  private used = 0;
-  /** Root transitions, direct-indexed by code unit (the hottest lookup). */
+  /** Token id per node, -1 where no token ends. */
+  private readonly values: Int32Array;
+  /** Index of the first child of each node. */
+  private readonly firstChild: Int32Array;
+  /** Number of children of each node. */
+  private readonly childCount: Int32Array;
+  /** The code unit on the edge into each node. */
+  private readonly units: Uint16Array;
+  /** Root transitions, direct-indexed by code unit. */
   private readonly root: Int32Array;
 
-  constructor(expectedChars = 1024) {
-    let cap = 1024;
-    while (cap < expectedChars * 2) cap *= 2;
-    this.mask = cap - 1;
-    this.keyNode = new Int32Array(cap).fill(-1);
-    this.keyUnit = new Uint16Array(cap);
-    this.child = new Int32Array(cap);
-    this.values = new Int32Array(Math.max(16, expectedChars + 1)).fill(-1);
+  /** Builds the trie of `key.slice(skip)` → value for each entry (a later duplicate key wins). */
+  constructor(entries: Iterable<readonly [string, number]>, skip = 0) {
+    const top: BuildNode = { value: -1, children: new Map() };
+    let count = 1;
+    for (const [key, value] of entries) {
+      if (key.length <= skip) continue;
+      let node = top;
+      for (let i = skip; i < key.length; i++) {
+        const u = key.charCodeAt(i);
+        let next = node.children.get(u);
+        if (next === undefined) {
+          next = { value: -1, children: new Map() };
+          node.children.set(u, next);
+          count++;
+        }
+        node = next;
+      }
+      node.value = value;
+    }
+    this.values = new Int32Array(count);
+    this.firstChild = new Int32Array(count);
+    this.childCount = new Int32Array(count);
+    this.units = new Uint16Array(count);
     this.root = new Int32Array(65536).fill(-1);
+    // Breadth-first numbering: each node's children get consecutive ids.
+    const queue: BuildNode[] = [top];
+    this.values[0] = -1;
+    let next = 1;
+    for (let q = 0; q < queue.length; q++) {
+      const node = queue[q] as BuildNode;
+      const kids = [...node.children.entries()].sort((x, y) => x[0] - y[0]);
+      this.firstChild[q] = next;
+      this.childCount[q] = kids.length;
+      for (const [u, child] of kids) {
+        this.units[next] = u;
+        this.values[next] = child.value;
+        if (q === 0) this.root[u] = next;
+        queue.push(child);
+        next++;
+      }
+    }
   }
 
   /** Bytes held by the typed arrays. */
   get byteLength(): number {
     return (
       this.values.byteLength +
-      this.keyNode.byteLength +
-      this.keyUnit.byteLength +
-      this.child.byteLength +
+      this.firstChild.byteLength +
+      this.childCount.byteLength +
+      this.units.byteLength +
       this.root.byteLength
     );
   }
 
-  /** Adds `s.slice(from)` with the given value (a later insert of the same key overwrites). */
-  insert(s: string, from: number, value: number): void {
-    if (from >= s.length) return;
-    let node = 0;
-    for (let i = from; i < s.length; i++) {
-      const u = s.charCodeAt(i);
-      let next = this.get(node, u);
-      if (next < 0) {
-        next = this.newNode();
-        this.put(node, u, next);
-      }
-      node = next;
-    }
-    this.values[node] = value;
-  }
-
-  private newNode(): number {
-    if (this.nodeCount >= this.values.length) {
-      const v = new Int32Array(this.values.length * 2).fill(-1);
-      v.set(this.values);
-      this.values = v;
-    }
-    return this.nodeCount++;
-  }
-
-  private hash(node: number, unit: number): number {
-    return (Math.imul(node, 0x9e3779b1) ^ Math.imul(unit, 0x85ebca77)) & this.mask;
-  }
-
   /** The child of `node` through `unit`, or -1. */
-  get(node: number, unit: number): number {
+  child(node: number, unit: number): number {
     if (node === 0) return this.root[unit] as number;
-    const keyNode = this.keyNode;
-    const mask = this.mask;
-    let h = (Math.imul(node, 0x9e3779b1) ^ Math.imul(unit, 0x85ebca77)) & mask;
-    for (;;) {
-      const k = keyNode[h] as number;
-      if (k === node && this.keyUnit[h] === unit) return this.child[h] as number;
-      if (k === -1) return -1;
-      h = (h + 1) & mask;
+    const units = this.units;
+    let lo = this.firstChild[node] as number;
+    let hi = lo + (this.childCount[node] as number);
+    if (hi - lo <= 8) {
+      for (let k = lo; k < hi; k++) if (units[k] === unit) return k;
+      return -1;
     }
-  }
-
-  private put(node: number, unit: number, childNode: number): void {
-    if (node === 0) {
-      this.root[unit] = childNode;
-      return;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = units[mid] as number;
+      if (v === unit) return mid;
+      if (v < unit) lo = mid + 1;
+      else hi = mid;
     }
-    if ((this.used + 1) * 2 > this.mask + 1) this.grow();
-    let h = this.hash(node, unit);
-    while (this.keyNode[h] !== -1) h = (h + 1) & this.mask;
-    this.keyNode[h] = node;
-    this.keyUnit[h] = unit;
-    this.child[h] = childNode;
-    this.used++;
-  }
-
-  private grow(): void {
-    const oldNode = this.keyNode;
-    const oldUnit = this.keyUnit;
-    const oldChild = this.child;
-    const cap = (this.mask + 1) * 2;
-    this.mask = cap - 1;
-    this.keyNode = new Int32Array(cap).fill(-1);
-    this.keyUnit = new Uint16Array(cap);
-    this.child = new Int32Array(cap);
-    this.used = 0;
-    for (let i = 0; i < oldNode.length; i++) {
-      const n = oldNode[i] as number;
-      if (n !== -1) this.put(n, oldUnit[i] as number, oldChild[i] as number);
-    }
+    return -1;
   }
 
   /**
@@ -119,7 +103,7 @@ export class CodeUnitTrie {
     let bestEnd = -1;
     const values = this.values;
     for (let i = start; i < end; i++) {
-      node = this.get(node, buf[i] as number);
+      node = this.child(node, buf[i] as number);
       if (node < 0) break;
       const v = values[node] as number;
       if (v >= 0) {

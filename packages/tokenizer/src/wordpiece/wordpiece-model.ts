@@ -18,18 +18,12 @@ export class WordPieceModel {
     readonly prefix: string,
     readonly maxInputCharsPerWord: number,
   ) {
-    let chars = 0;
-    let contChars = 0;
-    for (const [token] of vocab.entries()) {
-      chars += token.length;
-      if (prefix.length > 0 && token.startsWith(prefix)) contChars += token.length - prefix.length;
-    }
-    this.first = new CodeUnitTrie(chars);
-    this.cont = new CodeUnitTrie(Math.max(contChars, 16));
-    for (const [token, id] of vocab.entries()) {
-      this.first.insert(token, 0, id);
-      if (token.startsWith(prefix)) this.cont.insert(token, prefix.length, id);
-    }
+    const entries = [...vocab.entries()];
+    this.first = new CodeUnitTrie(entries);
+    this.cont = new CodeUnitTrie(
+      prefix.length === 0 ? entries : entries.filter(([t]) => t.startsWith(prefix)),
+      prefix.length,
+    );
   }
 
   /** Bytes held by the lookup structures. */

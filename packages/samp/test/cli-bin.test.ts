@@ -1,0 +1,31 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fixturesDir } from '@samp/core/testing';
+import { describe, expect, it } from 'vitest';
+
+// The built executable, as users run it (`bin.samp` of packages/samp); `pnpm build` makes it.
+const bin = join(import.meta.dirname, '..', 'dist', 'cli.js');
+
+function samp(...args: string[]) {
+  if (!existsSync(bin)) throw new Error(`${bin} does not exist: run \`npx -y pnpm@10.34.8 build\` first`);
+  return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+}
+
+describe('the samp executable', () => {
+  it('inspects a model', () => {
+    const result = samp('inspect', '--model', join(fixturesDir, 'distilbert-seq-cls'), '--json');
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report.modelType).toBe('distilbert');
+    expect(report.weights.dtypes).toEqual({ F16: 40 });
+  });
+
+  it('exits 2 on an unknown command with the list of commands', () => {
+    const result = samp('frobnicate');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('unknown command "frobnicate"');
+    expect(result.stderr).toContain('inspect');
+  });
+});
