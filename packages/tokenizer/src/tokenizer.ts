@@ -217,8 +217,17 @@ export abstract class BaseTokenizer {
     po: PostProcessOptions,
     earlyExit: boolean,
   ): Encoding {
-    let a = this.tokenizeToSeq(text);
-    let b = textPair === undefined ? undefined : this.tokenizeToSeq(textPair);
+    // Views on two reused sinks: postProcess copies what it keeps.
+    if (typeof text !== 'string') throw new TokenizerInputError('text must be a string');
+    this.sink.reset();
+    this.tokenizeInto(text, this.sink);
+    let a = this.sink.view();
+    let b: TokenSeq | undefined;
+    if (textPair !== undefined) {
+      this.sinkB.reset();
+      this.tokenizeInto(textPair, this.sinkB);
+      b = this.sinkB.view();
+    }
     if (earlyExit && po.maxLength !== undefined) {
       const side = po.truncationSide ?? 'right';
       if (po.truncation !== 'only_second') a = limitSplits(a, po.maxLength, side);
