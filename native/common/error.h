@@ -24,6 +24,8 @@ inline constexpr const char* kInvalidArgument = "SAMP_INVALID_ARGUMENT";
 inline constexpr const char* kGpuUnavailable = "SAMP_GPU_UNAVAILABLE";
 inline constexpr const char* kDeviceOutOfMemory = "SAMP_DEVICE_OUT_OF_MEMORY";
 inline constexpr const char* kNativeFailure = "SAMP_NATIVE_FAILURE";
+inline constexpr const char* kInputTooLong = "SAMP_INPUT_TOO_LONG";
+inline constexpr const char* kSessionDisposed = "SAMP_SESSION_DISPOSED";
 }  // namespace codes
 
 }  // namespace samp

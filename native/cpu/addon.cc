@@ -1,8 +1,10 @@
-// samp_cpu: the Node-API addon of @samp/encoder-cpu-vnni. For now it exports the CPU probe;
-// the INT8 encoder kernels arrive with their issue.
+// samp_cpu: the Node-API addon of @samp/encoder-cpu-vnni: the CPU probe and the FP32 encoder
+// sessions (session-binding.cc). The INT8 kernels arrive with their issue (native/cpu/int8/).
 #include <napi.h>
 
 #include "common/cpu-features.h"
+#include "cpu/fp32-isa.h"
+#include "cpu/session-binding.h"
 #include "napi/napi-helpers.h"
 
 namespace {
@@ -44,6 +46,10 @@ Napi::Value Probe(const Napi::CallbackInfo& info) {
     out.Set("hardwareIsa", samp::int8_isa_name(samp::hardware_int8_isa(f, amx_ok)));
     out.Set("bestIsa", samp::int8_isa_name(samp::best_int8_isa(f, amx_ok, isa_override)));
     out.Set("amxPermission", samp::amx_permission_name(amx));
+    // The FP32 kernels: avx2 when the CPU has AVX2+FMA, unless SAMP_CPU_ISA=scalar.
+    const bool fp32_avx2 = samp::cpu::hardware_fp32_isa() == samp::cpu::Fp32Isa::kAvx2 &&
+                           !(isa_override.cap && *isa_override.cap == samp::Int8Isa::kScalar);
+    out.Set("fp32Isa", fp32_avx2 ? "avx2" : "scalar");
     if (isa_override.present) {
       Napi::Object o = Napi::Object::New(env);
       o.Set("variable", samp::kIsaOverrideEnv);
@@ -60,7 +66,8 @@ Napi::Value Probe(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("probe", Napi::Function::New(env, Probe, "probe"));
-  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  samp::cpu::register_session_binding(env, exports);
+  exports.Set("abiVersion", Napi::Number::New(env, 2));
   return exports;
 }
 

@@ -1,7 +1,9 @@
 import { ModelConfigError } from '../errors/model-errors';
+import { showJson } from './json-file';
 
 function show(value: unknown): string {
-  return typeof value === 'string' ? `"${value}"` : (JSON.stringify(value) ?? String(value));
+  // showJson, not JSON.stringify: a deeply nested field value would overflow the stack here.
+  return typeof value === 'string' ? `"${value}"` : showJson(value);
 }
 
 /**

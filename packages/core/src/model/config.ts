@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ModelConfigError, UnsupportedModelTypeError } from '../errors/model-errors';
 import { ConfigFields } from './config-fields';
-import { isJsonObject, readJsonFile } from './json-file';
+import { isJsonObject, readJsonFile, showJson } from './json-file';
 import {
   type Activation,
   type ModelConfig,
@@ -169,7 +169,7 @@ function labels(fields: ConfigFields): {
       if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
         throw fields.error(
           `label2id.${name}`,
-          `expected a non-negative integer id, got ${JSON.stringify(id)}`,
+          `expected a non-negative integer id, got ${showJson(id)}`,
         );
       }
       label2id[name] = id;

@@ -8,6 +8,26 @@ export interface JsonErrorPosition {
   readonly column: number;
 }
 
+/** Deepest nesting `locateJsonError` follows (each level is a stack frame). */
+const MAX_LOCATE_DEPTH = 2000;
+const TOO_DEEP = Symbol('too deep');
+
+/**
+ * `JSON.stringify(value)` for error messages, safe on anything `JSON.parse` returns: JSON.parse is
+ * not recursive but JSON.stringify is, so a value nested a few thousand levels deep (a few kilobytes of
+ * `[[[[…]]]]` in a file) overflowed the stack in the message of the error meant to report it (found by
+ * fuzzing). Such values are described instead, and long texts are cut at `max` characters.
+ */
+export function showJson(value: unknown, max = 200): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    return Array.isArray(value) ? 'an array nested too deeply to show' : 'a value nested too deeply to show';
+  }
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
 /**
  * Finds the offset of the first JSON syntax error in `text`, or `undefined` when it is valid JSON.
  * V8's `JSON.parse` messages only sometimes carry a position, so it is recomputed here; this only runs
@@ -15,6 +35,10 @@ export interface JsonErrorPosition {
  */
 export function locateJsonError(text: string): JsonErrorPosition | undefined {
   let i = 0;
+  // The scanner recurses once per nesting level; JSON.parse does not, so a file can hold `[[[[…` deeper
+  // than the stack (found by fuzzing: a RangeError escaped instead of a ModelConfigError). Past this
+  // depth the position is simply not reported.
+  let depth = 0;
   const ws = () => {
     while (i < text.length && ' \t\n\r'.includes(text.charAt(i))) i++;
   };
@@ -68,11 +92,13 @@ export function locateJsonError(text: string): JsonErrorPosition | undefined {
   const value = (): void => {
     ws();
     const ch = text.charAt(i);
+    if ((ch === '{' || ch === '[') && ++depth > MAX_LOCATE_DEPTH) throw TOO_DEEP;
     if (ch === '{') {
       i++;
       ws();
       if (text.charAt(i) === '}') {
         i++;
+        depth--;
         return;
       }
       for (;;) {
@@ -87,6 +113,7 @@ export function locateJsonError(text: string): JsonErrorPosition | undefined {
         if (text.charAt(i) === ',') i++;
         else if (text.charAt(i) === '}') {
           i++;
+          depth--;
           return;
         } else fail();
       }
@@ -95,6 +122,7 @@ export function locateJsonError(text: string): JsonErrorPosition | undefined {
       ws();
       if (text.charAt(i) === ']') {
         i++;
+        depth--;
         return;
       }
       for (;;) {
@@ -103,6 +131,7 @@ export function locateJsonError(text: string): JsonErrorPosition | undefined {
         if (text.charAt(i) === ',') i++;
         else if (text.charAt(i) === ']') {
           i++;
+          depth--;
           return;
         } else fail();
       }
@@ -118,6 +147,7 @@ export function locateJsonError(text: string): JsonErrorPosition | undefined {
     if (i < text.length) fail();
     return undefined;
   } catch (offset) {
+    if (offset === TOO_DEEP) return undefined;
     if (typeof offset !== 'number') throw offset;
     const before = text.slice(0, offset);
     const line = before.split('\n').length;

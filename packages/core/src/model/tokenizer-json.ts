@@ -1,5 +1,6 @@
 import { VocabError } from '../errors/model-errors';
-import { isJsonObject } from './json-file';
+// showJson: JSON.stringify of a deeply nested value overflows the stack (see its comment).
+import { isJsonObject, showJson } from './json-file';
 
 /** What a Hugging Face `tokenizer.json` with a WordPiece model says about the tokenizer. */
 export interface TokenizerJsonSettings {
@@ -29,7 +30,7 @@ function normalization(value: unknown, file: string): Normalization {
   const unsupported = (type: unknown) =>
     new VocabError(
       { file, field: 'normalizer' },
-      `normalizer ${JSON.stringify(type)} is not supported (expected BertNormalizer, Lowercase, or NFD with StripAccents)`,
+      `normalizer ${showJson(type)} is not supported (expected BertNormalizer, Lowercase, or NFD with StripAccents)`,
     );
   const result: Normalization = {
     lowercase: false,
@@ -100,7 +101,7 @@ function vocabArray(vocab: unknown, file: string): string[] {
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= entries.length) {
       throw new VocabError(
         { file, field: `model.vocab.${token}` },
-        `expected an id in 0…${entries.length - 1} (ids must be contiguous), got ${JSON.stringify(id)}`,
+        `expected an id in 0…${entries.length - 1} (ids must be contiguous), got ${showJson(id)}`,
       );
     }
     const other = tokens[id];
@@ -129,7 +130,7 @@ export function parseTokenizerJson(json: unknown, file: string): TokenizerJsonSe
   if (type !== 'WordPiece') {
     throw new VocabError(
       { file, field: 'model.type' },
-      `only WordPiece vocabularies are supported for now; this tokenizer is ${JSON.stringify(type ?? 'of an unknown type')}`,
+      `only WordPiece vocabularies are supported for now; this tokenizer is ${showJson(type ?? 'of an unknown type')}`,
     );
   }
   const vocab = vocabArray(model.vocab, file);

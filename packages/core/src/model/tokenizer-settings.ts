@@ -2,7 +2,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelConfigError, VocabError } from '../errors/model-errors';
 import { ConfigFields } from './config-fields';
-import { isJsonObject, readJsonFile, readOptionalJsonFile } from './json-file';
+// showJson: JSON.stringify of a deeply nested value overflows the stack (see its comment).
+import { isJsonObject, readJsonFile, readOptionalJsonFile, showJson } from './json-file';
 import type { TokenizerSettings } from './model-artifacts';
 import { parseTokenizerJson } from './tokenizer-json';
 import { parseVocabTxt } from './vocab-txt';
@@ -55,7 +56,7 @@ function modelMaxLength(fields: ConfigFields): number | undefined {
   if (!fields.has('model_max_length')) return undefined;
   const value = fields.raw.model_max_length;
   if (typeof value !== 'number' || !(value > 0)) {
-    throw fields.error('model_max_length', `expected a positive number, got ${JSON.stringify(value)}`);
+    throw fields.error('model_max_length', `expected a positive number, got ${showJson(value)}`);
   }
   if (value >= NO_LIMIT) return undefined;
   if (!Number.isInteger(value)) throw fields.error('model_max_length', `expected an integer, got ${value}`);
@@ -79,7 +80,7 @@ async function checkAddedTokens(dir: string, vocab: readonly string[]): Promise<
     if (typeof id !== 'number' || vocab[id] !== token) {
       throw new VocabError(
         { file, field: token },
-        `added token "${token}" (id ${JSON.stringify(id)}) is not in the vocabulary; samp does not support added tokens yet`,
+        `added token "${token}" (id ${showJson(id)}) is not in the vocabulary; samp does not support added tokens yet`,
       );
     }
   }

@@ -1,4 +1,6 @@
 import { SafetensorsFormatError, UnsupportedDtypeError } from '../errors/model-errors';
+// showJson: JSON.stringify of a deeply nested header value overflows the stack (see its comment).
+import { showJson } from '../model/json-file';
 import { elementCount, isSupportedDtype, SUPPORTED_DTYPES } from './dtype';
 import { DTYPE_BYTES, type DType } from './tensor-store';
 
@@ -87,7 +89,7 @@ export function parseSafetensorsHeader(
         if (typeof v !== 'string') {
           throw new SafetensorsFormatError(
             { file, field: `__metadata__.${key}` },
-            `expected a string, found ${JSON.stringify(v)}`,
+            `expected a string, found ${showJson(v)}`,
           );
         }
         metadata[key] = v;
@@ -114,19 +116,19 @@ function parseEntry(
   }
   const { dtype, shape, data_offsets: offsets } = value;
   if (typeof dtype !== 'string') {
-    throw new SafetensorsFormatError(at('dtype'), `expected a dtype string, found ${JSON.stringify(dtype)}`);
+    throw new SafetensorsFormatError(at('dtype'), `expected a dtype string, found ${showJson(dtype)}`);
   }
   if (!Array.isArray(shape)) {
     throw new SafetensorsFormatError(
       at('shape'),
-      `expected an array of dimensions, found ${JSON.stringify(shape)}`,
+      `expected an array of dimensions, found ${showJson(shape)}`,
     );
   }
   shape.forEach((d, i) => {
     if (!isOffset(d)) {
       throw new SafetensorsFormatError(
         at(`shape[${i}]`),
-        `expected a non-negative integer, found ${JSON.stringify(d)}`,
+        `expected a non-negative integer, found ${showJson(d)}`,
       );
     }
   });
@@ -140,7 +142,7 @@ function parseEntry(
   if (!Array.isArray(offsets) || offsets.length !== 2 || !isOffset(offsets[0]) || !isOffset(offsets[1])) {
     throw new SafetensorsFormatError(
       at('data_offsets'),
-      `expected [begin, end] as two non-negative integers, found ${JSON.stringify(offsets)}`,
+      `expected [begin, end] as two non-negative integers, found ${showJson(offsets)}`,
     );
   }
   const [begin, end] = offsets as [number, number];

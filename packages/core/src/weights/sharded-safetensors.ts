@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep, win32 } from 'node:path';
 import { SafetensorsFormatError, ShardIndexError } from '../errors/model-errors';
+// showJson: JSON.stringify of a deeply nested index value overflows the stack (see its comment).
+import { showJson } from '../model/json-file';
 import { isRegularFile, openRegularFile } from './file-range';
 import { FileTensorStore } from './file-tensor-store';
 import { openSafetensors } from './safetensors';
@@ -76,7 +78,7 @@ export async function openShardedSafetensors(
   for (const [tensor, shard] of Object.entries(weightMap)) {
     const at = { file: path, tensor, field: `weight_map.${tensor}` };
     if (typeof shard !== 'string') {
-      throw new ShardIndexError(at, `expected a shard file name, found ${JSON.stringify(shard)}`);
+      throw new ShardIndexError(at, `expected a shard file name, found ${showJson(shard)}`);
     }
     const problem = shardPathProblem(dir, shard);
     if (problem !== undefined) {

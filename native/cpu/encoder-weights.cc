@@ -1,0 +1,107 @@
+#include "cpu/encoder-weights.h"
+
+#include <set>
+
+#include "common/error.h"
+
+namespace samp::cpu {
+namespace {
+
+const std::vector<float>& tensor(const WeightSet& set, const std::string& name, std::size_t elements) {
+  const auto it = set.find(name);
+  if (it == set.end()) throw Error(codes::kInvalidArgument, "weights: tensor " + name + " is missing");
+  if (it->second.size() != elements) {
+    throw Error(codes::kInvalidArgument, "weights: tensor " + name + " has " +
+                                             std::to_string(it->second.size()) + " elements, expected " +
+                                             std::to_string(elements));
+  }
+  return it->second;
+}
+
+FloatBuffer copy(const std::vector<float>& v) { return FloatBuffer(v.begin(), v.end()); }
+
+std::unique_ptr<LinearOp> linear(const WeightSet& set, const std::string& name, int out, int in) {
+  const auto& w = tensor(set, name + ".weight", static_cast<std::size_t>(out) * in);
+  const auto& b = tensor(set, name + ".bias", static_cast<std::size_t>(out));
+  return std::make_unique<Fp32Linear>(w.data(), b.data(), out, in);
+}
+
+std::unique_ptr<LayerWeights> build_layer(const EncoderConfig& c, const WeightSet& set, int source) {
+  const int h = c.hidden_size;
+  const int i = c.intermediate_size;
+  const std::string at = "layers." + std::to_string(source) + ".";
+  auto layer = std::make_unique<LayerWeights>();
+  // Q, K and V side by side: one [3H, H] GEMM per layer.
+  std::vector<float> w(static_cast<std::size_t>(3) * h * h);
+  std::vector<float> b(static_cast<std::size_t>(3) * h);
+  const char* parts[3] = {"query", "key", "value"};
+  for (int p = 0; p < 3; ++p) {
+    const std::string name = at + "attention." + parts[p];
+    const auto& pw = tensor(set, name + ".weight", static_cast<std::size_t>(h) * h);
+    const auto& pb = tensor(set, name + ".bias", static_cast<std::size_t>(h));
+    std::copy(pw.begin(), pw.end(), w.begin() + static_cast<std::ptrdiff_t>(p) * h * h);
+    std::copy(pb.begin(), pb.end(), b.begin() + static_cast<std::ptrdiff_t>(p) * h);
+  }
+  layer->qkv = std::make_unique<Fp32Linear>(w.data(), b.data(), 3 * h, h);
+  layer->attention_output = linear(set, at + "attention.output", h, h);
+  layer->ffn_intermediate = linear(set, at + "ffn.intermediate", i, h);
+  layer->ffn_output = linear(set, at + "ffn.output", h, i);
+  layer->attention_norm_weight = copy(tensor(set, at + "attention.norm.weight", h));
+  layer->attention_norm_bias = copy(tensor(set, at + "attention.norm.bias", h));
+  layer->ffn_norm_weight = copy(tensor(set, at + "ffn.norm.weight", h));
+  layer->ffn_norm_bias = copy(tensor(set, at + "ffn.norm.bias", h));
+  return layer;
+}
+
+}  // namespace
+
+void check_config(const EncoderConfig& c) {
+  const auto bad = [](const std::string& field, const std::string& why) {
+    throw Error(codes::kInvalidArgument, "config: " + field + " " + why);
+  };
+  if (c.vocab_size <= 0) bad("vocabSize", "must be positive");
+  if (c.hidden_size <= 0) bad("hiddenSize", "must be positive");
+  if (c.num_heads <= 0 || c.hidden_size % c.num_heads != 0)
+    bad("numAttentionHeads", "must divide hiddenSize");
+  if (c.num_layers <= 0) bad("numHiddenLayers", "must be positive");
+  if (c.intermediate_size <= 0) bad("intermediateSize", "must be positive");
+  if (c.max_positions <= 0) bad("maxPositionEmbeddings", "must be positive");
+  if (c.type_vocab_size < 0) bad("typeVocabSize", "must not be negative");
+  if (c.embedding_size <= 0) bad("embeddingSize", "must be positive");
+  if (!c.has_projection && c.embedding_size != c.hidden_size)
+    bad("embeddingSize", "differs from hiddenSize but the model has no projection");
+  if (!(c.layer_norm_eps > 0.0f)) bad("layerNormEps", "must be positive");
+  if (c.pad_token_id < 0) bad("padTokenId", "must not be negative");
+  if (c.max_sequence_length() <= 0) bad("maxPositionEmbeddings", "leaves no position for a token");
+  if (static_cast<int>(c.layer_sources.size()) != c.num_layers)
+    bad("layerSources", "must have one entry per layer");
+  for (int s : c.layer_sources) {
+    if (s < 0 || s >= c.num_layers) bad("layerSources", "names a layer outside the model");
+  }
+}
+
+EncoderWeights build_encoder_weights(const EncoderConfig& c, const WeightSet& set) {
+  check_config(c);
+  const std::size_t e = static_cast<std::size_t>(c.embedding_size);
+  EncoderWeights w;
+  w.word = copy(tensor(set, "embeddings.word", static_cast<std::size_t>(c.vocab_size) * e));
+  w.position = copy(tensor(set, "embeddings.position", static_cast<std::size_t>(c.max_positions) * e));
+  if (c.type_vocab_size > 0) {
+    w.token_type = copy(tensor(set, "embeddings.token_type", static_cast<std::size_t>(c.type_vocab_size) * e));
+  }
+  w.embedding_norm_weight = copy(tensor(set, "embeddings.norm.weight", e));
+  w.embedding_norm_bias = copy(tensor(set, "embeddings.norm.bias", e));
+  if (c.has_projection) w.projection = linear(set, "embeddings.projection", c.hidden_size, c.embedding_size);
+  std::map<int, const LayerWeights*> built;
+  for (int source : c.layer_sources) {
+    auto it = built.find(source);
+    if (it == built.end()) {
+      w.distinct_layers.push_back(build_layer(c, set, source));
+      it = built.emplace(source, w.distinct_layers.back().get()).first;
+    }
+    w.layers.push_back(it->second);
+  }
+  return w;
+}
+
+}  // namespace samp::cpu

@@ -1,0 +1,71 @@
+// The FP32 encoder of one session: embeddings, then per layer QKV GEMM → attention → output GEMM
+// (+bias +residual, LayerNorm on finished rows) → FFN GEMM (+bias, activation in the epilogue) →
+// FFN output GEMM (+bias +residual, LayerNorm). Tokens are packed row after row: only the real
+// tokens of each row, plus its padding positions when `compute_padding` is set (then the outputs
+// at padded positions are Hugging Face's, since padded queries attend to the real keys only).
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "cpu/activation-taps.h"
+#include "cpu/encoder-config.h"
+#include "cpu/encoder-weights.h"
+#include "cpu/fp32-isa.h"
+#include "cpu/thread-pool.h"
+
+namespace samp::cpu {
+
+/// A padded, row-major batch (the spec's EncoderInput).
+struct EncoderInput {
+  int batch = 0;
+  int seq = 0;
+  std::vector<int32_t> ids;
+  std::vector<int32_t> mask;
+  std::vector<int32_t> types;  // empty: all zeros
+};
+
+struct RunOptions {
+  bool hidden_states = false;
+  /// Compute the padded positions too (their outputs then match Hugging Face); otherwise only
+  /// the real tokens run and padded positions are zeros.
+  bool compute_padding = true;
+  std::vector<std::string> observe;
+};
+
+struct EncoderOutput {
+  int batch = 0;
+  int seq = 0;
+  int hidden = 0;
+  std::vector<float> last_hidden_state;           // [batch, seq, hidden]
+  std::vector<std::vector<float>> hidden_states;  // layers + 1 of them, with RunOptions::hidden_states
+  std::vector<ObservedTensor> observed;
+};
+
+/// Checks a batch against the model (shapes, ids, types, mask form, positions). Throws
+/// samp::Error(SAMP_INVALID_ARGUMENT) or (SAMP_INPUT_TOO_LONG) naming the element at fault.
+void check_input(const EncoderConfig& config, const EncoderInput& input);
+
+class Encoder {
+ public:
+  /// Copies and packs the weights. `threads` 0 means the hardware concurrency.
+  Encoder(const EncoderConfig& config, const WeightSet& weights, unsigned threads, Fp32Isa isa);
+
+  /// Runs one batch. Thread-safe: runs of one encoder are serialised (they share the pool).
+  EncoderOutput run(const EncoderInput& input, const RunOptions& options);
+
+  const EncoderConfig& config() const { return config_; }
+  unsigned threads() const { return pool_.size(); }
+  Fp32Isa isa() const { return isa_; }
+
+ private:
+  EncoderConfig config_;
+  EncoderWeights weights_;
+  Fp32Isa isa_;
+  ThreadPool pool_;
+  std::mutex run_mutex_;
+};
+
+}  // namespace samp::cpu

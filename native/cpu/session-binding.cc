@@ -1,0 +1,277 @@
+// Sessions are Napi::External handles to a holder of shared_ptr<Encoder>: a run copies the
+// pointer and works on a libuv thread (PromiseWorker), so dispose() can drop the session's
+// reference at once while a run in flight finishes on its own copy; the memory goes with the last
+// reference. Input arrays are copied on the JS thread: the worker never touches JS memory.
+#include "cpu/session-binding.h"
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/error.h"
+#include "cpu/encoder.h"
+#include "napi/napi-helpers.h"
+
+namespace samp::cpu {
+namespace {
+
+struct SessionHolder {
+  std::mutex mutex;
+  std::shared_ptr<Encoder> encoder;
+};
+
+[[noreturn]] void invalid(const std::string& what) { throw Error(codes::kInvalidArgument, what); }
+
+Napi::Object object_arg(const Napi::CallbackInfo& info, std::size_t i, const char* name) {
+  if (info.Length() <= i || !info[i].IsObject()) invalid(std::string(name) + ": expected an object");
+  return info[i].As<Napi::Object>();
+}
+
+double number_field(const Napi::Object& o, const char* name) {
+  const Napi::Value v = o.Get(name);
+  if (!v.IsNumber()) invalid(std::string("config.") + name + ": expected a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+int int_field(const Napi::Object& o, const char* name) {
+  const double d = number_field(o, name);
+  if (d != static_cast<double>(static_cast<int>(d))) invalid(std::string("config.") + name + ": expected an integer");
+  return static_cast<int>(d);
+}
+
+bool bool_field(const Napi::Object& o, const char* name) {
+  const Napi::Value v = o.Get(name);
+  if (!v.IsBoolean()) invalid(std::string("config.") + name + ": expected a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
+EncoderConfig read_config(const Napi::Object& o) {
+  EncoderConfig c;
+  c.vocab_size = int_field(o, "vocabSize");
+  c.hidden_size = int_field(o, "hiddenSize");
+  c.num_heads = int_field(o, "numAttentionHeads");
+  c.num_layers = int_field(o, "numHiddenLayers");
+  c.intermediate_size = int_field(o, "intermediateSize");
+  c.max_positions = int_field(o, "maxPositionEmbeddings");
+  c.type_vocab_size = int_field(o, "typeVocabSize");
+  c.embedding_size = int_field(o, "embeddingSize");
+  c.has_projection = bool_field(o, "hasProjection");
+  c.layer_norm_eps = static_cast<float>(number_field(o, "layerNormEps"));
+  c.pad_token_id = int_field(o, "padTokenId");
+  c.padding_aware_positions = bool_field(o, "paddingAwarePositions");
+  const Napi::Value act = o.Get("hiddenAct");
+  const std::string name = act.IsString() ? act.As<Napi::String>().Utf8Value() : "";
+  if (name == "gelu") {
+    c.activation = Activation::kGelu;
+  } else if (name == "gelu_new") {
+    c.activation = Activation::kGeluTanh;
+  } else if (name == "relu") {
+    c.activation = Activation::kRelu;
+  } else {
+    invalid("config.hiddenAct: expected gelu, gelu_new or relu, got \"" + name + "\"");
+  }
+  const Napi::Value sources = o.Get("layerSources");
+  if (!sources.IsArray()) invalid("config.layerSources: expected an array of layer indices");
+  const Napi::Array arr = sources.As<Napi::Array>();
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    const Napi::Value v = arr.Get(i);
+    if (!v.IsNumber()) invalid("config.layerSources: expected numbers");
+    c.layer_sources.push_back(v.As<Napi::Number>().Int32Value());
+  }
+  check_config(c);
+  return c;
+}
+
+WeightSet read_tensors(const Napi::Object& tensors) {
+  WeightSet set;
+  const Napi::Array names = tensors.GetPropertyNames();
+  for (uint32_t i = 0; i < names.Length(); ++i) {
+    const std::string name = names.Get(i).As<Napi::String>().Utf8Value();
+    const Napi::Value v = tensors.Get(name);
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+      invalid("tensors." + name + ": expected a Float32Array");
+    }
+    const Napi::Float32Array a = v.As<Napi::Float32Array>();
+    set.emplace(name, std::vector<float>(a.Data(), a.Data() + a.ElementLength()));
+  }
+  return set;
+}
+
+std::vector<int32_t> int32_field(const Napi::Object& o, const char* name, bool optional) {
+  const Napi::Value v = o.Get(name);
+  if (optional && (v.IsUndefined() || v.IsNull())) return {};
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    invalid(std::string(name) + ": expected an Int32Array");
+  }
+  const Napi::Int32Array a = v.As<Napi::Int32Array>();
+  return std::vector<int32_t>(a.Data(), a.Data() + a.ElementLength());
+}
+
+int int_input(const Napi::Object& o, const char* name) {
+  const Napi::Value v = o.Get(name);
+  if (!v.IsNumber()) invalid(std::string(name) + ": expected a positive integer");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= 1 && d <= 1e9) || d != static_cast<double>(static_cast<int>(d)))
+    invalid(std::string(name) + ": expected a positive integer");
+  return static_cast<int>(d);
+}
+
+SessionHolder& holder_arg(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsExternal()) invalid("session: expected a session handle");
+  return *info[0].As<Napi::External<SessionHolder>>().Data();
+}
+
+Napi::Float32Array to_float32(Napi::Env env, const std::vector<float>& v) {
+  Napi::Float32Array a = Napi::Float32Array::New(env, v.size());
+  std::copy(v.begin(), v.end(), a.Data());
+  return a;
+}
+
+// createSession({config, tensors, threads}) → Promise<handle>: copies the tensors here, packs them
+// on a worker thread.
+Napi::Value CreateSession(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return samp::napi::guard(env, [&]() -> Napi::Value {
+    const Napi::Object spec = object_arg(info, 0, "spec");
+    const Napi::Value config_value = spec.Get("config");
+    const Napi::Value tensors_value = spec.Get("tensors");
+    if (!config_value.IsObject()) invalid("spec.config: expected an object");
+    if (!tensors_value.IsObject()) invalid("spec.tensors: expected an object");
+    const EncoderConfig config = read_config(config_value.As<Napi::Object>());
+    auto weights = std::make_shared<WeightSet>(read_tensors(tensors_value.As<Napi::Object>()));
+    unsigned threads = 0;
+    const Napi::Value t = spec.Get("threads");
+    if (!t.IsUndefined()) {
+      if (!t.IsNumber() || t.As<Napi::Number>().Int32Value() < 0 || t.As<Napi::Number>().Int32Value() > 1024)
+        invalid("spec.threads: expected an integer between 0 and 1024");
+      threads = static_cast<unsigned>(t.As<Napi::Number>().Int32Value());
+    }
+    const Fp32Isa isa = select_fp32_isa();
+    using Ptr = std::shared_ptr<Encoder>;
+    return samp::napi::PromiseWorker<Ptr>::Run(
+        env, "samp_cpu.createSession",
+        [config, weights, threads, isa]() -> Ptr {
+          auto encoder = std::make_shared<Encoder>(config, *weights, threads, isa);
+          weights->clear();
+          return encoder;
+        },
+        [](Napi::Env e, const Ptr& encoder) -> Napi::Value {
+          auto* holder = new SessionHolder();
+          holder->encoder = encoder;
+          return Napi::External<SessionHolder>::New(e, holder, [](Napi::Env, SessionHolder* h) { delete h; });
+        });
+  });
+}
+
+// runSession(handle, input, {outputHiddenStates, computePadding, observe}) → Promise<result>.
+Napi::Value RunSession(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return samp::napi::guard(env, [&]() -> Napi::Value {
+    SessionHolder& holder = holder_arg(info);
+    std::shared_ptr<Encoder> encoder;
+    {
+      std::lock_guard<std::mutex> lock(holder.mutex);
+      encoder = holder.encoder;
+    }
+    if (!encoder) throw Error(codes::kSessionDisposed, "the session has been disposed");
+    const Napi::Object in = object_arg(info, 1, "input");
+    EncoderInput input;
+    input.batch = int_input(in, "batchSize");
+    input.seq = int_input(in, "sequenceLength");
+    input.ids = int32_field(in, "inputIds", false);
+    input.mask = int32_field(in, "attentionMask", false);
+    input.types = int32_field(in, "tokenTypeIds", true);
+    RunOptions options;
+    if (info.Length() > 2 && info[2].IsObject()) {
+      const Napi::Object o = info[2].As<Napi::Object>();
+      options.hidden_states = o.Get("outputHiddenStates").ToBoolean().Value();
+      const Napi::Value pad = o.Get("computePadding");
+      options.compute_padding = pad.IsUndefined() ? true : pad.ToBoolean().Value();
+      const Napi::Value obs = o.Get("observe");
+      if (!obs.IsUndefined()) {
+        if (!obs.IsArray()) invalid("observe: expected an array of tensor names");
+        const Napi::Array arr = obs.As<Napi::Array>();
+        for (uint32_t i = 0; i < arr.Length(); ++i) {
+          const Napi::Value v = arr.Get(i);
+          if (!v.IsString()) invalid("observe[" + std::to_string(i) + "]: expected a string");
+          options.observe.push_back(v.As<Napi::String>().Utf8Value());
+        }
+      }
+    }
+    // Check on the JS thread too, so bad input rejects before any work is queued.
+    check_input(encoder->config(), input);
+    auto shared_input = std::make_shared<EncoderInput>(std::move(input));
+    return samp::napi::PromiseWorker<EncoderOutput>::Run(
+        env, "samp_cpu.runSession",
+        [encoder, shared_input, options]() { return encoder->run(*shared_input, options); },
+        [](Napi::Env e, const EncoderOutput& out) -> Napi::Value {
+          Napi::Object result = Napi::Object::New(e);
+          result.Set("lastHiddenState", to_float32(e, out.last_hidden_state));
+          if (!out.hidden_states.empty()) {
+            Napi::Array states = Napi::Array::New(e, out.hidden_states.size());
+            for (uint32_t i = 0; i < out.hidden_states.size(); ++i) states.Set(i, to_float32(e, out.hidden_states[i]));
+            result.Set("hiddenStates", states);
+          }
+          if (!out.observed.empty()) {
+            Napi::Object observed = Napi::Object::New(e);
+            for (const ObservedTensor& t : out.observed) {
+              Napi::Object o = Napi::Object::New(e);
+              o.Set("data", to_float32(e, t.data));
+              Napi::Array shape = Napi::Array::New(e, t.shape.size());
+              for (uint32_t i = 0; i < t.shape.size(); ++i) shape.Set(i, Napi::Number::New(e, t.shape[i]));
+              o.Set("shape", shape);
+              observed.Set(t.name, o);
+            }
+            result.Set("observed", observed);
+          }
+          return result;
+        });
+  });
+}
+
+// disposeSession(handle): drops the session's reference; idempotent.
+Napi::Value DisposeSession(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return samp::napi::guard(env, [&]() -> Napi::Value {
+    SessionHolder& holder = holder_arg(info);
+    std::shared_ptr<Encoder> dropped;
+    {
+      std::lock_guard<std::mutex> lock(holder.mutex);
+      dropped.swap(holder.encoder);
+    }
+    return env.Undefined();
+  });
+}
+
+// sessionInfo(handle) → {threads, isa, disposed}.
+Napi::Value SessionInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return samp::napi::guard(env, [&]() -> Napi::Value {
+    SessionHolder& holder = holder_arg(info);
+    std::shared_ptr<Encoder> encoder;
+    {
+      std::lock_guard<std::mutex> lock(holder.mutex);
+      encoder = holder.encoder;
+    }
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("disposed", encoder == nullptr);
+    if (encoder) {
+      o.Set("threads", encoder->threads());
+      o.Set("isa", fp32_isa_name(encoder->isa()));
+    }
+    return o;
+  });
+}
+
+}  // namespace
+
+void register_session_binding(Napi::Env env, Napi::Object exports) {
+  exports.Set("createSession", Napi::Function::New(env, CreateSession, "createSession"));
+  exports.Set("runSession", Napi::Function::New(env, RunSession, "runSession"));
+  exports.Set("disposeSession", Napi::Function::New(env, DisposeSession, "disposeSession"));
+  exports.Set("sessionInfo", Napi::Function::New(env, SessionInfo, "sessionInfo"));
+}
+
+}  // namespace samp::cpu

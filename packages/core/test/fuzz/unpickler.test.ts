@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { fuzzTimeout, runFuzz } from './support/harness';
+import { pickleSeeds, unpicklerTarget } from './support/targets';
+
+const target = unpicklerTarget(await pickleSeeds());
+
+describe('fuzz: data.pkl through the restricted unpickler', () => {
+  it(
+    'every mutated input is accepted or refused with a SampError, in bounded time and memory',
+    async () => {
+      const stats = await runFuzz(target);
+      // The mutations must reach past the first check: some inputs are accepted, several kinds refused.
+      expect(stats.accepted).toBeGreaterThan(0);
+      expect(Object.keys(stats.refusedByCode).length).toBeGreaterThan(0);
+    },
+    fuzzTimeout(target.ciRuns),
+  );
+});
