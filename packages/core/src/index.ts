@@ -1,4 +1,4 @@
-// @samp/core: its API arrives with its issue; until then the package exports nothing.
+// @samp/core: model loading, the shared specs and types, the backend registry and typed errors.
 
 export * from './errors';
 export * from './model';

@@ -44,17 +44,18 @@ describe('decodeTags: spans in UTF-16 code units', () => {
 
   it('offsets count UTF-16 code units: emoji and astral characters (surrogate pairs)', () => {
     const text = '😀 Zoë 𠮷野家 in 🇫🇷Paris';
+    // "🇫🇷Paris" is one word for BERT (emoji are neither punctuation nor CJK): its pieces merge.
     const offsets = offsetsOf(text, [null, '😀', 'Zoë', '𠮷', '野', '家', 'in', '🇫🇷', 'Paris', null]);
-    const tags = ['O', 'O', 'B-PER', 'B-ORG', 'I-ORG', 'I-ORG', 'O', 'O', 'B-LOC', 'O'];
+    const tags = ['O', 'O', 'B-PER', 'B-ORG', 'I-ORG', 'I-ORG', 'O', 'B-LOC', 'O', 'O'];
     const entities = decodeTags(tags, offsets, { text });
-    expect(entities.map((e) => e.text)).toEqual(['Zoë', '𠮷野家', 'Paris']);
+    expect(entities.map((e) => e.text)).toEqual(['Zoë', '𠮷野家', '🇫🇷Paris']);
     for (const e of entities) expect(text.slice(e.start, e.end)).toBe(e.text);
-    // 😀 and 𠮷 and 🇫🇷 are two or four code units each.
+    // 𠮷 is two code units, 🇫🇷 four: the spans are in UTF-16 code units, not code points.
     expect(entities[1]?.start).toBe(text.indexOf('𠮷'));
-    expect(entities[1]?.end - (entities[1]?.start ?? 0)).toBe(4);
-    expect(entities[2]?.start).toBe(text.indexOf('Paris'));
-    // A word piece that follows an emoji inside one word ("🇫🇷Paris" has no space) still merges.
-    expect(continuesWord(text, text.indexOf('Paris'), text.indexOf('Paris'))).toBe(true);
+    expect((entities[1]?.end ?? 0) - (entities[1]?.start ?? 0)).toBe(4);
+    expect(entities[2]?.start).toBe(text.indexOf('🇫🇷'));
+    expect(entities[2]?.end).toBe(text.length);
+    expect(text.length).toBeGreaterThan([...text].length);
   });
 
   it('special tokens are skipped, not read as O', () => {

@@ -96,7 +96,19 @@ export async function openShardedSafetensors(
   }
 
   for (const [shard, tensors] of shards) {
-    if (!(await isRegularFile(resolve(dir, shard)))) {
+    let exists: boolean;
+    try {
+      exists = await isRegularFile(resolve(dir, shard));
+    } catch (error) {
+      // The index chooses the name, so the lookup itself can fail (ENAMETOOLONG for a 100 000-character
+      // name, found by fuzzing); that is a bad index, not an I/O error to pass through untyped.
+      throw new ShardIndexError(
+        { file: path, tensor: tensors[0] as string, field: `weight_map.${tensors[0]}` },
+        `the shard path "${showJson(shard, 300)}" cannot be looked up (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+        { cause: error },
+      );
+    }
+    if (!exists) {
       throw new ShardIndexError(
         { file: path, tensor: tensors[0] as string, field: `weight_map.${tensors[0]}` },
         `the shard "${shard}" (needed by tensor "${tensors[0]}"${tensors.length > 1 ? ` and ${tensors.length - 1} more` : ''}) does not exist at ${resolve(dir, shard)}`,

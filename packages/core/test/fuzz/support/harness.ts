@@ -96,8 +96,12 @@ class AllocationGuard {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.constructor.name}: ${error.message}\n${error.stack ?? ''}`;
-  return String(error);
+  const cut = (s: string) => (s.length > 2000 ? `${s.slice(0, 2000)}…` : s);
+  if (error instanceof Error) {
+    const stack = (error.stack ?? '').split('\n').filter((line) => line.startsWith('    at '));
+    return `${error.constructor.name}: ${cut(error.message)}\n${stack.slice(0, 12).join('\n')}`;
+  }
+  return cut(String(error));
 }
 
 function failureDir(): string {
