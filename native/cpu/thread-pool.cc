@@ -1,6 +1,6 @@
 #include "cpu/thread-pool.h"
 
-#include <exception>
+#include <chrono>
 
 namespace samp::cpu {
 
@@ -23,16 +23,16 @@ ThreadPool::~ThreadPool() {
   for (auto& t : workers_) t.join();
 }
 
-void ThreadPool::drain() {
+void ThreadPool::drain(const std::function<void(std::size_t)>& fn, std::size_t tasks) {
   for (;;) {
     const std::size_t task = next_.fetch_add(1, std::memory_order_relaxed);
-    if (task >= tasks_) return;
+    if (task >= tasks) return;
     try {
-      (*job_)(task);
+      fn(task);
     } catch (...) {
       std::lock_guard<std::mutex> lock(mutex_);
       if (!error_) error_ = std::current_exception();
-      next_.store(tasks_, std::memory_order_relaxed);  // skip what is left
+      next_.store(tasks, std::memory_order_relaxed);  // skip what is left
     }
   }
 }
@@ -40,19 +40,28 @@ void ThreadPool::drain() {
 void ThreadPool::worker_loop() {
   std::size_t seen = 0;
   for (;;) {
+    // Loops come in bursts (a run issues dozens): spin briefly before sleeping.
+    const auto spin_until = std::chrono::steady_clock::now() + std::chrono::microseconds(50);
+    while (generation_.load(std::memory_order_acquire) == seen && std::chrono::steady_clock::now() < spin_until) {
+      std::this_thread::yield();
+    }
+    const std::function<void(std::size_t)>* job = nullptr;
+    std::size_t tasks = 0;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+      wake_.wait(lock, [&] { return stop_ || generation_.load(std::memory_order_relaxed) != seen; });
       if (stop_) return;
-      seen = generation_;
-      ++active_;
+      seen = generation_.load(std::memory_order_relaxed);
+      job = job_;
+      tasks = tasks_;
     }
-    drain();
+    drain(*job, tasks);
+    bool last = false;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      --active_;
+      last = --pending_ == 0;
     }
-    done_.notify_all();
+    if (last) done_.notify_all();
   }
 }
 
@@ -68,15 +77,16 @@ void ThreadPool::parallel_for(std::size_t tasks, const std::function<void(std::s
     tasks_ = tasks;
     next_.store(0, std::memory_order_relaxed);
     error_ = nullptr;
-    ++generation_;
+    pending_ = workers_.size();
+    generation_.fetch_add(1, std::memory_order_release);
   }
   wake_.notify_all();
-  drain();
+  drain(fn, tasks);
   std::exception_ptr error;
   {
-    // Wait until every worker that joined this loop has left it, so `fn` outlives its uses.
+    // Every worker takes part in (and leaves) each loop, so none can read this loop's state later.
     std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [&] { return active_ == 0; });
+    done_.wait(lock, [&] { return pending_ == 0; });
     job_ = nullptr;
     error = error_;
     error_ = nullptr;

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -24,24 +25,26 @@ class ThreadPool {
   unsigned size() const { return size_; }
 
   /// Calls fn(task) for every task in [0, tasks), spread over the pool (dynamic scheduling), and
-  /// returns when all are done. The first exception thrown by a task is rethrown here. Not
-  /// reentrant: one loop at a time per pool (callers serialise).
+  /// returns when all are done and every worker has left the loop. The first exception thrown by a
+  /// task is rethrown here (the tasks not yet started are skipped). Not reentrant: one loop at a
+  /// time per pool (callers serialise).
   void parallel_for(std::size_t tasks, const std::function<void(std::size_t)>& fn);
 
  private:
   void worker_loop();
-  void drain();
+  void drain(const std::function<void(std::size_t)>& fn, std::size_t tasks);
 
   unsigned size_;
   std::vector<std::thread> workers_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable done_;
+  // The loop in progress; written under mutex_ only while no worker is inside a loop.
   const std::function<void(std::size_t)>* job_ = nullptr;
   std::size_t tasks_ = 0;
   std::atomic<std::size_t> next_{0};
-  std::size_t generation_ = 0;
-  unsigned active_ = 0;
+  std::atomic<std::size_t> generation_{0};
+  std::size_t pending_ = 0;  // workers that have not finished the current loop
   bool stop_ = false;
   std::exception_ptr error_;
 };

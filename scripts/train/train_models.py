@@ -6,10 +6,12 @@ Run on the GPU machine, with the datasets copied next to the repo (see scripts/t
 Each task trains a 4-layer, hidden-256 BERT with transformers, on the train split only (the dev split
 never enters training), prunes the vocabulary to the tokens the data uses, saves the model with
 save_pretrained in fp16 safetensors, and writes Hugging Face's own predictions on the dev split as
-golden files (`dev.jsonl`: the inputs, the label, and the logits of the saved fp16 weights run in float32).
+golden files (`dev.jsonl.gz`: the inputs, the label, and the logits of the saved fp16 weights run in float32).
 """
 
 import argparse
+import gzip
+import io
 import json
 import math
 import os
@@ -25,7 +27,11 @@ from transformers import (
 )
 
 TOUTIAO_LABELS = [100, 101, 102, 103, 104, 106, 107, 108, 109, 110, 112, 113, 114, 115, 116]
-SHAPE = dict(hidden_size=256, num_hidden_layers=4, num_attention_heads=4, intermediate_size=1024, max_position_embeddings=128)
+# TNEWS is the benchmark model (the 4-layer hidden-256 shape the CPU goals name); the others are kept
+# smaller so the repository (which travels to the GPU machine) stays light.
+BENCH_SHAPE = dict(hidden_size=256, num_hidden_layers=4, num_attention_heads=4, intermediate_size=1024, max_position_embeddings=128)
+SMALL_SHAPE = dict(hidden_size=128, num_hidden_layers=4, num_attention_heads=4, intermediate_size=512, max_position_embeddings=128)
+SHAPES = {"tnews": BENCH_SHAPE, "sst2": SMALL_SHAPE, "afqmc": SMALL_SHAPE, "cluener": SMALL_SHAPE}
 
 
 def read_jsonl(path):
@@ -101,7 +107,9 @@ def afqmc(data):
         _, a, b, l = parts
         if (a, b) not in held_out:
             train.append({"text": a, "text_pair": b, "label": int(l)})
-    return dict(kind="pair", lang="zh", id2label={0: "different", 1: "same"}, train=train, dev=dev)
+    dev_sentences = {d["text"] for d in dev} | {d["text_pair"] for d in dev}
+    pretrain = sorted({s for r in train for s in (r["text"], r["text_pair"])} - dev_sentences)
+    return dict(kind="pair", lang="zh", id2label={0: "different", 1: "same"}, train=train, dev=dev, pretrain_text=pretrain)
 
 
 CLUENER_TYPES = ["address", "book", "company", "game", "government", "movie", "name", "organization", "position", "scene"]
@@ -136,7 +144,7 @@ def write_tokenizer(folder, vocab, lowercase):
     with open(f"{folder}/tokenizer_config.json", "w") as f:
         json.dump({"tokenizer_class": "BertTokenizer", "do_lower_case": lowercase, "unk_token": "[UNK]", "sep_token": "[SEP]",
                    "pad_token": "[PAD]", "cls_token": "[CLS]", "mask_token": "[MASK]", "tokenize_chinese_chars": True,
-                   "strip_accents": None, "model_max_length": SHAPE["max_position_embeddings"]}, f, indent=2)
+                   "strip_accents": None, "model_max_length": 128}, f, indent=2)
     tok = BertTokenizerFast.from_pretrained(folder)
     assert len(tok) == len(vocab), (len(tok), len(vocab))
     return tok
@@ -215,12 +223,16 @@ def train_task(name, task, args, device):
     id2label = task["id2label"]
     label2id = {v: k for k, v in id2label.items()}
     max_len = 128 if kind == "pair" else 64
+    shape = SHAPES[name]
     cfg = BertConfig(vocab_size=len(vocab), type_vocab_size=2, pad_token_id=0, num_labels=len(id2label),
-                     id2label=id2label, label2id=label2id, **SHAPE)
+                     id2label=id2label, label2id=label2id, **shape)
     model_cls = BertForTokenClassification if kind == "token" else BertForSequenceClassification
     torch.manual_seed(args.seed)
     random.seed(args.seed)
     model = model_cls(cfg).to(device)
+    pretrain_info = None
+    if name in args.pretrain:
+        pretrain_info = pretrain_mlm(model, tok, task["pretrain_text"], args, device)
 
     enc_train = encode(tok, task["train"], kind, max_len)
     if kind == "token":
@@ -228,8 +240,9 @@ def train_task(name, task, args, device):
     else:
         train_labels = [r["label"] for r in task["train"]]
     epochs = args.epochs.get(name, 5)
+    lr = args.finetune_lr if pretrain_info else args.lr
     steps = epochs * math.ceil(len(task["train"]) / args.batch_size)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     warm = max(1, steps // 10)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / (steps - warm))))
     model.train()
@@ -294,18 +307,69 @@ def train_task(name, task, args, device):
         metric = {"entity_f1": 2 * p * r / max(1e-9, p + r), "precision": p, "recall": r}
     else:
         metric = {"accuracy": correct / len(task["dev"])}
-    with open(f"{folder}/dev.jsonl", "w", encoding="utf-8") as f:
+    # gzip with a fixed mtime: deterministic bytes, and a quarter of the size in the repository.
+    with gzip.GzipFile(f"{folder}/dev.jsonl.gz", "wb", mtime=0) as raw, io.TextIOWrapper(raw, encoding="utf-8") as f:
         for row in golden:
             if kind != "token":
                 row["label"] = id2label[row["label"]]
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
     info = {"task": name, "kind": kind, "train_examples": len(task["train"]), "dev_examples": len(task["dev"]), "epochs": epochs,
-            "vocab_size": len(vocab), "shape": SHAPE, "dev_metric_fp16_weights_fp32_compute": metric,
+            "vocab_size": len(vocab), "shape": shape, "mlm_pretraining": pretrain_info, "dev_metric_fp16_weights_fp32_compute": metric,
             "seconds": round(time.time() - t0, 1), "torch": torch.__version__}
     with open(f"{folder}/training.json", "w") as f:
         json.dump(info, f, indent=2)
     print(f"{name}: {metric} in {info['seconds']} s, vocab {len(vocab)}", flush=True)
     return info
+
+
+def pretrain_mlm(model, tok, texts, args, device):
+    """Masked-LM pre-training of the encoder on unlabelled in-domain text (BERT's 80/10/10 masking)."""
+    from transformers import BertForMaskedLM
+    mlm = BertForMaskedLM(model.config).to(device)
+    mlm.bert.load_state_dict(model.bert.state_dict(), strict=False)
+    enc = tok(texts, truncation=True, max_length=64)
+    ids_all = enc["input_ids"]
+    opt = torch.optim.AdamW(mlm.parameters(), lr=args.lr, weight_decay=0.01)
+    special = torch.tensor(tok.all_special_ids)
+    steps = args.pretrain_epochs * math.ceil(len(ids_all) / args.batch_size)
+    warm = max(1, steps // 20)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / (steps - warm))))
+    mlm.train()
+    t0 = time.time()
+    for epoch in range(args.pretrain_epochs):
+        order = list(range(len(ids_all)))
+        random.shuffle(order)
+        total, n = 0.0, 0
+        for i in range(0, len(order), args.batch_size):
+            idx = order[i:i + args.batch_size]
+            L = max(len(ids_all[j]) for j in idx)
+            ids = torch.zeros((len(idx), L), dtype=torch.long)
+            mask = torch.zeros((len(idx), L), dtype=torch.long)
+            for r, j in enumerate(idx):
+                ids[r, :len(ids_all[j])] = torch.tensor(ids_all[j])
+                mask[r, :len(ids_all[j])] = 1
+            labels = ids.clone()
+            prob = torch.full(ids.shape, 0.15)
+            prob[torch.isin(ids, special)] = 0
+            prob[mask == 0] = 0
+            chosen = torch.bernoulli(prob).bool()
+            labels[~chosen] = -100
+            replace = chosen & torch.bernoulli(torch.full(ids.shape, 0.8)).bool()
+            ids[replace] = tok.mask_token_id
+            rand = chosen & ~replace & torch.bernoulli(torch.full(ids.shape, 0.5)).bool()
+            ids[rand] = torch.randint(5, len(tok), ids.shape)[rand]
+            with torch.autocast("cuda", dtype=torch.bfloat16):
+                out = mlm(input_ids=ids.to(device), attention_mask=mask.to(device), labels=labels.to(device))
+            out.loss.backward()
+            torch.nn.utils.clip_grad_norm_(mlm.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad(set_to_none=True)
+            total += out.loss.item()
+            n += 1
+        print(f"  mlm epoch {epoch + 1}/{args.pretrain_epochs} loss {total / max(1, n):.4f}", flush=True)
+    model.bert.load_state_dict(mlm.bert.state_dict(), strict=False)
+    return {"sentences": len(ids_all), "epochs": args.pretrain_epochs, "final_loss": round(total / max(1, n), 4), "seconds": round(time.time() - t0, 1)}
 
 
 def spans_from_tags(tags, offsets):
@@ -337,8 +401,12 @@ def main():
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--lr", type=float, default=5e-4)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--pretrain", default="afqmc", help="tasks whose encoder is MLM-pretrained first")
+    ap.add_argument("--pretrain-epochs", type=int, default=8)
+    ap.add_argument("--finetune-lr", type=float, default=2e-4)
     args = ap.parse_args()
-    args.epochs = {"tnews": 6, "sst2": 4, "afqmc": 6, "cluener": 20}
+    args.pretrain = set(filter(None, args.pretrain.split(",")))
+    args.epochs = {"tnews": 6, "sst2": 4, "afqmc": 4, "cluener": 20}
     device = "cuda"
     summary = []
     for name in args.tasks.split(","):

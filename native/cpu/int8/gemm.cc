@@ -139,6 +139,14 @@ const IsaChoice& isa_choice() {
 
 bool isa_runnable(Int8Isa isa) {
   const IsaChoice& c = isa_choice();
+#if defined(SAMP_INT8_EMULATE)
+  // Test-only build (testing/isa-emulation.h): AVX-512 and AMX run on a software model compiled
+  // for the baseline, AVX-VNNI on real AVX2 plus a modelled VPDPBUSD.
+  if (isa == Int8Isa::kAvx512Vnni || isa == Int8Isa::kAmxInt8) return isa_compiled(isa);
+  if (isa == Int8Isa::kAvxVnni) {
+    return isa_compiled(isa) && isa_supported(Int8Isa::kAvx2, c.features, false);
+  }
+#endif
   return isa_compiled(isa) && isa_supported(isa, c.features, amx_usable(c.amx));
 }
 

@@ -3,7 +3,17 @@
 // C 0-3 (16 rows × 16 int32 each, a 32×32 output block), A 4-5 (16 rows × 64 k), B 6-7
 // (16 groups of 4 k × 16 channels: exactly one 1 KiB run of a packed weight block).
 // Callers must hold the AMX permission (request_amx_permission); the dispatcher checks it.
+// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own _mm512_undefined_*()
+// temporaries (GCC bug 105593); silence it for this file, before the headers are read.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#if defined(SAMP_INT8_EMULATE)  // test-only software model, see testing/isa-emulation.h
+#define SAMP_INT8_EMULATE_AVX512 1
+#include "testing/isa-emulation.h"
+#else
 #include <immintrin.h>
+#endif
 
 #include <cstddef>
 #include <cstdint>

@@ -2,6 +2,13 @@
 // VPDPBUSD multiplies u8 × s8, so A is packed as a+128 (sign bit flipped) and the epilogue
 // subtracts 128·Σ_k W[n,k], precomputed at weight packing: exact (non-saturating int32 sums).
 #include <immintrin.h>
+#if defined(SAMP_INT8_EMULATE)  // test-only software model, see testing/isa-emulation.h
+#define SAMP_INT8_EMULATE_AVX_VNNI 1
+#include "testing/isa-emulation.h"
+#define SAMP_DPBUSD256 emu_mm256_dpbusd_avx_epi32
+#else
+#define SAMP_DPBUSD256 _mm256_dpbusd_avx_epi32
+#endif
 
 #include <cstddef>
 #include <cstdint>
@@ -45,8 +52,8 @@ struct AvxVnniKernel {
         int32_t v;
         std::memcpy(&v, ap + r * 4, 4);
         const __m256i av = _mm256_set1_epi32(v);
-        acc[r][0] = _mm256_dpbusd_avx_epi32(acc[r][0], av, w0);
-        acc[r][1] = _mm256_dpbusd_avx_epi32(acc[r][1], av, w1);
+        acc[r][0] = SAMP_DPBUSD256(acc[r][0], av, w0);
+        acc[r][1] = SAMP_DPBUSD256(acc[r][1], av, w1);
       }
     }
     for (std::size_t r = 0; r < kMR; ++r) {

@@ -1,7 +1,17 @@
 // AVX-512 VNNI kernels (compiled with -mavx512f -mavx512bw -mavx512vl -mavx512vnni): VPDPBUSD on
 // zmm, one zmm = one 16-channel block. A is packed as a+128 (u8) and the epilogue subtracts
 // 128·Σ_k W[n,k]: exact (non-saturating int32 sums).
+// GCC 12's AVX-512 headers trip -Wmaybe-uninitialized on their own _mm512_undefined_*()
+// temporaries (GCC bug 105593); silence it for this file, before the headers are read.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#if defined(SAMP_INT8_EMULATE)  // test-only software model, see testing/isa-emulation.h
+#define SAMP_INT8_EMULATE_AVX512 1
+#include "testing/isa-emulation.h"
+#else
 #include <immintrin.h>
+#endif
 
 #include <cstddef>
 #include <cstdint>

@@ -3,7 +3,12 @@
 // AMX-INT8); internal linkage like everything the kernels share.
 #pragma once
 
+#if defined(SAMP_INT8_EMULATE)  // test-only software model, see testing/isa-emulation.h
+#define SAMP_INT8_EMULATE_AVX512 1
+#include "testing/isa-emulation.h"
+#else
 #include <immintrin.h>
+#endif
 
 #include <cstddef>
 #include <cstdint>

@@ -5,12 +5,68 @@ import { fileURLToPath } from 'node:url';
 import { BindingLoadError, BindingNotFoundError } from '@samp/core';
 import type { CpuProbeResult } from './cpu-features';
 
+/** The encoder's shape as the native side takes it (from `@samp/core`'s ModelConfig). */
+export interface NativeEncoderConfig {
+  vocabSize: number;
+  hiddenSize: number;
+  numAttentionHeads: number;
+  numHiddenLayers: number;
+  intermediateSize: number;
+  maxPositionEmbeddings: number;
+  /** 0 when the model has no token-type table. */
+  typeVocabSize: number;
+  embeddingSize: number;
+  /** Whether `embeddings.projection.{weight,bias}` (E→H) follow the embedding LayerNorm. */
+  hasProjection: boolean;
+  layerNormEps: number;
+  hiddenAct: 'gelu' | 'gelu_new' | 'relu';
+  padTokenId: number;
+  /** RoBERTa / XLM-R position ids (from `padTokenId + 1`, padding ids get `padTokenId`). */
+  paddingAwarePositions: boolean;
+  /** Layer i runs the tensors stored under `layers.<layerSources[i]>.` (ALBERT shares layers). */
+  layerSources: number[];
+}
+
+/** What `createSession` takes: the config, every canonical tensor it needs, the thread count (0: all cores). */
+export interface NativeSessionSpec {
+  config: NativeEncoderConfig;
+  tensors: Record<string, Float32Array>;
+  threads: number;
+}
+
+/** An opaque native session handle. */
+export type NativeSessionHandle = { readonly __nativeSession: unique symbol };
+
+/** What `runSession` resolves to (shapes follow the spec's EncoderOutput). */
+export interface NativeRunResult {
+  lastHiddenState: Float32Array;
+  hiddenStates?: Float32Array[];
+  observed?: Record<string, { data: Float32Array; shape: number[] }>;
+}
+
 /** The functions `samp_cpu.node` exports. */
 export interface CpuBinding {
   /** Bumped by the native side whenever these exports change shape. */
   readonly abiVersion: number;
   /** Reads CPUID/XCR0, asks for AMX permission on Linux, applies `SAMP_CPU_ISA`. Synchronous (µs). */
   probe(): CpuProbeResult;
+  /** Copies the tensors, then packs them on a worker thread. */
+  createSession(spec: NativeSessionSpec): Promise<NativeSessionHandle>;
+  /** Runs one padded batch on a worker thread (runs of one session are serialised natively). */
+  runSession(
+    session: NativeSessionHandle,
+    input: {
+      inputIds: Int32Array;
+      attentionMask: Int32Array;
+      tokenTypeIds?: Int32Array;
+      batchSize: number;
+      sequenceLength: number;
+    },
+    options: { outputHiddenStates: boolean; computePadding: boolean; observe: string[] },
+  ): Promise<NativeRunResult>;
+  /** Drops the session's memory (once the runs in flight finish); idempotent. */
+  disposeSession(session: NativeSessionHandle): void;
+  sessionInfo(session: NativeSessionHandle): { disposed: boolean; threads?: number; isa?: 'avx2' | 'scalar' };
 }
 
 /** Environment variable naming a `samp_cpu.node` to load instead of the package's build. */
@@ -18,7 +74,7 @@ export const CPU_BINDING_ENV = 'SAMP_CPU_BINDING';
 
 const BACKEND = 'cpu-vnni';
 const ADDON_FILE = 'samp_cpu.node';
-const ABI_VERSION = 1;
+const ABI_VERSION = 2;
 const BUILD_COMMAND = 'npx -y pnpm@10.34.8 --filter @samp/encoder-cpu-vnni build:native';
 
 // src/ (tests, typecheck) and dist/ (published) both sit one level below the package root.
@@ -63,7 +119,11 @@ export function loadCpuBinding(): CpuBinding {
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new BindingLoadError(BACKEND, path, `${reason}; rebuild with \`${BUILD_COMMAND}\``, { cause });
   }
-  if (binding.abiVersion !== ABI_VERSION || typeof binding.probe !== 'function') {
+  if (
+    binding.abiVersion !== ABI_VERSION ||
+    typeof binding.probe !== 'function' ||
+    typeof binding.createSession !== 'function'
+  ) {
     throw new BindingLoadError(
       BACKEND,
       path,

@@ -58,6 +58,8 @@ export interface CpuProbeResult {
   /** The level kernels will use: `hardwareIsa` capped by `SAMP_CPU_ISA`. */
   bestIsa: Int8Isa;
   amxPermission: AmxPermission;
+  /** The level the FP32 kernels use: `avx2` (AVX2+FMA) unless the CPU lacks it or `SAMP_CPU_ISA=scalar`. */
+  fp32Isa: 'avx2' | 'scalar';
   /** `null` when `SAMP_CPU_ISA` is unset. */
   isaOverride: IsaOverride | null;
 }

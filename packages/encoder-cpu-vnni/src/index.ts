@@ -1,5 +1,16 @@
-// @samp/encoder-cpu-vnni: the native addon's loader and CPU probe. The INT8 encoder arrives with its issue.
-export { CPU_BINDING_ENV, type CpuBinding, cpuBindingCandidates, loadCpuBinding } from './binding';
+// @samp/encoder-cpu-vnni: the FP32 CPU encoder backend (INT8 to come), the addon's loader and CPU probe.
+// Side-effect free: `@samp/encoder-cpu-vnni/register` registers the backend with @samp/core.
+export {
+  CPU_BINDING_ENV,
+  type CpuBinding,
+  cpuBindingCandidates,
+  loadCpuBinding,
+  type NativeEncoderConfig,
+  type NativeRunResult,
+  type NativeSessionHandle,
+  type NativeSessionSpec,
+} from './binding';
+export { CPU_BACKEND_NAME, type CpuBackendOptions, createCpuBackend } from './cpu-backend';
 export {
   type AmxPermission,
   CPU_FEATURE_NAMES,
@@ -11,4 +22,7 @@ export {
   type IsaOverride,
   type OsSupportName,
 } from './cpu-features';
+export { CpuEncoderSession, type PadPositions } from './cpu-session';
+export { CpuNativeError, fromNativeError } from './native-errors';
+export { encoderTensorNames, LAYER_TENSORS, layerSources, nativeConfig, readSessionSpec } from './native-spec';
 export { probe, readCpuFeatures, toBackendProbe } from './probe';

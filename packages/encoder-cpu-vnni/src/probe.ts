@@ -25,6 +25,7 @@ export function toBackendProbe(raw: CpuProbeResult): BackendProbe {
     bestIsa: raw.bestIsa,
     hardwareIsa: raw.hardwareIsa,
     amxPermission: raw.amxPermission,
+    fp32Isa: raw.fp32Isa,
     features: CPU_FEATURE_NAMES.filter((name) => raw.features[name]),
     osSupport: (['os_avx', 'os_avx512', 'os_amx'] as const).filter((name) => raw.features[name]),
   };

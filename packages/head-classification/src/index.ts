@@ -12,7 +12,17 @@ export {
   type LabelScore,
   sequenceClassificationUnsupportedReason,
 } from './classification-head';
-export { activate, argmax, type DenseLayer, dense, erf, gelu, type HeadActivation, sigmoid, softmax } from './math';
+export {
+  activate,
+  argmax,
+  type DenseLayer,
+  dense,
+  erf,
+  gelu,
+  type HeadActivation,
+  sigmoid,
+  softmax,
+} from './math';
 export {
   type ClassifierStage,
   classifierLogits,

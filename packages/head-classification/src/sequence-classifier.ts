@@ -76,7 +76,11 @@ export async function readDenseLayer(
   ]);
   const misshaped = [];
   if (weight.length !== outFeatures * inFeatures)
-    misshaped.push({ tensor: `${stem}.weight`, expected: [outFeatures, inFeatures], actual: [weight.length] });
+    misshaped.push({
+      tensor: `${stem}.weight`,
+      expected: [outFeatures, inFeatures],
+      actual: [weight.length],
+    });
   if (bias.length !== outFeatures)
     misshaped.push({ tensor: `${stem}.bias`, expected: [outFeatures], actual: [bias.length] });
   if (misshaped.length > 0) throw new WeightMismatchError(file, { missing: [], unexpected: [], misshaped });

@@ -8,12 +8,19 @@ const H = 8;
 /** An independent reference: BERT's pooler (dense + tanh on token 0) then the classifier, per row. */
 function referenceLogits(values: Map<string, number[]>, hidden: Float32Array, seq: number, rows: number) {
   const get = (n: string) => values.get(n) ?? [];
-  const [pw, pb, cw, cb] = [get('pooler.dense.weight'), get('pooler.dense.bias'), get('classifier.weight'), get('classifier.bias')];
+  const [pw, pb, cw, cb] = [
+    get('pooler.dense.weight'),
+    get('pooler.dense.bias'),
+    get('classifier.weight'),
+    get('classifier.bias'),
+  ];
   const f = (v: number) => Math.fround(v);
   const out: number[][] = [];
   for (let r = 0; r < rows; r++) {
     const x = Array.from(hidden.subarray(r * seq * H, r * seq * H + H));
-    const pooled = pb.map((b, i) => Math.tanh(f(b) + x.reduce((s, xj, j) => s + f(pw[i * H + j] ?? 0) * xj, 0)));
+    const pooled = pb.map((b, i) =>
+      Math.tanh(f(b) + x.reduce((s, xj, j) => s + f(pw[i * H + j] ?? 0) * xj, 0)),
+    );
     out.push(cb.map((b, i) => f(b) + pooled.reduce((s, pj, j) => s + f(cw[i * H + j] ?? 0) * pj, 0)));
   }
   return out;
@@ -42,9 +49,13 @@ describe('multi-label classification (problem_type multi_label_classification)',
     const reference = referenceLogits(values, output.lastHiddenState, 3, 5);
     results.forEach((r, row) => {
       const ref = reference[row] ?? [];
-      r.logits.forEach((l, i) => expect(l).toBeCloseTo(ref[i] ?? Number.NaN, 12));
+      r.logits.forEach((l, i) => {
+        expect(l).toBeCloseTo(ref[i] ?? Number.NaN, 12);
+      });
       const sig = ref.map((l) => 1 / (1 + Math.exp(-l)));
-      r.scores.forEach((s, i) => expect(s).toBeCloseTo(sig[i] ?? Number.NaN, 12));
+      r.scores.forEach((s, i) => {
+        expect(s).toBeCloseTo(sig[i] ?? Number.NaN, 12);
+      });
       const expected = sig
         .map((s, i) => ({ s, i }))
         .filter((x) => x.s >= 0.5)
@@ -70,10 +81,12 @@ describe('multi-label classification (problem_type multi_label_classification)',
   });
 
   it('rejects a threshold outside [0, 1] and an unknown problem type', async () => {
-    await expect(createClassificationHead(model, { threshold: 1.5 })).rejects.toBeInstanceOf(InvalidArgumentError);
-    await expect(
-      createClassificationHead(model, { problemType: 'ranking' as never }),
-    ).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(createClassificationHead(model, { threshold: 1.5 })).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    );
+    await expect(createClassificationHead(model, { problemType: 'ranking' as never })).rejects.toBeInstanceOf(
+      InvalidArgumentError,
+    );
   });
 });
 
@@ -97,7 +110,9 @@ describe('regression (num_labels 1)', async () => {
   });
 
   it('problem_type regression in config.json is honoured too', async () => {
-    const { model: m } = await writeSyntheticModel(tinyBertConfig({ num_labels: 1, problem_type: 'regression' }));
+    const { model: m } = await writeSyntheticModel(
+      tinyBertConfig({ num_labels: 1, problem_type: 'regression' }),
+    );
     const { output, context } = batch(2, 2, 9);
     const [r] = (await createClassificationHead(m)).decode(output, context);
     expect(r?.score).toBe(r?.logits[0]);
@@ -114,7 +129,9 @@ describe('single-label and support checks', async () => {
       const ref = reference[row] ?? [];
       const m = Math.max(...ref);
       const z = ref.reduce((s, l) => s + Math.exp(l - m), 0);
-      r.scores.forEach((s, i) => expect(s).toBeCloseTo(Math.exp((ref[i] ?? 0) - m) / z, 12));
+      r.scores.forEach((s, i) => {
+        expect(s).toBeCloseTo(Math.exp((ref[i] ?? 0) - m) / z, 12);
+      });
       expect(r.labelId).toBe(ref.indexOf(m));
     });
   });
@@ -125,7 +142,9 @@ describe('single-label and support checks', async () => {
     expect(support.supported).toBe(false);
     if (!support.supported) expect(support.reason).toMatch(/BertModel/);
     await expect(classificationHead.create(base)).rejects.toBeInstanceOf(InvalidArgumentError);
-    const { model: tok } = await writeSyntheticModel(tinyBertConfig({ architectures: ['BertForTokenClassification'] }));
+    const { model: tok } = await writeSyntheticModel(
+      tinyBertConfig({ architectures: ['BertForTokenClassification'] }),
+    );
     expect(classificationHead.supports(tok.config).supported).toBe(false);
   });
 

@@ -61,7 +61,10 @@ export function taggedUnits(
 ): TaggedUnits {
   const flat = flatOffsets(offsets);
   if (flat.length < 2 * tokens)
-    throw new InvalidArgumentError('offsets', `has ${flat.length >> 1} [start, end) pairs for ${tokens} tokens`);
+    throw new InvalidArgumentError(
+      'offsets',
+      `has ${flat.length >> 1} [start, end) pairs for ${tokens} tokens`,
+    );
   const units: TaggedUnits = { token: [], start: [], end: [] };
   if (aggregation === 'first') {
     if (text === undefined)

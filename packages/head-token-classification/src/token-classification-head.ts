@@ -65,7 +65,10 @@ function unsupportedReason(config: ModelConfig): string | undefined {
 
 function checkOptions(o: TokenClassificationHeadOptions): void {
   if (o.scheme !== undefined && o.scheme !== 'auto' && !isTagScheme(o.scheme))
-    throw new InvalidArgumentError('scheme', `expected auto, BIO, IOB2, BIOES or IOBES, got ${String(o.scheme)}`);
+    throw new InvalidArgumentError(
+      'scheme',
+      `expected auto, BIO, IOB2, BIOES or IOBES, got ${String(o.scheme)}`,
+    );
   if (o.decoding !== undefined && o.decoding !== 'argmax' && o.decoding !== 'viterbi')
     throw new InvalidArgumentError('decoding', `expected argmax or viterbi, got ${String(o.decoding)}`);
   if (o.aggregation !== undefined && o.aggregation !== 'first' && o.aggregation !== 'none')
@@ -115,7 +118,6 @@ function firstSegmentLength(offsets: Int32Array, tokens: number): number {
 }
 
 interface Bound {
-  config: ModelConfig;
   weight: Float32Array;
   bias: Float32Array;
   labels: string[];
@@ -128,7 +130,10 @@ interface Bound {
 function checkBatch(output: EncoderOutput, context: HeadContext, H: number): void {
   const { batchSize, sequenceLength } = output;
   if (output.hiddenSize !== H)
-    throw new InvalidArgumentError('output.hiddenSize', `is ${output.hiddenSize}, but the model's hidden size is ${H}`);
+    throw new InvalidArgumentError(
+      'output.hiddenSize',
+      `is ${output.hiddenSize}, but the model's hidden size is ${H}`,
+    );
   if (output.lastHiddenState.length !== batchSize * sequenceLength * H)
     throw new InvalidArgumentError(
       'output.lastHiddenState',
@@ -148,10 +153,18 @@ function checkBatch(output: EncoderOutput, context: HeadContext, H: number): voi
     throw new InvalidArgumentError('context', `expected offsets and texts for each of the ${batchSize} rows`);
   for (const [row, o] of context.offsets.entries())
     if (o.length !== 2 * sequenceLength)
-      throw new InvalidArgumentError(`context.offsets[${row}]`, `has ${o.length} values, expected 2×${sequenceLength}`);
+      throw new InvalidArgumentError(
+        `context.offsets[${row}]`,
+        `has ${o.length} values, expected 2×${sequenceLength}`,
+      );
 }
 
-function decodeRow(b: Bound, output: EncoderOutput, context: HeadContext, row: number): TokenClassificationResult {
+function decodeRow(
+  b: Bound,
+  output: EncoderOutput,
+  context: HeadContext,
+  row: number,
+): TokenClassificationResult {
   const { sequenceLength: S, hiddenSize: H } = output;
   const L = b.labels.length;
   const offsets = context.offsets?.[row] as Int32Array;
@@ -165,7 +178,15 @@ function decodeRow(b: Bound, output: EncoderOutput, context: HeadContext, row: n
   const n = units.token.length;
   const logProbs = new Float64Array(n * L);
   for (let u = 0; u < n; u++)
-    tokenLogits(b.weight, b.bias, H, output.lastHiddenState, (row * S + (units.token[u] as number)) * H, logProbs, u * L);
+    tokenLogits(
+      b.weight,
+      b.bias,
+      H,
+      output.lastHiddenState,
+      (row * S + (units.token[u] as number)) * H,
+      logProbs,
+      u * L,
+    );
   logSoftmaxRows(logProbs, L);
   let path: number[];
   if (b.decoding === 'viterbi') {
@@ -174,7 +195,8 @@ function decodeRow(b: Bound, output: EncoderOutput, context: HeadContext, row: n
     path = new Array<number>(n);
     for (let u = 0; u < n; u++) {
       let arg = 0;
-      for (let j = 1; j < L; j++) if ((logProbs[u * L + j] as number) > (logProbs[u * L + arg] as number)) arg = j;
+      for (let j = 1; j < L; j++)
+        if ((logProbs[u * L + j] as number) > (logProbs[u * L + arg] as number)) arg = j;
       path[u] = arg;
     }
   }
@@ -223,7 +245,8 @@ export async function createTokenClassificationHead(
   const H = config.hiddenSize;
   const L = config.numLabels;
   const missing = ['classifier.weight', 'classifier.bias'].filter((n) => !model.weights.tensors.has(n));
-  if (missing.length > 0) throw new WeightMismatchError(model.dir, { missing, unexpected: [], misshaped: [] });
+  if (missing.length > 0)
+    throw new WeightMismatchError(model.dir, { missing, unexpected: [], misshaped: [] });
   const [weight, bias] = await Promise.all([
     model.weights.readFloat32('classifier.weight'),
     model.weights.readFloat32('classifier.bias'),
@@ -239,9 +262,13 @@ export async function createTokenClassificationHead(
     });
   const labels = Array.from({ length: L }, (_, i) => config.id2label[i] ?? `LABEL_${i}`);
   const requested = options.scheme ?? 'auto';
-  const scheme = requested === 'auto' ? detectScheme(labels) : requested === 'BIOES' || requested === 'IOBES' ? 'BIOES' : 'BIO';
+  const scheme =
+    requested === 'auto'
+      ? detectScheme(labels)
+      : requested === 'BIOES' || requested === 'IOBES'
+        ? 'BIOES'
+        : 'BIO';
   const bound: Bound = {
-    config,
     weight,
     bias,
     labels,

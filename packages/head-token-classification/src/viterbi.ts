@@ -62,14 +62,17 @@ export function isLegalPath(path: ArrayLike<number>, rules: TransitionRules): bo
  * log-probabilities) with illegal transitions at −∞ and legal ones free. Ties go to the lower label id.
  * @returns label ids, or `undefined` when no legal path exists.
  */
-export function viterbi(emissions: ArrayLike<number>, steps: number, rules: TransitionRules): number[] | undefined {
+export function viterbi(
+  emissions: ArrayLike<number>,
+  steps: number,
+  rules: TransitionRules,
+): number[] | undefined {
   const L = rules.labels.length;
   if (steps === 0) return [];
   let score = new Float64Array(L);
   let next = new Float64Array(L);
   const back = new Int32Array(steps * L).fill(-1);
-  for (let j = 0; j < L; j++)
-    score[j] = rules.start[j] ? (emissions[j] as number) : Number.NEGATIVE_INFINITY;
+  for (let j = 0; j < L; j++) score[j] = rules.start[j] ? (emissions[j] as number) : Number.NEGATIVE_INFINITY;
   for (let t = 1; t < steps; t++) {
     for (let j = 0; j < L; j++) {
       let best = Number.NEGATIVE_INFINITY;
@@ -107,12 +110,17 @@ export function viterbi(emissions: ArrayLike<number>, steps: number, rules: Tran
  * Constrained decoding: the argmax path when it is already legal (so the two agree whenever they can),
  * else {@link viterbi}'s; the argmax path when no legal path exists.
  */
-export function constrainedDecode(emissions: ArrayLike<number>, steps: number, rules: TransitionRules): number[] {
+export function constrainedDecode(
+  emissions: ArrayLike<number>,
+  steps: number,
+  rules: TransitionRules,
+): number[] {
   const L = rules.labels.length;
   const greedy = new Array<number>(steps);
   for (let t = 0; t < steps; t++) {
     let arg = 0;
-    for (let j = 1; j < L; j++) if ((emissions[t * L + j] as number) > (emissions[t * L + arg] as number)) arg = j;
+    for (let j = 1; j < L; j++)
+      if ((emissions[t * L + j] as number) > (emissions[t * L + arg] as number)) arg = j;
     greedy[t] = arg;
   }
   if (isLegalPath(greedy, rules)) return greedy;

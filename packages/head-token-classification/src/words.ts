@@ -59,7 +59,11 @@ export function continuesWord(text: string, previousEnd: number, start: number):
  * {@link continuesWord} says so.
  * @param tokens how many tokens to read (default: every pair of `offsets`).
  */
-export function wordIdsFromOffsets(text: string, offsets: ArrayLike<number>, tokens = offsets.length >> 1): Int32Array {
+export function wordIdsFromOffsets(
+  text: string,
+  offsets: ArrayLike<number>,
+  tokens = offsets.length >> 1,
+): Int32Array {
   const ids = new Int32Array(tokens).fill(-1);
   let word = -1;
   let previousEnd = -1;

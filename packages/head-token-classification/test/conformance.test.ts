@@ -5,7 +5,11 @@ import { type TokenClassificationResult, tokenClassificationHead } from '../src'
 // The suite's synthetic batch uses these two texts (see @samp/core/testing head-conformance).
 const TEXTS = ['a tiny text', 'two'];
 
-const validateOutput = (result: TokenClassificationResult, row: number, model: { config: { id2label: Readonly<Record<number, string>> } }) => {
+const validateOutput = (
+  result: TokenClassificationResult,
+  row: number,
+  model: { config: { id2label: Readonly<Record<number, string>> } },
+) => {
   const types = new Set(Object.values(model.config.id2label).map((l) => l.replace(/^[BIES]-/, '')));
   for (const e of result.entities) {
     expect(types.has(e.type)).toBe(true);

@@ -60,13 +60,28 @@ describe('decodeTags: spans in UTF-16 code units', () => {
 
   it('special tokens are skipped, not read as O', () => {
     const text = 'Anna';
-    const entities = decodeTags(['I-PER', 'I-PER', 'I-PER'], [[0, 0], [0, 4], [0, 0]], { text });
+    const entities = decodeTags(
+      ['I-PER', 'I-PER', 'I-PER'],
+      [
+        [0, 0],
+        [0, 4],
+        [0, 0],
+      ],
+      { text },
+    );
     expect(entities).toEqual([{ type: 'PER', start: 0, end: 4, text: 'Anna' }]);
   });
 
   it('averages token scores over the entity', () => {
     const text = 'New York';
-    const entities = decodeTags(['B-LOC', 'I-LOC'], [[0, 3], [4, 8]], { text, scores: [0.9, 0.5] });
+    const entities = decodeTags(
+      ['B-LOC', 'I-LOC'],
+      [
+        [0, 3],
+        [4, 8],
+      ],
+      { text, scores: [0.9, 0.5] },
+    );
     expect(entities[0]?.score).toBeCloseTo(0.7, 15);
   });
 

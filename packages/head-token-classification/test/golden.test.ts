@@ -9,7 +9,8 @@ describe('bert-token-cls against transformers (float64 reference)', async () => 
   const expected = readFixtureExpected(fixture);
   const hidden = expected?.get('last_hidden_state');
   const logits = expected?.get('logits');
-  if (hidden === undefined || logits === undefined) throw new Error('bert-token-cls: expected tensors missing');
+  if (hidden === undefined || logits === undefined)
+    throw new Error('bert-token-cls: expected tensors missing');
   const [batchSize, sequenceLength, hiddenSize] = hidden.shape as [number, number, number];
   const output = { lastHiddenState: hidden.data, batchSize, sequenceLength, hiddenSize };
   const { attentionMask } = readFixtureInputs(fixture);
@@ -41,7 +42,9 @@ describe('bert-token-cls against transformers (float64 reference)', async () => 
       const tags: string[] = [];
       const probs: number[] = [];
       for (let t = 0; t < sequenceLength; t++) {
-        const row = Array.from(logits.data.subarray((b * sequenceLength + t) * L, (b * sequenceLength + t + 1) * L));
+        const row = Array.from(
+          logits.data.subarray((b * sequenceLength + t) * L, (b * sequenceLength + t + 1) * L),
+        );
         const best = row.indexOf(Math.max(...row));
         tags.push(model.config.id2label[best] as string);
         const z = row.reduce((s, l) => s + Math.exp(l - (row[best] as number)), 0);

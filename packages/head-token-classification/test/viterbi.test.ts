@@ -40,7 +40,8 @@ const SCHEMES = {
 describe('transition rules', () => {
   it('BIO forbids O→I-x, B-x→I-y, I-x→I-y and a leading I-x', () => {
     const r = transitionRules(SCHEMES.BIO, 'BIO');
-    const ok = (a: string, b: string) => r.allowed[SCHEMES.BIO.indexOf(a as never) * 5 + SCHEMES.BIO.indexOf(b as never)];
+    const ok = (a: string, b: string) =>
+      r.allowed[SCHEMES.BIO.indexOf(a as never) * 5 + SCHEMES.BIO.indexOf(b as never)];
     expect(ok('O', 'I-PER')).toBe(0);
     expect(ok('B-PER', 'I-LOC')).toBe(0);
     expect(ok('I-PER', 'I-LOC')).toBe(0);

@@ -112,3 +112,39 @@ export function concatBatches(
     inputIndices,
   };
 }
+
+/** The rows of a batch in a new order (`order[k]` is the source row of row k). */
+export function reorderRows(b: TokenBatch, order: ArrayLike<number>): TokenBatch {
+  const L = b.seqLength;
+  const B = order.length;
+  const ids = new Int32Array(B * L);
+  const typeIds = new Int32Array(B * L);
+  const attentionMask = new Int32Array(B * L);
+  const lengths = new Int32Array(B);
+  const offsets = new Int32Array(B * L * 2);
+  const sequenceIds = new Int8Array(B * L);
+  const inputIndices = new Int32Array(B);
+  for (let r = 0; r < B; r++) {
+    const src = order[r] as number;
+    const s = src * L;
+    const d = r * L;
+    ids.set(b.ids.subarray(s, s + L), d);
+    typeIds.set(b.typeIds.subarray(s, s + L), d);
+    attentionMask.set(b.attentionMask.subarray(s, s + L), d);
+    offsets.set(b.offsets.subarray(2 * s, 2 * (s + L)), 2 * d);
+    sequenceIds.set(b.sequenceIds.subarray(s, s + L), d);
+    lengths[r] = b.lengths[src] as number;
+    inputIndices[r] = b.inputIndices[src] as number;
+  }
+  return {
+    batchSize: B,
+    seqLength: L,
+    ids,
+    typeIds,
+    attentionMask,
+    lengths,
+    offsets,
+    sequenceIds,
+    inputIndices,
+  };
+}

@@ -6,7 +6,10 @@ export type TruncationStrategy = 'longest_first' | 'only_first' | 'only_second';
 /** Which side to cut or pad. */
 export type Side = 'right' | 'left';
 
-/** One encoded input: everything a BERT-family model needs, in typed arrays. */
+/**
+ * One encoded input: everything a BERT-family model needs, in typed arrays. The arrays are views on one
+ * shared `ArrayBuffer` (copy one with `slice()` before transferring it on its own).
+ */
 export interface Encoding {
   /** Token ids. */
   readonly ids: Int32Array;
@@ -309,12 +312,15 @@ function materialize(
   const total = Math.max(len, padTo);
   const pad = total - len;
   const left = (o.paddingSide ?? 'right') === 'left';
-  const ids = new Int32Array(total);
-  const typeIds = new Int32Array(total);
-  const attentionMask = new Int32Array(total);
-  const specialTokensMask = new Int32Array(total);
-  const offsets = new Int32Array(total * 2);
-  const sequenceIds = new Int8Array(total).fill(-1);
+  // One allocation for the six arrays (views on one buffer): allocating each separately dominated the
+  // cost of encoding short texts.
+  const buffer = new ArrayBuffer(total * 25);
+  const ids = new Int32Array(buffer, 0, total);
+  const typeIds = new Int32Array(buffer, total * 4, total);
+  const attentionMask = new Int32Array(buffer, total * 8, total);
+  const specialTokensMask = new Int32Array(buffer, total * 12, total);
+  const offsets = new Int32Array(buffer, total * 16, total * 2);
+  const sequenceIds = new Int8Array(buffer, total * 24, total).fill(-1);
   let k = left ? pad : 0;
   for (const p of parts) {
     if (p.seq === -1) {

@@ -1,7 +1,7 @@
 // @samp/tokenizer: WordPiece exactly as Hugging Face's BertTokenizer, char-level and word-level
 // tokenizers, typed-array batches and a worker-thread pool.
 export { type AddedToken, AddedTokenMatcher } from './added-tokens';
-export { concatBatches, packBatch, type TokenBatch } from './batch';
+export { concatBatches, packBatch, reorderRows, type TokenBatch } from './batch';
 export {
   bertTemplate,
   type Encoding,
@@ -21,11 +21,32 @@ export {
   TruncationError,
   VocabError,
 } from './errors';
+export { tokenizerFromSpec } from './from-spec';
 export { fromModelDir, fromSettings, fromVocab, fromVocabFile } from './load';
+export { type CharOptions, CharTokenizer } from './lookup/char-tokenizer';
+export {
+  isUncasedVocab,
+  type LookupOptions,
+  LookupTokenizer,
+  lowercaseKey,
+  type ResolvedLookupOptions,
+} from './lookup/lookup-base';
+export {
+  createJiebaSegmenter,
+  IntlSegmenter,
+  type JiebaLike,
+  type JiebaSegmenterOptions,
+  type Segmenter,
+  type SegmenterSpec,
+  WhitespaceSegmenter,
+} from './lookup/segmenter';
+export { WORD_CHUNK, type WordOptions, WordTokenizer } from './lookup/word-tokenizer';
+export { createTokenizerPool, type TokenizerPool, type TokenizerPoolOptions } from './pool/pool';
 export { type TokenSeq, TokenSink } from './token-sink';
 export {
   BaseTokenizer,
   type BatchOptions,
+  type BatchPool,
   type BucketOptions,
   type EncodeInput,
   type EncodeOptions,

@@ -7,6 +7,11 @@ export class TokenSink {
   /** Index of the first token of each pre-token split (word, punctuation, added token). */
   splitStarts: Int32Array;
   splitCount = 0;
+  /**
+   * Tokenizers may stop at the next word boundary once this many tokens exist (set by `encode` when the
+   * tokens past it would be truncated anyway); `Infinity` (the default) means tokenize everything.
+   */
+  limit = Number.POSITIVE_INFINITY;
 
   constructor(capacity = 256) {
     this.splitStarts = new Int32Array(capacity);

@@ -52,6 +52,15 @@ export interface BucketOptions extends EncodeOptions {
   readonly maxTokensPerBatch?: number;
 }
 
+/** What `encodeBatchAsync` needs of a worker pool (`TokenizerPool`). */
+export interface BatchPool {
+  /** Smaller batches are encoded on the calling thread. */
+  readonly minBatchSize: number;
+  /** Whether the pool was created from this tokenizer. */
+  isFor(tokenizer: BaseTokenizer): boolean;
+  encodeBatch(inputs: readonly EncodeInput[], options?: BatchOptions): Promise<TokenBatch>;
+}
+
 /** What a tokenizer needs to be rebuilt elsewhere (a worker thread): plain, structured-cloneable data. */
 export interface TokenizerSpec {
   readonly kind: string;
@@ -60,6 +69,8 @@ export interface TokenizerSpec {
 }
 
 const PADDINGS: readonly string[] = ['none', 'longest', 'max_length'];
+/** Capacity (tokens) above which a reused sink is dropped after use. */
+const SINK_KEEP = 1 << 16;
 
 /** Normalizes the three input forms to `[text, pair]`; throws `TokenizerInputError` on anything else. */
 export function readInput(input: unknown, index?: number): [string, string | undefined] {
@@ -126,8 +137,8 @@ export abstract class BaseTokenizer {
   readonly template: PostTemplate;
   /** The model's `model_max_length` when known (informational: truncation only happens when `maxLength` is given). */
   readonly modelMaxLength: number | undefined;
-  private readonly sink = new TokenSink(1024);
-  private readonly sinkB = new TokenSink(256);
+  private sink = new TokenSink(1024);
+  private sinkB = new TokenSink(256);
 
   protected constructor(
     vocab: Vocabulary,
@@ -155,8 +166,11 @@ export abstract class BaseTokenizer {
       throw new TokenizerInputError(`expected a string, got ${text === null ? 'null' : typeof text}`);
     const sink = this.sink;
     sink.reset();
+    sink.limit = Number.POSITIVE_INFINITY;
     this.tokenizeInto(text, sink);
-    return sink.take();
+    const seq = sink.take();
+    if (sink.ids.length > SINK_KEEP) this.sink = new TokenSink(1024);
+    return seq;
   }
 
   /** The tokens (strings) of a text, without special tokens. */
@@ -219,9 +233,20 @@ export abstract class BaseTokenizer {
   ): Encoding {
     // Views on two reused sinks: postProcess copies what it keeps.
     if (typeof text !== 'string') throw new TokenizerInputError('text must be a string');
-    this.sink.reset();
-    this.tokenizeInto(text, this.sink);
-    let a = this.sink.view();
+    const sink = this.sink;
+    sink.reset();
+    // A single text cut on the right without overflow keeps only its first tokens: stop once `maxLength`
+    // exist (at a word boundary, so the kept tokens and any truncation error are the same), which makes
+    // a huge input cost what its kept part costs.
+    sink.limit =
+      textPair === undefined &&
+      po.maxLength !== undefined &&
+      po.returnOverflowing !== true &&
+      (po.truncationSide ?? 'right') === 'right'
+        ? po.maxLength
+        : Number.POSITIVE_INFINITY;
+    this.tokenizeInto(text, sink);
+    let a = sink.view();
     let b: TokenSeq | undefined;
     if (textPair !== undefined) {
       this.sinkB.reset();
@@ -233,7 +258,11 @@ export abstract class BaseTokenizer {
       if (po.truncation !== 'only_second') a = limitSplits(a, po.maxLength, side);
       if (b !== undefined) b = limitSplits(b, po.maxLength, side);
     }
-    return postProcess(a, b, this.template, po);
+    const enc = postProcess(a, b, this.template, po);
+    // Do not keep the memory of one huge input alive in the reused sinks.
+    if (sink.ids.length > SINK_KEEP) this.sink = new TokenSink(1024);
+    if (this.sinkB.ids.length > SINK_KEEP) this.sinkB = new TokenSink(256);
+    return enc;
   }
 
   /** Encodes each input (no padding unless asked); overflowing windows stay in `overflowing`. */
@@ -270,6 +299,44 @@ export abstract class BaseTokenizer {
       return this.pack(sortedRows, sortedIndex, options);
     }
     return this.pack(rows, index, options);
+  }
+
+  /**
+   * `encodeBatch`, on the worker threads of `options.pool` when the batch has at least `pool.minBatchSize`
+   * inputs (on this thread otherwise). The pool must have been created from this tokenizer.
+   *
+   * @example
+   * const pool = createTokenizerPool(tokenizer, { size: 4 });
+   * const batch = await tokenizer.encodeBatchAsync(lines, { pool, maxLength: 128 });
+   * await pool.dispose();
+   */
+  async encodeBatchAsync(
+    inputs: readonly EncodeInput[],
+    options: BatchOptions & { readonly pool?: BatchPool } = {},
+  ): Promise<TokenBatch> {
+    const { pool, ...rest } = options;
+    if (pool === undefined || !Array.isArray(inputs) || inputs.length < pool.minBatchSize)
+      return this.encodeBatch(inputs, rest);
+    if (!pool.isFor(this))
+      throw new TokenizerOptionError('pool', 'the pool was created for another tokenizer');
+    return pool.encodeBatch(inputs, rest);
+  }
+
+  /**
+   * One chunk of a pooled batch: the unsorted batch with input indices shifted by `base`, and each row's
+   * encoding length (the key `sortByLength` sorts on). Internal to the worker pool.
+   */
+  encodeChunk(
+    inputs: readonly EncodeInput[],
+    options: BatchOptions,
+    base: number,
+  ): { batch: TokenBatch; rowLengths: Int32Array } {
+    const { rows, index } = this.encodeBatchRows(inputs, options);
+    for (let k = 0; k < index.length; k++) index[k] = (index[k] as number) + base;
+    return {
+      batch: this.pack(rows, index, options),
+      rowLengths: Int32Array.from(rows, (r) => r.length),
+    };
   }
 
   /**

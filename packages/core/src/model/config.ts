@@ -25,6 +25,9 @@ export const ACTIVATION_ALIASES: Readonly<Record<string, Activation>> = {
   relu: 'relu',
 };
 
+/** The most labels `parseModelConfig` generates from a bare `num_labels` (LABEL_0, LABEL_1, …). */
+export const MAX_GENERATED_LABELS = 100_000;
+
 const PROBLEM_TYPES: readonly ProblemType[] = [
   'single_label_classification',
   'multi_label_classification',
@@ -157,6 +160,15 @@ function labels(fields: ConfigFields): {
   if (id2label !== undefined && numLabels === 0)
     throw fields.error('id2label', 'expected at least one label');
   if (id2label === undefined) {
+    // The generated labels cost memory and time per label while the file costs nothing per label: an
+    // unchecked `"num_labels": 9007199254740991` looped until the process ran out of memory (found by
+    // fuzzing). A listed id2label is bounded by the file's own size, so only this path is capped.
+    if (numLabels > MAX_GENERATED_LABELS) {
+      throw fields.error(
+        'num_labels',
+        `${numLabels} labels without an id2label is over the limit of ${MAX_GENERATED_LABELS}; list the labels in id2label`,
+      );
+    }
     id2label = {};
     for (let i = 0; i < numLabels; i++) id2label[i] = `LABEL_${i}`;
   }
@@ -167,10 +179,7 @@ function labels(fields: ConfigFields): {
     label2id = {};
     for (const [name, id] of Object.entries(rawLabel2id)) {
       if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
-        throw fields.error(
-          `label2id.${name}`,
-          `expected a non-negative integer id, got ${showJson(id)}`,
-        );
+        throw fields.error(`label2id.${name}`, `expected a non-negative integer id, got ${showJson(id)}`);
       }
       label2id[name] = id;
     }

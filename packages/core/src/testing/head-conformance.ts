@@ -1,4 +1,7 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it, type TestContext } from 'vitest';
+import { parseModelConfig } from '../model/config';
 import type { ModelArtifacts } from '../model/model-artifacts';
 import type { EncoderOutput } from '../spec/encoder-backend';
 import type { HeadContext, HeadCreateOptions, HeadInstance, HeadV1 } from '../spec/head';
@@ -116,6 +119,14 @@ export function describeHeadConformance<Output>(
     });
 
     for (const fixture of fixtures) {
+      // A fixture the head does not support gets one test of the refusal instead of skipped checks.
+      const refusal = refusalOf(head, fixture.dir);
+      if (refusal !== undefined) {
+        it(`${fixture.name}: supports() refuses it and says why`, () => {
+          expect(refusal.length).toBeGreaterThan(0);
+        });
+        continue;
+      }
       describe(fixture.name, () => {
         let instance: Promise<HeadInstance<Output> | undefined> | undefined;
         /** The head bound to this fixture, or `undefined` when the head does not support it. */
@@ -171,6 +182,14 @@ export function describeHeadConformance<Output>(
       });
     }
   });
+}
+
+/** The reason a head gives for not supporting a fixture model, read from its config.json; undefined if supported. */
+function refusalOf(head: HeadV1<unknown>, dir: string): string | undefined {
+  const file = join(dir, 'config.json');
+  if (!existsSync(file)) return undefined;
+  const support = head.supports(parseModelConfig(JSON.parse(readFileSync(file, 'utf8')), file));
+  return support.supported ? undefined : support.reason;
 }
 
 /**

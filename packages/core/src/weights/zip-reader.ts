@@ -186,6 +186,19 @@ export async function readZipDirectory(
     } catch (error) {
       throw new PickleFormatError({ file }, `zip entry ${i} has a name that is not UTF-8`, { cause: error });
     }
+    // samp never extracts an archive, so such names cannot write anywhere; but torch never writes them
+    // either, and `../data.pkl` would otherwise pass for the pickle of a top folder named "..".
+    if (
+      name.startsWith('/') ||
+      name.includes('\\') ||
+      name.includes('\0') ||
+      name.split('/').includes('..')
+    ) {
+      throw new PickleFormatError(
+        { file, field: name },
+        'the zip entry name is absolute or climbs out of the archive ("..", "\\", NUL); torch never writes such names',
+      );
+    }
     // ZIP64 extended information: present only for the fields whose 32-bit value is saturated.
     let e = p + CENTRAL_SIZE + nameLength;
     const extraEnd = e + extraLength;

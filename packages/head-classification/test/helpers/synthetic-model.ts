@@ -58,7 +58,8 @@ export async function writeSyntheticModel(
     const count = t.shape.reduce((a, b) => a * b, 1);
     const v = pseudoRandom(count, k++ * 7919);
     values.set(t.name, v);
-    const stored = t.inBaseModel && description.head !== 'base' ? `${description.basePrefix}.${t.stored}` : t.stored;
+    const stored =
+      t.inBaseModel && description.head !== 'base' ? `${description.basePrefix}.${t.stored}` : t.stored;
     tensors[stored] = { dtype: 'F32', shape: [...t.shape], data: f32Bytes(v) };
   }
   await writeFile(join(dir, 'config.json'), JSON.stringify(rawConfig));

@@ -31,8 +31,11 @@ export const F_LOWER = 128;
 export interface BertUnicode {
   /** Flags per code point (0..0x10FFFF), the `F_*` bits. */
   readonly flags: Uint8Array;
-  /** Canonical combining class rank per code point (0 = starter); only non-zero entries are stored. */
-  readonly ccc: Map<number, number>;
+  /**
+   * Canonical combining class rank per code point (0 = starter), indexed by code point; code points at or
+   * past its length are starters. A typed array, not a Map: it is read for every non-ASCII code point.
+   */
+  readonly ccc: Uint8Array;
   /** Full canonical decomposition for code points with `F_NFD` (Hangul syllables are algorithmic). */
   readonly nfd: Map<number, readonly number[]>;
   /** Lowercase mapping for code points with `F_LOWER`. */
@@ -79,11 +82,15 @@ export function bertUnicode(): BertUnicode {
   const nfd = readRecords(NFD_MAP, flags, F_NFD);
   for (let c = 0xac00; c <= 0xd7a3; c++) flags[c] = (flags[c] as number) | F_NFD;
   const lower = readRecords(LOWERCASE_MAP, flags, F_LOWER);
-  const ccc = new Map<number, number>();
+  let cccEnd = 0;
+  for (let i = 0; i < CCC_RANK_RUNS.length; i += 3)
+    cccEnd = Math.max(cccEnd, (CCC_RANK_RUNS[i + 1] as number) + 1);
+  const ccc = new Uint8Array(cccEnd);
   for (let i = 0; i < CCC_RANK_RUNS.length; i += 3) {
     const end = CCC_RANK_RUNS[i + 1] as number;
     const rank = CCC_RANK_RUNS[i + 2] as number;
-    for (let c = CCC_RANK_RUNS[i] as number; c <= end; c++) ccc.set(c, rank);
+    if (rank > 255) throw new RangeError(`combining class rank ${rank} does not fit a byte`);
+    ccc.fill(rank, CCC_RANK_RUNS[i] as number, end + 1);
   }
   cached = { flags, ccc, nfd, lower };
   return cached;

@@ -31,6 +31,8 @@ const ASCII_DROP = -1;
 const CLS_WORD = 0;
 const CLS_SPLIT = 1;
 const CLS_PUNCT = 2;
+/** Original-text units normalized at a time (longer texts go in chunks; see `segment`). */
+const CHUNK = 1 << 16;
 
 /**
  * The BERT text pipeline of `tokenizers` — BertNormalizer, BertPreTokenizer and WordPiece — fused into
@@ -92,6 +94,7 @@ export class BertPipeline {
     // Copy: `segment` may not reuse `splits`, but be safe against re-entrancy.
     const parts = splits.slice();
     for (const s of parts) {
+      if (out.length >= out.limit) return;
       if (s.id >= 0) {
         out.beginSplit();
         out.push(s.id, s.start, s.end);
@@ -99,8 +102,50 @@ export class BertPipeline {
     }
   }
 
-  /** Normalizes one stretch of original text, then pre-tokenizes and runs WordPiece on it. */
+  /**
+   * Normalizes one stretch of original text, then pre-tokenizes and runs WordPiece on it. Long stretches go
+   * in chunks cut before an ASCII space or a CJK ideograph — both always pre-token boundaries and starters
+   * for canonical reordering, so the result is the same — which keeps the normalization buffers small.
+   */
   private segment(text: string, from: number, to: number, out: TokenSink): void {
+    if (this.normalizedMatcher === undefined && to - from > CHUNK) {
+      let start = from;
+      while (start < to) {
+        if (out.length >= out.limit) return;
+        const end = this.cut(text, start, to);
+        this.segmentChunk(text, start, end, out);
+        start = end;
+      }
+      if (this.buf.length > 4 * CHUNK) this.shrink();
+      return;
+    }
+    this.segmentChunk(text, from, to, out);
+  }
+
+  /** End of the chunk that starts at `from`: a safe cut near `from + CHUNK`, else the next one, else `to`. */
+  private cut(text: string, from: number, to: number): number {
+    if (to - from <= CHUNK) return to;
+    const flags = this.u.flags;
+    const cjk = this.opts.handleChineseChars;
+    const safe = (i: number): boolean => {
+      const c = text.charCodeAt(i);
+      return c === 0x20 || (cjk && c >= 0x2e80 && ((flags[c] as number) & F_CJK) !== 0);
+    };
+    const target = from + CHUNK;
+    for (let i = target; i > target - (CHUNK >> 2); i--) if (safe(i)) return i;
+    for (let i = target + 1; i < to; i++) if (safe(i)) return i;
+    return to;
+  }
+
+  /** Drops the normalization buffers after a long text, so one big input does not pin its memory. */
+  private shrink(): void {
+    this.buf = new Uint16Array(1024);
+    this.alS = new Int32Array(1024);
+    this.alE = new Int32Array(1024);
+    this.n = 0;
+  }
+
+  private segmentChunk(text: string, from: number, to: number, out: TokenSink): void {
     if (from >= to) return;
     this.normalize(text, from, to);
     const nm = this.normalizedMatcher;
@@ -183,6 +228,17 @@ export class BertPipeline {
       }
       if (handleChineseChars && (f & F_CJK) !== 0) {
         this.ensure(16);
+        if ((f & (F_NFD | F_MN | F_LOWER)) === 0) {
+          // Fast path for the common ideograph (no decomposition, no case, a starter): ' ', c, ' ' with
+          // the char's alignment, exactly what the staged path below produces for it.
+          if (this.pCp.length > 0) this.flushMarks();
+          this.emit(0x20, s, e);
+          this.emit(c, s, e);
+          this.emit(0x20, s, e);
+          this.lastS = s;
+          this.lastE = e;
+          continue;
+        }
         this.nfdStage(0x20, s, e);
         this.nfdStage(c, s, e);
         this.nfdStage(0x20, s, e);
@@ -209,7 +265,8 @@ export class BertPipeline {
   }
 
   private pushDecomposed(c: number, change: number, s: number, e: number): void {
-    const rank = c < 0x300 ? 0 : (this.u.ccc.get(c) ?? 0);
+    const ccc = this.u.ccc;
+    const rank = c < ccc.length ? (ccc[c] as number) : 0;
     if (rank === 0) {
       if (this.pCp.length > 0) this.flushMarks();
       if (change === 0) {
@@ -330,7 +387,10 @@ export class BertPipeline {
         cls = (f & F_SPLIT_WS) !== 0 ? CLS_SPLIT : (f & F_PUNCT) !== 0 ? CLS_PUNCT : CLS_WORD;
       }
       if (cls === CLS_WORD) {
-        if (ws < 0) ws = i;
+        if (ws < 0) {
+          if (out.length >= out.limit) return;
+          ws = i;
+        }
       } else {
         if (ws >= 0) {
           out.beginSplit();
@@ -338,6 +398,7 @@ export class BertPipeline {
           ws = -1;
         }
         if (cls === CLS_PUNCT) {
+          if (out.length >= out.limit) return;
           out.beginSplit();
           model.tokenizeWord(buf, alS, alE, i, i + len, out);
         }

@@ -11,6 +11,8 @@ export class WordPieceModel {
   private readonly first: CodeUnitTrie;
   private readonly cont: CodeUnitTrie;
   private readonly hit = new Int32Array(1);
+  /** Id of each one-code-unit token (-1 if none): a word of one unit (every CJK ideograph) skips the trie. */
+  private readonly single = new Int32Array(65536).fill(-1);
 
   constructor(
     vocab: Vocabulary,
@@ -19,6 +21,7 @@ export class WordPieceModel {
     readonly maxInputCharsPerWord: number,
   ) {
     const entries = [...vocab.entries()];
+    for (const [t, id] of entries) if (t.length === 1) this.single[t.charCodeAt(0)] = id;
     this.first = new CodeUnitTrie(entries);
     this.cont = new CodeUnitTrie(
       prefix.length === 0 ? entries : entries.filter(([t]) => t.startsWith(prefix)),
@@ -28,7 +31,7 @@ export class WordPieceModel {
 
   /** Bytes held by the lookup structures. */
   get byteLength(): number {
-    return this.first.byteLength + this.cont.byteLength;
+    return this.first.byteLength + this.cont.byteLength + this.single.byteLength;
   }
 
   /** Tokenizes the word `buf[from, to)`; offsets come from the per-unit alignments. */
@@ -41,6 +44,11 @@ export class WordPieceModel {
     out: TokenSink,
   ): void {
     const max = this.maxInputCharsPerWord;
+    if (to - from === 1 && max >= 1) {
+      const id = this.single[buf[from] as number] as number;
+      out.push(id < 0 ? this.unkId : id, alS[from] as number, alE[from] as number);
+      return;
+    }
     if (to - from > max) {
       let chars = 0;
       for (let i = from; i < to; i++) if (((buf[i] as number) & 0xfc00) !== 0xdc00) chars++;

@@ -67,8 +67,22 @@ class AllocationGuard {
   readonly #saved: [string, Ctor][] = [];
 
   install(): void {
-    const names = ['ArrayBuffer', 'SharedArrayBuffer', 'Uint8Array', 'Int8Array', 'Uint16Array', 'Int16Array'];
-    names.push('Uint32Array', 'Int32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array');
+    const names = [
+      'ArrayBuffer',
+      'SharedArrayBuffer',
+      'Uint8Array',
+      'Int8Array',
+      'Uint16Array',
+      'Int16Array',
+    ];
+    names.push(
+      'Uint32Array',
+      'Int32Array',
+      'Float32Array',
+      'Float64Array',
+      'BigInt64Array',
+      'BigUint64Array',
+    );
     const g = globalThis as unknown as Record<string, Ctor>;
     for (const name of names) {
       const original = g[name] as Ctor;
@@ -154,11 +168,13 @@ export async function runFuzz<I>(target: FuzzTarget<I>): Promise<FuzzStats> {
     stats.maxInputMs = Math.max(stats.maxInputMs, elapsed);
     stats.maxAllocationRatio = Math.max(stats.maxAllocationRatio, guard.largest / Math.max(1, bytes.length));
     stats.maxArrayBufferGrowth = Math.max(stats.maxArrayBufferGrowth, growth);
-    if (elapsed > MAX_INPUT_MS) throw new Error(`one input took ${elapsed.toFixed(0)} ms (limit ${MAX_INPUT_MS})`);
+    if (elapsed > MAX_INPUT_MS)
+      throw new Error(`one input took ${elapsed.toFixed(0)} ms (limit ${MAX_INPUT_MS})`);
     if (guard.largest > (target.maxAllocation?.(bytes) ?? bytes.length) + ALLOCATION_SLACK) {
       throw new Error(`a buffer of ${guard.largest} bytes was allocated for a ${bytes.length}-byte input`);
     }
-    if (growth > MAX_ARRAY_BUFFER_GROWTH) throw new Error(`array buffers grew by ${growth} bytes for one input`);
+    if (growth > MAX_ARRAY_BUFFER_GROWTH)
+      throw new Error(`array buffers grew by ${growth} bytes for one input`);
   });
   const result = await fc.check(property, { numRuns: runs, seed });
   stats.durationMs = performance.now() - started;

@@ -52,8 +52,14 @@ const at = fc.integer({ min: 0, max: SCALE });
 
 /** One byte-level mutation. */
 export const byteOp: fc.Arbitrary<ByteOp> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('flip' as const), at, bit: fc.integer({ min: 0, max: 7 }) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('set' as const), at, value: fc.integer({ min: 0, max: 255 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('flip' as const), at, bit: fc.integer({ min: 0, max: 7 }) }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('set' as const), at, value: fc.integer({ min: 0, max: 255 }) }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('truncate' as const), at }) },
   {
     weight: 2,
@@ -65,7 +71,11 @@ export const byteOp: fc.Arbitrary<ByteOp> = fc.oneof(
   },
   {
     weight: 2,
-    arbitrary: fc.record({ kind: fc.constant('delete' as const), at, count: fc.integer({ min: 1, max: 64 }) }),
+    arbitrary: fc.record({
+      kind: fc.constant('delete' as const),
+      at,
+      count: fc.integer({ min: 1, max: 64 }),
+    }),
   },
   {
     weight: 1,
@@ -160,7 +170,10 @@ export function byteOps(max = 6): fc.Arbitrary<ByteOp[]> {
 }
 
 /** Pure random bytes, optionally after a fixed prefix (a format's magic number). */
-export function randomBytes(prefix: Uint8Array = new Uint8Array(0), maxLength = 2048): fc.Arbitrary<Uint8Array> {
+export function randomBytes(
+  prefix: Uint8Array = new Uint8Array(0),
+  maxLength = 2048,
+): fc.Arbitrary<Uint8Array> {
   return fc.uint8Array({ maxLength }).map((tail) => {
     const out = new Uint8Array(prefix.length + tail.length);
     out.set(prefix, 0);

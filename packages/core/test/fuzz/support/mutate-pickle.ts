@@ -9,28 +9,28 @@ export interface PickleOp {
 }
 
 const FIXED: Readonly<Record<number, number>> = {
-  0x80: 1, // PROTO
-  0x95: 8, // FRAME
-  0x71: 1, // BINPUT
-  0x72: 4, // LONG_BINPUT
-  0x68: 1, // BINGET
-  0x6a: 4, // LONG_BINGET
-  0x4a: 4, // BININT
-  0x4b: 1, // BININT1
-  0x4d: 2, // BININT2
-  0x47: 8, // BINFLOAT
+  128: 1, // PROTO
+  149: 8, // FRAME
+  113: 1, // BINPUT
+  114: 4, // LONG_BINPUT
+  104: 1, // BINGET
+  106: 4, // LONG_BINGET
+  74: 4, // BININT
+  75: 1, // BININT1
+  77: 2, // BININT2
+  71: 8, // BINFLOAT
 };
 const COUNTED: Readonly<Record<number, 1 | 4 | 8>> = {
-  0x58: 4, // BINUNICODE
-  0x8c: 1, // SHORT_BINUNICODE
-  0x8d: 8, // BINUNICODE8
-  0x54: 4, // BINSTRING
-  0x55: 1, // SHORT_BINSTRING
-  0x42: 4, // BINBYTES
-  0x43: 1, // SHORT_BINBYTES
-  0x8e: 8, // BINBYTES8
-  0x8a: 1, // LONG1
-  0x8b: 4, // LONG4
+  88: 4, // BINUNICODE
+  140: 1, // SHORT_BINUNICODE
+  141: 8, // BINUNICODE8
+  84: 4, // BINSTRING
+  85: 1, // SHORT_BINSTRING
+  66: 4, // BINBYTES
+  67: 1, // SHORT_BINBYTES
+  142: 8, // BINBYTES8
+  138: 1, // LONG1
+  139: 4, // LONG4
 };
 
 /**
@@ -165,7 +165,11 @@ export const pickleMutation: fc.Arbitrary<PickleMutation> = fc.oneof(
   },
   {
     weight: 2,
-    arbitrary: fc.record({ kind: fc.constant('opcode' as const), at: index, value: fc.integer({ min: 0, max: 255 }) }),
+    arbitrary: fc.record({
+      kind: fc.constant('opcode' as const),
+      at: index,
+      value: fc.integer({ min: 0, max: 255 }),
+    }),
   },
   {
     weight: 3,
@@ -189,7 +193,10 @@ export const pickleMutation: fc.Arbitrary<PickleMutation> = fc.oneof(
 );
 
 /** Applies opcode-level mutations to the opcodes of a seed pickle. */
-export function applyPickleMutations(seed: readonly PickleOp[], mutations: readonly PickleMutation[]): Uint8Array {
+export function applyPickleMutations(
+  seed: readonly PickleOp[],
+  mutations: readonly PickleMutation[],
+): Uint8Array {
   const ops = [...seed];
   for (const m of mutations) {
     if (ops.length === 0) ops.push({ bytes: new Uint8Array([0x2e]) });
@@ -229,7 +236,8 @@ export function applyPickleMutations(seed: readonly PickleOp[], mutations: reado
         if (m.delta !== 0) {
           // Off-by-a-few of the current value: the classic length-field slip.
           let current = 0n;
-          for (let b = width - 1; b >= 0; b--) current = (current << 8n) | BigInt(bytes[offset + b] as number);
+          for (let b = width - 1; b >= 0; b--)
+            current = (current << 8n) | BigInt(bytes[offset + b] as number);
           value = current + BigInt(m.delta);
         }
         writeUint(bytes, offset, width, value);

@@ -9,7 +9,10 @@ export interface ZipField {
 }
 
 const u32At = (b: Uint8Array, p: number) =>
-  ((b[p] as number) | ((b[p + 1] as number) << 8) | ((b[p + 2] as number) << 16) | ((b[p + 3] as number) << 24)) >>>
+  ((b[p] as number) |
+    ((b[p + 1] as number) << 8) |
+    ((b[p + 2] as number) << 16) |
+    ((b[p + 3] as number) << 24)) >>>
   0;
 const u16At = (b: Uint8Array, p: number) => (b[p] as number) | ((b[p + 1] as number) << 8);
 
@@ -100,7 +103,8 @@ export function applyZipFieldMutations(
     if (m.value === INTERESTING_INTS.length) value = BigInt(zip.length);
     else if (m.value === INTERESTING_INTS.length + 1 || m.value === INTERESTING_INTS.length + 2) {
       let current = 0n;
-      for (let b = field.width - 1; b >= 0; b--) current = (current << 8n) | BigInt(out[field.offset + b] as number);
+      for (let b = field.width - 1; b >= 0; b--)
+        current = (current << 8n) | BigInt(out[field.offset + b] as number);
       value = current + BigInt(m.delta === 0 ? 1 : m.delta);
     } else value = INTERESTING_INTS[m.value] as bigint;
     writeUint(out, field.offset, field.width, value);

@@ -1,0 +1,3 @@
+// The emulated test build of ../kernel-avx2.cc (see isa-emulation.h): a separate file so that it can
+// carry its own compile options.
+#include "../kernel-avx2.cc"
