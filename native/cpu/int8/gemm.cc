@@ -414,7 +414,7 @@ void gemm(const GemmParams& p, Int8Isa isa, const ParallelFor& parallel_for,
     t.gemm_range(a, 0, a.m, 0, a.n);
     return;
   }
-  // Tiles: rows in multiples of 96 (a multiple of every kernel's row block: 1, 3, 6, 8, 32),
+  // Tiles: rows in multiples of 96 (a multiple of every kernel's row block: 1, 2, 6, 8, 32),
   // columns in multiples of 32 (every kernel's column group), about 4 tiles per thread so a
   // slow thread does not hold the others back; columns split before rows are made small.
   constexpr std::size_t kRowQuantum = 96;

@@ -17,7 +17,7 @@ namespace {
 
 struct Avx2Kernel {
   using V = VAvx2;
-  static constexpr std::size_t kMR = 3;
+  static constexpr std::size_t kMR = 2;
   static constexpr std::size_t kNB = 1;
   static constexpr std::size_t kMC = 96;
   static constexpr bool kCompensate = false;
