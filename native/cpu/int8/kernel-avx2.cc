@@ -48,37 +48,42 @@ struct Avx2Kernel {
   static void ukernel(const KernelArgs& a, const uint8_t* panel, std::size_t block,
                       int32_t* tile) {
     static_assert(NB == 1, "the AVX2 kernel works on one 16-column block");
+    static_assert(kMR == 2, "the accumulators below are written out for 2 rows");
     const int8_t* w = a.w + block * a.w_block_stride;
-    // acc[r][j]: columns 4j..4j+3 of row r as int32 pairs (k0+k1, k2+k3) per column.
-    __m256i acc[kMR][4];
-    for (std::size_t r = 0; r < kMR; ++r) {
-      for (int j = 0; j < 4; ++j) acc[r][j] = _mm256_setzero_si256();
-    }
+    // cRJ: row R, columns 4J..4J+3, as int32 pairs (k0·w0 + k1·w1, k2·w2 + k3·w3) per column.
+    // Named variables rather than an array: GCC keeps them in registers (an array made it spill).
+    __m256i c00 = _mm256_setzero_si256(), c01 = c00, c02 = c00, c03 = c00;
+    __m256i c10 = c00, c11 = c00, c12 = c00, c13 = c00;
     const std::size_t kg = a.k_groups;
     for (std::size_t g = 0; g < kg; ++g) {
       const int8_t* wp = w + g * 64;
-      const uint8_t* ap = panel + g * kMR * 8;
-      __m256i av[kMR];
-      for (std::size_t r = 0; r < kMR; ++r) {
-        long long v;
-        std::memcpy(&v, ap + r * 8, 8);
-        av[r] = _mm256_set1_epi64x(v);
-      }
-      for (int j = 0; j < 4; ++j) {
-        const __m256i wv =
-            _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(wp + 16 * j)));
-        for (std::size_t r = 0; r < kMR; ++r) {
-          acc[r][j] = _mm256_add_epi32(acc[r][j], _mm256_madd_epi16(av[r], wv));
-        }
-      }
+      long long v0, v1;
+      std::memcpy(&v0, panel + g * 16, 8);
+      std::memcpy(&v1, panel + g * 16 + 8, 8);
+      const __m256i a0 = _mm256_set1_epi64x(v0);
+      const __m256i a1 = _mm256_set1_epi64x(v1);
+      // One weight vector live at a time (with 8 accumulators and 2 broadcasts, more spill).
+      __m256i wv = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(wp)));
+      c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(a0, wv));
+      c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(a1, wv));
+      wv = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(wp + 16)));
+      c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(a0, wv));
+      c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(a1, wv));
+      wv = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(wp + 32)));
+      c02 = _mm256_add_epi32(c02, _mm256_madd_epi16(a0, wv));
+      c12 = _mm256_add_epi32(c12, _mm256_madd_epi16(a1, wv));
+      wv = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(wp + 48)));
+      c03 = _mm256_add_epi32(c03, _mm256_madd_epi16(a0, wv));
+      c13 = _mm256_add_epi32(c13, _mm256_madd_epi16(a1, wv));
     }
-    for (std::size_t r = 0; r < kMR; ++r) {
-      // hadd gives [c0 c1 c4 c5 | c2 c3 c6 c7]; the 64-bit permute restores column order.
-      const __m256i lo = _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[r][0], acc[r][1]), 0xD8);
-      const __m256i hi = _mm256_permute4x64_epi64(_mm256_hadd_epi32(acc[r][2], acc[r][3]), 0xD8);
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(tile + r * 16), lo);
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(tile + r * 16 + 8), hi);
-    }
+    // hadd gives [c0 c1 c4 c5 | c2 c3 c6 c7]; the 64-bit permute restores column order.
+    auto fold = [](__m256i x, __m256i y) {
+      return _mm256_permute4x64_epi64(_mm256_hadd_epi32(x, y), 0xE4);
+    };
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(tile), fold(c00, c01));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(tile + 8), fold(c02, c03));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(tile + 16), fold(c10, c11));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(tile + 24), fold(c12, c13));
   }
 };
 
