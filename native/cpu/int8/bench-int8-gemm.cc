@@ -2,7 +2,10 @@
 // multi-threaded, with the dequantizing epilogue (fp32 out, bias), against an fp32 SGEMM floor
 // (AVX2+FMA, and AVX-512 where the CPU has it) on the same shapes and the same thread split.
 //
-//   bench_int8_gemm [--threads N] [--min-time S] [--shape MxNxK]...
+//   bench_int8_gemm [--threads N]... [--min-time S] [--shape MxNxK]... [--isa NAME]... [--no-fp32]
+//
+// --isa restricts the int8 kernels measured (default: every ISA this CPU runs); --no-fp32 skips
+// the fp32 floor (then the "x fp32" column is empty).
 //
 // Default shapes: 1536x1024x256 (32·48 tokens, a small projection) and 4096x3072x768 (BERT-base
 // FFN up-projection); default threads: 1 and the hardware concurrency.
@@ -147,7 +150,14 @@ void split_run(Pool& pool, std::size_t m, std::size_t n,
   });
 }
 
-void bench_shape(const Shape& s, Pool& pool, double min_time) {
+struct Options {
+  double min_time = 0.3;
+  bool fp32 = true;
+  std::vector<Int8Isa> isas;  // empty: all
+};
+
+void bench_shape(const Shape& s, Pool& pool, const Options& opt) {
+  const double min_time = opt.min_time;
   std::mt19937 rng(1);
   std::normal_distribution<float> nd(0.0f, 1.0f);
   std::vector<float> a(s.m * s.k), w(s.n * s.k);
@@ -169,7 +179,7 @@ void bench_shape(const Shape& s, Pool& pool, double min_time) {
   double fp32_gops = 0;
   const char* fp32_name = "none";
 #if defined(SAMP_BENCH_FP32_AVX2)
-  if (ch.features.avx2 && ch.features.fma && ch.features.os_avx) {
+  if (opt.fp32 && ch.features.avx2 && ch.features.fma && ch.features.os_avx) {
     const double t = time_best([&] {
       split_run(pool, s.m, s.n, [&](std::size_t m0, std::size_t m1, std::size_t n0, std::size_t n1) {
         samp_bench::sgemm_avx2_range(a.data(), s.k, bp.data(), s.n, s.k, bias.data(), c.data(), s.n, m0, m1, n0, n1);
@@ -182,7 +192,7 @@ void bench_shape(const Shape& s, Pool& pool, double min_time) {
   }
 #endif
 #if defined(SAMP_BENCH_FP32_AVX512)
-  if (ch.features.avx512f && ch.features.fma && ch.features.os_avx512) {
+  if (opt.fp32 && ch.features.avx512f && ch.features.fma && ch.features.os_avx512) {
     const double t = time_best([&] {
       split_run(pool, s.m, s.n, [&](std::size_t m0, std::size_t m1, std::size_t n0, std::size_t n1) {
         samp_bench::sgemm_avx512_range(a.data(), s.k, bp.data(), s.n, s.k, bias.data(), c.data(), s.n, m0, m1, n0, n1);
@@ -204,6 +214,7 @@ void bench_shape(const Shape& s, Pool& pool, double min_time) {
   std::vector<int8_t> qa(s.m * s.k);
   for (Int8Isa isa : {Int8Isa::kScalar, Int8Isa::kAvx2, Int8Isa::kAvxVnni, Int8Isa::kAvx512Vnni,
                       Int8Isa::kAmxInt8}) {
+    if (!opt.isas.empty() && std::find(opt.isas.begin(), opt.isas.end(), isa) == opt.isas.end()) continue;
     if (!i8::isa_runnable(isa)) {
       std::printf("| %zux%zux%zu | %zu | %-12s | not run on this CPU | | |\n", s.m, s.n, s.k, threads,
                   samp::int8_isa_name(isa));
@@ -236,9 +247,14 @@ void bench_shape(const Shape& s, Pool& pool, double min_time) {
       mag += ref[i] * ref[i];
     }
     const double gops = ops / t * 1e-9;
-    std::printf("| %zux%zux%zu | %zu | %-12s | %9.3f | %8.1f | %5.2f | quantize A %.3f ms; rel. RMS vs fp32 %.4f\n",
-                s.m, s.n, s.k, threads, samp::int8_isa_name(isa), t * 1e3, gops,
-                fp32_gops > 0 ? gops / fp32_gops : 0.0, tq * 1e3, std::sqrt(err / (mag > 0 ? mag : 1)));
+    char ratio[32] = "-";
+    char rms[64] = "";
+    if (fp32_gops > 0) {
+      std::snprintf(ratio, sizeof ratio, "%5.2f", gops / fp32_gops);
+      std::snprintf(rms, sizeof rms, "; rel. RMS vs fp32 %.4f", std::sqrt(err / (mag > 0 ? mag : 1)));
+    }
+    std::printf("| %zux%zux%zu | %zu | %-12s | %9.3f | %8.1f | %s | quantize A %.3f ms%s\n", s.m, s.n, s.k,
+                threads, samp::int8_isa_name(isa), t * 1e3, gops, ratio, tq * 1e3, rms);
   }
   (void)fp32_name;
 }
@@ -249,13 +265,22 @@ int main(int argc, char** argv) {
   try {
     std::vector<Shape> shapes;
     std::vector<std::size_t> thread_counts;
-    double min_time = 0.3;
+    Options opt;
     for (int i = 1; i < argc; ++i) {
       const std::string arg = argv[i];
       if (arg == "--threads" && i + 1 < argc) {
         thread_counts.push_back(static_cast<std::size_t>(std::max(1, std::atoi(argv[++i]))));
       } else if (arg == "--min-time" && i + 1 < argc) {
-        min_time = std::atof(argv[++i]);
+        opt.min_time = std::atof(argv[++i]);
+      } else if (arg == "--no-fp32") {
+        opt.fp32 = false;
+      } else if (arg == "--isa" && i + 1 < argc) {
+        const auto isa = samp::parse_int8_isa(argv[++i]);
+        if (!isa) {
+          std::fprintf(stderr, "unknown --isa %s\n", argv[i]);
+          return 2;
+        }
+        opt.isas.push_back(*isa);
       } else if (arg == "--shape" && i + 1 < argc) {
         Shape s{};
         if (std::sscanf(argv[++i], "%zux%zux%zu", &s.m, &s.n, &s.k) != 3 || s.m == 0 || s.n == 0 || s.k == 0) {
@@ -264,7 +289,8 @@ int main(int argc, char** argv) {
         }
         shapes.push_back(s);
       } else {
-        std::fprintf(stderr, "usage: %s [--threads N]... [--min-time S] [--shape MxNxK]...\n", argv[0]);
+        std::fprintf(stderr, "usage: %s [--threads N]... [--min-time S] [--shape MxNxK]... [--isa NAME]... [--no-fp32]\n",
+                     argv[0]);
         return 2;
       }
     }
@@ -281,7 +307,7 @@ int main(int argc, char** argv) {
     std::printf("| MxNxK | threads | kernel | ms | GOPS | x fp32 |\n|---|---|---|---|---|---|\n");
     for (std::size_t t : thread_counts) {
       Pool pool(t);
-      for (const Shape& s : shapes) bench_shape(s, pool, min_time);
+      for (const Shape& s : shapes) bench_shape(s, pool, opt);
     }
     return 0;
   } catch (const samp::Error& e) {

@@ -78,7 +78,7 @@ struct Avx2Kernel {
     }
     // hadd gives [c0 c1 c4 c5 | c2 c3 c6 c7]; the 64-bit permute restores column order.
     auto fold = [](__m256i x, __m256i y) {
-      return _mm256_permute4x64_epi64(_mm256_hadd_epi32(x, y), 0xE4);
+      return _mm256_permute4x64_epi64(_mm256_hadd_epi32(x, y), 0xD8);
     };
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(tile), fold(c00, c01));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(tile + 8), fold(c02, c03));

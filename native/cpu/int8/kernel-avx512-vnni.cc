@@ -34,7 +34,7 @@ struct Avx512VnniKernel {
   static std::size_t panel_bytes(const KernelArgs& a) { return a.k_groups * kMR * 4; }
   static void pack(const KernelArgs& a, const int8_t* rows, std::size_t rows_valid,
                    uint8_t* panel) {
-    pack_groups_u8<kMR>(a, rows, rows_valid, 0x00, panel);
+    pack_groups_u8<kMR>(a, rows, rows_valid, 0x80, panel);
   }
   static void begin() {}
   static void end() {}

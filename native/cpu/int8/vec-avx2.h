@@ -28,7 +28,7 @@ struct VAvx2 {
   static F max_(F a, F b) { return _mm256_max_ps(a, b); }
   static F min_(F a, F b) { return _mm256_min_ps(a, b); }
   static F abs_(F a) { return _mm256_and_ps(a, _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff))); }
-  static F rne(F a) { return _mm256_round_ps(a, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC); }
+  static F rne(F a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static I to_int(F a) { return _mm256_cvttps_epi32(a); }  // a is integral: truncation is exact
   static F to_float(I a) { return _mm256_cvtepi32_ps(a); }
   static I subi(I a, I b) { return _mm256_sub_epi32(a, b); }

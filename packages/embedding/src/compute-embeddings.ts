@@ -18,7 +18,10 @@ import type {
  * @example
  * const tables = await loadEmbeddingTables(model.weights, model.config);
  */
-export async function loadEmbeddingTables(weights: ModelWeights, config: ModelConfig): Promise<EmbeddingTables> {
+export async function loadEmbeddingTables(
+  weights: ModelWeights,
+  config: ModelConfig,
+): Promise<EmbeddingTables> {
   const rules = embeddingRules(config);
   const [word, position, normWeight, normBias] = await Promise.all([
     weights.readFloat32('embeddings.word'),
@@ -62,7 +65,10 @@ export const referenceFusedEmbedding: FusedEmbeddingContract = {
     const projected = tables.projectionWeight !== undefined;
     const width = projected ? h : e;
     if (!projected && e !== h) {
-      throw new InvalidArgumentError('tables', `embeddingSize ${e} differs from hiddenSize ${h} but there is no projection`);
+      throw new InvalidArgumentError(
+        'tables',
+        `embeddingSize ${e} differs from hiddenSize ${h} but there is no projection`,
+      );
     }
     const vocab = tables.word.length / e;
     const maxPositions = tables.position.length / e;
@@ -73,7 +79,8 @@ export const referenceFusedEmbedding: FusedEmbeddingContract = {
       const id = request.inputIds[t] as number;
       const pos = request.positionIds[t] as number;
       const type = request.tokenTypeIds?.[t] ?? 0;
-      if (id < 0 || id >= vocab) throw new InvalidArgumentError(`inputIds[${t}]`, `${id} is outside 0…${vocab - 1}`);
+      if (id < 0 || id >= vocab)
+        throw new InvalidArgumentError(`inputIds[${t}]`, `${id} is outside 0…${vocab - 1}`);
       if (pos < 0 || pos >= maxPositions) {
         throw new InvalidArgumentError(`positionIds[${t}]`, `${pos} is outside 0…${maxPositions - 1}`);
       }
@@ -92,7 +99,9 @@ export const referenceFusedEmbedding: FusedEmbeddingContract = {
       for (let j = 0; j < e; j++) variance += ((row[j] as number) - mean) ** 2;
       const inv = 1 / Math.sqrt(variance / e + eps);
       for (let j = 0; j < e; j++) {
-        row[j] = ((row[j] as number) - mean) * inv * (tables.normWeight[j] as number) + (tables.normBias[j] as number);
+        row[j] =
+          ((row[j] as number) - mean) * inv * (tables.normWeight[j] as number) +
+          (tables.normBias[j] as number);
       }
       if (!projected) {
         out.set(row, t * width);
@@ -107,7 +116,12 @@ export const referenceFusedEmbedding: FusedEmbeddingContract = {
       }
     }
     if (request.quantize !== undefined) {
-      return { kind: 'int8', data: quantizeInt8(out, request.quantize.scale), width, scale: request.quantize.scale };
+      return {
+        kind: 'int8',
+        data: quantizeInt8(out, request.quantize.scale),
+        width,
+        scale: request.quantize.scale,
+      };
     }
     return { kind: 'float32', data: Float32Array.from(out), width };
   },

@@ -46,7 +46,8 @@ export interface EmbeddingRules {
  */
 export function embeddingRules(config: EmbeddingConfig): EmbeddingRules {
   const projection =
-    config.modelType === 'albert' || (config.modelType === 'electra' && config.embeddingSize !== config.hiddenSize);
+    config.modelType === 'albert' ||
+    (config.modelType === 'electra' && config.embeddingSize !== config.hiddenSize);
   return {
     positionIds: config.positionOffset > 0 ? 'padding-aware' : 'sequential',
     padTokenId: config.padTokenId,

@@ -15,14 +15,17 @@ const fixtures = listFixtureModels();
 describe('computeEmbeddings against Hugging Face hidden_states.0', () => {
   it('covers the nine fixture models', () => expect(fixtures.length).toBe(9));
 
-  it.each(fixtures.map((f) => [f.name, f] as const))('%s: every position within 1e-5', async (_name, fixture) => {
-    const model = await loadModel(fixture.dir, { tokenizer: false });
-    const input = readFixtureInputs(fixture, model.config.padTokenId);
-    const golden = readFixtureExpected(fixture)?.get('hidden_states.0');
-    expect(golden?.shape).toEqual([input.batchSize, input.sequenceLength, model.config.hiddenSize]);
-    const got = await computeEmbeddings(model.weights, model.config, input);
-    expect(relativeError(got, golden?.data ?? [])).toBeLessThanOrEqual(1e-5);
-  });
+  it.each(fixtures.map((f) => [f.name, f] as const))(
+    '%s: every position within 1e-5',
+    async (_name, fixture) => {
+      const model = await loadModel(fixture.dir, { tokenizer: false });
+      const input = readFixtureInputs(fixture, model.config.padTokenId);
+      const golden = readFixtureExpected(fixture)?.get('hidden_states.0');
+      expect(golden?.shape).toEqual([input.batchSize, input.sequenceLength, model.config.hiddenSize]);
+      const got = await computeEmbeddings(model.weights, model.config, input);
+      expect(relativeError(got, golden?.data ?? [])).toBeLessThanOrEqual(1e-5);
+    },
+  );
 });
 
 describe('embeddingRules', () => {
@@ -87,13 +90,15 @@ describe('positionIds', () => {
     const rules = { positionIds: 'padding-aware' as const, padTokenId: 1 };
     // cumsum(ids != 1) * (ids != 1) + 1, per row.
     expect([...positionIds(rules, Int32Array.of(0, 5, 6, 2, 1, 1), 1, 6)]).toEqual([2, 3, 4, 5, 1, 1]);
-    expect([...positionIds(rules, Int32Array.of(0, 1, 6, 2, 0, 9, 2, 1), 2, 4)]).toEqual([2, 1, 3, 4, 2, 3, 4, 1]);
+    expect([...positionIds(rules, Int32Array.of(0, 1, 6, 2, 0, 9, 2, 1), 2, 4)]).toEqual([
+      2, 1, 3, 4, 2, 3, 4, 1,
+    ]);
   });
 
   it('refuses ids of the wrong length', () => {
-    expect(() => positionIds({ positionIds: 'sequential', padTokenId: 0 }, Int32Array.of(1, 2, 3), 2, 2)).toThrow(
-      /expected batchSize × sequenceLength = 4/,
-    );
+    expect(() =>
+      positionIds({ positionIds: 'sequential', padTokenId: 0 }, Int32Array.of(1, 2, 3), 2, 2),
+    ).toThrow(/expected batchSize × sequenceLength = 4/);
   });
 });
 
@@ -116,7 +121,12 @@ describe('the quantize epilogue', () => {
       hiddenSize: 32,
       tokens: input.batchSize * input.sequenceLength,
       inputIds: input.inputIds,
-      positionIds: positionIds(embeddingRules(model.config), input.inputIds, input.batchSize, input.sequenceLength),
+      positionIds: positionIds(
+        embeddingRules(model.config),
+        input.inputIds,
+        input.batchSize,
+        input.sequenceLength,
+      ),
       ...(input.tokenTypeIds === undefined ? {} : { tokenTypeIds: input.tokenTypeIds }),
       layerNormEps: model.config.layerNormEps,
     };
@@ -130,7 +140,9 @@ describe('the quantize epilogue', () => {
     const dequantized = Float32Array.from(int8.data, (q) => q * scale);
     // Rounding error is at most half a step.
     for (let i = 0; i < dequantized.length; i++) {
-      expect(Math.abs((dequantized[i] as number) - (float.data[i] as number))).toBeLessThanOrEqual(scale / 2 + 1e-7);
+      expect(Math.abs((dequantized[i] as number) - (float.data[i] as number))).toBeLessThanOrEqual(
+        scale / 2 + 1e-7,
+      );
     }
   });
 

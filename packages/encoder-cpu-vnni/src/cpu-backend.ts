@@ -9,8 +9,8 @@ import {
 } from '@samp/core';
 import { loadCpuBinding } from './binding';
 import { CpuEncoderSession, type PadPositions } from './cpu-session';
-import { readSessionSpec } from './native-spec';
 import { fromNativeError } from './native-errors';
+import { readSessionSpec } from './native-spec';
 import { probe } from './probe';
 
 /** The registry name of this backend. */
@@ -76,7 +76,10 @@ export function createCpuBackend(options: CpuBackendOptions = {}): EncoderBacken
   const defaultThreads = checkThreads(options.threads, 'threads');
   const padPositions = options.padPositions ?? 'compute';
   if (padPositions !== 'compute' && padPositions !== 'skip') {
-    throw new InvalidArgumentError('padPositions', `expected 'compute' or 'skip', got ${String(padPositions)}`);
+    throw new InvalidArgumentError(
+      'padPositions',
+      `expected 'compute' or 'skip', got ${String(padPositions)}`,
+    );
   }
   return {
     specificationVersion: 'v1',
@@ -86,7 +89,9 @@ export function createCpuBackend(options: CpuBackendOptions = {}): EncoderBacken
     async createSession(model: ModelArtifacts, sessionOptions: EncoderSessionOptions = {}) {
       checkPrecision(model, sessionOptions);
       const threads =
-        sessionOptions.threads === undefined ? defaultThreads : checkThreads(sessionOptions.threads, 'threads');
+        sessionOptions.threads === undefined
+          ? defaultThreads
+          : checkThreads(sessionOptions.threads, 'threads');
       const binding = loadCpuBinding();
       const spec = await readSessionSpec(model, threads);
       let handle: Awaited<ReturnType<typeof binding.createSession>>;

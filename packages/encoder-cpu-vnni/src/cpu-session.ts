@@ -124,7 +124,10 @@ function checkObserve(names: readonly string[] | undefined, layers: number): str
       throw new InvalidArgumentError(`observe[${i}]`, `unknown activation tensor ${String(name)}`);
     }
     if (parsed.kind === 'layer' && parsed.layer >= layers) {
-      throw new InvalidArgumentError(`observe[${i}]`, `${name} names layer ${parsed.layer}; the model has ${layers}`);
+      throw new InvalidArgumentError(
+        `observe[${i}]`,
+        `${name} names layer ${parsed.layer}; the model has ${layers}`,
+      );
     }
     return name;
   });

@@ -24,5 +24,11 @@ export {
 } from './cpu-features';
 export { CpuEncoderSession, type PadPositions } from './cpu-session';
 export { CpuNativeError, fromNativeError } from './native-errors';
-export { encoderTensorNames, LAYER_TENSORS, layerSources, nativeConfig, readSessionSpec } from './native-spec';
+export {
+  encoderTensorNames,
+  LAYER_TENSORS,
+  layerSources,
+  nativeConfig,
+  readSessionSpec,
+} from './native-spec';
 export { probe, readCpuFeatures, toBackendProbe } from './probe';

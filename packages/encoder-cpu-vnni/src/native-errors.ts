@@ -1,9 +1,4 @@
-import {
-  InputTooLongError,
-  InvalidArgumentError,
-  SampError,
-  SessionDisposedError,
-} from '@samp/core';
+import { InputTooLongError, InvalidArgumentError, SampError, SessionDisposedError } from '@samp/core';
 
 /** The native failure with no more specific class (a bug or an exhausted machine). */
 export class CpuNativeError extends SampError {

@@ -30,7 +30,9 @@ export function layerSources(model: ModelArtifacts): number[] {
   const firstByStoredName = new Map<string, number>();
   const sources: number[] = [];
   for (let i = 0; i < model.config.numHiddenLayers; i++) {
-    const stored = LAYER_TENSORS.map((t) => model.weights.tensors.get(`layers.${i}.${t}`)?.name ?? `?${i}`).join('|');
+    const stored = LAYER_TENSORS.map(
+      (t) => model.weights.tensors.get(`layers.${i}.${t}`)?.name ?? `?${i}`,
+    ).join('|');
     const first = firstByStoredName.get(stored);
     if (first === undefined) firstByStoredName.set(stored, i);
     sources.push(first ?? i);

@@ -52,25 +52,28 @@ describe.each(fixtures.map((f) => [f.name, f] as const))('%s', (_name, fixture) 
     return modelPromise;
   };
 
-  it.each(['avx2', 'scalar'] as const)('matches every hidden state at every position (%s kernels)', async (isa) => {
-    if (isa === 'avx2') expect(hardwareFp32Isa(), 'this CPU lacks AVX2+FMA').toBe('avx2');
-    const m = await model();
-    await using session = await openSession(m, isa, 'compute');
-    expect((session as unknown as { isa: string }).isa).toBe(isa);
-    const input = readFixtureInputs(fixture, m.config.padTokenId);
-    const out = await session.run(input, { outputHiddenStates: true });
-    const golden = expected?.get('last_hidden_state');
-    expect(golden, 'expected last_hidden_state').toBeDefined();
-    expect(relativeError(out.lastHiddenState, golden?.data ?? [])).toBeLessThanOrEqual(TOLERANCE);
-    expect(out.hiddenStates?.length).toBe(m.config.numHiddenLayers + 1);
-    out.hiddenStates?.forEach((state, i) => {
-      const g = expected?.get(`hidden_states.${i}`);
-      expect(g, `expected hidden_states.${i}`).toBeDefined();
-      expect(relativeError(state, g?.data ?? []), `hidden_states.${i}`).toBeLessThanOrEqual(TOLERANCE);
-    });
-    // The padded positions are really checked: the fixture batch has padding.
-    expect(input.attentionMask.includes(0)).toBe(true);
-  });
+  it.each(['avx2', 'scalar'] as const)(
+    'matches every hidden state at every position (%s kernels)',
+    async (isa) => {
+      if (isa === 'avx2') expect(hardwareFp32Isa(), 'this CPU lacks AVX2+FMA').toBe('avx2');
+      const m = await model();
+      await using session = await openSession(m, isa, 'compute');
+      expect((session as unknown as { isa: string }).isa).toBe(isa);
+      const input = readFixtureInputs(fixture, m.config.padTokenId);
+      const out = await session.run(input, { outputHiddenStates: true });
+      const golden = expected?.get('last_hidden_state');
+      expect(golden, 'expected last_hidden_state').toBeDefined();
+      expect(relativeError(out.lastHiddenState, golden?.data ?? [])).toBeLessThanOrEqual(TOLERANCE);
+      expect(out.hiddenStates?.length).toBe(m.config.numHiddenLayers + 1);
+      out.hiddenStates?.forEach((state, i) => {
+        const g = expected?.get(`hidden_states.${i}`);
+        expect(g, `expected hidden_states.${i}`).toBeDefined();
+        expect(relativeError(state, g?.data ?? []), `hidden_states.${i}`).toBeLessThanOrEqual(TOLERANCE);
+      });
+      // The padded positions are really checked: the fixture batch has padding.
+      expect(input.attentionMask.includes(0)).toBe(true);
+    },
+  );
 
   it("padPositions 'skip' gives the same real positions and zeros at padded ones", async () => {
     const m = await model();
@@ -82,7 +85,8 @@ describe.each(fixtures.map((f) => [f.name, f] as const))('%s', (_name, fixture) 
     const golden = expected?.get('last_hidden_state')?.data ?? new Float32Array();
     expect(relativeError(out.lastHiddenState, golden, real)).toBeLessThanOrEqual(TOLERANCE);
     for (let i = 0; i < out.lastHiddenState.length; i++) {
-      if (!real(i) && out.lastHiddenState[i] !== 0) throw new Error(`padded element ${i} is ${out.lastHiddenState[i]}`);
+      if (!real(i) && out.lastHiddenState[i] !== 0)
+        throw new Error(`padded element ${i} is ${out.lastHiddenState[i]}`);
     }
   });
 });

@@ -52,11 +52,17 @@ describe('cpu session', () => {
       ...extra,
     });
     expect(await codeOf(s.run(one([bert.config.vocabSize])))).toBe('SAMP_INVALID_ARGUMENT');
-    expect(await codeOf(s.run(one([5, 6], { attentionMask: Int32Array.of(1) })))).toBe('SAMP_INVALID_ARGUMENT');
-    expect(await codeOf(s.run(one([5, 6], { tokenTypeIds: Int32Array.of(0, 2) })))).toBe('SAMP_INVALID_ARGUMENT');
+    expect(await codeOf(s.run(one([5, 6], { attentionMask: Int32Array.of(1) })))).toBe(
+      'SAMP_INVALID_ARGUMENT',
+    );
+    expect(await codeOf(s.run(one([5, 6], { tokenTypeIds: Int32Array.of(0, 2) })))).toBe(
+      'SAMP_INVALID_ARGUMENT',
+    );
     const long = new Array<number>(bert.config.maxPositionEmbeddings + 1).fill(5);
     expect(await codeOf(s.run(one(long)))).toBe('SAMP_INPUT_TOO_LONG');
-    expect(await codeOf(s.run(input, { observe: ['layers.9.attention.probs'] }))).toBe('SAMP_INVALID_ARGUMENT');
+    expect(await codeOf(s.run(input, { observe: ['layers.9.attention.probs'] }))).toBe(
+      'SAMP_INVALID_ARGUMENT',
+    );
     expect(await codeOf(s.run(input, { observe: ['nonsense'] }))).toBe('SAMP_INVALID_ARGUMENT');
     // RoBERTa reserves padTokenId + 1 positions: 64 − 2 = 62 tokens at most.
     await using r = await createCpuBackend({ threads: 1 }).createSession(roberta);
@@ -84,22 +90,30 @@ describe('cpu session', () => {
     const mask = Int32Array.from(input.attentionMask);
     mask[0] = 0;
     expect(await nativeCodeOf(run({ attentionMask: mask }))).toBe('SAMP_INVALID_ARGUMENT');
-    expect(await nativeCodeOf(() => binding.runSession({} as never, input, options))).toBe('SAMP_INVALID_ARGUMENT');
+    expect(await nativeCodeOf(() => binding.runSession({} as never, input, options))).toBe(
+      'SAMP_INVALID_ARGUMENT',
+    );
     // Malformed weights are refused with the tensor named.
     const spec = await readSessionSpec(bert, 1);
     spec.tensors['layers.1.ffn.output.weight'] = new Float32Array(3);
-    await expect(binding.createSession(spec)).rejects.toThrow(/layers\.1\.ffn\.output\.weight has 3 elements/);
+    await expect(binding.createSession(spec)).rejects.toThrow(
+      /layers\.1\.ffn\.output\.weight has 3 elements/,
+    );
     binding.disposeSession(handle);
     expect(await nativeCodeOf(run({}))).toBe('SAMP_SESSION_DISPOSED');
   });
 
   it('refuses INT8 (not implemented yet) and other precisions with a typed error', async () => {
     const backend = createCpuBackend();
-    await expect(backend.createSession(bert, { precision: 'int8' })).rejects.toThrow(/INT8 is not implemented yet/);
+    await expect(backend.createSession(bert, { precision: 'int8' })).rejects.toThrow(
+      /INT8 is not implemented yet/,
+    );
     expect(await codeOf(backend.createSession(bert, { precision: 'int8' }))).toBe('SAMP_INVALID_ARGUMENT');
     expect(await codeOf(backend.createSession(bert, { precision: 'fp16' }))).toBe('SAMP_INVALID_ARGUMENT');
     const plan = uniformPlan(bert, 'int8-ffn');
-    await expect(backend.createSession(bert, { plan })).rejects.toThrow(/ffn-intermediate at int8: INT8 is not/);
+    await expect(backend.createSession(bert, { plan })).rejects.toThrow(
+      /ffn-intermediate at int8: INT8 is not/,
+    );
     await using fp32 = await backend.createSession(bert, { plan: uniformPlan(bert, 'fp32') });
     expect(fp32.plan?.layers[0]?.precision).toBe('fp32');
     expect(await codeOf(backend.createSession(bert, { threads: -1 }))).toBe('SAMP_INVALID_ARGUMENT');

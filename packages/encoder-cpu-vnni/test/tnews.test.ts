@@ -1,4 +1,4 @@
-// The trained TNEWS model (4 layers, hidden 256, fp16 weights): 32 dev texts' input_ids through the cpu
+// The trained TNEWS model (4 layers, hidden 256, fp16 weights): 32 dev texts' input_ids (dev.jsonl.gz) through the cpu
 // backend, then the classification head computed here (pooler dense + tanh on [CLS], then the
 // classifier), against the Hugging Face logits stored with each dev line.
 import { readFileSync } from 'node:fs';

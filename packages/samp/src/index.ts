@@ -1,2 +1,3 @@
-// The facade's programmatic API (pipeline() and the task table) lands with its issue.
+// The facade's programmatic API: pipeline(), the task table and backend selection.
 export { BACKEND_PACKAGES, type BackendStatus, probeBackends } from './backends/backend-packages';
+export * from './pipeline';

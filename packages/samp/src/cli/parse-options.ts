@@ -21,3 +21,14 @@ export function requireOption(value: string | undefined, name: string): string {
   if (value === undefined || value === '') throw new UsageError(`the option --${name} is required`);
   return value;
 }
+
+/**
+ * Reads an integer option of at least `min` (undefined when the option is absent).
+ * @throws UsageError naming the option when the value is not such an integer.
+ */
+export function integerOption(value: string | undefined, name: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < min)
+    throw new UsageError(`--${name} expects an integer of at least ${min}, got "${value}"`);
+  return Number(value);
+}

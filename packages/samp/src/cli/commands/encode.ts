@@ -64,12 +64,19 @@ function positiveInt(value: string | undefined, option: string, fallback: number
 /** Whether importing `entry` failed because the package or that entry is not installed. */
 function isModuleMissing(error: unknown, entry: string): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED')
+  if (
+    code === 'ERR_MODULE_NOT_FOUND' ||
+    code === 'MODULE_NOT_FOUND' ||
+    code === 'ERR_PACKAGE_PATH_NOT_EXPORTED'
+  )
     return true;
   // Bundlers and test runners (Vite) word it without a code.
   const message = error instanceof Error ? error.message : '';
   const packageName = entry.split('/').slice(0, 2).join('/');
-  return /is not exported|Cannot find (module|package)|Failed to (load|resolve)/.test(message) && message.includes(packageName);
+  return (
+    /is not exported|Cannot find (module|package)|Failed to (load|resolve)/.test(message) &&
+    message.includes(packageName)
+  );
 }
 
 /** Imports the registration entries of the backend packages `device` may use (missing ones are skipped). */
@@ -103,14 +110,21 @@ interface EncodeLine {
 
 function intArray(o: Record<string, unknown>, field: string, where: string, length?: number): Int32Array {
   const v = o[field];
-  if (!Array.isArray(v)) throw new InvalidArgumentError(where, `field "${field}" must be an array of integers`);
+  if (!Array.isArray(v))
+    throw new InvalidArgumentError(where, `field "${field}" must be an array of integers`);
   if (length !== undefined && v.length !== length) {
-    throw new InvalidArgumentError(where, `field "${field}" has ${v.length} elements, "input_ids" has ${length}`);
+    throw new InvalidArgumentError(
+      where,
+      `field "${field}" has ${v.length} elements, "input_ids" has ${length}`,
+    );
   }
   const out = new Int32Array(v.length);
   v.forEach((x, i) => {
     if (typeof x !== 'number' || !Number.isInteger(x) || Math.abs(x) > 2 ** 31 - 1) {
-      throw new InvalidArgumentError(where, `field "${field}"[${i}] must be an integer, got ${JSON.stringify(x)}`);
+      throw new InvalidArgumentError(
+        where,
+        `field "${field}"[${i}] must be an integer, got ${JSON.stringify(x)}`,
+      );
     }
     out[i] = x;
   });
@@ -131,7 +145,8 @@ function readLine(line: string, where: string, model: ModelArtifacts): EncodeLin
     );
   }
   const o = v as Record<string, unknown>;
-  if (!('input_ids' in o)) throw new InvalidArgumentError(where, 'missing field "input_ids" (expected int[])');
+  if (!('input_ids' in o))
+    throw new InvalidArgumentError(where, 'missing field "input_ids" (expected int[])');
   const ids = intArray(o, 'input_ids', where);
   if (ids.length === 0) throw new InvalidArgumentError(where, 'field "input_ids" is empty');
   const mask =
@@ -233,7 +248,8 @@ async function readStage(
 ): Promise<HeadStage> {
   const names = [`${stem}.weight`, `${stem}.bias`];
   const missing = names.filter((n) => !model.weights.tensors.has(n));
-  if (missing.length > 0) throw new WeightMismatchError(model.dir, { missing, unexpected: [], misshaped: [] });
+  if (missing.length > 0)
+    throw new WeightMismatchError(model.dir, { missing, unexpected: [], misshaped: [] });
   const [weight, bias] = await Promise.all(names.map((n) => model.weights.readFloat32(n)));
   const w = weight as Float32Array;
   const b = bias as Float32Array;
@@ -256,7 +272,7 @@ function activate(a: HeadStage['activation'], x: number): number {
     case 'tanh':
       return Math.tanh(x);
     case 'relu':
-      return x > 0 ? x : 0;
+      return Math.max(x, 0);
     case 'gelu':
       return 0.5 * x * (1 + erf(x / Math.SQRT2));
     case 'none':
@@ -415,7 +431,8 @@ export const encodeCommand: Command = {
     });
     const modelDir = resolve(io.cwd, requireOption(values.model, 'model'));
     const device = (values.device ?? 'auto') as Device;
-    if (!DEVICES.includes(device)) throw new UsageError(`--device expects cpu, cuda or auto, got "${values.device}"`);
+    if (!DEVICES.includes(device))
+      throw new UsageError(`--device expects cpu, cuda or auto, got "${values.device}"`);
     const batchSize = positiveInt(values['batch-size'], 'batch-size', 32);
     const threads = values.threads === undefined ? undefined : positiveInt(values.threads, 'threads', 0);
     const options = await sessionOptions(values, threads, io.cwd);

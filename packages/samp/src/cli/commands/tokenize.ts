@@ -1,11 +1,8 @@
-import { createReadStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { resolve } from 'node:path';
 import { InvalidArgumentError } from '@samp/core';
 import { fromModelDir, fromVocabFile, type WordPieceTokenizer } from '@samp/tokenizer';
 import type { Command, CommandIo } from '../command';
+import { openLines, openSink, readTextLine } from '../jsonl';
 import { parseOptions } from '../parse-options';
 import { UsageError } from '../usage-error';
 
@@ -32,79 +29,6 @@ function parseMaxLength(v: string | undefined): number {
   if (n < 3)
     throw new UsageError(`--max-length must leave room for the special tokens (at least 3), got ${n}`);
   return n;
-}
-
-function readLine(line: string, where: string): { text: string; pair: string | undefined } {
-  let v: unknown;
-  try {
-    v = JSON.parse(line);
-  } catch (e) {
-    throw new InvalidArgumentError(where, `malformed JSON (${(e as Error).message})`);
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    throw new InvalidArgumentError(where, 'expected a JSON object {"text": string, "text_pair"?: string}');
-  }
-  const o = v as Record<string, unknown>;
-  if (!('text' in o)) throw new InvalidArgumentError(where, 'missing field "text" (expected a string)');
-  if (typeof o.text !== 'string') throw new InvalidArgumentError(where, 'field "text" must be a string');
-  if (o.text_pair !== undefined && o.text_pair !== null && typeof o.text_pair !== 'string') {
-    throw new InvalidArgumentError(where, 'field "text_pair" must be a string');
-  }
-  return { text: o.text, pair: typeof o.text_pair === 'string' ? o.text_pair : undefined };
-}
-
-/** A line sink: stdout, or a temp file renamed into place on success. */
-interface Sink {
-  write(s: string): Promise<void>;
-  commit(): Promise<void>;
-  abort(): Promise<void>;
-}
-
-function stdoutSink(io: CommandIo): Sink {
-  return {
-    write: (s) =>
-      new Promise<void>((res, rej) => {
-        if (io.stdout.write(s)) res();
-        else {
-          io.stdout.once('drain', res);
-          io.stdout.once('error', rej);
-        }
-      }),
-    commit: async () => {},
-    abort: async () => {},
-  };
-}
-
-async function fileSink(path: string): Promise<Sink> {
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Date.now()}`);
-  const fh = await open(tmp, 'w').catch((e: Error) => {
-    throw new InvalidArgumentError('--output', `cannot write ${path}: ${e.message}`);
-  });
-  let buffered: string[] = [];
-  let size = 0;
-  const flush = async (): Promise<void> => {
-    if (buffered.length === 0) return;
-    const chunk = buffered.join('');
-    buffered = [];
-    size = 0;
-    await fh.write(chunk);
-  };
-  return {
-    write: async (s) => {
-      buffered.push(s);
-      size += s.length;
-      if (size > 1 << 20) await flush();
-    },
-    commit: async () => {
-      await flush();
-      await fh.close();
-      await rename(tmp, path);
-    },
-    abort: async () => {
-      await fh.close().catch(() => {});
-      await rm(tmp, { force: true });
-    },
-  };
 }
 
 async function loadTokenizer(
@@ -144,27 +68,20 @@ export const tokenizeCommand: Command = {
     });
     const maxLength = parseMaxLength(values['max-length']);
     const tokenizer = await loadTokenizer(values, io.cwd);
-    const inputName = values.input ?? '<stdin>';
-    let input: Readable = io.stdin;
-    if (values.input !== undefined) {
-      const path = resolve(io.cwd, values.input);
-      input = createReadStream(path, { encoding: 'utf8' });
-      await new Promise<void>((res, rej) => {
-        input.once('open', () => res());
-        input.once('error', (e) =>
-          rej(new InvalidArgumentError('--input', `cannot read ${path}: ${e.message}`)),
-        );
-      });
+    const source = await openLines(values.input, io);
+    let sink: Awaited<ReturnType<typeof openSink>>;
+    try {
+      sink = await openSink(values.output, io);
+    } catch (e) {
+      source.close();
+      throw e;
     }
-    const sink =
-      values.output === undefined ? stdoutSink(io) : await fileSink(resolve(io.cwd, values.output));
-    const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
     let n = 0;
     try {
-      for await (const line of lines) {
+      for await (const line of source.lines) {
         n++;
-        const where = `${inputName} line ${n}`;
-        const { text, pair } = readLine(line, where);
+        const where = `${source.name} line ${n}`;
+        const { text, pair } = readTextLine(line, where);
         let enc: ReturnType<WordPieceTokenizer['encode']>;
         try {
           enc = tokenizer.encode(text, pair, { maxLength, truncation: 'longest_first' });
@@ -180,7 +97,7 @@ export const tokenizeCommand: Command = {
       }
       await sink.commit();
     } catch (e) {
-      lines.close();
+      source.close();
       await sink.abort();
       throw e;
     }

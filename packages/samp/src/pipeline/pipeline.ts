@@ -1,0 +1,424 @@
+import { resolve } from 'node:path';
+import {
+  checkPlanMatches,
+  checkProfileMatches,
+  type EncoderBackendV1,
+  type EncoderInput,
+  type EncoderSession,
+  type EncoderSessionOptions,
+  type HeadContext,
+  type HeadCreateOptions,
+  type HeadInstance,
+  InvalidArgumentError,
+  isSessionPrecision,
+  loadModel,
+  type ModelArtifacts,
+  maxSequenceLength,
+  type PrecisionPlan,
+  type QuantProfile,
+  readPrecisionPlan,
+  readQuantProfile,
+  type SessionPrecision,
+  SessionDisposedError,
+  type SkippedBackend,
+} from '@samp/core';
+import { type Encoding, fromModelDir, packBatch, type WordPieceTokenizer } from '@samp/tokenizer';
+import { TaskNotSupportedError } from './errors';
+import { planBatches } from './plan-batches';
+import {
+  type DeviceRequest,
+  type ModuleImporter,
+  type PipelineLogger,
+  selectBackend,
+} from './select-backend';
+import {
+  autoTask,
+  PIPELINE_TASKS,
+  type PipelineResult,
+  type PipelineTask,
+  type PipelineTaskResults,
+  TASKS,
+  taskByName,
+} from './tasks';
+
+/** One input: a text, or a text pair as `{ text, text_pair }` (`text_pair` absent or null: one text). */
+export type PipelineInput = string | { readonly text: string; readonly text_pair?: string | null };
+
+/** Options of {@link pipeline}. */
+export interface PipelineOptions {
+  /** A Hugging Face model folder (config.json, weights, vocab.txt or tokenizer.json). */
+  readonly model: string;
+  /**
+   * `'auto'` (default: CUDA, else the CPU, logging why a backend was skipped), `'cpu'` or `'cuda'`
+   * (never falls back: a typed error says why it cannot be used), or devices / backend names to try in
+   * order.
+   */
+  readonly device?: DeviceRequest;
+  /** The precision of every layer the plan does not set (default `fp32`). */
+  readonly precision?: SessionPrecision;
+  /** A QuantProfile (or the path of its JSON file), for INT8 layers. */
+  readonly profile?: QuantProfile | string;
+  /** A PrecisionPlan (or the path of its JSON file); wins over `precision` for the layers it sets. */
+  readonly plan?: PrecisionPlan | string;
+  /** CPU threads of the session (default: the backend's choice). */
+  readonly threads?: number;
+  /** Inputs per encoder run (default 32); inputs are sorted by length before they are batched. */
+  readonly batchSize?: number;
+  /**
+   * Tokens per input, special tokens included; longer inputs are truncated `longest_first` as the
+   * tokenizer does (default: the tokenizer's `model_max_length`, at most the model's positions).
+   */
+  readonly maxLength?: number;
+  /** Backends to choose from instead of the installed backend packages (testing, third-party backends). */
+  readonly backends?: readonly EncoderBackendV1[];
+  /** Told which backend runs and why others were skipped (default: nobody; samp never prints). */
+  readonly logger?: PipelineLogger;
+  /**
+   * Options for the task's head, e.g. `{ decoding: 'viterbi' }` (token classification),
+   * `{ threshold: 0.3 }` (multi-label), `{ pooling: 'mean' }` (feature extraction).
+   */
+  readonly headOptions?: HeadCreateOptions;
+  /** How backend packages are imported (default: dynamic `import()`); tests inject their own. */
+  readonly importer?: ModuleImporter;
+}
+
+/**
+ * A loaded model, ready to run: call it with a text (or pair) or an array of them. Arrays are sorted by
+ * length into batches and the results come back in input order. Dispose it when done.
+ */
+export interface Pipeline<Output = PipelineResult> {
+  (input: PipelineInput): Promise<Output>;
+  (inputs: readonly PipelineInput[]): Promise<Output[]>;
+  readonly task: PipelineTask;
+  readonly model: ModelArtifacts;
+  readonly tokenizer: WordPieceTokenizer;
+  /** The backend the session runs on. */
+  readonly backend: EncoderBackendV1;
+  /** Backends passed over while choosing (`device: 'auto'` or a list), and why. */
+  readonly skippedBackends: readonly SkippedBackend[];
+  readonly maxLength: number;
+  readonly batchSize: number;
+  /** Frees the session and the head; waits for calls in flight. Idempotent. */
+  dispose(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+const DEFAULT_BATCH_SIZE = 32;
+
+function checkInteger(value: unknown, name: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min)
+    throw new InvalidArgumentError(name, `expected an integer >= ${min}, got ${String(value)}`);
+  return value;
+}
+
+function checkOptions(options: PipelineOptions): void {
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidArgumentError('options', 'expected an object with at least { model }');
+  if (typeof options.model !== 'string' || options.model === '')
+    throw new InvalidArgumentError('model', 'expected the path of a model folder');
+  if (options.precision !== undefined && !isSessionPrecision(options.precision))
+    throw new InvalidArgumentError(
+      'precision',
+      `expected fp32, fp16 or int8, got ${String(options.precision)}`,
+    );
+  checkInteger(options.batchSize, 'batchSize', 1);
+  checkInteger(options.maxLength, 'maxLength', 3);
+  checkInteger(options.threads, 'threads', 0);
+  if (options.backends !== undefined && !Array.isArray(options.backends))
+    throw new InvalidArgumentError('backends', 'expected an array of EncoderBackendV1');
+}
+
+function resolveTask(task: string): PipelineTask | 'auto' {
+  if (task === 'auto') return 'auto';
+  const found = typeof task === 'string' ? taskByName(task) : undefined;
+  if (found === undefined)
+    throw new InvalidArgumentError(
+      'task',
+      `expected auto or one of ${PIPELINE_TASKS.join(', ')}, got ${JSON.stringify(task)}`,
+    );
+  return found;
+}
+
+/** Settles every promise, then throws the first rejection in list order (so errors are deterministic). */
+async function allOrFirstError<T extends readonly unknown[]>(
+  promises: { [K in keyof T]: Promise<T[K]> },
+): Promise<T> {
+  const settled = await Promise.allSettled(promises);
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+/** The effective maximum length: the option, else the tokenizer's, never past the model's positions. */
+function maxLengthFor(
+  model: ModelArtifacts,
+  tokenizer: WordPieceTokenizer,
+  requested: number | undefined,
+): number {
+  const limit = maxSequenceLength(model.config);
+  if (requested !== undefined) {
+    if (requested > limit)
+      throw new InvalidArgumentError(
+        'maxLength',
+        `${requested} is more than ${model.dir} accepts (${limit} positions, from config.json max_position_embeddings)`,
+      );
+    return requested;
+  }
+  return Math.min(limit, tokenizer.modelMaxLength ?? limit);
+}
+
+interface NormalizedInput {
+  readonly text: string;
+  readonly pair: string | undefined;
+}
+
+function normalizeInput(input: unknown, index: number): NormalizedInput {
+  if (typeof input === 'string') return { text: input, pair: undefined };
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new InvalidArgumentError(
+      `inputs[${index}]`,
+      'expected a string or { text: string, text_pair?: string }',
+    );
+  const o = input as { text?: unknown; text_pair?: unknown };
+  if (typeof o.text !== 'string')
+    throw new InvalidArgumentError(`inputs[${index}].text`, 'expected a string');
+  if (o.text_pair !== undefined && o.text_pair !== null && typeof o.text_pair !== 'string')
+    throw new InvalidArgumentError(`inputs[${index}].text_pair`, 'expected a string');
+  return { text: o.text, pair: typeof o.text_pair === 'string' ? o.text_pair : undefined };
+}
+
+/** A text-matching head in bi-encoder mode wants each text of a pair as its own row. */
+function isBiEncoder(head: HeadInstance<unknown>): boolean {
+  return (head as { mode?: unknown }).mode === 'bi-encoder';
+}
+
+/**
+ * Builds a ready-to-call pipeline: loads the model folder, its tokenizer and the task's head, and opens
+ * a session on the chosen backend (the installed `@samp/encoder-cuda` / `@samp/encoder-cpu-vnni`, or
+ * `backends`). `task: 'auto'` picks the task from `config.architectures`.
+ * @param task `classification`, `token-classification`, `text-matching`, `feature-extraction` (or an
+ *   alias such as `text-classification`, `ner`), or `auto`.
+ * @param options `model` (required), `device` (`auto`), `precision` (`fp32`), `profile`, `plan`,
+ *   `threads`, `batchSize` (32), `maxLength` (the tokenizer's), `backends`, `logger`, `headOptions`.
+ * @throws TaskNotSupportedError when the model has no head for the task (naming its architectures).
+ * @throws GpuUnavailableError / NoBackendAvailableError when the device cannot be used (with reasons).
+ * @throws InvalidArgumentError for a bad option; the model loader's errors for a broken model folder.
+ * @example
+ * await using classify = await pipeline('classification', { model: 'models/sst2-en-small' });
+ * const [result] = await classify(['a charming and often affecting journey']);
+ * result.label; // 'positive'
+ */
+export async function pipeline<T extends PipelineTask>(
+  task: T,
+  options: PipelineOptions,
+): Promise<Pipeline<PipelineTaskResults[T]>>;
+export async function pipeline(task: 'auto' | (string & {}), options: PipelineOptions): Promise<Pipeline>;
+export async function pipeline(task: string, options: PipelineOptions): Promise<Pipeline> {
+  checkOptions(options);
+  const requested = resolveTask(task);
+  const dir = resolve(options.model);
+  const readProfile = async (): Promise<[QuantProfile, string] | undefined> => {
+    const p = options.profile;
+    if (p === undefined) return undefined;
+    return typeof p === 'string' ? [await readQuantProfile(resolve(p)), p] : [p, 'QuantProfile'];
+  };
+  const readPlan = async (): Promise<[PrecisionPlan, string] | undefined> => {
+    const p = options.plan;
+    if (p === undefined) return undefined;
+    return typeof p === 'string' ? [await readPrecisionPlan(resolve(p)), p] : [p, 'PrecisionPlan'];
+  };
+  const [model, tokenizer, selected, profile, plan] = await allOrFirstError<
+    [
+      ModelArtifacts,
+      WordPieceTokenizer,
+      Awaited<ReturnType<typeof selectBackend>>,
+      [QuantProfile, string] | undefined,
+      [PrecisionPlan, string] | undefined,
+    ]
+  >([
+    loadModel(dir),
+    fromModelDir(dir),
+    selectBackend(options.device ?? 'auto', {
+      ...(options.backends === undefined ? {} : { backends: options.backends }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...(options.importer === undefined ? {} : { importer: options.importer }),
+    }),
+    readProfile(),
+    readPlan(),
+  ]);
+
+  const taskName = requested === 'auto' ? autoTask(model.config, model.dir) : requested;
+  const definition = TASKS[taskName];
+  const support = definition.head.supports(model.config);
+  if (!support.supported)
+    throw new TaskNotSupportedError(taskName, model.dir, model.config.architectures, support.reason);
+  const maxLength = maxLengthFor(model, tokenizer, options.maxLength);
+  if (profile !== undefined) checkProfileMatches(profile[0], model, profile[1]);
+  if (plan !== undefined) checkPlanMatches(plan[0], model, plan[1]);
+
+  const sessionOptions: EncoderSessionOptions = { precision: options.precision ?? 'fp32' };
+  if (plan !== undefined) sessionOptions.plan = plan[0];
+  if (profile !== undefined) sessionOptions.profile = profile[0];
+  if (options.threads !== undefined) sessionOptions.threads = options.threads;
+  const [headResult, sessionResult] = await Promise.allSettled([
+    definition.head.create(model, { ...options.headOptions }),
+    selected.backend.createSession(model, sessionOptions),
+  ]);
+  if (headResult.status === 'rejected' || sessionResult.status === 'rejected') {
+    // Free whichever half did open before reporting the failure.
+    if (sessionResult.status === 'fulfilled') await sessionResult.value.dispose().catch(() => {});
+    if (headResult.status === 'fulfilled')
+      await Promise.resolve(headResult.value.dispose?.()).catch(() => {});
+    throw headResult.status === 'rejected'
+      ? headResult.reason
+      : (sessionResult as PromiseRejectedResult).reason;
+  }
+  return bindPipeline({
+    task: taskName,
+    model,
+    tokenizer,
+    backend: selected.backend,
+    skipped: selected.skipped,
+    session: sessionResult.value,
+    head: headResult.value,
+    maxLength,
+    batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+  });
+}
+
+interface Bound {
+  readonly task: PipelineTask;
+  readonly model: ModelArtifacts;
+  readonly tokenizer: WordPieceTokenizer;
+  readonly backend: EncoderBackendV1;
+  readonly skipped: readonly SkippedBackend[];
+  readonly session: EncoderSession;
+  readonly head: HeadInstance<PipelineResult>;
+  readonly maxLength: number;
+  readonly batchSize: number;
+}
+
+function bindPipeline(b: Bound): Pipeline {
+  const definition = TASKS[b.task];
+  const biEncoder = b.task === 'text-matching' && isBiEncoder(b.head);
+  // Models without segment embeddings take no token types (a pair's type 1 would be out of range).
+  const withTypes = b.model.config.typeVocabSize > 1;
+  const inFlight = new Set<Promise<unknown>>();
+  let disposing: Promise<void> | undefined;
+
+  const checkShape = (inputs: readonly NormalizedInput[]): void => {
+    inputs.forEach((input, i) => {
+      if (definition.inputs === 'single' && input.pair !== undefined)
+        throw new InvalidArgumentError(
+          `inputs[${i}].text_pair`,
+          `${b.task} places entities in one text and takes single texts, not text pairs`,
+        );
+      if (definition.inputs === 'pair' && input.pair === undefined)
+        throw new InvalidArgumentError(
+          `inputs[${i}].text_pair`,
+          `${b.task} takes text pairs ({ text, text_pair })`,
+        );
+    });
+  };
+
+  const runBatch = async (
+    inputs: readonly NormalizedInput[],
+    encodings: readonly (readonly Encoding[])[],
+    indices: readonly number[],
+  ): Promise<PipelineResult[]> => {
+    const rows: Encoding[] = [];
+    const rowInputs: number[] = [];
+    const texts: (string | readonly [string, string])[] = [];
+    for (const i of indices) {
+      const input = inputs[i] as NormalizedInput;
+      const encs = encodings[i] as readonly Encoding[];
+      encs.forEach((e, k) => {
+        rows.push(e);
+        rowInputs.push(i);
+        if (biEncoder) texts.push(k === 0 ? input.text : (input.pair as string));
+        else texts.push(input.pair === undefined ? input.text : [input.text, input.pair]);
+      });
+    }
+    const batch = packBatch(rows, rowInputs, b.tokenizer.padId);
+    const L = batch.seqLength;
+    const encoderInput: EncoderInput = {
+      inputIds: batch.ids,
+      attentionMask: batch.attentionMask,
+      batchSize: batch.batchSize,
+      sequenceLength: L,
+    };
+    if (withTypes) encoderInput.tokenTypeIds = batch.typeIds;
+    const output = await b.session.run(encoderInput);
+    const context: HeadContext = {
+      attentionMask: batch.attentionMask,
+      offsets: Array.from({ length: batch.batchSize }, (_, r) =>
+        batch.offsets.subarray(2 * r * L, 2 * (r + 1) * L),
+      ),
+      texts,
+    };
+    const decoded = b.head.decode(output, context);
+    if (decoded.length !== batch.batchSize)
+      throw new Error(`the ${b.task} head returned ${decoded.length} results for ${batch.batchSize} rows`);
+    // A bi-encoder gives both rows of a pair the pair's score; keep the first.
+    return biEncoder ? decoded.filter((_, r) => r % 2 === 0) : decoded;
+  };
+
+  const runAll = async (list: readonly unknown[]): Promise<PipelineResult[]> => {
+    const inputs = list.map(normalizeInput);
+    checkShape(inputs);
+    if (inputs.length === 0) return [];
+    const flat = biEncoder
+      ? inputs.flatMap((x) => [x.text, x.pair as string])
+      : inputs.map((x) => (x.pair === undefined ? x.text : ([x.text, x.pair] as const)));
+    const encoded = b.tokenizer.encodeAll(flat, { maxLength: b.maxLength, truncation: 'longest_first' });
+    const perInput: Encoding[][] = biEncoder
+      ? inputs.map((_, i) => [encoded[2 * i] as Encoding, encoded[2 * i + 1] as Encoding])
+      : encoded.map((e) => [e]);
+    const results = new Array<PipelineResult>(inputs.length);
+    for (const indices of planBatches(
+      perInput.map((encs) => encs.map((e) => e.length)),
+      b.batchSize,
+    )) {
+      const decoded = await runBatch(inputs, perInput, indices);
+      indices.forEach((i, k) => {
+        results[i] = decoded[k] as PipelineResult;
+      });
+    }
+    return results;
+  };
+
+  const call = (input: unknown): Promise<unknown> => {
+    if (disposing !== undefined) return Promise.reject(new SessionDisposedError('pipeline'));
+    const work = Array.isArray(input) ? runAll(input) : runAll([input]).then((r) => r[0]);
+    inFlight.add(work);
+    const forget = () => inFlight.delete(work);
+    work.then(forget, forget);
+    return work;
+  };
+
+  const dispose = (): Promise<void> => {
+    disposing ??= (async () => {
+      await Promise.allSettled([...inFlight]);
+      try {
+        await b.session.dispose();
+      } finally {
+        await b.head.dispose?.();
+      }
+    })();
+    return disposing;
+  };
+
+  const fn = call as Pipeline;
+  Object.defineProperties(fn, {
+    task: { value: b.task, enumerable: true },
+    model: { value: b.model, enumerable: true },
+    tokenizer: { value: b.tokenizer, enumerable: true },
+    backend: { value: b.backend, enumerable: true },
+    skippedBackends: { value: b.skipped, enumerable: true },
+    maxLength: { value: b.maxLength, enumerable: true },
+    batchSize: { value: b.batchSize, enumerable: true },
+    dispose: { value: dispose },
+    [Symbol.asyncDispose]: { value: dispose },
+  });
+  return fn;
+}
