@@ -38,7 +38,8 @@ afterEach(() => {
 describe('@samp/encoder-cpu-vnni probe', () => {
   it('loads the built addon', () => {
     const binding = loadCpuBinding(); // throws BindingNotFoundError when `build:native` has not run
-    expect(binding.abiVersion).toBe(1);
+    expect(binding.abiVersion).toBe(2);
+    expect(typeof binding.createSession).toBe('function');
     expect(typeof binding.probe).toBe('function');
   });
 
@@ -76,6 +77,7 @@ describe('@samp/encoder-cpu-vnni probe', () => {
     if (flags.has('avx2') && flags.has('fma')) {
       expect(INT8_ISAS.indexOf(raw.bestIsa)).toBeGreaterThanOrEqual(INT8_ISAS.indexOf('avx2'));
     }
+    expect(raw.fp32Isa).toBe(flags.has('avx2') && flags.has('fma') ? 'avx2' : 'scalar');
     if (flags.has('avx512_vnni') && flags.has('avx512bw') && flags.has('avx512vl')) {
       expect(INT8_ISAS.indexOf(raw.bestIsa)).toBeGreaterThanOrEqual(INT8_ISAS.indexOf('avx512-vnni'));
     }
@@ -100,6 +102,9 @@ describe('@samp/encoder-cpu-vnni probe', () => {
       const expected = INT8_ISAS.indexOf(cap) < INT8_ISAS.indexOf(hardware) ? cap : hardware;
       expect(raw.bestIsa).toBe(expected);
       expect(raw.hardwareIsa).toBe(hardware);
+      // The FP32 kernels drop to scalar only for the scalar cap.
+      if (cap === 'scalar') expect(raw.fp32Isa).toBe('scalar');
+      else expect(raw.fp32Isa).toBe(hardware === 'scalar' ? 'scalar' : 'avx2');
     }
   });
 

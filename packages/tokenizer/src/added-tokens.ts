@@ -37,6 +37,7 @@ function isSpaceAt(read: (i: number) => number, i: number): boolean {
 export class AddedTokenMatcher {
   private readonly byFirstUnit = new Map<number, AddedToken[]>();
   private readonly firstUnits: Uint8Array = new Uint8Array(65536);
+  private readonly firstChars: string[];
   readonly size: number;
 
   constructor(
@@ -57,6 +58,7 @@ export class AddedTokenMatcher {
       this.firstUnits[u] = 1;
       size++;
     }
+    this.firstChars = [...this.byFirstUnit.keys()].map((u) => String.fromCharCode(u));
     // Longest first, so the first hit at a position is the longest one.
     for (const list of this.byFirstUnit.values())
       list.sort((a, b) => patternOf(b).length - patternOf(a).length);
@@ -65,6 +67,14 @@ export class AddedTokenMatcher {
 
   /** Whether any pattern could start in `text[from, to)` (a quick pre-check). */
   mayMatch(text: string, from: number, to: number): boolean {
+    if (this.firstChars.length <= 4) {
+      // `indexOf` scans at memchr speed: this pre-check stays cheap on huge texts.
+      for (const ch of this.firstChars) {
+        const at = text.indexOf(ch, from);
+        if (at >= 0 && at < to) return true;
+      }
+      return false;
+    }
     const first = this.firstUnits;
     for (let i = from; i < to; i++) if (first[text.charCodeAt(i)] === 1) return true;
     return false;

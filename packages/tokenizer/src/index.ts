@@ -48,6 +48,7 @@ export {
   type BatchOptions,
   type BatchPool,
   type BucketOptions,
+  DEFAULT_MAX_INPUT_LENGTH,
   type EncodeInput,
   type EncodeOptions,
   type Padding,

@@ -69,6 +69,8 @@ export interface TokenizerSpec {
 }
 
 const PADDINGS: readonly string[] = ['none', 'longest', 'max_length'];
+/** Default `maxInputLength`: 16 Mi UTF-16 code units (16 to 48 MB of UTF-8). */
+export const DEFAULT_MAX_INPUT_LENGTH = 1 << 24;
 /** Capacity (tokens) above which a reused sink is dropped after use. */
 const SINK_KEEP = 1 << 16;
 
@@ -137,6 +139,11 @@ export abstract class BaseTokenizer {
   readonly template: PostTemplate;
   /** The model's `model_max_length` when known (informational: truncation only happens when `maxLength` is given). */
   readonly modelMaxLength: number | undefined;
+  /**
+   * Longest text (UTF-16 code units) tokenized in full; longer ones are refused with a `TokenizerInputError`
+   * unless only their start is needed (`encode` of one text with `maxLength`, right truncation, no overflow).
+   */
+  readonly maxInputLength: number;
   private sink = new TokenSink(1024);
   private sinkB = new TokenSink(256);
 
@@ -146,7 +153,18 @@ export abstract class BaseTokenizer {
     padId: number,
     template: PostTemplate,
     modelMaxLength?: number,
+    maxInputLength: unknown = DEFAULT_MAX_INPUT_LENGTH,
   ) {
+    if (
+      maxInputLength !== Number.POSITIVE_INFINITY &&
+      (typeof maxInputLength !== 'number' || !Number.isInteger(maxInputLength) || maxInputLength < 1)
+    ) {
+      throw new TokenizerOptionError(
+        'maxInputLength',
+        `expected an integer >= 1 or Infinity, got ${JSON.stringify(maxInputLength)}`,
+      );
+    }
+    this.maxInputLength = maxInputLength as number;
     this.vocab = vocab;
     this.unkId = unkId;
     this.padId = padId;
@@ -164,6 +182,7 @@ export abstract class BaseTokenizer {
   tokenizeToSeq(text: string): TokenSeq {
     if (typeof text !== 'string')
       throw new TokenizerInputError(`expected a string, got ${text === null ? 'null' : typeof text}`);
+    this.checkLength(text);
     const sink = this.sink;
     sink.reset();
     sink.limit = Number.POSITIVE_INFINITY;
@@ -171,6 +190,15 @@ export abstract class BaseTokenizer {
     const seq = sink.take();
     if (sink.ids.length > SINK_KEEP) this.sink = new TokenSink(1024);
     return seq;
+  }
+
+  private checkLength(text: string): void {
+    if (text.length > this.maxInputLength) {
+      throw new TokenizerInputError(
+        `the text has ${text.length} UTF-16 code units, over maxInputLength (${this.maxInputLength}); ` +
+          'encode it with maxLength (right truncation, no overflow) to tokenize only its start, or raise maxInputLength',
+      );
+    }
   }
 
   /** The tokens (strings) of a text, without special tokens. */
@@ -245,6 +273,8 @@ export abstract class BaseTokenizer {
       (po.truncationSide ?? 'right') === 'right'
         ? po.maxLength
         : Number.POSITIVE_INFINITY;
+    if (sink.limit === Number.POSITIVE_INFINITY) this.checkLength(text);
+    if (textPair !== undefined) this.checkLength(textPair);
     this.tokenizeInto(text, sink);
     let a = sink.view();
     let b: TokenSeq | undefined;

@@ -26,6 +26,8 @@ export interface LookupOptions {
   readonly template?: PostTemplate;
   /** The model's `model_max_length`, when known. */
   readonly modelMaxLength?: number;
+  /** Longest text tokenized in full, in UTF-16 code units (default 16 Mi; see `BaseTokenizer.maxInputLength`). */
+  readonly maxInputLength?: number;
 }
 
 /** The resolved common options, as `toSpec()` records them. */
@@ -135,7 +137,7 @@ export abstract class LookupTokenizer extends BaseTokenizer {
         `expected an integer >= 1, got ${JSON.stringify(mml)}`,
       );
     }
-    super(v, unkId, v.tokenToId(specialTokens.pad) ?? 0, template, mml);
+    super(v, unkId, v.tokenToId(specialTokens.pad) ?? 0, template, mml, options.maxInputLength);
     this.customTemplate = options.template;
     this.lowercase = lc === 'auto' ? isUncasedVocab(v) : lc;
     this.resolved = { lowercase: this.lowercase, specialTokens };
@@ -200,6 +202,7 @@ export abstract class LookupTokenizer extends BaseTokenizer {
       addedTokens: this.addedTokens.map((t) => ({ ...t })),
       template: this.customTemplate,
       modelMaxLength: this.modelMaxLength,
+      maxInputLength: this.maxInputLength,
     };
   }
 }

@@ -21,7 +21,10 @@ export interface Segmenter {
 
 /**
  * Word segmentation by `Intl.Segmenter` (ICU word boundaries; dictionary-based for Chinese, Japanese, Thai).
- * Punctuation marks come out as their own words.
+ * Punctuation marks come out as their own words. Text is segmented in pieces of at most 512 UTF-16 units,
+ * cut before whitespace or after punctuation when there is any in the second half of the piece (else a
+ * word may be cut in two). Exact but slow (about 1 MB/s on Node 20): use `WhitespaceSegmenter` for spaced
+ * languages and the jieba adapter for speed on Chinese.
  *
  * @example
  * const seg = new IntlSegmenter('zh'); // the default of WordTokenizer is new IntlSegmenter()
@@ -47,17 +50,41 @@ export class IntlSegmenter implements Segmenter {
   }
 
   segment(text: string, from: number, to: number, out: number[]): void {
-    const s = from === 0 && to === text.length ? text : text.slice(from, to);
-    for (const { segment, index, isWordLike } of this.seg.segment(s)) {
-      // Non-word segments are punctuation (kept) or whitespace (skipped here, cheaper than trimming later).
-      if (!isWordLike && isAllSpace(segment)) continue;
-      out.push(from + index, from + index + segment.length);
+    // V8's segment iterator gets superlinearly slower with the string's length (16 Ki units: 0.2 s,
+    // 64 Ki: 30 s on Node 20), so feed it pieces of at most INTL_PIECE units, cut where ICU has a word
+    // boundary anyway (before whitespace, after sentence punctuation) whenever the text has one.
+    let start = from;
+    while (start < to) {
+      const end = to - start <= INTL_PIECE ? to : pieceEnd(text, start, to);
+      const s = start === 0 && end === text.length ? text : text.slice(start, end);
+      for (const { segment, index, isWordLike } of this.seg.segment(s)) {
+        // Non-word segments are punctuation (kept) or whitespace (skipped here, cheaper than trimming later).
+        if (!isWordLike && isAllSpace(segment)) continue;
+        out.push(start + index, start + index + segment.length);
+      }
+      start = end;
     }
   }
 
   toSpec(): SegmenterSpec {
     return this.locale === undefined ? { kind: 'intl' } : { kind: 'intl', locale: this.locale };
   }
+}
+
+/** Longest piece given to `Intl.Segmenter` at once (UTF-16 units). */
+const INTL_PIECE = 512;
+const PIECE_BREAK = new Set([
+  0x0a, 0x2e, 0x21, 0x3f, 0x3b, 0x2c, 0x3002, 0xff01, 0xff1f, 0xff1b, 0xff0c, 0x3001,
+]);
+
+function pieceEnd(text: string, from: number, to: number): number {
+  const flags = bertUnicode().flags;
+  const target = from + INTL_PIECE;
+  const floor = from + (INTL_PIECE >> 1);
+  for (let i = target; i > floor; i--)
+    if (((flags[text.charCodeAt(i)] as number) & F_SPLIT_WS) !== 0) return i;
+  for (let i = target; i > floor; i--) if (PIECE_BREAK.has(text.charCodeAt(i - 1))) return i;
+  return (text.charCodeAt(target) & 0xfc00) === 0xdc00 ? target + 1 : Math.min(target, to);
 }
 
 function isAllSpace(s: string): boolean {

@@ -53,6 +53,8 @@ export interface WordPieceOptions {
   readonly template?: PostTemplate;
   /** The model's `model_max_length`, when known. */
   readonly modelMaxLength?: number;
+  /** Longest text tokenized in full, in UTF-16 code units (default 16 Mi; see `BaseTokenizer.maxInputLength`). */
+  readonly maxInputLength?: number;
 }
 
 const DEFAULT_SPECIAL: SpecialTokens = {
@@ -104,7 +106,14 @@ export class WordPieceTokenizer extends BaseTokenizer {
     const clsId = v.require(specialTokens.cls, 'classifier');
     const sepId = v.require(specialTokens.sep, 'separator');
     const padId = v.tokenToId(specialTokens.pad) ?? 0;
-    super(v, unkId, padId, options.template ?? bertTemplate(clsId, sepId), options.modelMaxLength);
+    super(
+      v,
+      unkId,
+      padId,
+      options.template ?? bertTemplate(clsId, sepId),
+      options.modelMaxLength,
+      options.maxInputLength,
+    );
     this.customTemplate = options.template;
     const lowercase = bool('lowercase', options.lowercase, true);
     const prefix = options.continuingSubwordPrefix ?? '##';
@@ -227,6 +236,7 @@ export class WordPieceTokenizer extends BaseTokenizer {
         addedTokens: this.addedTokens.map((t) => ({ ...t })),
         template: this.customTemplate,
         modelMaxLength: this.modelMaxLength,
+        maxInputLength: this.maxInputLength,
       },
     };
   }
