@@ -9,12 +9,15 @@ namespace samp::cpu {
 
 void activation_span_avx2(Activation a, float* x, int n) {
   int j = 0;
-  for (; j + 8 <= n; j += 8) _mm256_storeu_ps(x + j, avx2::activation_ps(a, _mm256_loadu_ps(x + j)));
+  for (; j + 8 <= n; j += 8)
+    _mm256_storeu_ps(x + j, avx2::activation_ps(a, _mm256_loadu_ps(x + j)));
   if (j < n) {
     alignas(32) float tail[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    for (int l = 0; l < n - j; ++l) tail[l] = x[j + l];
+    for (int l = 0; l < n - j; ++l)
+      tail[l] = x[j + l];
     _mm256_store_ps(tail, avx2::activation_ps(a, _mm256_load_ps(tail)));
-    for (int l = 0; l < n - j; ++l) x[j + l] = tail[l];
+    for (int l = 0; l < n - j; ++l)
+      x[j + l] = tail[l];
   }
 }
 

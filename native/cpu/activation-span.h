@@ -6,7 +6,8 @@
 namespace samp::cpu {
 
 inline void activation_span_scalar(Activation a, float* x, int n) {
-  for (int j = 0; j < n; ++j) x[j] = apply_activation(a, x[j]);
+  for (int j = 0; j < n; ++j)
+    x[j] = apply_activation(a, x[j]);
 }
 
 /// AVX2+FMA; call only when the CPU has them.

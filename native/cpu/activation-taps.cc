@@ -31,9 +31,11 @@ const char* tap_name(Tap tap) {
 }
 
 bool ObserveRequest::any() const {
-  if (embeddings_output) return true;
+  if (embeddings_output)
+    return true;
   for (uint32_t bits : layer_taps) {
-    if (bits != 0) return true;
+    if (bits != 0)
+      return true;
   }
   return false;
 }
@@ -51,7 +53,8 @@ ObserveRequest parse_observe(const std::vector<std::string>& names, int layers) 
     if (name.compare(0, prefix.size(), prefix) == 0) {
       std::size_t pos = prefix.size();
       std::size_t end = pos;
-      while (end < name.size() && name[end] >= '0' && name[end] <= '9') ++end;
+      while (end < name.size() && name[end] >= '0' && name[end] <= '9')
+        ++end;
       if (end > pos && end - pos < 9 && end < name.size() && name[end] == '.' &&
           !(name[pos] == '0' && end - pos > 1)) {
         const int layer = std::stoi(name.substr(pos, end - pos));
@@ -59,8 +62,9 @@ ObserveRequest parse_observe(const std::vector<std::string>& names, int layers) 
         for (int t = 0; t < static_cast<int>(Tap::kCount); ++t) {
           if (tap == tap_name(static_cast<Tap>(t))) {
             if (layer >= layers) {
-              throw Error(codes::kInvalidArgument, "observe: " + name + " names layer " + std::to_string(layer) +
-                                                       " but the model has " + std::to_string(layers));
+              throw Error(codes::kInvalidArgument,
+                          "observe: " + name + " names layer " + std::to_string(layer) +
+                              " but the model has " + std::to_string(layers));
             }
             r.layer_taps[static_cast<std::size_t>(layer)] |= 1u << t;
             ok = true;
@@ -68,7 +72,8 @@ ObserveRequest parse_observe(const std::vector<std::string>& names, int layers) 
         }
       }
     }
-    if (!ok) throw Error(codes::kInvalidArgument, "observe: unknown activation tensor " + name);
+    if (!ok)
+      throw Error(codes::kInvalidArgument, "observe: unknown activation tensor " + name);
   }
   return r;
 }

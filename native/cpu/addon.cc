@@ -55,7 +55,8 @@ Napi::Value Probe(const Napi::CallbackInfo& info) {
       o.Set("variable", samp::kIsaOverrideEnv);
       o.Set("value", isa_override.raw);
       o.Set("valid", isa_override.valid());
-      if (isa_override.cap) o.Set("cap", samp::int8_isa_name(*isa_override.cap));
+      if (isa_override.cap)
+        o.Set("cap", samp::int8_isa_name(*isa_override.cap));
       out.Set("isaOverride", o);
     } else {
       out.Set("isaOverride", env.Null());

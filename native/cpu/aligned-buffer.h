@@ -18,14 +18,19 @@ struct AlignedAllocator {
   T* allocate(std::size_t n) {
     const std::size_t bytes = (n * sizeof(T) + kAlignment - 1) / kAlignment * kAlignment;
     void* p = std::aligned_alloc(kAlignment, bytes == 0 ? kAlignment : bytes);
-    if (p == nullptr) throw std::bad_alloc();
+    if (p == nullptr)
+      throw std::bad_alloc();
     return static_cast<T*>(p);
   }
   void deallocate(T* p, std::size_t) noexcept { std::free(p); }
   template <typename U>
-  bool operator==(const AlignedAllocator<U>&) const noexcept { return true; }
+  bool operator==(const AlignedAllocator<U>&) const noexcept {
+    return true;
+  }
   template <typename U>
-  bool operator!=(const AlignedAllocator<U>&) const noexcept { return false; }
+  bool operator!=(const AlignedAllocator<U>&) const noexcept {
+    return false;
+  }
 };
 
 using FloatBuffer = std::vector<float, AlignedAllocator<float>>;

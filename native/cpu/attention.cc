@@ -1,9 +1,9 @@
 // The attention driver (baseline ISA): splits the work into (row, head, query chunk) tasks, gives
 // each worker its scratch, and calls the kernel of the chosen ISA.
+#include "cpu/attention.h"
+
 #include <algorithm>
 #include <vector>
-
-#include "cpu/attention.h"
 
 namespace samp::cpu {
 
@@ -26,12 +26,14 @@ void attention(Fp32Isa isa, const AttentionArgs& a, ThreadPool* pool) {
   const std::size_t scratch_size = static_cast<std::size_t>(a.head_dim + 1) * max_keys;
   const std::function<void(std::size_t)> run = [&](std::size_t i) {
     thread_local std::vector<float> scratch;
-    if (scratch.size() < scratch_size) scratch.resize(scratch_size);
+    if (scratch.size() < scratch_size)
+      scratch.resize(scratch_size);
     const Task& t = tasks[i];
     kernel(a, t.row, t.head, t.q0, t.q1, scratch.data());
   };
   if (pool == nullptr) {
-    for (std::size_t i = 0; i < tasks.size(); ++i) run(i);
+    for (std::size_t i = 0; i < tasks.size(); ++i)
+      run(i);
   } else {
     pool->parallel_for(tasks.size(), run);
   }

@@ -38,8 +38,10 @@ void attention(Fp32Isa isa, const AttentionArgs& args, ThreadPool* pool);
 /// One task: queries [q0, q1) of `row` for one head. `scratch` holds head_dim × keys + keys
 /// floats. The per-ISA builds of the shared loops (no standard-library templates in the ISA
 /// translation units, so the linker can never pick an AVX2 copy for baseline code).
-void attention_task_scalar(const AttentionArgs& args, int row, int head, int q0, int q1, float* scratch);
-void attention_task_avx2(const AttentionArgs& args, int row, int head, int q0, int q1, float* scratch);
+void attention_task_scalar(const AttentionArgs& args, int row, int head, int q0, int q1,
+                           float* scratch);
+void attention_task_avx2(const AttentionArgs& args, int row, int head, int q0, int q1,
+                         float* scratch);
 
 /// Softmax of one row in place, FP32 (max-subtracted). Exposed for the kernel tests.
 void softmax_row_scalar(float* x, int n);

@@ -10,7 +10,7 @@
 namespace samp::cpu {
 
 struct EmbeddingTables {
-  const float* word = nullptr;      // [vocab, E]
+  const float* word = nullptr;  // [vocab, E]
   int vocab = 0;
   const float* position = nullptr;  // [max_positions, E]
   int max_positions = 0;

@@ -7,18 +7,22 @@
 namespace samp::cpu {
 namespace {
 
-const std::vector<float>& tensor(const WeightSet& set, const std::string& name, std::size_t elements) {
+const std::vector<float>& tensor(const WeightSet& set, const std::string& name,
+                                 std::size_t elements) {
   const auto it = set.find(name);
-  if (it == set.end()) throw Error(codes::kInvalidArgument, "weights: tensor " + name + " is missing");
+  if (it == set.end())
+    throw Error(codes::kInvalidArgument, "weights: tensor " + name + " is missing");
   if (it->second.size() != elements) {
     throw Error(codes::kInvalidArgument, "weights: tensor " + name + " has " +
-                                             std::to_string(it->second.size()) + " elements, expected " +
-                                             std::to_string(elements));
+                                             std::to_string(it->second.size()) +
+                                             " elements, expected " + std::to_string(elements));
   }
   return it->second;
 }
 
-FloatBuffer copy(const std::vector<float>& v) { return FloatBuffer(v.begin(), v.end()); }
+FloatBuffer copy(const std::vector<float>& v) {
+  return FloatBuffer(v.begin(), v.end());
+}
 
 std::unique_ptr<LinearOp> linear(const WeightSet& set, const std::string& name, int out, int in) {
   const auto& w = tensor(set, name + ".weight", static_cast<std::size_t>(out) * in);
@@ -26,7 +30,8 @@ std::unique_ptr<LinearOp> linear(const WeightSet& set, const std::string& name, 
   return std::make_unique<Fp32Linear>(w.data(), b.data(), out, in);
 }
 
-std::unique_ptr<LayerWeights> build_layer(const EncoderConfig& c, const WeightSet& set, int source) {
+std::unique_ptr<LayerWeights> build_layer(const EncoderConfig& c, const WeightSet& set,
+                                          int source) {
   const int h = c.hidden_size;
   const int i = c.intermediate_size;
   const std::string at = "layers." + std::to_string(source) + ".";
@@ -59,24 +64,35 @@ void check_config(const EncoderConfig& c) {
   const auto bad = [](const std::string& field, const std::string& why) {
     throw Error(codes::kInvalidArgument, "config: " + field + " " + why);
   };
-  if (c.vocab_size <= 0) bad("vocabSize", "must be positive");
-  if (c.hidden_size <= 0) bad("hiddenSize", "must be positive");
+  if (c.vocab_size <= 0)
+    bad("vocabSize", "must be positive");
+  if (c.hidden_size <= 0)
+    bad("hiddenSize", "must be positive");
   if (c.num_heads <= 0 || c.hidden_size % c.num_heads != 0)
     bad("numAttentionHeads", "must divide hiddenSize");
-  if (c.num_layers <= 0) bad("numHiddenLayers", "must be positive");
-  if (c.intermediate_size <= 0) bad("intermediateSize", "must be positive");
-  if (c.max_positions <= 0) bad("maxPositionEmbeddings", "must be positive");
-  if (c.type_vocab_size < 0) bad("typeVocabSize", "must not be negative");
-  if (c.embedding_size <= 0) bad("embeddingSize", "must be positive");
+  if (c.num_layers <= 0)
+    bad("numHiddenLayers", "must be positive");
+  if (c.intermediate_size <= 0)
+    bad("intermediateSize", "must be positive");
+  if (c.max_positions <= 0)
+    bad("maxPositionEmbeddings", "must be positive");
+  if (c.type_vocab_size < 0)
+    bad("typeVocabSize", "must not be negative");
+  if (c.embedding_size <= 0)
+    bad("embeddingSize", "must be positive");
   if (!c.has_projection && c.embedding_size != c.hidden_size)
     bad("embeddingSize", "differs from hiddenSize but the model has no projection");
-  if (!(c.layer_norm_eps > 0.0f)) bad("layerNormEps", "must be positive");
-  if (c.pad_token_id < 0) bad("padTokenId", "must not be negative");
-  if (c.max_sequence_length() <= 0) bad("maxPositionEmbeddings", "leaves no position for a token");
+  if (!(c.layer_norm_eps > 0.0f))
+    bad("layerNormEps", "must be positive");
+  if (c.pad_token_id < 0)
+    bad("padTokenId", "must not be negative");
+  if (c.max_sequence_length() <= 0)
+    bad("maxPositionEmbeddings", "leaves no position for a token");
   if (static_cast<int>(c.layer_sources.size()) != c.num_layers)
     bad("layerSources", "must have one entry per layer");
   for (int s : c.layer_sources) {
-    if (s < 0 || s >= c.num_layers) bad("layerSources", "names a layer outside the model");
+    if (s < 0 || s >= c.num_layers)
+      bad("layerSources", "names a layer outside the model");
   }
 }
 
@@ -85,13 +101,16 @@ EncoderWeights build_encoder_weights(const EncoderConfig& c, const WeightSet& se
   const std::size_t e = static_cast<std::size_t>(c.embedding_size);
   EncoderWeights w;
   w.word = copy(tensor(set, "embeddings.word", static_cast<std::size_t>(c.vocab_size) * e));
-  w.position = copy(tensor(set, "embeddings.position", static_cast<std::size_t>(c.max_positions) * e));
+  w.position =
+      copy(tensor(set, "embeddings.position", static_cast<std::size_t>(c.max_positions) * e));
   if (c.type_vocab_size > 0) {
-    w.token_type = copy(tensor(set, "embeddings.token_type", static_cast<std::size_t>(c.type_vocab_size) * e));
+    w.token_type =
+        copy(tensor(set, "embeddings.token_type", static_cast<std::size_t>(c.type_vocab_size) * e));
   }
   w.embedding_norm_weight = copy(tensor(set, "embeddings.norm.weight", e));
   w.embedding_norm_bias = copy(tensor(set, "embeddings.norm.bias", e));
-  if (c.has_projection) w.projection = linear(set, "embeddings.projection", c.hidden_size, c.embedding_size);
+  if (c.has_projection)
+    w.projection = linear(set, "embeddings.projection", c.hidden_size, c.embedding_size);
   std::map<int, const LayerWeights*> built;
   for (int source : c.layer_sources) {
     auto it = built.find(source);

@@ -31,7 +31,8 @@ Packing pack(const EncoderConfig& c, const EncoderInput& in, bool compute_paddin
   for (int b = 0; b < in.batch; ++b) {
     const std::size_t base = static_cast<std::size_t>(b) * in.seq;
     int len = 0;
-    while (len < in.seq && in.mask[base + len] == 1) ++len;
+    while (len < in.seq && in.mask[base + len] == 1)
+      ++len;
     const int queries = compute_padding ? in.seq : len;
     p.rows[static_cast<std::size_t>(b)] = {p.tokens, queries, len};
     int counted = 0;  // non-padding ids so far (RoBERTa positions)
@@ -39,13 +40,14 @@ Packing pack(const EncoderConfig& c, const EncoderInput& in, bool compute_paddin
       const int32_t id = in.ids[base + i];
       int32_t position = i;
       if (c.padding_aware_positions) {
-        if (id != c.pad_token_id) ++counted;
+        if (id != c.pad_token_id)
+          ++counted;
         position = id != c.pad_token_id ? c.pad_token_id + counted : c.pad_token_id;
       }
       if (position >= c.max_positions) {
-        throw Error(kInputTooLong, "position id " + std::to_string(position) + " of row " + std::to_string(b) +
-                                       " is outside the position table (" + std::to_string(c.max_positions) +
-                                       " entries)");
+        throw Error(kInputTooLong, "position id " + std::to_string(position) + " of row " +
+                                       std::to_string(b) + " is outside the position table (" +
+                                       std::to_string(c.max_positions) + " entries)");
       }
       p.ids.push_back(id);
       p.positions.push_back(position);
@@ -58,11 +60,13 @@ Packing pack(const EncoderConfig& c, const EncoderInput& in, bool compute_paddin
 }
 
 /// Writes packed rows [tokens, width] into a zeroed padded tensor [batch, seq, width].
-std::vector<float> unpack(const Packing& p, const float* packed, int ld, int width, int batch, int seq) {
+std::vector<float> unpack(const Packing& p, const float* packed, int ld, int width, int batch,
+                          int seq) {
   std::vector<float> out(static_cast<std::size_t>(batch) * seq * width, 0.0f);
   for (int t = 0; t < p.tokens; ++t) {
     const float* src = packed + static_cast<std::size_t>(t) * ld;
-    std::copy(src, src + width, out.begin() + static_cast<std::ptrdiff_t>(p.padded_index[t]) * width);
+    std::copy(src, src + width,
+              out.begin() + static_cast<std::ptrdiff_t>(p.padded_index[t]) * width);
   }
   return out;
 }
@@ -70,17 +74,25 @@ std::vector<float> unpack(const Packing& p, const float* packed, int ld, int wid
 }  // namespace
 
 void check_input(const EncoderConfig& c, const EncoderInput& in) {
-  if (in.batch < 1) invalid("batchSize", "expected a positive integer, got " + std::to_string(in.batch));
-  if (in.seq < 1) invalid("sequenceLength", "expected a positive integer, got " + std::to_string(in.seq));
+  if (in.batch < 1)
+    invalid("batchSize", "expected a positive integer, got " + std::to_string(in.batch));
+  if (in.seq < 1)
+    invalid("sequenceLength", "expected a positive integer, got " + std::to_string(in.seq));
   if (in.seq > c.max_sequence_length()) {
-    throw Error(kInputTooLong, "sequenceLength has length " + std::to_string(in.seq) + ", over the limit of " +
+    throw Error(kInputTooLong, "sequenceLength has length " + std::to_string(in.seq) +
+                                   ", over the limit of " +
                                    std::to_string(c.max_sequence_length()));
   }
   const std::size_t size = static_cast<std::size_t>(in.batch) * in.seq;
-  if (in.ids.size() != size) invalid("inputIds", "has " + std::to_string(in.ids.size()) + " elements, expected " + std::to_string(size));
-  if (in.mask.size() != size) invalid("attentionMask", "has " + std::to_string(in.mask.size()) + " elements, expected " + std::to_string(size));
+  if (in.ids.size() != size)
+    invalid("inputIds",
+            "has " + std::to_string(in.ids.size()) + " elements, expected " + std::to_string(size));
+  if (in.mask.size() != size)
+    invalid("attentionMask", "has " + std::to_string(in.mask.size()) + " elements, expected " +
+                                 std::to_string(size));
   if (!in.types.empty() && in.types.size() != size)
-    invalid("tokenTypeIds", "has " + std::to_string(in.types.size()) + " elements, expected " + std::to_string(size));
+    invalid("tokenTypeIds", "has " + std::to_string(in.types.size()) + " elements, expected " +
+                                std::to_string(size));
   const int type_limit = std::max(c.type_vocab_size, 1);
   for (std::size_t i = 0; i < size; ++i) {
     if (in.ids[i] < 0 || in.ids[i] >= c.vocab_size) {
@@ -89,16 +101,19 @@ void check_input(const EncoderConfig& c, const EncoderInput& in) {
                                                          std::to_string(c.vocab_size - 1) + ")");
     }
     if (in.mask[i] != 0 && in.mask[i] != 1)
-      invalid("attentionMask[" + std::to_string(i) + "]", "expected 0 or 1, got " + std::to_string(in.mask[i]));
+      invalid("attentionMask[" + std::to_string(i) + "]",
+              "expected 0 or 1, got " + std::to_string(in.mask[i]));
     if (!in.types.empty() && (in.types[i] < 0 || in.types[i] >= type_limit)) {
-      invalid("tokenTypeIds[" + std::to_string(i) + "]", "token type id " + std::to_string(in.types[i]) +
-                                                             " is outside 0…" + std::to_string(type_limit - 1));
+      invalid("tokenTypeIds[" + std::to_string(i) + "]",
+              "token type id " + std::to_string(in.types[i]) + " is outside 0…" +
+                  std::to_string(type_limit - 1));
     }
   }
   for (int b = 0; b < in.batch; ++b) {
     const std::size_t base = static_cast<std::size_t>(b) * in.seq;
     if (in.mask[base] != 1)
-      invalid("attentionMask[" + std::to_string(base) + "]", "row " + std::to_string(b) + " must start with a real token");
+      invalid("attentionMask[" + std::to_string(base) + "]",
+              "row " + std::to_string(b) + " must start with a real token");
     bool padded = false;
     for (int j = 1; j < in.seq; ++j) {
       if (in.mask[base + j] == 0) {
@@ -111,8 +126,12 @@ void check_input(const EncoderConfig& c, const EncoderInput& in) {
   }
 }
 
-Encoder::Encoder(const EncoderConfig& config, const WeightSet& weights, unsigned threads, Fp32Isa isa)
-    : config_(config), weights_(build_encoder_weights(config, weights)), isa_(isa), pool_(threads) {}
+Encoder::Encoder(const EncoderConfig& config, const WeightSet& weights, unsigned threads,
+                 Fp32Isa isa)
+    : config_(config),
+      weights_(build_encoder_weights(config, weights)),
+      isa_(isa),
+      pool_(threads) {}
 
 EncoderOutput Encoder::run(const EncoderInput& input, const RunOptions& options) {
   const EncoderConfig& c = config_;
@@ -133,7 +152,8 @@ EncoderOutput Encoder::run(const EncoderInput& input, const RunOptions& options)
   out.batch = batch;
   out.seq = seq;
   out.hidden = h;
-  const auto record = [&](const std::string& name, std::vector<int> shape, std::vector<float> data) {
+  const auto record = [&](const std::string& name, std::vector<int> shape,
+                          std::vector<float> data) {
     out.observed.push_back({name, std::move(shape), std::move(data)});
   };
 
@@ -157,12 +177,15 @@ EncoderOutput Encoder::run(const EncoderInput& input, const RunOptions& options)
     tables.width = e;
     tables.eps = c.layer_norm_eps;
     embed_tokens(tables, p.ids.data(), p.positions.data(), p.types.data(), t, dst, &pool_);
-    if (observe.embeddings_output) record("embeddings.output", {batch, seq, e}, unpack(p, dst, e, e, batch, seq));
+    if (observe.embeddings_output)
+      record("embeddings.output", {batch, seq, e}, unpack(p, dst, e, e, batch, seq));
     if (c.has_projection) {
-      weights_.projection->run(ctx, t, embedded.data(), e, hidden_a.data(), h, LinearEpilogue{}, nullptr);
+      weights_.projection->run(ctx, t, embedded.data(), e, hidden_a.data(), h, LinearEpilogue{},
+                               nullptr);
     }
   }
-  if (options.hidden_states) out.hidden_states.push_back(unpack(p, hidden_a.data(), h, h, batch, seq));
+  if (options.hidden_states)
+    out.hidden_states.push_back(unpack(p, hidden_a.data(), h, h, batch, seq));
 
   float* x = hidden_a.data();  // the layer's input
   float* y = hidden_b.data();  // the attention block's output
@@ -171,7 +194,8 @@ EncoderOutput Encoder::run(const EncoderInput& input, const RunOptions& options)
     const LayerWeights& w = *weights_.layers[static_cast<std::size_t>(l)];
     const std::string at = "layers." + std::to_string(l) + ".";
     const auto wants = [&](Tap tap) { return observe.wants(l, tap); };
-    if (wants(Tap::kQkvInput)) record(at + tap_name(Tap::kQkvInput), {batch, seq, h}, unpack(p, x, h, h, batch, seq));
+    if (wants(Tap::kQkvInput))
+      record(at + tap_name(Tap::kQkvInput), {batch, seq, h}, unpack(p, x, h, h, batch, seq));
 
     w.qkv->run(ctx, t, x, h, qkv.data(), 3 * h, LinearEpilogue{}, nullptr);
     const Tap qkv_taps[3] = {Tap::kQuery, Tap::kKey, Tap::kValue};
@@ -184,8 +208,10 @@ EncoderOutput Encoder::run(const EncoderInput& input, const RunOptions& options)
 
     std::vector<float> scores, probs;
     const std::size_t probs_size = static_cast<std::size_t>(batch) * c.num_heads * seq * seq;
-    if (wants(Tap::kScores)) scores.assign(probs_size, 0.0f);
-    if (wants(Tap::kProbs)) probs.assign(probs_size, 0.0f);
+    if (wants(Tap::kScores))
+      scores.assign(probs_size, 0.0f);
+    if (wants(Tap::kProbs))
+      probs.assign(probs_size, 0.0f);
     AttentionArgs args;
     args.qkv = qkv.data();
     args.ld_qkv = 3 * h;
@@ -201,29 +227,36 @@ EncoderOutput Encoder::run(const EncoderInput& input, const RunOptions& options)
     args.seq = seq;
     attention(isa_, args, &pool_);
     const std::vector<int> attention_shape = {batch, c.num_heads, seq, seq};
-    if (wants(Tap::kScores)) record(at + tap_name(Tap::kScores), attention_shape, std::move(scores));
-    if (wants(Tap::kProbs)) record(at + tap_name(Tap::kProbs), attention_shape, std::move(probs));
+    if (wants(Tap::kScores))
+      record(at + tap_name(Tap::kScores), attention_shape, std::move(scores));
+    if (wants(Tap::kProbs))
+      record(at + tap_name(Tap::kProbs), attention_shape, std::move(probs));
     if (wants(Tap::kContext))
-      record(at + tap_name(Tap::kContext), {batch, seq, h}, unpack(p, context.data(), h, h, batch, seq));
+      record(at + tap_name(Tap::kContext), {batch, seq, h},
+             unpack(p, context.data(), h, h, batch, seq));
 
     // Attention output: y = LayerNorm(context·Woᵀ + bo + x), normalised row block by row block.
     const float eps = c.layer_norm_eps;
     const RowFinisher attention_norm = [&](int r0, int r1) {
-      layer_norm_rows(y, h, h, r0, r1, w.attention_norm_weight.data(), w.attention_norm_bias.data(), eps);
+      layer_norm_rows(y, h, h, r0, r1, w.attention_norm_weight.data(), w.attention_norm_bias.data(),
+                      eps);
     };
     LinearEpilogue residual_x;
     residual_x.residual = x;
     residual_x.ld_residual = h;
     w.attention_output->run(ctx, t, context.data(), h, y, h, residual_x, &attention_norm);
     if (wants(Tap::kFfnIntermediateInput))
-      record(at + tap_name(Tap::kFfnIntermediateInput), {batch, seq, h}, unpack(p, y, h, h, batch, seq));
+      record(at + tap_name(Tap::kFfnIntermediateInput), {batch, seq, h},
+             unpack(p, y, h, h, batch, seq));
 
-    // FFN: activation in the first GEMM's epilogue; the second adds bias and residual, then LayerNorm.
+    // FFN: activation in the first GEMM's epilogue; the second adds bias and residual, then
+    // LayerNorm.
     LinearEpilogue act;
     act.activation = c.activation;
     w.ffn_intermediate->run(ctx, t, y, h, ffn.data(), inter, act, nullptr);
     if (wants(Tap::kFfnOutputInput))
-      record(at + tap_name(Tap::kFfnOutputInput), {batch, seq, inter}, unpack(p, ffn.data(), inter, inter, batch, seq));
+      record(at + tap_name(Tap::kFfnOutputInput), {batch, seq, inter},
+             unpack(p, ffn.data(), inter, inter, batch, seq));
     const RowFinisher ffn_norm = [&](int r0, int r1) {
       layer_norm_rows(x, h, h, r0, r1, w.ffn_norm_weight.data(), w.ffn_norm_bias.data(), eps);
     };
@@ -232,7 +265,8 @@ EncoderOutput Encoder::run(const EncoderInput& input, const RunOptions& options)
     residual_y.ld_residual = h;
     // The layer's output overwrites x (its input is no longer needed).
     w.ffn_output->run(ctx, t, ffn.data(), inter, x, h, residual_y, &ffn_norm);
-    if (options.hidden_states) out.hidden_states.push_back(unpack(p, x, h, h, batch, seq));
+    if (options.hidden_states)
+      out.hidden_states.push_back(unpack(p, x, h, h, batch, seq));
   }
   out.last_hidden_state = unpack(p, x, h, h, batch, seq);
   return out;

@@ -39,8 +39,9 @@ struct EncoderOutput {
   int batch = 0;
   int seq = 0;
   int hidden = 0;
-  std::vector<float> last_hidden_state;           // [batch, seq, hidden]
-  std::vector<std::vector<float>> hidden_states;  // layers + 1 of them, with RunOptions::hidden_states
+  std::vector<float> last_hidden_state;  // [batch, seq, hidden]
+  std::vector<std::vector<float>>
+      hidden_states;  // layers + 1 of them, with RunOptions::hidden_states
   std::vector<ObservedTensor> observed;
 };
 

@@ -5,7 +5,9 @@
 
 namespace samp::cpu {
 
-const char* fp32_isa_name(Fp32Isa isa) { return isa == Fp32Isa::kAvx2 ? "avx2" : "scalar"; }
+const char* fp32_isa_name(Fp32Isa isa) {
+  return isa == Fp32Isa::kAvx2 ? "avx2" : "scalar";
+}
 
 Fp32Isa hardware_fp32_isa() {
   const CpuFeatures f = detect_cpu_features();
@@ -20,7 +22,8 @@ Fp32Isa select_fp32_isa() {
                     "\" is not one of scalar, avx2, avx-vnni, avx512-vnni, amx-int8");
   }
   const Fp32Isa hw = hardware_fp32_isa();
-  if (o.cap && *o.cap == Int8Isa::kScalar) return Fp32Isa::kScalar;
+  if (o.cap && *o.cap == Int8Isa::kScalar)
+    return Fp32Isa::kScalar;
   return hw;
 }
 

@@ -10,6 +10,7 @@ void layer_norm_rows(float* x, int ld, int n, int row_begin, int row_end, const 
 
 /// One row given as float64 values (the embedding kernel sums its lookups in float64), written to
 /// `out` as float.
-void layer_norm_row_f64(const double* x, int n, const float* gamma, const float* beta, float eps, float* out);
+void layer_norm_row_f64(const double* x, int n, const float* gamma, const float* beta, float eps,
+                        float* out);
 
 }  // namespace samp::cpu

@@ -34,8 +34,8 @@ class LinearOp {
   virtual int out_features() const = 0;
   /// out[m, out_features] (row stride ld_out) = epilogue(in[m, in_features] · Wᵀ + bias), then
   /// `finish` over complete rows (LayerNorm), possibly while other rows are still being computed.
-  virtual void run(const KernelContext& ctx, int m, const float* in, int ld_in, float* out, int ld_out,
-                   const LinearEpilogue& epilogue, const RowFinisher* finish) const = 0;
+  virtual void run(const KernelContext& ctx, int m, const float* in, int ld_in, float* out,
+                   int ld_out, const LinearEpilogue& epilogue, const RowFinisher* finish) const = 0;
 };
 
 /// FP32: the weight packed once for sgemm, the bias copied.

@@ -22,28 +22,34 @@ struct SessionHolder {
   std::shared_ptr<Encoder> encoder;
 };
 
-[[noreturn]] void invalid(const std::string& what) { throw Error(codes::kInvalidArgument, what); }
+[[noreturn]] void invalid(const std::string& what) {
+  throw Error(codes::kInvalidArgument, what);
+}
 
 Napi::Object object_arg(const Napi::CallbackInfo& info, std::size_t i, const char* name) {
-  if (info.Length() <= i || !info[i].IsObject()) invalid(std::string(name) + ": expected an object");
+  if (info.Length() <= i || !info[i].IsObject())
+    invalid(std::string(name) + ": expected an object");
   return info[i].As<Napi::Object>();
 }
 
 double number_field(const Napi::Object& o, const char* name) {
   const Napi::Value v = o.Get(name);
-  if (!v.IsNumber()) invalid(std::string("config.") + name + ": expected a number");
+  if (!v.IsNumber())
+    invalid(std::string("config.") + name + ": expected a number");
   return v.As<Napi::Number>().DoubleValue();
 }
 
 int int_field(const Napi::Object& o, const char* name) {
   const double d = number_field(o, name);
-  if (d != static_cast<double>(static_cast<int>(d))) invalid(std::string("config.") + name + ": expected an integer");
+  if (d != static_cast<double>(static_cast<int>(d)))
+    invalid(std::string("config.") + name + ": expected an integer");
   return static_cast<int>(d);
 }
 
 bool bool_field(const Napi::Object& o, const char* name) {
   const Napi::Value v = o.Get(name);
-  if (!v.IsBoolean()) invalid(std::string("config.") + name + ": expected a boolean");
+  if (!v.IsBoolean())
+    invalid(std::string("config.") + name + ": expected a boolean");
   return v.As<Napi::Boolean>().Value();
 }
 
@@ -73,11 +79,13 @@ EncoderConfig read_config(const Napi::Object& o) {
     invalid("config.hiddenAct: expected gelu, gelu_new or relu, got \"" + name + "\"");
   }
   const Napi::Value sources = o.Get("layerSources");
-  if (!sources.IsArray()) invalid("config.layerSources: expected an array of layer indices");
+  if (!sources.IsArray())
+    invalid("config.layerSources: expected an array of layer indices");
   const Napi::Array arr = sources.As<Napi::Array>();
   for (uint32_t i = 0; i < arr.Length(); ++i) {
     const Napi::Value v = arr.Get(i);
-    if (!v.IsNumber()) invalid("config.layerSources: expected numbers");
+    if (!v.IsNumber())
+      invalid("config.layerSources: expected numbers");
     c.layer_sources.push_back(v.As<Napi::Number>().Int32Value());
   }
   check_config(c);
@@ -101,7 +109,8 @@ WeightSet read_tensors(const Napi::Object& tensors) {
 
 std::vector<int32_t> int32_field(const Napi::Object& o, const char* name, bool optional) {
   const Napi::Value v = o.Get(name);
-  if (optional && (v.IsUndefined() || v.IsNull())) return {};
+  if (optional && (v.IsUndefined() || v.IsNull()))
+    return {};
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
     invalid(std::string(name) + ": expected an Int32Array");
   }
@@ -111,7 +120,8 @@ std::vector<int32_t> int32_field(const Napi::Object& o, const char* name, bool o
 
 int int_input(const Napi::Object& o, const char* name) {
   const Napi::Value v = o.Get(name);
-  if (!v.IsNumber()) invalid(std::string(name) + ": expected a positive integer");
+  if (!v.IsNumber())
+    invalid(std::string(name) + ": expected a positive integer");
   const double d = v.As<Napi::Number>().DoubleValue();
   if (!(d >= 1 && d <= 1e9) || d != static_cast<double>(static_cast<int>(d)))
     invalid(std::string(name) + ": expected a positive integer");
@@ -119,7 +129,8 @@ int int_input(const Napi::Object& o, const char* name) {
 }
 
 SessionHolder& holder_arg(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsExternal()) invalid("session: expected a session handle");
+  if (info.Length() < 1 || !info[0].IsExternal())
+    invalid("session: expected a session handle");
   return *info[0].As<Napi::External<SessionHolder>>().Data();
 }
 
@@ -137,14 +148,17 @@ Napi::Value CreateSession(const Napi::CallbackInfo& info) {
     const Napi::Object spec = object_arg(info, 0, "spec");
     const Napi::Value config_value = spec.Get("config");
     const Napi::Value tensors_value = spec.Get("tensors");
-    if (!config_value.IsObject()) invalid("spec.config: expected an object");
-    if (!tensors_value.IsObject()) invalid("spec.tensors: expected an object");
+    if (!config_value.IsObject())
+      invalid("spec.config: expected an object");
+    if (!tensors_value.IsObject())
+      invalid("spec.tensors: expected an object");
     const EncoderConfig config = read_config(config_value.As<Napi::Object>());
     auto weights = std::make_shared<WeightSet>(read_tensors(tensors_value.As<Napi::Object>()));
     unsigned threads = 0;
     const Napi::Value t = spec.Get("threads");
     if (!t.IsUndefined()) {
-      if (!t.IsNumber() || t.As<Napi::Number>().Int32Value() < 0 || t.As<Napi::Number>().Int32Value() > 1024)
+      if (!t.IsNumber() || t.As<Napi::Number>().Int32Value() < 0 ||
+          t.As<Napi::Number>().Int32Value() > 1024)
         invalid("spec.threads: expected an integer between 0 and 1024");
       threads = static_cast<unsigned>(t.As<Napi::Number>().Int32Value());
     }
@@ -160,7 +174,8 @@ Napi::Value CreateSession(const Napi::CallbackInfo& info) {
         [](Napi::Env e, const Ptr& encoder) -> Napi::Value {
           auto* holder = new SessionHolder();
           holder->encoder = encoder;
-          return Napi::External<SessionHolder>::New(e, holder, [](Napi::Env, SessionHolder* h) { delete h; });
+          return Napi::External<SessionHolder>::New(e, holder,
+                                                    [](Napi::Env, SessionHolder* h) { delete h; });
         });
   });
 }
@@ -175,7 +190,8 @@ Napi::Value RunSession(const Napi::CallbackInfo& info) {
       std::lock_guard<std::mutex> lock(holder.mutex);
       encoder = holder.encoder;
     }
-    if (!encoder) throw Error(codes::kSessionDisposed, "the session has been disposed");
+    if (!encoder)
+      throw Error(codes::kSessionDisposed, "the session has been disposed");
     const Napi::Object in = object_arg(info, 1, "input");
     EncoderInput input;
     input.batch = int_input(in, "batchSize");
@@ -191,11 +207,13 @@ Napi::Value RunSession(const Napi::CallbackInfo& info) {
       options.compute_padding = pad.IsUndefined() ? true : pad.ToBoolean().Value();
       const Napi::Value obs = o.Get("observe");
       if (!obs.IsUndefined()) {
-        if (!obs.IsArray()) invalid("observe: expected an array of tensor names");
+        if (!obs.IsArray())
+          invalid("observe: expected an array of tensor names");
         const Napi::Array arr = obs.As<Napi::Array>();
         for (uint32_t i = 0; i < arr.Length(); ++i) {
           const Napi::Value v = arr.Get(i);
-          if (!v.IsString()) invalid("observe[" + std::to_string(i) + "]: expected a string");
+          if (!v.IsString())
+            invalid("observe[" + std::to_string(i) + "]: expected a string");
           options.observe.push_back(v.As<Napi::String>().Utf8Value());
         }
       }
@@ -211,7 +229,8 @@ Napi::Value RunSession(const Napi::CallbackInfo& info) {
           result.Set("lastHiddenState", to_float32(e, out.last_hidden_state));
           if (!out.hidden_states.empty()) {
             Napi::Array states = Napi::Array::New(e, out.hidden_states.size());
-            for (uint32_t i = 0; i < out.hidden_states.size(); ++i) states.Set(i, to_float32(e, out.hidden_states[i]));
+            for (uint32_t i = 0; i < out.hidden_states.size(); ++i)
+              states.Set(i, to_float32(e, out.hidden_states[i]));
             result.Set("hiddenStates", states);
           }
           if (!out.observed.empty()) {
@@ -220,7 +239,8 @@ Napi::Value RunSession(const Napi::CallbackInfo& info) {
               Napi::Object o = Napi::Object::New(e);
               o.Set("data", to_float32(e, t.data));
               Napi::Array shape = Napi::Array::New(e, t.shape.size());
-              for (uint32_t i = 0; i < t.shape.size(); ++i) shape.Set(i, Napi::Number::New(e, t.shape[i]));
+              for (uint32_t i = 0; i < t.shape.size(); ++i)
+                shape.Set(i, Napi::Number::New(e, t.shape[i]));
               o.Set("shape", shape);
               observed.Set(t.name, o);
             }

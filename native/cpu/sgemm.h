@@ -26,7 +26,9 @@ class PackedWeight {
   int n() const { return n_; }
   int k() const { return k_; }
   int panels() const { return (n_ + kGemmNr - 1) / kGemmNr; }
-  const float* panel(int p) const { return data_.data() + static_cast<std::size_t>(p) * k_ * kGemmNr; }
+  const float* panel(int p) const {
+    return data_.data() + static_cast<std::size_t>(p) * k_ * kGemmNr;
+  }
 
  private:
   int n_ = 0;
@@ -51,6 +53,8 @@ struct GemmBlock {
   float* c;
   int ldc;
   const GemmEpilogue* epilogue;
+  /// Scratch for the AVX2 kernel's packed A block: ceil((m1 − m0)/6)·6 × K floats, 32-byte aligned.
+  float* a_pack;
 };
 
 /// The per-ISA block kernels (sgemm-kernel-scalar.cc, sgemm-kernel-avx2.cc).
@@ -60,7 +64,8 @@ void sgemm_block_avx2(const GemmBlock& b);
 /// Called with complete output rows [row_begin, row_end).
 using RowFinisher = std::function<void(int row_begin, int row_end)>;
 
-/// C = epilogue(A · Wᵀ), then `finish` over every row. Parallel over `pool` (may be null: one thread).
+/// C = epilogue(A · Wᵀ), then `finish` over every row. Parallel over `pool` (may be null: one
+/// thread).
 void sgemm(Fp32Isa isa, ThreadPool* pool, int m, const float* a, int lda, const PackedWeight& w,
            float* c, int ldc, const GemmEpilogue& epilogue, const RowFinisher* finish = nullptr);
 

@@ -68,8 +68,8 @@ inline __m256 gelu_erf_ps(__m256 x) {
 
 inline __m256 gelu_tanh_ps(__m256 x) {
   const __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(x, x), x);
-  const __m256 inner =
-      _mm256_mul_ps(_mm256_set1_ps(0.79788456080286536f), _mm256_fmadd_ps(_mm256_set1_ps(0.044715f), x3, x));
+  const __m256 inner = _mm256_mul_ps(_mm256_set1_ps(0.79788456080286536f),
+                                     _mm256_fmadd_ps(_mm256_set1_ps(0.044715f), x3, x));
   const __m256 half_x = _mm256_mul_ps(x, _mm256_set1_ps(0.5f));
   return _mm256_fmadd_ps(half_x, tanh_ps(inner), half_x);
 }

@@ -23,7 +23,8 @@ std::mt19937 rng(1234);
 std::vector<float> random_vector(std::size_t n, float scale = 1.0f) {
   std::uniform_real_distribution<float> dist(-scale, scale);
   std::vector<float> v(n);
-  for (auto& x : v) x = dist(rng);
+  for (auto& x : v)
+    x = dist(rng);
   return v;
 }
 
@@ -51,8 +52,8 @@ double rel_error(const std::vector<float>& a, const std::vector<double>& ref) {
   return diff / std::max(scale, 1e-30);
 }
 
-void check_sgemm(bool avx2, ThreadPool* pool, int m, int n, int k, Activation act, bool bias, bool residual,
-                 bool finisher) {
+void check_sgemm(bool avx2, ThreadPool* pool, int m, int n, int k, Activation act, bool bias,
+                 bool residual, bool finisher) {
   const auto a = random_vector(static_cast<std::size_t>(m) * k);
   const auto w = random_vector(static_cast<std::size_t>(n) * k);
   const auto b = random_vector(static_cast<std::size_t>(n));
@@ -62,11 +63,15 @@ void check_sgemm(bool avx2, ThreadPool* pool, int m, int n, int k, Activation ac
   for (int i = 0; i < m; ++i) {
     for (int j = 0; j < n; ++j) {
       double s = 0;
-      for (int kk = 0; kk < k; ++kk) s += static_cast<double>(a[i * k + kk]) * w[j * k + kk];
-      if (bias) s += b[j];
+      for (int kk = 0; kk < k; ++kk)
+        s += static_cast<double>(a[i * k + kk]) * w[j * k + kk];
+      if (bias)
+        s += b[j];
       s = act_ref(act, s);
-      if (residual) s += r[i * ldc + j];
-      if (finisher) s *= 2.0;
+      if (residual)
+        s += r[i * ldc + j];
+      if (finisher)
+        s *= 2.0;
       ref[i * n + j] = s;
     }
   }
@@ -81,7 +86,8 @@ void check_sgemm(bool avx2, ThreadPool* pool, int m, int n, int k, Activation ac
   const RowFinisher double_rows = [&](int r0, int r1) {
     for (int i = r0; i < r1; ++i) {
       ++finished[i];
-      for (int j = 0; j < n; ++j) c[i * ldc + j] *= 2.0f;
+      for (int j = 0; j < n; ++j)
+        c[i * ldc + j] *= 2.0f;
     }
   };
   sgemm(avx2 ? Fp32Isa::kAvx2 : Fp32Isa::kScalar, pool, m, a.data(), k, packed, c.data(), ldc, ep,
@@ -89,34 +95,41 @@ void check_sgemm(bool avx2, ThreadPool* pool, int m, int n, int k, Activation ac
   std::vector<float> got(static_cast<std::size_t>(m) * n);
   bool padding_intact = true;
   for (int i = 0; i < m; ++i) {
-    for (int j = 0; j < n; ++j) got[i * n + j] = c[i * ldc + j];
-    for (int j = n; j < ldc; ++j) padding_intact = padding_intact && c[i * ldc + j] == -7.0f;
-    if (finisher) SAMP_CHECK_MSG(finished[i] == 1, "row " << i << " finished " << finished[i] << " times");
+    for (int j = 0; j < n; ++j)
+      got[i * n + j] = c[i * ldc + j];
+    for (int j = n; j < ldc; ++j)
+      padding_intact = padding_intact && c[i * ldc + j] == -7.0f;
+    if (finisher)
+      SAMP_CHECK_MSG(finished[i] == 1, "row " << i << " finished " << finished[i] << " times");
   }
   const double err = rel_error(got, ref);
-  SAMP_CHECK_MSG(err < 2e-6, (avx2 ? "avx2" : "scalar") << " sgemm m=" << m << " n=" << n << " k=" << k
-                                                        << " act=" << static_cast<int>(act) << " bias=" << bias
-                                                        << " residual=" << residual << ": relative error " << err);
+  SAMP_CHECK_MSG(err < 2e-6, (avx2 ? "avx2" : "scalar")
+                                 << " sgemm m=" << m << " n=" << n << " k=" << k
+                                 << " act=" << static_cast<int>(act) << " bias=" << bias
+                                 << " residual=" << residual << ": relative error " << err);
   SAMP_CHECK_MSG(padding_intact, "sgemm wrote outside the " << n << " columns of a row");
 }
 
 void test_sgemm(bool avx2) {
   ThreadPool one(1), three(3);
-  const int shapes[][3] = {{1, 1, 1},   {1, 16, 8},  {5, 17, 3},   {6, 16, 16}, {7, 33, 31},
+  const int shapes[][3] = {{1, 1, 1},   {1, 16, 8},   {5, 17, 3},    {6, 16, 16},  {7, 33, 31},
                            {13, 5, 64}, {48, 96, 32}, {97, 40, 129}, {200, 48, 17}};
-  const Activation acts[] = {Activation::kNone, Activation::kGelu, Activation::kGeluTanh, Activation::kRelu};
+  const Activation acts[] = {Activation::kNone, Activation::kGelu, Activation::kGeluTanh,
+                             Activation::kRelu};
   int variant = 0;
   for (const auto& s : shapes) {
     for (ThreadPool* pool : {static_cast<ThreadPool*>(nullptr), &one, &three}) {
       const Activation act = acts[variant % 4];
-      check_sgemm(avx2, pool, s[0], s[1], s[2], act, variant % 2 == 0, variant % 3 != 0, variant % 5 == 1);
+      check_sgemm(avx2, pool, s[0], s[1], s[2], act, variant % 2 == 0, variant % 3 != 0,
+                  variant % 5 == 1);
       ++variant;
     }
   }
   // Random shapes, both kernels on the same data must agree closely.
   std::uniform_int_distribution<int> dim(1, 70);
   for (int i = 0; i < 20; ++i) {
-    check_sgemm(avx2, &three, dim(rng), dim(rng), dim(rng), acts[i % 4], true, i % 2 == 0, i % 3 == 0);
+    check_sgemm(avx2, &three, dim(rng), dim(rng), dim(rng), acts[i % 4], true, i % 2 == 0,
+                i % 3 == 0);
   }
 }
 
@@ -143,7 +156,8 @@ void test_avx2_matches_scalar() {
 
 void test_activations(bool avx2) {
   std::vector<float> x;
-  for (double v = -12.0; v <= 12.0; v += 0.0137) x.push_back(static_cast<float>(v));
+  for (double v = -12.0; v <= 12.0; v += 0.0137)
+    x.push_back(static_cast<float>(v));
   for (Activation a : {Activation::kGelu, Activation::kGeluTanh, Activation::kRelu}) {
     std::vector<float> y = x;
     if (avx2) {
@@ -155,10 +169,11 @@ void test_activations(bool avx2) {
     for (std::size_t i = 0; i < x.size(); ++i) {
       const double ref = act_ref(a, x[i]);
       // Absolute error scaled by max(1, |x|): the products these feed are dominated by that scale.
-      worst = std::max(worst, std::fabs(y[i] - ref) / std::max(1.0, std::fabs(static_cast<double>(x[i]))));
+      worst = std::max(worst,
+                       std::fabs(y[i] - ref) / std::max(1.0, std::fabs(static_cast<double>(x[i]))));
     }
     SAMP_CHECK_MSG(worst < 1e-6, (avx2 ? "avx2" : "scalar") << " activation " << static_cast<int>(a)
-                                                          << ": error " << worst);
+                                                            << ": error " << worst);
   }
 }
 
@@ -166,22 +181,27 @@ void test_layer_norm() {
   for (int n : {1, 7, 32, 257}) {
     const int rows = 5, ld = n + 2;
     auto x = random_vector(static_cast<std::size_t>(rows) * ld, 3.0f);
-    for (auto& v : x) v += 10.0f;  // a large mean: a one-pass float variance would lose digits
+    for (auto& v : x)
+      v += 10.0f;  // a large mean: a one-pass float variance would lose digits
     const auto g = random_vector(static_cast<std::size_t>(n));
     const auto b = random_vector(static_cast<std::size_t>(n));
     std::vector<double> ref(static_cast<std::size_t>(rows) * n);
     for (int r = 0; r < rows; ++r) {
       double mean = 0, var = 0;
-      for (int j = 0; j < n; ++j) mean += x[r * ld + j];
+      for (int j = 0; j < n; ++j)
+        mean += x[r * ld + j];
       mean /= n;
-      for (int j = 0; j < n; ++j) var += (x[r * ld + j] - mean) * (x[r * ld + j] - mean);
+      for (int j = 0; j < n; ++j)
+        var += (x[r * ld + j] - mean) * (x[r * ld + j] - mean);
       var /= n;
-      for (int j = 0; j < n; ++j) ref[r * n + j] = (x[r * ld + j] - mean) / std::sqrt(var + 1e-12) * g[j] + b[j];
+      for (int j = 0; j < n; ++j)
+        ref[r * n + j] = (x[r * ld + j] - mean) / std::sqrt(var + 1e-12) * g[j] + b[j];
     }
     layer_norm_rows(x.data(), ld, n, 0, rows, g.data(), b.data(), 1e-12f);
     std::vector<float> got(ref.size());
     for (int r = 0; r < rows; ++r)
-      for (int j = 0; j < n; ++j) got[r * n + j] = x[r * ld + j];
+      for (int j = 0; j < n; ++j)
+        got[r * n + j] = x[r * ld + j];
     const double err = n == 1 ? 0 : rel_error(got, ref);
     SAMP_CHECK_MSG(err < 1e-6, "layer_norm n=" << n << ": " << err);
   }
@@ -192,9 +212,12 @@ void test_softmax(bool avx2) {
     auto x = random_vector(static_cast<std::size_t>(n), 20.0f);
     std::vector<double> ref(x.size());
     double m = -1e300, sum = 0;
-    for (float v : x) m = std::max(m, static_cast<double>(v));
-    for (int j = 0; j < n; ++j) sum += ref[j] = std::exp(x[j] - m);
-    for (auto& v : ref) v /= sum;
+    for (float v : x)
+      m = std::max(m, static_cast<double>(v));
+    for (int j = 0; j < n; ++j)
+      sum += ref[j] = std::exp(x[j] - m);
+    for (auto& v : ref)
+      v /= sum;
     if (avx2) {
       softmax_row_avx2(x.data(), n);
     } else {
@@ -244,11 +267,14 @@ void test_attention(bool avx2) {
         for (int j = 0; j < lengths[b]; ++j) {
           const int kj = rows[b].start + j;
           double dot = 0;
-          for (int c = 0; c < d; ++c) dot += static_cast<double>(qkv[qi * 3 * h + hh * d + c]) * qkv[kj * 3 * h + h + hh * d + c];
+          for (int c = 0; c < d; ++c)
+            dot += static_cast<double>(qkv[qi * 3 * h + hh * d + c]) *
+                   qkv[kj * 3 * h + h + hh * d + c];
           s[j] = dot / std::sqrt(static_cast<double>(d));
           m = std::max(m, s[j]);
         }
-        for (auto& v : s) sum += v = std::exp(v - m);
+        for (auto& v : s)
+          sum += v = std::exp(v - m);
         for (int j = 0; j < lengths[b]; ++j) {
           s[j] /= sum;
           const float p = probs[((b * heads + hh) * seq + i) * seq + j];
@@ -259,7 +285,8 @@ void test_attention(bool avx2) {
         }
         for (int c = 0; c < d; ++c) {
           double o = 0;
-          for (int j = 0; j < lengths[b]; ++j) o += s[j] * qkv[(rows[b].start + j) * 3 * h + 2 * h + hh * d + c];
+          for (int j = 0; j < lengths[b]; ++j)
+            o += s[j] * qkv[(rows[b].start + j) * 3 * h + 2 * h + hh * d + c];
           ref[qi * h + hh * d + c] = o;
         }
       }
@@ -276,13 +303,15 @@ void test_thread_pool() {
     std::vector<int> hits(1000, 0);
     pool.parallel_for(hits.size(), [&](std::size_t i) { ++hits[i]; });
     bool all_once = true;
-    for (int v : hits) all_once = all_once && v == 1;
+    for (int v : hits)
+      all_once = all_once && v == 1;
     SAMP_CHECK_MSG(all_once, "round " << round << ": a task ran other than once");
   }
   bool threw = false;
   try {
     pool.parallel_for(100, [](std::size_t i) {
-      if (i == 37) throw std::runtime_error("task 37");
+      if (i == 37)
+        throw std::runtime_error("task 37");
     });
   } catch (const std::runtime_error&) {
     threw = true;
@@ -309,7 +338,8 @@ int main() {
     test_softmax(true);
     test_attention(true);
   } else {
-    std::printf("cpu_fp32_kernels: this CPU lacks AVX2+FMA: only the scalar kernels were checked\n");
+    std::printf(
+        "cpu_fp32_kernels: this CPU lacks AVX2+FMA: only the scalar kernels were checked\n");
   }
   return samp::test::result("cpu_fp32_kernels");
 }

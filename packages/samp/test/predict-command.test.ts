@@ -5,8 +5,8 @@
 // usage), no output file left behind.
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fromModelDir } from '@samp/tokenizer';
 import { decodeTags, entityScores } from '@samp/head-token-classification';
+import { fromModelDir } from '@samp/tokenizer';
 import { describe, expect, it } from 'vitest';
 import { commands } from '../src/cli/commands';
 import { runCli } from '../src/cli/run-cli';

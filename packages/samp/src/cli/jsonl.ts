@@ -36,12 +36,22 @@ export async function openLines(
     });
     input = stream;
   }
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  // The line reader is created when iteration starts: readline drops the lines (and the end) it reads
+  // before a `for await` asks for them, and callers may load a model between opening and reading.
+  let reader: ReturnType<typeof createInterface> | undefined;
+  let closed = false;
   return {
     name,
-    lines,
+    lines: {
+      [Symbol.asyncIterator]() {
+        reader ??= createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+        return reader[Symbol.asyncIterator]();
+      },
+    },
     close() {
-      lines.close();
+      if (closed) return;
+      closed = true;
+      reader?.close();
       if (input !== io.stdin) input.destroy();
     },
   };

@@ -18,8 +18,8 @@ import {
   type QuantProfile,
   readPrecisionPlan,
   readQuantProfile,
-  type SessionPrecision,
   SessionDisposedError,
+  type SessionPrecision,
   type SkippedBackend,
 } from '@samp/core';
 import { type Encoding, fromModelDir, packBatch, type WordPieceTokenizer } from '@samp/tokenizer';

@@ -44,7 +44,7 @@ export function readDev(dir: string, count = Number.POSITIVE_INFINITY): DevLine[
 export async function writeJsonl(lines: readonly unknown[], name = 'in.jsonl'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'samp-pred-'));
   const file = join(dir, name);
-  await writeFile(file, lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n');
+  await writeFile(file, `${lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n')}\n`);
   return file;
 }
 

@@ -83,7 +83,7 @@ function bool(name: string, v: unknown, dflt: boolean): boolean {
 export class WordPieceTokenizer extends BaseTokenizer {
   /** The resolved options. */
   readonly options: Required<
-    Omit<WordPieceOptions, 'template' | 'modelMaxLength' | 'specialTokens' | 'addedTokens'>
+    Omit<WordPieceOptions, 'template' | 'modelMaxLength' | 'maxInputLength' | 'specialTokens' | 'addedTokens'>
   > & {
     readonly specialTokens: SpecialTokens;
   };

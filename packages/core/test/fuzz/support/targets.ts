@@ -93,7 +93,7 @@ function jsonTarget(
 
 /** `config.json` through `readModelConfig` (readJsonFile + parseModelConfig), seeded with every fixture's. */
 export function configTarget(dir: string): FuzzTarget<JsonInput> {
-  return jsonTarget('config', configSeeds(), 1500, async (bytes) => {
+  return jsonTarget('config', configSeeds(), 1000, async (bytes) => {
     await writeFile(join(dir, 'config.json'), bytes);
     return readModelConfig(dir);
   });
@@ -180,7 +180,7 @@ function fullProfile(): unknown {
 
 /** QuantProfile files through `readQuantProfile`. */
 export function quantProfileTarget(dir: string): FuzzTarget<JsonInput> {
-  return jsonTarget('quant-profile', [validProfile(), fullProfile()], 1500, async (bytes) => {
+  return jsonTarget('quant-profile', [validProfile(), fullProfile()], 1000, async (bytes) => {
     const file = join(dir, 'profile.json');
     await writeFile(file, bytes);
     return readQuantProfile(file);
@@ -193,7 +193,7 @@ export function precisionPlanTarget(dir: string): FuzzTarget<JsonInput> {
   wide.model = { fingerprint: 'sha256:wide', numHiddenLayers: 12 };
   wide.layers = Array.from({ length: 12 }, (_, i) => ({ precision: i % 2 === 0 ? 'fp16' : 'int8-full' }));
   delete wide.frontier;
-  return jsonTarget('precision-plan', [validPlan(), wide], 1500, async (bytes) => {
+  return jsonTarget('precision-plan', [validPlan(), wide], 1000, async (bytes) => {
     const file = join(dir, 'plan.json');
     await writeFile(file, bytes);
     return readPrecisionPlan(file);
@@ -229,7 +229,7 @@ export function safetensorsTarget(dir: string): FuzzTarget<SafetensorsInput> {
   let skip = false;
   return {
     name: 'safetensors',
-    ciRuns: 1500,
+    ciRuns: 1000,
     arbitrary: fc.oneof(
       {
         weight: 6,

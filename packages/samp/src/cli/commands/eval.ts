@@ -13,7 +13,7 @@ import { formatTable } from '../format-table';
 import { type LineSource, openLines, parseJsonObject, readTextFields } from '../jsonl';
 import { parseOptions, requireOption } from '../parse-options';
 import { openCliPipeline, PIPELINE_CLI_OPTIONS, PIPELINE_CLI_USAGE } from '../pipeline-options';
-import { chunkSize, checkLineForTask, toPipelineInput } from './predict';
+import { checkLineForTask, chunkSize, toPipelineInput } from './predict';
 
 const usage = `usage: samp eval --model DIR --data FILE.jsonl [--task auto|classification|token-classification|text-matching]
                  [--device cpu|cuda|auto] [--precision fp32|fp16|int8] [--profile FILE] [--plan FILE]

@@ -1,0 +1,253 @@
+#!/usr/bin/env node
+// pipeline() end to end, and its agreement with Hugging Face on the full dev sets of the four trained
+// models (dev.jsonl.gz: HF's own predictions, fp16 weights computed in fp32).
+//
+// 1. Agreement: every dev line of TNEWS, SST-2, AFQMC (pairs) through pipeline() on the CPU backend:
+//    the tokenizer's ids against HF's input_ids, argmax agreement, the largest |logit - HF logit|, the
+//    share of lines within 1e-4, accuracy against the gold labels (ours and HF's). CLUENER: entity
+//    P/R/F1 of pipeline()'s entities and of HF's argmax tags decoded the same way (samp's offsets, the
+//    same word-piece merging), and the share of lines whose entity sets are identical.
+// 2. Speed on TNEWS dev (4,928 titles), same process, interleaved runs: pipeline() called on all texts
+//    vs the packages wired by hand (tokenizer.encodeBuckets → session.run → head.decode → input order).
+//
+// Usage: node bench/pipeline/bench.mjs [--threads N] [--runs 5] [--batch-size 32] [--json out.json]
+// Needs the built packages (it loads them as a user would):
+//   npx -y pnpm@10.34.8 --filter @samp/core --filter @samp/tokenizer --filter '@samp/head-*' \
+//     --filter @samp/encoder-cpu-vnni --filter samp build
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { loadModel } from '../../packages/core/dist/index.js';
+import { createCpuBackend } from '../../packages/encoder-cpu-vnni/dist/index.js';
+import { classificationHead } from '../../packages/head-classification/dist/index.js';
+import { decodeTags, entityScores } from '../../packages/head-token-classification/dist/index.js';
+import { pipeline } from '../../packages/samp/dist/index.js';
+import { fromModelDir } from '../../packages/tokenizer/dist/index.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const { values } = parseArgs({
+  options: {
+    threads: { type: 'string' },
+    runs: { type: 'string', default: '5' },
+    'batch-size': { type: 'string', default: '32' },
+    json: { type: 'string' },
+  },
+});
+const threads = values.threads === undefined ? undefined : Number(values.threads);
+const runs = Number(values.runs);
+const batchSize = Number(values['batch-size']);
+
+const MODELS = {
+  tnews: join(root, 'packages/model-tnews-zh-small/model'),
+  sst2: join(root, 'models/sst2-en-small'),
+  afqmc: join(root, 'models/afqmc-zh-small'),
+  cluener: join(root, 'models/cluener-zh-small'),
+};
+
+const readDev = (dir) =>
+  gunzipSync(readFileSync(join(dir, 'dev.jsonl.gz')))
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l));
+const argmax = (v) => v.reduce((best, x, i) => (x > v[best] ? i : best), 0);
+const inputOf = (l) => (l.text_pair === undefined ? l.text : { text: l.text, text_pair: l.text_pair });
+const backendOptions = threads === undefined ? {} : { threads };
+
+async function classificationAgreement(name, dir) {
+  const dev = readDev(dir);
+  const p = await pipeline('classification', { model: dir, device: 'cpu', batchSize, ...backendOptions });
+  const label2id = Object.fromEntries(
+    Object.entries(p.model.config.id2label).map(([id, n]) => [n, Number(id)]),
+  );
+  const start = performance.now();
+  const results = await p(dev.map(inputOf));
+  const seconds = (performance.now() - start) / 1000;
+  let sameIds = 0;
+  let sameArgmax = 0;
+  let within = 0;
+  let worst = 0;
+  let ours = 0;
+  let theirs = 0;
+  dev.forEach((l, i) => {
+    const enc = p.tokenizer.encode(l.text, l.text_pair, {
+      maxLength: p.maxLength,
+      truncation: 'longest_first',
+    });
+    if (Array.from(enc.ids).join() === l.input_ids.join()) sameIds++;
+    const r = results[i];
+    const diff = Math.max(...r.logits.map((x, j) => Math.abs(x - l.logits[j])));
+    worst = Math.max(worst, diff);
+    if (diff <= 1e-4) within++;
+    if (r.labelId === argmax(l.logits)) sameArgmax++;
+    if (r.labelId === label2id[l.label]) ours++;
+    if (argmax(l.logits) === label2id[l.label]) theirs++;
+  });
+  await p.dispose();
+  const n = dev.length;
+  return {
+    model: name,
+    lines: n,
+    sameInputIds: sameIds / n,
+    sameArgmax: sameArgmax / n,
+    maxAbsLogitDiff: worst,
+    logitsWithin1e4: within / n,
+    accuracy: ours / n,
+    hfAccuracy: theirs / n,
+    seconds,
+    throughput: n / seconds,
+  };
+}
+
+async function nerAgreement(dir) {
+  const dev = readDev(dir);
+  const p = await pipeline('token-classification', {
+    model: dir,
+    device: 'cpu',
+    batchSize,
+    ...backendOptions,
+  });
+  const start = performance.now();
+  const results = await p(dev.map((l) => l.text));
+  const seconds = (performance.now() - start) / 1000;
+  const id2label = p.model.config.id2label;
+  let sameIds = 0;
+  let sameEntities = 0;
+  const key = (es) =>
+    es
+      .map((e) => `${e.type}:${e.start}:${e.end}`)
+      .sort()
+      .join('|');
+  const hf = dev.map((l, i) => {
+    const enc = p.tokenizer.encode(l.text, undefined, {
+      maxLength: p.maxLength,
+      truncation: 'longest_first',
+    });
+    if (Array.from(enc.ids).join() === l.input_ids.join()) sameIds++;
+    const tags = l.predicted_tags.map((t) => id2label[t]);
+    const entities = decodeTags(tags, enc.offsets.subarray(0, 2 * tags.length), { text: l.text });
+    if (key(entities) === key(results[i].entities)) sameEntities++;
+    return entities;
+  });
+  const gold = dev.map((l) => l.entities);
+  const ours = entityScores(
+    gold,
+    results.map((r) => r.entities),
+  );
+  const theirs = entityScores(gold, hf);
+  await p.dispose();
+  const n = dev.length;
+  return {
+    model: 'cluener',
+    lines: n,
+    sameInputIds: sameIds / n,
+    sameEntitySets: sameEntities / n,
+    f1: ours.f1,
+    precision: ours.precision,
+    recall: ours.recall,
+    hfF1: theirs.f1,
+    hfPrecision: theirs.precision,
+    hfRecall: theirs.recall,
+    seconds,
+    throughput: n / seconds,
+  };
+}
+
+/** The hand-wired path: what pipeline() does, written with the packages directly. */
+async function handWired(dir) {
+  const [model, tokenizer] = await Promise.all([loadModel(dir), fromModelDir(dir)]);
+  const backend = createCpuBackend();
+  const [session, head] = await Promise.all([
+    backend.createSession(model, { precision: 'fp32', ...backendOptions }),
+    classificationHead.create(model),
+  ]);
+  const maxLength = Math.min(tokenizer.modelMaxLength ?? 512, model.config.maxPositionEmbeddings);
+  return {
+    async run(texts) {
+      const out = new Array(texts.length);
+      for (const b of tokenizer.encodeBuckets(texts, { maxLength, truncation: 'longest_first', batchSize })) {
+        const input = {
+          inputIds: b.ids,
+          attentionMask: b.attentionMask,
+          tokenTypeIds: b.typeIds,
+          batchSize: b.batchSize,
+          sequenceLength: b.seqLength,
+        };
+        const results = head.decode(await session.run(input), { attentionMask: b.attentionMask });
+        results.forEach((r, k) => {
+          out[b.inputIndices[k]] = r;
+        });
+      }
+      return out;
+    },
+    dispose: () => session.dispose(),
+  };
+}
+
+async function speed() {
+  const dir = MODELS.tnews;
+  const texts = readDev(dir).map((l) => l.text);
+  const p = await pipeline('classification', { model: dir, device: 'cpu', batchSize, ...backendOptions });
+  const hand = await handWired(dir);
+  // Warm both (first-touch of weights, thread pool start).
+  const warm = texts.slice(0, 256);
+  const [a, b] = [await p(warm), await hand.run(warm)];
+  const mismatch = a.filter((r, i) => r.labelId !== b[i].labelId).length;
+  const times = { pipeline: [], handWired: [] };
+  for (let r = 0; r < runs; r++) {
+    for (const [name, fn] of r % 2 === 0
+      ? [
+          ['pipeline', () => p(texts)],
+          ['handWired', () => hand.run(texts)],
+        ]
+      : [
+          ['handWired', () => hand.run(texts)],
+          ['pipeline', () => p(texts)],
+        ]) {
+      const start = performance.now();
+      await fn();
+      times[name].push((performance.now() - start) / 1000);
+    }
+  }
+  await hand.dispose();
+  await p.dispose();
+  const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  const pipe = median(times.pipeline);
+  const wired = median(times.handWired);
+  return {
+    model: 'tnews',
+    texts: texts.length,
+    runs,
+    warmupLabelMismatches: mismatch,
+    pipelineSeconds: pipe,
+    handWiredSeconds: wired,
+    pipelineTextsPerSecond: texts.length / pipe,
+    handWiredTextsPerSecond: texts.length / wired,
+    overheadPercent: ((pipe - wired) / wired) * 100,
+    allSeconds: times,
+  };
+}
+
+const machine = {
+  cpu: cpus()[0]?.model,
+  cores: cpus().length,
+  node: process.version,
+  threads: threads ?? 'backend default',
+  batchSize,
+};
+console.error(`machine: ${JSON.stringify(machine)}`);
+const agreement = [];
+for (const [name, dir] of Object.entries(MODELS)) {
+  const r = name === 'cluener' ? await nerAgreement(dir) : await classificationAgreement(name, dir);
+  console.error(JSON.stringify(r));
+  agreement.push(r);
+}
+const timing = await speed();
+console.error(JSON.stringify(timing));
+const result = { machine, agreement, speed: timing };
+if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify(result, null, 2)}\n`);
+else console.log(JSON.stringify(result, null, 2));
