@@ -4,13 +4,27 @@
 // Usage: node --expose-gc bench/tokenizer/bench.mjs [--data /work/shared/data] [--mb 2] [--json out.json]
 // Needs `pnpm --filter @samp/tokenizer build` first (the bench loads the package like a user would).
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BertTokenizer } from '@huggingface/transformers';
-import { fromVocab } from '@samp/tokenizer';
+import {
+  CharTokenizer,
+  createJiebaSegmenter,
+  createTokenizerPool,
+  fromVocab,
+  IntlSegmenter,
+  WhitespaceSegmenter,
+  WordTokenizer,
+} from '@samp/tokenizer';
 import tk from 'tokenizers';
 import { bertTokenizerJson, readVocabLines } from '../../packages/tokenizer/scripts/oracle.mjs';
+
+// @node-rs/jieba is a devDependency of @samp/tokenizer (bench/package.json does not list it yet).
+const requireFromTokenizer = createRequire(new URL('../../packages/tokenizer/package.json', import.meta.url));
+const { Jieba } = requireFromTokenizer('@node-rs/jieba');
+const { dict } = requireFromTokenizer('@node-rs/jieba/dict.js');
 
 const { values } = parseArgs({
   options: {
@@ -90,6 +104,29 @@ for (const [name, c] of Object.entries(corpora)) {
   const hf = tk.Tokenizer.fromString(bertTokenizerJson(tokens, true));
   const tj = JSON.parse(bertTokenizerJson(tokens, true));
   const tjs = new BertTokenizer(tj, { do_lower_case: true, model_max_length: 512 });
+  const pool1 = createTokenizerPool(samp, { size: 1, minBatchSize: 1 });
+  const pool2 = createTokenizerPool(samp, { size: 2, minBatchSize: 1 });
+  await Promise.all([pool1.ready(), pool2.ready()]);
+  const char = new CharTokenizer(tokens);
+  const word = new WordTokenizer(tokens, {
+    segmenter: name === 'chinese' ? createJiebaSegmenter(Jieba.withDict(dict)) : new WhitespaceSegmenter(),
+  });
+  const intlWord = new WordTokenizer(tokens, {
+    segmenter: new IntlSegmenter(name === 'chinese' ? 'zh' : 'en'),
+  });
+  const encodeEach = (tok) => () => {
+    let n = 0;
+    for (const l of c.lines) n += tok.encode(l).length;
+    return n;
+  };
+  const pooled = (pool) => async () => {
+    let n = 0;
+    for (let i = 0; i < c.lines.length; i += 8192) {
+      const b = await pool.encodeBatch(c.lines.slice(i, i + 8192));
+      for (const x of b.lengths) n += x;
+    }
+    return n;
+  };
 
   const runs = {
     'samp encode (1 thread)': () => {
@@ -105,6 +142,11 @@ for (const [name, c] of Object.entries(corpora)) {
       }
       return n;
     },
+    'samp pool encodeBatch x8192, 1 worker': pooled(pool1),
+    'samp pool encodeBatch x8192, 2 workers': pooled(pool2),
+    'samp CharTokenizer encode (1 thread)': encodeEach(char),
+    [`samp WordTokenizer ${name === 'chinese' ? 'jieba' : 'whitespace'} encode (1 thread)`]: encodeEach(word),
+    'samp WordTokenizer Intl.Segmenter encode (1 thread)': encodeEach(intlWord),
     'tokenizers npm encode, awaited one by one (1 thread)': async () => {
       let n = 0;
       for (const l of c.lines) n += (await hf.encode(l)).getLength();
@@ -124,7 +166,7 @@ for (const [name, c] of Object.entries(corpora)) {
     },
   };
   for (const [label, fn] of Object.entries(runs)) {
-    const { seconds, tokens: nTok } = await time(fn, label.startsWith('@huggingface') ? 1 : 3);
+    const { seconds, tokens: nTok } = await time(fn, /@huggingface|Intl/.test(label) ? 1 : 3);
     const row = {
       corpus: name,
       impl: label,
@@ -143,6 +185,7 @@ for (const [name, c] of Object.entries(corpora)) {
   process.stdout.write(
     `${name.padEnd(8)} samp vocabulary structures: ${(samp.lookupByteLength / 1e6).toFixed(1)} MB typed arrays; heap+buffers delta ${((heap1 - heap0) / 1e6).toFixed(1)} MB\n`,
   );
+  await Promise.all([pool1.dispose(), pool2.dispose()]);
   results.push({
     corpus: name,
     impl: 'samp memory',

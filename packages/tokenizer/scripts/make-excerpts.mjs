@@ -22,9 +22,10 @@ const en = [
     .filter((l) => l.trim().length > 0)
     .slice(0, 150),
 ].map(oneLine);
-const zh = [...jsonl('clue_tnews/fewclue_unlabeled.json').slice(0, 1500), ...jsonl('clue_iflytek/fewclue_train_few_all.json').slice(0, 60)].map(
-  oneLine,
-);
+const zh = [
+  ...jsonl('clue_tnews/fewclue_unlabeled.json').slice(0, 1500),
+  ...jsonl('clue_iflytek/fewclue_train_few_all.json').slice(0, 60),
+].map(oneLine);
 for (const [name, lines] of [
   ['excerpt-en.txt', en],
   ['excerpt-zh.txt', zh],

@@ -10,8 +10,8 @@ import {
   IntlSegmenter,
   TokenizerInputError,
   TokenizerOptionError,
-  Vocabulary,
   VocabError,
+  Vocabulary,
   WhitespaceSegmenter,
   WordTokenizer,
 } from '../src/index';
@@ -48,7 +48,9 @@ describe.each(makers)('%s tokenizer: bad input gives typed errors', (_name, make
     const text = await readFile(join(dir, 'vocab.txt'), 'utf8');
     expect(() => make(Vocabulary.fromText(text, join(dir, 'vocab.txt')))).toThrow(VocabError);
     // A custom template does not need [CLS]/[SEP].
-    const t = make(['[UNK]', 'a'], { template: { single: [{ kind: 'sequence', sequence: 0, typeId: 0 }], pair: [] } });
+    const t = make(['[UNK]', 'a'], {
+      template: { single: [{ kind: 'sequence', sequence: 0, typeId: 0 }], pair: [] },
+    });
     expect(Array.from(t.encode('a').ids)).toEqual([1]);
   });
 
@@ -98,7 +100,9 @@ describe('segmenter options', () => {
   it('wordpiece refuses a 50 MB text it must tokenize whole, and accepts the option', () => {
     const big = 'word '.repeat(10_000_000);
     const wp = tokenizerFor('uncased', true);
-    expect(() => wp.encode(big, undefined, { maxLength: 16, returnOverflowing: true })).toThrow(/maxInputLength/);
+    expect(() => wp.encode(big, undefined, { maxLength: 16, returnOverflowing: true })).toThrow(
+      /maxInputLength/,
+    );
     expect(wp.encode(big, undefined, { maxLength: 16 }).length).toBe(16);
   });
 });

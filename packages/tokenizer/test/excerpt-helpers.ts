@@ -6,7 +6,9 @@ import { FIXTURES } from './golden-helpers';
 
 /** Real lines (SST-2 + WikiText-2, FewCLUE TNEWS + IFLYTEK), written by scripts/make-excerpts.mjs. */
 export function excerpt(lang: 'en' | 'zh'): string[] {
-  return readFileSync(join(FIXTURES, `excerpt-${lang}.txt`), 'utf8').split('\n').filter(Boolean);
+  return readFileSync(join(FIXTURES, `excerpt-${lang}.txt`), 'utf8')
+    .split('\n')
+    .filter(Boolean);
 }
 
 /** Every batch array of two batches is equal. */

@@ -7,8 +7,8 @@ import {
   IntlSegmenter,
   lowercaseKey,
   type Segmenter,
-  tokenizerFromSpec,
   TokenizerOptionError,
+  tokenizerFromSpec,
   Vocabulary,
   WhitespaceSegmenter,
   WORD_CHUNK,
@@ -63,12 +63,19 @@ describe('CharTokenizer', () => {
     const tok = new CharTokenizer(['[UNK]', '[CLS]', '[SEP]', 'A', 'a']);
     expect(tok.resolved.lowercase).toBe(false);
     expect(tok.tokenize('Aa')).toEqual(['A', 'a']);
-    expect(new CharTokenizer(['[UNK]', '[CLS]', '[SEP]', 'a'], { lowercase: true }).tokenize('A')).toEqual(['a']);
+    expect(new CharTokenizer(['[UNK]', '[CLS]', '[SEP]', 'a'], { lowercase: true }).tokenize('A')).toEqual([
+      'a',
+    ]);
   });
 });
 
 /** Checks surfaces/ids of a word tokenizer on real lines against the words the segmenter reports. */
-function checkWords(tok: WordTokenizer, vocab: Vocabulary, lines: readonly string[], words: (line: string) => string[]) {
+function checkWords(
+  tok: WordTokenizer,
+  vocab: Vocabulary,
+  lines: readonly string[],
+  words: (line: string) => string[],
+) {
   let n = 0;
   let known = 0;
   for (const line of lines) {
@@ -129,7 +136,10 @@ describe('WordTokenizer', () => {
     const test = lines.slice(1000);
     const counts = new Map<string, number>();
     for (const l of train) for (const w of jieba.cut(l, false)) counts.set(w, (counts.get(w) ?? 0) + 1);
-    const vocab = new Vocabulary([...SPECIALS, ...[...counts].filter(([w, c]) => c >= 2 && !isSpace(w)).map(([w]) => w)]);
+    const vocab = new Vocabulary([
+      ...SPECIALS,
+      ...[...counts].filter(([w, c]) => c >= 2 && !isSpace(w)).map(([w]) => w),
+    ]);
     const tok = new WordTokenizer(vocab, { segmenter: createJiebaSegmenter(jieba) });
     const known = checkWords(tok, vocab, test, (l) => jieba.cut(l, false).filter((w) => !isSpace(w)));
     expect(known).toBeGreaterThan(0.3);
@@ -164,7 +174,11 @@ describe('WordTokenizer', () => {
   it('rebuilds from toSpec() with the same results (Intl, whitespace and jieba segmenters)', async () => {
     const vocab = vocabFor('chinese');
     const lines = excerpt('zh').slice(0, 200);
-    for (const segmenter of [new IntlSegmenter('zh'), new WhitespaceSegmenter(), createJiebaSegmenter(jieba, { hmm: true })]) {
+    for (const segmenter of [
+      new IntlSegmenter('zh'),
+      new WhitespaceSegmenter(),
+      createJiebaSegmenter(jieba, { hmm: true }),
+    ]) {
       const tok = new WordTokenizer(vocab, { segmenter, lowercase: false });
       const copy = await tokenizerFromSpec(structuredClone(tok.toSpec()));
       expect(copy).toBeInstanceOf(WordTokenizer);

@@ -51,14 +51,19 @@ describe('createTokenizerPool', () => {
     const zh = excerpt('zh');
     const toks = [
       new src.CharTokenizer(vocabFor('chinese')),
-      new src.WordTokenizer(vocabFor('chinese'), { segmenter: src.createJiebaSegmenter(Jieba.withDict(dict)) }),
+      new src.WordTokenizer(vocabFor('chinese'), {
+        segmenter: src.createJiebaSegmenter(Jieba.withDict(dict)),
+      }),
       new src.WordTokenizer(vocabFor('chinese'), { segmenter: new src.IntlSegmenter('zh') }),
     ];
     for (const tok of toks) {
       const p = src.createTokenizerPool(tok, { size: 2, minBatchSize: 10, chunkSize: 150 });
       try {
         const part = tok instanceof src.CharTokenizer ? zh : zh.slice(0, 400);
-        expectSameBatch(await p.encodeBatch(part, { maxLength: 64 }), tok.encodeBatch(part, { maxLength: 64 }));
+        expectSameBatch(
+          await p.encodeBatch(part, { maxLength: 64 }),
+          tok.encodeBatch(part, { maxLength: 64 }),
+        );
       } finally {
         await p.dispose();
       }
@@ -117,7 +122,10 @@ describe('createTokenizerPool', () => {
       const tok = m.fromVocab(vocabFor('uncased').tokens);
       const p = m.createTokenizerPool(tok, { size: 2, minBatchSize: 1 });
       try {
-        expectSameBatch(await p.encodeBatch(part, { maxLength: 40 }), tok.encodeBatch(part, { maxLength: 40 }));
+        expectSameBatch(
+          await p.encodeBatch(part, { maxLength: 40 }),
+          tok.encodeBatch(part, { maxLength: 40 }),
+        );
         await expect(p.encodeBatch(part, { stride: -1 })).rejects.toBeInstanceOf(m.TokenizerOptionError);
       } finally {
         await p.dispose();
