@@ -142,6 +142,14 @@ for (const [name, c] of Object.entries(corpora)) {
       }
       return n;
     },
+    'samp encodeBatch x8192 (1 thread, baseline of the pool rows)': () => {
+      let n = 0;
+      for (let i = 0; i < c.lines.length; i += 8192) {
+        const b = samp.encodeBatch(c.lines.slice(i, i + 8192));
+        for (const x of b.lengths) n += x;
+      }
+      return n;
+    },
     'samp pool encodeBatch x8192, 1 worker': pooled(pool1),
     'samp pool encodeBatch x8192, 2 workers': pooled(pool2),
     'samp CharTokenizer encode (1 thread)': encodeEach(char),

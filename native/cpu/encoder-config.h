@@ -7,6 +7,37 @@
 
 namespace samp::cpu {
 
+/// How one GEMM of a layer runs: FP32, or INT8 with its input quantized statically (scale > 0, from
+/// a QuantProfile) or dynamically per row (scale 0).
+struct GemmQuant {
+  bool int8 = false;
+  float input_scale = 0.0f;
+  bool operator<(const GemmQuant& o) const {
+    return int8 != o.int8 ? int8 < o.int8 : input_scale < o.input_scale;
+  }
+  bool is_static() const { return int8 && input_scale > 0.0f; }
+};
+
+/// The INT8 choices of one layer (all FP32 by default). The attention matmuls (QKᵀ, P·V) always
+/// run in FP32 on the CPU.
+struct LayerQuant {
+  GemmQuant qkv, attention_output, ffn_intermediate, ffn_output;
+  bool any() const {
+    return qkv.int8 || attention_output.int8 || ffn_intermediate.int8 || ffn_output.int8;
+  }
+  bool operator<(const LayerQuant& o) const {
+    const GemmQuant a[4] = {qkv, attention_output, ffn_intermediate, ffn_output};
+    const GemmQuant b[4] = {o.qkv, o.attention_output, o.ffn_intermediate, o.ffn_output};
+    for (int i = 0; i < 4; ++i) {
+      if (a[i] < b[i])
+        return true;
+      if (b[i] < a[i])
+        return false;
+    }
+    return false;
+  }
+};
+
 struct EncoderConfig {
   int vocab_size = 0;
   int hidden_size = 0;
@@ -25,6 +56,12 @@ struct EncoderConfig {
   bool padding_aware_positions = false;
   /// Layer i runs the weights stored under layers.<layer_sources[i]>.* (ALBERT shares them).
   std::vector<int> layer_sources;
+  /// One per layer, or empty: every layer FP32.
+  std::vector<LayerQuant> layer_quant;
+
+  LayerQuant quant_of(int layer) const {
+    return layer_quant.empty() ? LayerQuant{} : layer_quant[static_cast<std::size_t>(layer)];
+  }
 
   int head_dim() const { return hidden_size / num_heads; }
   /// The longest sequence the position table allows.

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "common/error.h"
+#include "cpu/int8-linear.h"
 
 namespace samp::cpu {
 namespace {
@@ -24,14 +25,30 @@ FloatBuffer copy(const std::vector<float>& v) {
   return FloatBuffer(v.begin(), v.end());
 }
 
-std::unique_ptr<LinearOp> linear(const WeightSet& set, const std::string& name, int out, int in) {
+/// Per-channel weight scales given for `weight_name` (a QuantProfile's `weights`), or null.
+const float* weight_scales(const WeightSet& set, const std::string& weight_name, int out) {
+  const std::string name = weight_name + kWeightScalesSuffix;
+  if (set.find(name) == set.end())
+    return nullptr;
+  return tensor(set, name, static_cast<std::size_t>(out)).data();
+}
+
+std::unique_ptr<LinearOp> make_linear(const float* w, const float* b, int out, int in,
+                                      const float* scales, const GemmQuant& q) {
+  if (q.int8)
+    return std::make_unique<Int8Linear>(w, b, out, in, scales, q.input_scale);
+  return std::make_unique<Fp32Linear>(w, b, out, in);
+}
+
+std::unique_ptr<LinearOp> linear(const WeightSet& set, const std::string& name, int out, int in,
+                                 const GemmQuant& q = {}) {
   const auto& w = tensor(set, name + ".weight", static_cast<std::size_t>(out) * in);
   const auto& b = tensor(set, name + ".bias", static_cast<std::size_t>(out));
-  return std::make_unique<Fp32Linear>(w.data(), b.data(), out, in);
+  return make_linear(w.data(), b.data(), out, in, weight_scales(set, name + ".weight", out), q);
 }
 
 std::unique_ptr<LayerWeights> build_layer(const EncoderConfig& c, const WeightSet& set,
-                                          int source) {
+                                          int source, const LayerQuant& quant) {
   const int h = c.hidden_size;
   const int i = c.intermediate_size;
   const std::string at = "layers." + std::to_string(source) + ".";
@@ -39,6 +56,8 @@ std::unique_ptr<LayerWeights> build_layer(const EncoderConfig& c, const WeightSe
   // Q, K and V side by side: one [3H, H] GEMM per layer.
   std::vector<float> w(static_cast<std::size_t>(3) * h * h);
   std::vector<float> b(static_cast<std::size_t>(3) * h);
+  std::vector<float> scales(static_cast<std::size_t>(3) * h);
+  int given_scales = 0;
   const char* parts[3] = {"query", "key", "value"};
   for (int p = 0; p < 3; ++p) {
     const std::string name = at + "attention." + parts[p];
@@ -46,11 +65,23 @@ std::unique_ptr<LayerWeights> build_layer(const EncoderConfig& c, const WeightSe
     const auto& pb = tensor(set, name + ".bias", static_cast<std::size_t>(h));
     std::copy(pw.begin(), pw.end(), w.begin() + static_cast<std::ptrdiff_t>(p) * h * h);
     std::copy(pb.begin(), pb.end(), b.begin() + static_cast<std::ptrdiff_t>(p) * h);
+    if (const float* s = weight_scales(set, name + ".weight", h)) {
+      std::copy(s, s + h, scales.begin() + static_cast<std::ptrdiff_t>(p) * h);
+      ++given_scales;
+    }
   }
-  layer->qkv = std::make_unique<Fp32Linear>(w.data(), b.data(), 3 * h, h);
-  layer->attention_output = linear(set, at + "attention.output", h, h);
-  layer->ffn_intermediate = linear(set, at + "ffn.intermediate", i, h);
-  layer->ffn_output = linear(set, at + "ffn.output", h, i);
+  if (given_scales != 0 && given_scales != 3) {
+    throw Error(codes::kInvalidArgument, "weights: per-channel scales of " + at +
+                                             "attention.{query,key,value}.weight must be given "
+                                             "for all three or none");
+  }
+  layer->qkv = make_linear(w.data(), b.data(), 3 * h, h, given_scales ? scales.data() : nullptr,
+                           quant.qkv);
+  layer->attention_output =
+      linear(set, at + "attention.output", h, h, quant.attention_output);
+  layer->ffn_intermediate = linear(set, at + "ffn.intermediate", i, h, quant.ffn_intermediate);
+  layer->ffn_output = linear(set, at + "ffn.output", h, i, quant.ffn_output);
+  layer->quant = quant;
   layer->attention_norm_weight = copy(tensor(set, at + "attention.norm.weight", h));
   layer->attention_norm_bias = copy(tensor(set, at + "attention.norm.bias", h));
   layer->ffn_norm_weight = copy(tensor(set, at + "ffn.norm.weight", h));
@@ -96,6 +127,15 @@ void check_config(const EncoderConfig& c) {
   }
 }
 
+std::size_t linear_weight_bytes(const EncoderWeights& w) {
+  std::size_t total = w.projection ? w.projection->bytes() : 0;
+  for (const auto& l : w.distinct_layers) {
+    total += l->qkv->bytes() + l->attention_output->bytes() + l->ffn_intermediate->bytes() +
+             l->ffn_output->bytes();
+  }
+  return total;
+}
+
 EncoderWeights build_encoder_weights(const EncoderConfig& c, const WeightSet& set) {
   check_config(c);
   const std::size_t e = static_cast<std::size_t>(c.embedding_size);
@@ -111,12 +151,19 @@ EncoderWeights build_encoder_weights(const EncoderConfig& c, const WeightSet& se
   w.embedding_norm_bias = copy(tensor(set, "embeddings.norm.bias", e));
   if (c.has_projection)
     w.projection = linear(set, "embeddings.projection", c.hidden_size, c.embedding_size);
-  std::map<int, const LayerWeights*> built;
-  for (int source : c.layer_sources) {
-    auto it = built.find(source);
+  if (!c.layer_quant.empty() && static_cast<int>(c.layer_quant.size()) != c.num_layers)
+    throw Error(codes::kInvalidArgument, "config: layerQuant must have one entry per layer");
+  // ALBERT's shared layers are built once per distinct (source, quantization): layers of a mixed
+  // plan that share weights but not precisions or scales get their own copy.
+  std::map<std::pair<int, LayerQuant>, const LayerWeights*> built;
+  for (int l = 0; l < c.num_layers; ++l) {
+    const int source = c.layer_sources[static_cast<std::size_t>(l)];
+    const LayerQuant quant = c.quant_of(l);
+    const auto key = std::make_pair(source, quant);
+    auto it = built.find(key);
     if (it == built.end()) {
-      w.distinct_layers.push_back(build_layer(c, set, source));
-      it = built.emplace(source, w.distinct_layers.back().get()).first;
+      w.distinct_layers.push_back(build_layer(c, set, source, quant));
+      it = built.emplace(key, w.distinct_layers.back().get()).first;
     }
     w.layers.push_back(it->second);
   }

@@ -15,7 +15,9 @@
 namespace samp::cpu {
 
 /// Canonical tensor name (`embeddings.word`, `layers.0.attention.query.weight`, …) → values.
+/// Optional per-channel INT8 weight scales travel in the same set, under `<weight name>#scales`.
 using WeightSet = std::map<std::string, std::vector<float>>;
+inline constexpr const char* kWeightScalesSuffix = "#scales";
 
 struct LayerWeights {
   std::unique_ptr<LinearOp> qkv;               // [3H, H]: query | key | value
@@ -24,6 +26,7 @@ struct LayerWeights {
   std::unique_ptr<LinearOp> ffn_output;        // [H, I]
   FloatBuffer attention_norm_weight, attention_norm_bias;
   FloatBuffer ffn_norm_weight, ffn_norm_bias;
+  LayerQuant quant;  // which of the four Linears are Int8Linear (and their input scales)
 };
 
 struct EncoderWeights {
@@ -36,6 +39,9 @@ struct EncoderWeights {
 
 /// Builds the weights from `set`, checking every tensor's presence and size against `config`.
 /// Throws samp::Error(SAMP_INVALID_ARGUMENT) naming the tensor at fault.
+/// Bytes of the Linear weights (packed FP32 or INT8), for memory reports.
+std::size_t linear_weight_bytes(const EncoderWeights& w);
+
 EncoderWeights build_encoder_weights(const EncoderConfig& config, const WeightSet& set);
 
 }  // namespace samp::cpu

@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "cpu/attention.h"
 #include "cpu/embedding.h"
+#include "cpu/int8-linear.h"
 #include "cpu/layer-norm.h"
 
 namespace samp::cpu {
@@ -127,10 +128,11 @@ void check_input(const EncoderConfig& c, const EncoderInput& in) {
 }
 
 Encoder::Encoder(const EncoderConfig& config, const WeightSet& weights, unsigned threads,
-                 Fp32Isa isa)
+                 Fp32Isa isa, Int8Isa int8_isa)
     : config_(config),
       weights_(build_encoder_weights(config, weights)),
       isa_(isa),
+      int8_isa_(int8_isa),
       pool_(threads) {}
 
 EncoderOutput Encoder::run(const EncoderInput& input, const RunOptions& options) {
@@ -138,7 +140,7 @@ EncoderOutput Encoder::run(const EncoderInput& input, const RunOptions& options)
   check_input(c, input);
   const ObserveRequest observe = parse_observe(options.observe, c.num_layers);
   std::lock_guard<std::mutex> lock(run_mutex_);
-  const KernelContext ctx{isa_, &pool_};
+  const KernelContext ctx{isa_, &pool_, int8_isa_};
   const Packing p = pack(c, input, options.compute_padding);
   const int t = p.tokens;
   const int h = c.hidden_size;
@@ -160,6 +162,17 @@ EncoderOutput Encoder::run(const EncoderInput& input, const RunOptions& options)
   // Per-call scratch, so a failed run leaves nothing behind in the session.
   FloatBuffer hidden_a(tokens * h), hidden_b(tokens * h);
   FloatBuffer qkv(tokens * 3 * h), context(tokens * h), ffn(tokens * inter);
+  // INT8 data flow (static scales only): the layer's input, the FFN input and the FFN's
+  // intermediate activation, quantized by their producers (see NOTES.md, "INT8 data flow").
+  bool any_static = false;
+  for (int l = 0; l < c.num_layers; ++l) {
+    const LayerQuant& q = weights_.layers[static_cast<std::size_t>(l)]->quant;
+    any_static = any_static || q.qkv.is_static() || q.ffn_intermediate.is_static() ||
+                 q.ffn_output.is_static();
+  }
+  std::vector<int8_t> qx(any_static ? tokens * h : 0), qy(any_static ? tokens * h : 0);
+  std::vector<int8_t> qffn(any_static ? tokens * inter : 0);
+  bool x_quantized = false;  // qx holds x quantized with this layer's QKV input scale
 
   // Embeddings (+ projection).
   {
@@ -197,7 +210,18 @@ EncoderOutput Encoder::run(const EncoderInput& input, const RunOptions& options)
     if (wants(Tap::kQkvInput))
       record(at + tap_name(Tap::kQkvInput), {batch, seq, h}, unpack(p, x, h, h, batch, seq));
 
-    w.qkv->run(ctx, t, x, h, qkv.data(), 3 * h, LinearEpilogue{}, nullptr);
+    const LayerQuant& lq = w.quant;
+    const LayerQuant next_q = l + 1 < c.num_layers
+                                  ? weights_.layers[static_cast<std::size_t>(l) + 1]->quant
+                                  : LayerQuant{};
+    if (x_quantized) {
+      const Int8Input in{qx.data(), h, lq.qkv.input_scale, nullptr};
+      static_cast<const Int8Linear&>(*w.qkv).run_quantized(ctx, t, in, qkv.data(), 3 * h,
+                                                           LinearEpilogue{}, nullptr);
+    } else {
+      w.qkv->run(ctx, t, x, h, qkv.data(), 3 * h, LinearEpilogue{}, nullptr);
+    }
+    x_quantized = false;
     const Tap qkv_taps[3] = {Tap::kQuery, Tap::kKey, Tap::kValue};
     for (int part = 0; part < 3; ++part) {
       if (wants(qkv_taps[part])) {
@@ -237,9 +261,17 @@ EncoderOutput Encoder::run(const EncoderInput& input, const RunOptions& options)
 
     // Attention output: y = LayerNorm(context·Woᵀ + bo + x), normalised row block by row block.
     const float eps = c.layer_norm_eps;
+    // With a static FFN input scale the LayerNorm's rows are quantized as soon as they are
+    // normalised (the quantize fused into the producer), for the INT8 FFN GEMM.
+    const bool y_quantized = lq.ffn_intermediate.is_static();
     const RowFinisher attention_norm = [&](int r0, int r1) {
       layer_norm_rows(y, h, h, r0, r1, w.attention_norm_weight.data(), w.attention_norm_bias.data(),
                       eps);
+      if (y_quantized) {
+        quantize_rows_static(nullptr, r1 - r0, h, y + static_cast<std::size_t>(r0) * h, h,
+                             lq.ffn_intermediate.input_scale,
+                             qy.data() + static_cast<std::size_t>(r0) * h, h, int8_isa_);
+      }
     };
     LinearEpilogue residual_x;
     residual_x.residual = x;
@@ -253,18 +285,59 @@ EncoderOutput Encoder::run(const EncoderInput& input, const RunOptions& options)
     // LayerNorm.
     LinearEpilogue act;
     act.activation = c.activation;
-    w.ffn_intermediate->run(ctx, t, y, h, ffn.data(), inter, act, nullptr);
-    if (wants(Tap::kFfnOutputInput))
+    // INT8 → INT8: the activation epilogue of the first FFN GEMM requantizes straight to the
+    // second's static input scale.
+    const bool ffn_int8_flow = lq.ffn_intermediate.int8 && lq.ffn_output.is_static();
+    if (lq.ffn_intermediate.int8) {
+      const auto& op = static_cast<const Int8Linear&>(*w.ffn_intermediate);
+      std::vector<int8_t> q_local;
+      std::vector<float> row_scales;
+      Int8Input in{qy.data(), h, lq.ffn_intermediate.input_scale, nullptr};
+      if (!y_quantized) {
+        q_local.resize(tokens * h);
+        row_scales.resize(tokens);
+        in = op.quantize_input(ctx, t, y, h, q_local.data(), h, row_scales.data());
+      }
+      if (ffn_int8_flow) {
+        op.run_to_int8(ctx, t, in, qffn.data(), inter, c.activation, lq.ffn_output.input_scale);
+      } else {
+        op.run_quantized(ctx, t, in, ffn.data(), inter, act, nullptr);
+      }
+    } else {
+      w.ffn_intermediate->run(ctx, t, y, h, ffn.data(), inter, act, nullptr);
+    }
+    if (wants(Tap::kFfnOutputInput)) {
+      if (ffn_int8_flow) {  // what the INT8 GEMM reads, dequantized
+        const float s = lq.ffn_output.input_scale;
+        for (std::size_t i = 0; i < tokens * inter; ++i)
+          ffn[i] = static_cast<float>(qffn[i]) * s;
+      }
       record(at + tap_name(Tap::kFfnOutputInput), {batch, seq, inter},
              unpack(p, ffn.data(), inter, inter, batch, seq));
+    }
+    // The next layer's INT8 QKV GEMM with a static scale reads qx, quantized here row block by
+    // row block right after the LayerNorm.
+    const bool quantize_next = next_q.qkv.is_static();
     const RowFinisher ffn_norm = [&](int r0, int r1) {
       layer_norm_rows(x, h, h, r0, r1, w.ffn_norm_weight.data(), w.ffn_norm_bias.data(), eps);
+      if (quantize_next) {
+        quantize_rows_static(nullptr, r1 - r0, h, x + static_cast<std::size_t>(r0) * h, h,
+                             next_q.qkv.input_scale, qx.data() + static_cast<std::size_t>(r0) * h,
+                             h, int8_isa_);
+      }
     };
     LinearEpilogue residual_y;
     residual_y.residual = y;
     residual_y.ld_residual = h;
     // The layer's output overwrites x (its input is no longer needed).
-    w.ffn_output->run(ctx, t, ffn.data(), inter, x, h, residual_y, &ffn_norm);
+    if (ffn_int8_flow) {
+      const Int8Input in{qffn.data(), inter, lq.ffn_output.input_scale, nullptr};
+      static_cast<const Int8Linear&>(*w.ffn_output)
+          .run_quantized(ctx, t, in, x, h, residual_y, &ffn_norm);
+    } else {
+      w.ffn_output->run(ctx, t, ffn.data(), inter, x, h, residual_y, &ffn_norm);
+    }
+    x_quantized = quantize_next;
     if (options.hidden_states)
       out.hidden_states.push_back(unpack(p, x, h, h, batch, seq));
   }

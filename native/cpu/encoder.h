@@ -51,8 +51,10 @@ void check_input(const EncoderConfig& config, const EncoderInput& input);
 
 class Encoder {
  public:
-  /// Copies and packs the weights. `threads` 0 means the hardware concurrency.
-  Encoder(const EncoderConfig& config, const WeightSet& weights, unsigned threads, Fp32Isa isa);
+  /// Copies and packs the weights. `threads` 0 means the hardware concurrency. `int8_isa` runs
+  /// the INT8 layers (must be runnable here: int8::isa_runnable).
+  Encoder(const EncoderConfig& config, const WeightSet& weights, unsigned threads, Fp32Isa isa,
+          Int8Isa int8_isa = Int8Isa::kScalar);
 
   /// Runs one batch. Thread-safe: runs of one encoder are serialised (they share the pool).
   EncoderOutput run(const EncoderInput& input, const RunOptions& options);
@@ -60,11 +62,15 @@ class Encoder {
   const EncoderConfig& config() const { return config_; }
   unsigned threads() const { return pool_.size(); }
   Fp32Isa isa() const { return isa_; }
+  Int8Isa int8_isa() const { return int8_isa_; }
+  /// Bytes of the Linear weights as packed (FP32 or INT8).
+  std::size_t weight_bytes() const { return linear_weight_bytes(weights_); }
 
  private:
   EncoderConfig config_;
   EncoderWeights weights_;
   Fp32Isa isa_;
+  Int8Isa int8_isa_;
   ThreadPool pool_;
   std::mutex run_mutex_;
 };

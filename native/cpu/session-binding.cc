@@ -4,6 +4,7 @@
 // reference. Input arrays are copied on the JS thread: the worker never touches JS memory.
 #include "cpu/session-binding.h"
 
+#include <cmath>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include "common/error.h"
 #include "cpu/encoder.h"
+#include "cpu/int8/int8-gemm.h"
 #include "napi/napi-helpers.h"
 
 namespace samp::cpu {
@@ -88,6 +90,39 @@ EncoderConfig read_config(const Napi::Object& o) {
       invalid("config.layerSources: expected numbers");
     c.layer_sources.push_back(v.As<Napi::Number>().Int32Value());
   }
+  const Napi::Value quant = o.Get("layerQuant");
+  if (!quant.IsUndefined()) {
+    if (!quant.IsArray())
+      invalid("config.layerQuant: expected an array with one entry per layer");
+    const Napi::Array layers = quant.As<Napi::Array>();
+    // Each GEMM: -1 FP32, 0 INT8 with dynamic per-row input scales, > 0 INT8 with that static scale.
+    const auto gemm = [](const Napi::Object& layer, uint32_t i, const char* key) {
+      const Napi::Value v = layer.Get(key);
+      const std::string field = "config.layerQuant[" + std::to_string(i) + "]." + key;
+      if (!v.IsNumber())
+        invalid(field + ": expected a number");
+      const double d = v.As<Napi::Number>().DoubleValue();
+      if (d == -1.0)
+        return GemmQuant{};
+      if (!(d >= 0.0) || !std::isfinite(static_cast<float>(d)))
+        invalid(field + ": expected -1 (fp32), 0 (dynamic int8) or a positive finite scale");
+      return GemmQuant{true, static_cast<float>(d)};
+    };
+    for (uint32_t i = 0; i < layers.Length(); ++i) {
+      const Napi::Value v = layers.Get(i);
+      if (!v.IsObject())
+        invalid("config.layerQuant[" + std::to_string(i) + "]: expected an object");
+      const Napi::Object layer = v.As<Napi::Object>();
+      LayerQuant q;
+      q.qkv = gemm(layer, i, "qkv");
+      q.attention_output = gemm(layer, i, "attentionOutput");
+      q.ffn_intermediate = gemm(layer, i, "ffnIntermediate");
+      q.ffn_output = gemm(layer, i, "ffnOutput");
+      c.layer_quant.push_back(q);
+    }
+    if (static_cast<int>(c.layer_quant.size()) != c.num_layers)
+      invalid("config.layerQuant: expected one entry per layer");
+  }
   check_config(c);
   return c;
 }
@@ -140,6 +175,32 @@ Napi::Float32Array to_float32(Napi::Env env, const std::vector<float>& v) {
   return a;
 }
 
+// The INT8 kernels of a session: `spec.int8Isa` when given (tests compare ISAs in one process),
+// else the best level this CPU runs under SAMP_CPU_ISA as it is now (read per session, as the
+// FP32 choice is).
+Int8Isa select_int8_isa(const Napi::Value& requested) {
+  if (!requested.IsUndefined()) {
+    const std::string name = requested.IsString() ? requested.As<Napi::String>().Utf8Value() : "";
+    const auto isa = parse_int8_isa(name);
+    if (!isa)
+      invalid("spec.int8Isa: expected scalar, avx2, avx-vnni, avx512-vnni or amx-int8");
+    if (!int8::isa_runnable(*isa)) {
+      throw Error("SAMP_UNSUPPORTED_CPU", std::string("spec.int8Isa: ") + int8_isa_name(*isa) +
+                                              " cannot run on this CPU or was not compiled");
+    }
+    return *isa;
+  }
+  const IsaOverride o = read_isa_override();
+  if (!o.valid()) {
+    throw Error(codes::kInvalidArgument,
+                std::string(kIsaOverrideEnv) + "=\"" + o.raw +
+                    "\" is not one of scalar, avx2, avx-vnni, avx512-vnni, amx-int8");
+  }
+  const int8::IsaChoice& c = int8::isa_choice();
+  const bool amx_ok = c.amx == AmxPermission::kGranted || c.amx == AmxPermission::kNotNeeded;
+  return int8::resolve_isa(c.features, amx_ok, o);
+}
+
 // createSession({config, tensors, threads}) → Promise<handle>: copies the tensors here, packs them
 // on a worker thread.
 Napi::Value CreateSession(const Napi::CallbackInfo& info) {
@@ -154,6 +215,14 @@ Napi::Value CreateSession(const Napi::CallbackInfo& info) {
       invalid("spec.tensors: expected an object");
     const EncoderConfig config = read_config(config_value.As<Napi::Object>());
     auto weights = std::make_shared<WeightSet>(read_tensors(tensors_value.As<Napi::Object>()));
+    // Optional per-channel INT8 weight scales (a QuantProfile's `weights`), by weight name.
+    const Napi::Value scales_value = spec.Get("weightScales");
+    if (!scales_value.IsUndefined()) {
+      if (!scales_value.IsObject())
+        invalid("spec.weightScales: expected an object");
+      for (auto& [name, values] : read_tensors(scales_value.As<Napi::Object>()))
+        weights->emplace(name + kWeightScalesSuffix, std::move(values));
+    }
     unsigned threads = 0;
     const Napi::Value t = spec.Get("threads");
     if (!t.IsUndefined()) {
@@ -163,11 +232,12 @@ Napi::Value CreateSession(const Napi::CallbackInfo& info) {
       threads = static_cast<unsigned>(t.As<Napi::Number>().Int32Value());
     }
     const Fp32Isa isa = select_fp32_isa();
+    const Int8Isa int8_isa = select_int8_isa(spec.Get("int8Isa"));
     using Ptr = std::shared_ptr<Encoder>;
     return samp::napi::PromiseWorker<Ptr>::Run(
         env, "samp_cpu.createSession",
-        [config, weights, threads, isa]() -> Ptr {
-          auto encoder = std::make_shared<Encoder>(config, *weights, threads, isa);
+        [config, weights, threads, isa, int8_isa]() -> Ptr {
+          auto encoder = std::make_shared<Encoder>(config, *weights, threads, isa, int8_isa);
           weights->clear();
           return encoder;
         },
@@ -280,6 +350,8 @@ Napi::Value SessionInfo(const Napi::CallbackInfo& info) {
     if (encoder) {
       o.Set("threads", encoder->threads());
       o.Set("isa", fp32_isa_name(encoder->isa()));
+      o.Set("int8Isa", samp::int8_isa_name(encoder->int8_isa()));
+      o.Set("weightBytes", static_cast<double>(encoder->weight_bytes()));
     }
     return o;
   });

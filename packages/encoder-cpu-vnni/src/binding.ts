@@ -25,6 +25,19 @@ export interface NativeEncoderConfig {
   paddingAwarePositions: boolean;
   /** Layer i runs the tensors stored under `layers.<layerSources[i]>.` (ALBERT shares layers). */
   layerSources: number[];
+  /** INT8 choices per layer; absent: every GEMM FP32. */
+  layerQuant?: NativeLayerQuant[];
+}
+
+/** One GEMM: -1 FP32, 0 INT8 with dynamic per-row input scales, > 0 INT8 with this static input scale. */
+export type NativeGemmQuant = number;
+
+/** The four Linears of a layer (the attention matmuls always run FP32 on the CPU). */
+export interface NativeLayerQuant {
+  qkv: NativeGemmQuant;
+  attentionOutput: NativeGemmQuant;
+  ffnIntermediate: NativeGemmQuant;
+  ffnOutput: NativeGemmQuant;
 }
 
 /** What `createSession` takes: the config, every canonical tensor it needs, the thread count (0: all cores). */
@@ -32,6 +45,13 @@ export interface NativeSessionSpec {
   config: NativeEncoderConfig;
   tensors: Record<string, Float32Array>;
   threads: number;
+  /** Per-channel INT8 weight scales (a QuantProfile's `weights`) by canonical weight name. */
+  weightScales?: Record<string, Float32Array>;
+  /**
+   * The INT8 kernels to use (`scalar`, `avx2`, …; must be runnable here). Default: the best this CPU
+   * runs under `SAMP_CPU_ISA`. Tests set it to compare ISAs (bit-identical) in one process.
+   */
+  int8Isa?: string;
 }
 
 /** An opaque native session handle. */
@@ -66,7 +86,15 @@ export interface CpuBinding {
   ): Promise<NativeRunResult>;
   /** Drops the session's memory (once the runs in flight finish); idempotent. */
   disposeSession(session: NativeSessionHandle): void;
-  sessionInfo(session: NativeSessionHandle): { disposed: boolean; threads?: number; isa?: 'avx2' | 'scalar' };
+  sessionInfo(session: NativeSessionHandle): {
+    disposed: boolean;
+    threads?: number;
+    isa?: 'avx2' | 'scalar';
+    /** The INT8 kernels' ISA (`scalar`, `avx2`, `avx-vnni`, `avx512-vnni`, `amx`). */
+    int8Isa?: string;
+    /** Bytes of the packed Linear weights (FP32 and INT8). */
+    weightBytes?: number;
+  };
 }
 
 /** Environment variable naming a `samp_cpu.node` to load instead of the package's build. */
@@ -74,7 +102,7 @@ export const CPU_BINDING_ENV = 'SAMP_CPU_BINDING';
 
 const BACKEND = 'cpu-vnni';
 const ADDON_FILE = 'samp_cpu.node';
-const ABI_VERSION = 2;
+const ABI_VERSION = 3;
 const BUILD_COMMAND = 'npx -y pnpm@10.34.8 --filter @samp/encoder-cpu-vnni build:native';
 
 // src/ (tests, typecheck) and dist/ (published) both sit one level below the package root.

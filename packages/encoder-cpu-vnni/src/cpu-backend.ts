@@ -1,16 +1,9 @@
-import {
-  checkPlanMatches,
-  type EncoderBackendV1,
-  type EncoderSessionOptions,
-  GEMM_NAMES,
-  InvalidArgumentError,
-  type ModelArtifacts,
-  resolveLayerGemms,
-} from '@samp/core';
+import { type EncoderBackendV1, type EncoderSessionOptions, InvalidArgumentError, type ModelArtifacts } from '@samp/core';
 import { loadCpuBinding } from './binding';
 import { CpuEncoderSession, type PadPositions } from './cpu-session';
 import { fromNativeError } from './native-errors';
 import { readSessionSpec } from './native-spec';
+import { resolvePrecisionSpec } from './precision-spec';
 import { probe } from './probe';
 
 /** The registry name of this backend. */
@@ -28,9 +21,6 @@ export interface CpuBackendOptions {
   padPositions?: PadPositions;
 }
 
-const INT8_NOT_READY =
-  'INT8 is not implemented yet in the cpu backend (the INT8 kernels are being written); use precision fp32';
-
 function checkThreads(value: unknown, field: string): number {
   if (value === undefined) return 0;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 1024) {
@@ -39,37 +29,17 @@ function checkThreads(value: unknown, field: string): number {
   return value;
 }
 
-function checkPrecision(model: ModelArtifacts, options: EncoderSessionOptions): void {
-  const precision = options.precision ?? 'fp32';
-  if (precision === 'int8') throw new InvalidArgumentError('precision', INT8_NOT_READY);
-  if (precision !== 'fp32') {
-    throw new InvalidArgumentError(
-      'precision',
-      `the cpu backend runs fp32 (int8 to come); ${String(precision)} is not supported on CPUs`,
-    );
-  }
-  if (options.plan !== undefined) {
-    checkPlanMatches(options.plan, model);
-    options.plan.layers.forEach((layer, i) => {
-      const gemms = resolveLayerGemms(layer, 'fp32');
-      for (const gemm of GEMM_NAMES) {
-        if (gemms[gemm] === 'fp32') continue;
-        const why = gemms[gemm] === 'int8' ? INT8_NOT_READY : `${gemms[gemm]} is not supported on CPUs`;
-        throw new InvalidArgumentError(`plan.layers[${i}]`, `GEMM ${gemm} at ${gemms[gemm]}: ${why}`);
-      }
-    });
-  }
-}
-
 /**
- * The FP32 CPU backend (`name` 'cpu', `device` 'cpu'): AVX2+FMA kernels when the CPU has them, scalar
- * otherwise or with `SAMP_CPU_ISA=scalar`. Creating it loads nothing; the native addon loads on the
- * first probe or session. Precision `int8` is refused with an InvalidArgumentError until the INT8
- * kernels land.
+ * The CPU backend (`name` 'cpu', `device` 'cpu'): FP32 on AVX2+FMA kernels when the CPU has them, scalar
+ * otherwise or with `SAMP_CPU_ISA=scalar`; INT8 per layer from a PrecisionPlan (`int8-full`: the four
+ * Linears of the layer in INT8; `int8-ffn`: the two FFN GEMMs), `precision: 'int8'` being a uniform
+ * `int8-full` plan, with static activation scales from `profile` or dynamic per-row scales without one.
+ * Creating it loads nothing; the native addon loads on the first probe or session. fp16/fp8 are refused
+ * with UnsupportedPrecisionError.
  * @param options `threads` (default: hardware concurrency), `padPositions` (default `compute`).
  * @example
  * const backend = createCpuBackend({ threads: 4 });
- * await using session = await backend.createSession(await loadModel(dir), { precision: 'fp32' });
+ * await using session = await backend.createSession(await loadModel(dir), { precision: 'int8', profile });
  * const { lastHiddenState } = await session.run(batch);
  */
 export function createCpuBackend(options: CpuBackendOptions = {}): EncoderBackendV1 {
@@ -87,20 +57,20 @@ export function createCpuBackend(options: CpuBackendOptions = {}): EncoderBacken
     device: 'cpu',
     probe,
     async createSession(model: ModelArtifacts, sessionOptions: EncoderSessionOptions = {}) {
-      checkPrecision(model, sessionOptions);
+      const precision = resolvePrecisionSpec(model, sessionOptions);
       const threads =
         sessionOptions.threads === undefined
           ? defaultThreads
           : checkThreads(sessionOptions.threads, 'threads');
       const binding = loadCpuBinding();
-      const spec = await readSessionSpec(model, threads);
+      const spec = await readSessionSpec(model, threads, precision);
       let handle: Awaited<ReturnType<typeof binding.createSession>>;
       try {
         handle = await binding.createSession(spec);
       } catch (error) {
         throw fromNativeError(error);
       }
-      return new CpuEncoderSession(binding, handle, model, sessionOptions.plan, padPositions);
+      return new CpuEncoderSession(binding, handle, model, precision.precision, precision.plan, padPositions);
     },
   };
 }

@@ -19,15 +19,19 @@ import { fromNativeError } from './native-errors';
 export type PadPositions = 'compute' | 'skip';
 
 /**
- * An FP32 session of the cpu backend. Runs go to the native side one after another (a queue here, so no
+ * A session of the cpu backend (FP32, or INT8 layers per its plan). Runs go to the native side one after another (a queue here, so no
  * libuv thread ever waits on another run); each run works off the JS thread.
  */
 export class CpuEncoderSession implements EncoderSession {
   readonly model: ModelArtifacts;
-  readonly precision: SessionPrecision = 'fp32';
+  readonly precision: SessionPrecision;
   readonly plan: PrecisionPlan | undefined;
   /** The kernels in use: `avx2` or `scalar`. */
   readonly isa: 'avx2' | 'scalar';
+  /** The INT8 kernels' ISA (used by the INT8 layers of a plan). */
+  readonly int8Isa: string;
+  /** Bytes of the packed Linear weights: 4 per FP32 weight, about 1 per INT8 weight. */
+  readonly weightBytes: number;
   /** Threads of the session's pool. */
   readonly threads: number;
   readonly #binding: CpuBinding;
@@ -41,17 +45,21 @@ export class CpuEncoderSession implements EncoderSession {
     binding: CpuBinding,
     handle: NativeSessionHandle,
     model: ModelArtifacts,
+    precision: SessionPrecision,
     plan: PrecisionPlan | undefined,
     padPositions: PadPositions,
   ) {
     this.#binding = binding;
     this.#handle = handle;
     this.model = model;
+    this.precision = precision;
     this.plan = plan;
     this.#padPositions = padPositions;
     const info = binding.sessionInfo(handle);
     this.isa = info.isa ?? 'scalar';
     this.threads = info.threads ?? 1;
+    this.int8Isa = info.int8Isa ?? 'scalar';
+    this.weightBytes = info.weightBytes ?? 0;
   }
 
   /**

@@ -1,4 +1,4 @@
-// @samp/encoder-cpu-vnni: the FP32 CPU encoder backend (INT8 to come), the addon's loader and CPU probe.
+// @samp/encoder-cpu-vnni: the FP32 / INT8 CPU encoder backend, the addon's loader and CPU probe.
 // Side-effect free: `@samp/encoder-cpu-vnni/register` registers the backend with @samp/core.
 export {
   CPU_BINDING_ENV,
@@ -6,6 +6,8 @@ export {
   cpuBindingCandidates,
   loadCpuBinding,
   type NativeEncoderConfig,
+  type NativeGemmQuant,
+  type NativeLayerQuant,
   type NativeRunResult,
   type NativeSessionHandle,
   type NativeSessionSpec,
@@ -31,4 +33,5 @@ export {
   nativeConfig,
   readSessionSpec,
 } from './native-spec';
+export { type PrecisionSpec, resolvePrecisionSpec } from './precision-spec';
 export { probe, readCpuFeatures, toBackendProbe } from './probe';

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type ModelArtifacts } from '@samp/core';
-import type { NativeEncoderConfig, NativeSessionSpec } from './binding';
+import type { NativeEncoderConfig, NativeLayerQuant, NativeSessionSpec } from './binding';
 
 /** The per-layer canonical tensors the encoder reads (prefix `layers.<i>.`). */
 export const LAYER_TENSORS = [
@@ -73,11 +73,17 @@ export function encoderTensorNames(config: NativeEncoderConfig): string[] {
 }
 
 /**
- * Reads every tensor the encoder needs through `model.weights.readFloat32` into a native session spec.
+ * Reads every tensor the encoder needs through `model.weights.readFloat32` into a native session spec,
+ * with the INT8 choices of `quant` (default: all FP32).
  * @throws InvalidArgumentError when the model lacks a tensor the encoder needs.
  */
-export async function readSessionSpec(model: ModelArtifacts, threads: number): Promise<NativeSessionSpec> {
+export async function readSessionSpec(
+  model: ModelArtifacts,
+  threads: number,
+  quant: { layerQuant?: NativeLayerQuant[] | undefined; weightScales?: Record<string, Float32Array> | undefined } = {},
+): Promise<NativeSessionSpec> {
   const config = nativeConfig(model);
+  if (quant.layerQuant !== undefined) config.layerQuant = quant.layerQuant;
   const tensors: Record<string, Float32Array> = {};
   for (const name of encoderTensorNames(config)) {
     if (!model.weights.tensors.has(name)) {
@@ -85,5 +91,10 @@ export async function readSessionSpec(model: ModelArtifacts, threads: number): P
     }
     tensors[name] = await model.weights.readFloat32(name);
   }
-  return { config, tensors, threads };
+  return {
+    config,
+    tensors,
+    threads,
+    ...(quant.weightScales === undefined ? {} : { weightScales: quant.weightScales }),
+  };
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import type { TokenBatch } from '../src/batch';
 import type { BaseTokenizer } from '../src/tokenizer';
 import { FIXTURES } from './golden-helpers';
 
@@ -12,12 +13,20 @@ export function excerpt(lang: 'en' | 'zh'): string[] {
 }
 
 /** Every batch array of two batches is equal. */
-export function expectSameBatch(a: Record<string, unknown>, b: Record<string, unknown>): void {
+export function expectSameBatch(a: TokenBatch, b: TokenBatch): void {
   expect(a.batchSize).toBe(b.batchSize);
   expect(a.seqLength).toBe(b.seqLength);
-  for (const k of ['ids', 'typeIds', 'attentionMask', 'lengths', 'offsets', 'sequenceIds', 'inputIndices']) {
-    const x = a[k] as ArrayLike<number>;
-    const y = b[k] as ArrayLike<number>;
+  for (const k of [
+    'ids',
+    'typeIds',
+    'attentionMask',
+    'lengths',
+    'offsets',
+    'sequenceIds',
+    'inputIndices',
+  ] as const) {
+    const x = a[k];
+    const y = b[k];
     expect(x.length, k).toBe(y.length);
     let diff = -1;
     for (let i = 0; i < x.length; i++)

@@ -131,3 +131,21 @@ export class NoBackendAvailableError extends SampError {
     this.reasons = reasons;
   }
 }
+
+/** A backend cannot run a precision it was asked for (e.g. fp16 or fp8 GEMMs on the cpu backend). */
+export class UnsupportedPrecisionError extends SampError {
+  readonly backend: string;
+  readonly precision: string;
+  /** Where the precision was asked for: `precision`, `plan.layers[2]`, … */
+  readonly field: string;
+  constructor(backend: string, precision: string, field: string, detail?: string, options?: SampErrorOptions) {
+    super(
+      'SAMP_UNSUPPORTED_PRECISION',
+      `${field}: the ${backend} backend cannot run ${precision}${detail === undefined ? '' : ` (${detail})`}`,
+      options,
+    );
+    this.backend = backend;
+    this.precision = precision;
+    this.field = field;
+  }
+}

@@ -41,18 +41,31 @@ export async function runCli(
   }
 }
 
+/**
+ * A message on one line, as the CLI contract wants: multi-line messages (every backend's reason, every
+ * path tried) are joined with `; `.
+ */
+export function oneLine(message: string): string {
+  const [first = '', ...rest] = message
+    .split('\n')
+    .map((l) => l.trim().replace(/^- /, ''))
+    .filter((l) => l !== '');
+  if (rest.length === 0) return first;
+  return `${first}${first.endsWith(':') ? ' ' : '; '}${rest.join('; ')}`;
+}
+
 function reportError(name: string, error: unknown, io: CommandIo): number {
   if (error instanceof UsageError) {
-    io.stderr.write(`samp ${name}: ${error.message}\n`);
+    io.stderr.write(`samp ${name}: ${oneLine(error.message)}\n`);
     return USAGE_EXIT;
   }
   if (SampError.isInstance(error)) {
-    io.stderr.write(`samp ${name}: ${error.message} [${error.code}]\n`);
+    io.stderr.write(`samp ${name}: ${oneLine(error.message)} [${error.code}]\n`);
     return 1;
   }
   // An unexpected failure: still one line first, then the stack for a bug report.
   const message = error instanceof Error ? error.message : String(error);
-  io.stderr.write(`samp ${name}: internal error: ${message}\n`);
+  io.stderr.write(`samp ${name}: internal error: ${oneLine(message)}\n`);
   if (error instanceof Error && error.stack !== undefined && io.env.SAMP_DEBUG !== undefined) {
     io.stderr.write(`${error.stack}\n`);
   }

@@ -140,13 +140,10 @@ function resolveTask(task: string): PipelineTask | 'auto' {
   return found;
 }
 
-/** Settles every promise, then throws the first rejection in list order (so errors are deterministic). */
-async function allOrFirstError<T extends readonly unknown[]>(
-  promises: { [K in keyof T]: Promise<T[K]> },
-): Promise<T> {
-  const settled = await Promise.allSettled(promises);
-  for (const s of settled) if (s.status === 'rejected') throw s.reason;
-  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T;
+/** A settled promise's value, or its error thrown. */
+function settledValue<T>(result: PromiseSettledResult<T>): T {
+  if (result.status === 'rejected') throw result.reason;
+  return result.value;
 }
 
 /** The effective maximum length: the option, else the tokenizer's, never past the model's positions. */
@@ -227,15 +224,7 @@ export async function pipeline(task: string, options: PipelineOptions): Promise<
     if (p === undefined) return undefined;
     return typeof p === 'string' ? [await readPrecisionPlan(resolve(p)), p] : [p, 'PrecisionPlan'];
   };
-  const [model, tokenizer, selected, profile, plan] = await allOrFirstError<
-    [
-      ModelArtifacts,
-      WordPieceTokenizer,
-      Awaited<ReturnType<typeof selectBackend>>,
-      [QuantProfile, string] | undefined,
-      [PrecisionPlan, string] | undefined,
-    ]
-  >([
+  const [modelResult, tokenizerResult, selectedResult, profileResult, planResult] = await Promise.allSettled([
     loadModel(dir),
     fromModelDir(dir),
     selectBackend(options.device ?? 'auto', {
@@ -246,12 +235,18 @@ export async function pipeline(task: string, options: PipelineOptions): Promise<
     readProfile(),
     readPlan(),
   ]);
-
+  // Errors in a fixed order, the model's first: a model that cannot serve the task is reported before
+  // a backend that cannot run, whichever finished first.
+  const model = settledValue(modelResult);
+  const tokenizer = settledValue(tokenizerResult);
   const taskName = requested === 'auto' ? autoTask(model.config, model.dir) : requested;
   const definition = TASKS[taskName];
   const support = definition.head.supports(model.config);
   if (!support.supported)
     throw new TaskNotSupportedError(taskName, model.dir, model.config.architectures, support.reason);
+  const selected = settledValue(selectedResult);
+  const profile = settledValue(profileResult);
+  const plan = settledValue(planResult);
   const maxLength = maxLengthFor(model, tokenizer, options.maxLength);
   if (profile !== undefined) checkProfileMatches(profile[0], model, profile[1]);
   if (plan !== undefined) checkPlanMatches(plan[0], model, plan[1]);

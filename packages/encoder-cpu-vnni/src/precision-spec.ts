@@ -1,0 +1,127 @@
+import {
+  checkPlanMatches,
+  checkProfileMatches,
+  type EncoderSessionOptions,
+  GEMM_NAMES,
+  type GemmName,
+  InvalidArgumentError,
+  InvalidProfileError,
+  isSessionPrecision,
+  type LayerActivationTap,
+  layerActivationName,
+  type ModelArtifacts,
+  type PrecisionPlan,
+  type QuantProfile,
+  resolveLayerGemms,
+  type SessionPrecision,
+  UnsupportedPrecisionError,
+  uniformPlan,
+} from '@samp/core';
+import type { NativeGemmQuant, NativeLayerQuant } from './binding';
+import { layerSources } from './native-spec';
+
+/** The INT8 GEMMs of the cpu backend: the four Linears of a layer and the tap each one quantizes. */
+const LINEAR_GEMMS: readonly { gemm: GemmName; key: keyof NativeLayerQuant; tap: LayerActivationTap }[] = [
+  { gemm: 'qkv', key: 'qkv', tap: 'attention.qkv.input' },
+  { gemm: 'attention-output', key: 'attentionOutput', tap: 'attention.context' },
+  { gemm: 'ffn-intermediate', key: 'ffnIntermediate', tap: 'ffn.intermediate.input' },
+  { gemm: 'ffn-output', key: 'ffnOutput', tap: 'ffn.output.input' },
+];
+
+/** The weights whose per-channel scales a profile may give, per Linear (QKV takes three). */
+const LINEAR_WEIGHTS: Record<keyof NativeLayerQuant, readonly string[]> = {
+  qkv: ['attention.query.weight', 'attention.key.weight', 'attention.value.weight'],
+  attentionOutput: ['attention.output.weight'],
+  ffnIntermediate: ['ffn.intermediate.weight'],
+  ffnOutput: ['ffn.output.weight'],
+};
+
+/** What the session runs at, in the native side's terms. */
+export interface PrecisionSpec {
+  /** The session's `precision` as reported. */
+  precision: SessionPrecision;
+  /** The plan in force (`precision: 'int8'` becomes a uniform `int8-full` plan). */
+  plan: PrecisionPlan | undefined;
+  /** One entry per layer, absent when every GEMM is FP32. */
+  layerQuant: NativeLayerQuant[] | undefined;
+  /** Per-channel weight scales from the profile, by canonical weight name. */
+  weightScales: Record<string, Float32Array> | undefined;
+}
+
+const BACKEND = 'cpu';
+
+/**
+ * Resolves `precision`, `plan` and `profile` into per-GEMM INT8 choices: `plan` wins over `precision`
+ * (`int8` = a uniform `int8-full` plan); an INT8 GEMM takes its input scale from `profile` (static) or
+ * quantizes its input per row at run time (dynamic) when there is no profile. The attention matmuls
+ * (QKᵀ, P·V) run in FP32 on this backend whatever the plan says.
+ * @throws InvalidPlanError / InvalidProfileError when the plan or profile was made for another model, or
+ * the profile lacks a scale an INT8 GEMM needs; UnsupportedPrecisionError for fp16/fp8.
+ */
+export function resolvePrecisionSpec(model: ModelArtifacts, options: EncoderSessionOptions): PrecisionSpec {
+  const requested = options.precision ?? 'fp32';
+  if (!isSessionPrecision(requested)) {
+    throw new InvalidArgumentError('precision', `expected fp32 or int8, got ${String(requested)}`);
+  }
+  if (requested === 'fp16' || requested === 'fp8') {
+    throw new UnsupportedPrecisionError(BACKEND, requested, 'precision', 'CPUs run fp32 and int8');
+  }
+  const profile: QuantProfile | undefined = options.profile;
+  if (profile !== undefined) checkProfileMatches(profile, model);
+  let plan = options.plan;
+  if (plan !== undefined) checkPlanMatches(plan, model);
+  else if (requested === 'int8') plan = uniformPlan(model, 'int8-full', { device: 'cpu' });
+  if (plan === undefined) {
+    return { precision: 'fp32', plan: undefined, layerQuant: undefined, weightScales: undefined };
+  }
+  let anyInt8 = false;
+  const weightScales: Record<string, Float32Array> = {};
+  const sources = layerSources(model);
+  const layerQuant = plan.layers.map((layer, i) => {
+    const gemms = resolveLayerGemms(layer, 'fp32');
+    for (const gemm of GEMM_NAMES) {
+      const p = gemms[gemm];
+      if (p === 'fp16' || p === 'fp8') {
+        throw new UnsupportedPrecisionError(BACKEND, p, `plan.layers[${i}]`, `GEMM ${gemm}; CPUs run fp32 and int8`);
+      }
+    }
+    const quant = {} as NativeLayerQuant;
+    for (const { gemm, key, tap } of LINEAR_GEMMS) {
+      quant[key] = gemmQuant(gemms[gemm] === 'int8', profile, layerActivationName(i, tap));
+      if (quant[key] === -1) continue;
+      anyInt8 = true;
+      // The native side reads weights (and their scales) under the layer's source (ALBERT shares).
+      for (const weight of LINEAR_WEIGHTS[key]) {
+        const given = profile?.weights?.[`layers.${i}.${weight}`];
+        if (given !== undefined) {
+          weightScales[`layers.${sources[i]}.${weight}`] = Float32Array.from(given.perChannelScales);
+        }
+      }
+    }
+    return quant;
+  });
+  const precision: SessionPrecision = options.plan === undefined ? requested : anyInt8 ? 'int8' : 'fp32';
+  return {
+    precision,
+    plan,
+    layerQuant: anyInt8 ? layerQuant : undefined,
+    weightScales: Object.keys(weightScales).length > 0 ? weightScales : undefined,
+  };
+}
+
+function gemmQuant(int8: boolean, profile: QuantProfile | undefined, tap: string): NativeGemmQuant {
+  if (!int8) return -1;
+  if (profile === undefined) return 0;
+  const entry = profile.activations[tap];
+  if (entry === undefined) {
+    throw new InvalidProfileError(
+      'QuantProfile',
+      `activations["${tap}"]`,
+      'the plan runs this GEMM in int8 but the profile has no scale for its input',
+    );
+  }
+  if (!(entry.scale > 0) || !Number.isFinite(entry.scale)) {
+    throw new InvalidProfileError('QuantProfile', `activations["${tap}"].scale`, 'expected a positive finite number');
+  }
+  return entry.scale;
+}
