@@ -3,7 +3,8 @@
 // parts only when nvcc is found), builds with 2 jobs and runs ctest. Exits non-zero on failure.
 //
 //   node scripts/native-test.mjs                          # what `pnpm test:native` runs
-//   node scripts/native-test.mjs -DSAMP_SANITIZE=address,undefined   # extra -D options for CMake
+//   node scripts/native-test.mjs --sanitize               # unit tests under ASan + UBSan (native/build-sanitize)
+//   node scripts/native-test.mjs -DSOME_OPTION=ON         # extra -D options for CMake
 //
 // Node-API headers come from the node-api-headers / node-addon-api packages that `pnpm install`
 // put in packages/encoder-cpu-vnni; without them only the unit tests are built.
@@ -15,9 +16,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const sourceDir = join(root, 'native');
-const buildDir = join(sourceDir, 'build-tests');
+const sanitize = process.argv.includes('--sanitize');
+const buildDir = join(sourceDir, sanitize ? 'build-sanitize' : 'build-tests');
 const jobs = '2'; // CI runners have 2 cores
-const extraArgs = process.argv.slice(2);
+const extraArgs = process.argv.slice(2).filter((a) => a !== '--sanitize');
 
 function includeDir(moduleName) {
   try {
@@ -28,10 +30,10 @@ function includeDir(moduleName) {
   }
 }
 
-function run(step, command, args) {
+function run(step, command, args, env = process.env) {
   console.log(`\n> ${[command, ...args].join(' ')}`);
   const started = Date.now();
-  const result = spawnSync(command, args, { stdio: 'inherit', cwd: root });
+  const result = spawnSync(command, args, { stdio: 'inherit', cwd: root, env });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (result.error) {
     console.error(`native-test: ${step} could not start ${command}: ${result.error.message}`);
@@ -44,14 +46,27 @@ function run(step, command, args) {
   console.log(`native-test: ${step} took ${seconds}s`);
 }
 
-const configure = ['-S', sourceDir, '-B', buildDir, '-DSAMP_BUILD_TESTS=ON', '-DCMAKE_BUILD_TYPE=Release'];
+const configure = sanitize
+  ? [
+      '-S',
+      sourceDir,
+      '-B',
+      buildDir,
+      '-DSAMP_BUILD_TESTS=ON',
+      '-DCMAKE_BUILD_TYPE=RelWithDebInfo',
+      '-DSAMP_SANITIZE=address,undefined',
+    ]
+  : ['-S', sourceDir, '-B', buildDir, '-DSAMP_BUILD_TESTS=ON', '-DCMAKE_BUILD_TYPE=Release'];
 // Ninja when available, but never switch the generator of an existing build folder.
 if (!existsSync(join(buildDir, 'CMakeCache.txt')) && spawnSync('ninja', ['--version']).status === 0) {
   configure.push('-G', 'Ninja');
 }
 const apiHeaders = includeDir('node-api-headers');
 const addonApi = includeDir('node-addon-api');
-if (apiHeaders && addonApi) {
+if (sanitize) {
+  // The sanitized build runs the native unit tests only: an addon would need a sanitized Node.
+  configure.push('-DSAMP_BUILD_ADDONS=OFF', '-DSAMP_BUILD_CUDA=OFF');
+} else if (apiHeaders && addonApi) {
   configure.push(
     '-DSAMP_BUILD_ADDONS=ON',
     `-DSAMP_NODE_API_HEADERS_DIR=${apiHeaders}`,
@@ -66,4 +81,7 @@ if (apiHeaders && addonApi) {
 
 run('configure', 'cmake', [...configure, ...extraArgs]);
 run('build', 'cmake', ['--build', buildDir, '--parallel', jobs]);
-run('ctest', 'ctest', ['--test-dir', buildDir, '--output-on-failure']);
+const env = sanitize
+  ? { ...process.env, ASAN_OPTIONS: 'detect_leaks=1', UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1' }
+  : process.env;
+run('ctest', 'ctest', ['--test-dir', buildDir, '--output-on-failure'], env);

@@ -1,4 +1,9 @@
-import { type EncoderBackendV1, type EncoderSessionOptions, InvalidArgumentError, type ModelArtifacts } from '@samp/core';
+import {
+  type EncoderBackendV1,
+  type EncoderSessionOptions,
+  InvalidArgumentError,
+  type ModelArtifacts,
+} from '@samp/core';
 import { loadCpuBinding } from './binding';
 import { CpuEncoderSession, type PadPositions } from './cpu-session';
 import { fromNativeError } from './native-errors';

@@ -80,7 +80,10 @@ export function encoderTensorNames(config: NativeEncoderConfig): string[] {
 export async function readSessionSpec(
   model: ModelArtifacts,
   threads: number,
-  quant: { layerQuant?: NativeLayerQuant[] | undefined; weightScales?: Record<string, Float32Array> | undefined } = {},
+  quant: {
+    layerQuant?: NativeLayerQuant[] | undefined;
+    weightScales?: Record<string, Float32Array> | undefined;
+  } = {},
 ): Promise<NativeSessionSpec> {
   const config = nativeConfig(model);
   if (quant.layerQuant !== undefined) config.layerQuant = quant.layerQuant;

@@ -82,7 +82,12 @@ export function resolvePrecisionSpec(model: ModelArtifacts, options: EncoderSess
     for (const gemm of GEMM_NAMES) {
       const p = gemms[gemm];
       if (p === 'fp16' || p === 'fp8') {
-        throw new UnsupportedPrecisionError(BACKEND, p, `plan.layers[${i}]`, `GEMM ${gemm}; CPUs run fp32 and int8`);
+        throw new UnsupportedPrecisionError(
+          BACKEND,
+          p,
+          `plan.layers[${i}]`,
+          `GEMM ${gemm}; CPUs run fp32 and int8`,
+        );
       }
     }
     const quant = {} as NativeLayerQuant;
@@ -121,7 +126,11 @@ function gemmQuant(int8: boolean, profile: QuantProfile | undefined, tap: string
     );
   }
   if (!(entry.scale > 0) || !Number.isFinite(entry.scale)) {
-    throw new InvalidProfileError('QuantProfile', `activations["${tap}"].scale`, 'expected a positive finite number');
+    throw new InvalidProfileError(
+      'QuantProfile',
+      `activations["${tap}"].scale`,
+      'expected a positive finite number',
+    );
   }
   return entry.scale;
 }

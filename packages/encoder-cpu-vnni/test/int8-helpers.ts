@@ -20,7 +20,8 @@ export async function calibrateMax(
 ): Promise<QuantProfile> {
   const taps = LAYER_ACTIVATION_TAPS.filter((t) => t !== 'attention.scores' && t !== 'attention.probs');
   const names: string[] = [];
-  for (let l = 0; l < model.config.numHiddenLayers; l++) for (const t of taps) names.push(layerActivationName(l, t));
+  for (let l = 0; l < model.config.numHiddenLayers; l++)
+    for (const t of taps) names.push(layerActivationName(l, t));
   const absMax = new Map<string, number>(names.map((n) => [n, 0]));
   for (const input of inputs) {
     const out = await fp32.run(input, { observe: names });

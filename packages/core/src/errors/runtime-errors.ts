@@ -138,7 +138,13 @@ export class UnsupportedPrecisionError extends SampError {
   readonly precision: string;
   /** Where the precision was asked for: `precision`, `plan.layers[2]`, … */
   readonly field: string;
-  constructor(backend: string, precision: string, field: string, detail?: string, options?: SampErrorOptions) {
+  constructor(
+    backend: string,
+    precision: string,
+    field: string,
+    detail?: string,
+    options?: SampErrorOptions,
+  ) {
     super(
       'SAMP_UNSUPPORTED_PRECISION',
       `${field}: the ${backend} backend cannot run ${precision}${detail === undefined ? '' : ` (${detail})`}`,
