@@ -98,10 +98,13 @@ async function calibrate(model, fp32) {
     .map((l) => JSON.parse(l).sentence);
   const taps = LAYER_ACTIVATION_TAPS.filter((t) => t !== 'attention.scores' && t !== 'attention.probs');
   const names = [];
-  for (let l = 0; l < model.config.numHiddenLayers; l++) for (const t of taps) names.push(layerActivationName(l, t));
+  for (let l = 0; l < model.config.numHiddenLayers; l++)
+    for (const t of taps) names.push(layerActivationName(l, t));
   const absMax = new Map(names.map((n) => [n, 0]));
   for (let i = 0; i < texts.length; i += 50) {
-    const rows = texts.slice(i, i + 50).map((t) => Array.from(tokenizer.encode(t, undefined, { maxLength: 128 }).ids));
+    const rows = texts
+      .slice(i, i + 50)
+      .map((t) => Array.from(tokenizer.encode(t, undefined, { maxLength: 128 }).ids));
     const input = paddedBatch(rows, model.config.padTokenId);
     const out = await fp32.run(input, { observe: names });
     for (const name of names) {
@@ -153,7 +156,11 @@ async function open(config, model, profile) {
     graphOptimizationLevel: 'all',
   });
   const tensor = (a, input) =>
-    new ort.Tensor('int64', BigInt64Array.from(a, (v) => BigInt(v)), [input.batchSize, input.sequenceLength]);
+    new ort.Tensor(
+      'int64',
+      BigInt64Array.from(a, (v) => BigInt(v)),
+      [input.batchSize, input.sequenceLength],
+    );
   // int64 feeds built once per input, outside the timed runs (samp takes Int32Array as is).
   const cache = new WeakMap();
   return {
@@ -252,7 +259,10 @@ if (values.child !== undefined) {
   process.exit(0);
 }
 
-const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 const loadBefore = load();
 const fp32 = await createCpuBackend({ threads }).createSession(model, { precision: 'fp32' });
 const profile = await calibrate(model, fp32);
@@ -293,4 +303,8 @@ const machine = {
   date: new Date().toISOString(),
 };
 console.log(JSON.stringify(machine));
-if (values.json) writeFileSync(values.json, `${JSON.stringify({ machine, model: 'tnews-zh-small', tokens, runs, results }, null, 2)}\n`);
+if (values.json)
+  writeFileSync(
+    values.json,
+    `${JSON.stringify({ machine, model: 'tnews-zh-small', tokens, runs, results }, null, 2)}\n`,
+  );
