@@ -9,6 +9,7 @@ import {
   type HeadContext,
   type HeadCreateOptions,
   type HeadInstance,
+  type HeadV1,
   InvalidArgumentError,
   isSessionPrecision,
   loadModel,
@@ -78,6 +79,11 @@ export interface PipelineOptions {
    * `{ threshold: 0.3 }` (multi-label), `{ pooling: 'mean' }` (feature extraction).
    */
   readonly headOptions?: HeadCreateOptions;
+  /**
+   * A head to decode with instead of the task's own: any package implementing the public `HeadV1`
+   * spec (a third-party head). The task still decides which inputs are accepted.
+   */
+  readonly head?: HeadV1<unknown>;
   /** How backend packages are imported (default: dynamic `import()`); tests inject their own. */
   readonly importer?: ModuleImporter;
 }
@@ -240,8 +246,8 @@ export async function pipeline(task: string, options: PipelineOptions): Promise<
   const model = settledValue(modelResult);
   const tokenizer = settledValue(tokenizerResult);
   const taskName = requested === 'auto' ? autoTask(model.config, model.dir) : requested;
-  const definition = TASKS[taskName];
-  const support = definition.head.supports(model.config);
+  const head = (options.head ?? TASKS[taskName].head) as HeadV1<PipelineResult>;
+  const support = head.supports(model.config);
   if (!support.supported)
     throw new TaskNotSupportedError(taskName, model.dir, model.config.architectures, support.reason);
   const selected = settledValue(selectedResult);
@@ -256,7 +262,7 @@ export async function pipeline(task: string, options: PipelineOptions): Promise<
   if (profile !== undefined) sessionOptions.profile = profile[0];
   if (options.threads !== undefined) sessionOptions.threads = options.threads;
   const [headResult, sessionResult] = await Promise.allSettled([
-    definition.head.create(model, { ...options.headOptions }),
+    head.create(model, { ...options.headOptions }),
     selected.backend.createSession(model, sessionOptions),
   ]);
   if (headResult.status === 'rejected' || sessionResult.status === 'rejected') {
