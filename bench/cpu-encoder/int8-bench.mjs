@@ -5,8 +5,9 @@
 // onnxruntime's quantize_dynamic), all on the trained TNEWS model (4 layers, hidden 256), the same
 // thread count (2 by default: intra-op threads for onnxruntime, the session pool for samp) and the
 // same inputs (TNEWS dev ids repeated to 48 real tokens; batch 1, 32 and 128). Median of --runs timed
-// runs after warm-up. Resident memory: each configuration in a child process of its own (RSS after
-// session creation and one batch-32 run, minus the RSS before loading any weights, and the peak).
+// runs (×5 at batch 1) after warm-up, taken in 4 interleaved rounds over the configurations.
+// Resident memory: each configuration in a child process of its own (RSS after session creation,
+// one batch-32 run and a GC, and its growth over the RSS before the session).
 // Then the full TNEWS dev accuracy (4,928 texts) of each configuration, through the same
 // classification head computed here in float64.
 // Usage: node bench/cpu-encoder/int8-bench.mjs [--threads 2] [--runs 20] [--json out.json]
@@ -187,17 +188,6 @@ function median(times) {
   return s[Math.floor(s.length / 2)];
 }
 
-async function timeIt(runner, input, n) {
-  for (let i = 0; i < Math.max(3, Math.ceil(n / 5)); i++) await runner.run(input);
-  const times = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = process.hrtime.bigint();
-    await runner.run(input);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return median(times);
-}
-
 async function head(model) {
   const [pw, pb, cw, cb] = await Promise.all(
     ['pooler.dense.weight', 'pooler.dense.bias', 'classifier.weight', 'classifier.bias'].map((n) =>
@@ -254,6 +244,7 @@ if (values.child !== undefined) {
   const before = process.memoryUsage().rss;
   const runner = await open(values.child, model, profile);
   await runner.run(fixedBatch(32));
+  global.gc?.(); // the JS copies of the weights read for the session are garbage by now
   const after = process.memoryUsage().rss;
   process.stdout.write(JSON.stringify({ rssMiB: after / 2 ** 20, deltaMiB: (after - before) / 2 ** 20 }));
   process.exit(0);
@@ -270,14 +261,32 @@ await fp32.dispose();
 
 const results = [];
 const classify = await head(model);
-for (const config of CONFIGS) {
-  const runner = await open(config, model, profile);
+// Every configuration open at once, timed in interleaved rounds (each round runs every
+// configuration in turn), so a change in the machine's load hits them all alike.
+const runners = [];
+for (const config of CONFIGS) runners.push({ config, runner: await open(config, model, profile), times: {} });
+const ROUNDS = 4;
+for (const batch of [1, 32, 128]) {
+  const input = fixedBatch(batch);
+  const n = Math.ceil((batch === 1 ? runs * 5 : runs) / ROUNDS);
+  for (const r of runners) for (let i = 0; i < 3; i++) await r.runner.run(input); // warm-up
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const r of runners) {
+      r.times[batch] ??= [];
+      for (let i = 0; i < n; i++) {
+        const t0 = process.hrtime.bigint();
+        await r.runner.run(input);
+        r.times[batch].push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    }
+  }
+}
+for (const { config, runner, times } of runners) {
   const r = { config, ...runner.info };
   for (const batch of [1, 32, 128]) {
-    const n = batch === 1 ? runs * 5 : runs;
-    const ms = await timeIt(runner, fixedBatch(batch), n);
-    r[`b${batch}Ms`] = ms;
-    r[`b${batch}SeqPerS`] = (batch * 1000) / ms;
+    r[`b${batch}Ms`] = median(times[batch]);
+    r[`b${batch}Runs`] = times[batch].length;
+    r[`b${batch}SeqPerS`] = (batch * 1000) / r[`b${batch}Ms`];
   }
   if (!values['skip-accuracy']) r.accuracy = await accuracyOf(model, runner, classify);
   await runner.dispose();

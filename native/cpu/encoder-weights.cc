@@ -47,8 +47,8 @@ std::unique_ptr<LinearOp> linear(const WeightSet& set, const std::string& name, 
   return make_linear(w.data(), b.data(), out, in, weight_scales(set, name + ".weight", out), q);
 }
 
-std::unique_ptr<LayerWeights> build_layer(const EncoderConfig& c, const WeightSet& set,
-                                          int source, const LayerQuant& quant) {
+std::unique_ptr<LayerWeights> build_layer(const EncoderConfig& c, const WeightSet& set, int source,
+                                          const LayerQuant& quant) {
   const int h = c.hidden_size;
   const int i = c.intermediate_size;
   const std::string at = "layers." + std::to_string(source) + ".";
@@ -75,10 +75,9 @@ std::unique_ptr<LayerWeights> build_layer(const EncoderConfig& c, const WeightSe
                                              "attention.{query,key,value}.weight must be given "
                                              "for all three or none");
   }
-  layer->qkv = make_linear(w.data(), b.data(), 3 * h, h, given_scales ? scales.data() : nullptr,
-                           quant.qkv);
-  layer->attention_output =
-      linear(set, at + "attention.output", h, h, quant.attention_output);
+  layer->qkv =
+      make_linear(w.data(), b.data(), 3 * h, h, given_scales ? scales.data() : nullptr, quant.qkv);
+  layer->attention_output = linear(set, at + "attention.output", h, h, quant.attention_output);
   layer->ffn_intermediate = linear(set, at + "ffn.intermediate", i, h, quant.ffn_intermediate);
   layer->ffn_output = linear(set, at + "ffn.output", h, i, quant.ffn_output);
   layer->quant = quant;

@@ -2,8 +2,8 @@
 // (symmetric, max|W[n,:]|/127 or given scales) and packed once for samp::int8 at session creation,
 // the FP32 weight dropped; the input quantized per tensor with a calibrated scale (static), or per
 // row (per token) from its own max|x| when no scale is given (dynamic). The product is exact in
-// int32; the epilogue (dequantize, bias, activation) runs in samp::int8's kernels, then the residual
-// is added and the RowFinisher (LayerNorm) runs, as the FP32 op does.
+// int32; the epilogue (dequantize, bias, activation) runs in samp::int8's kernels, then the
+// residual is added and the RowFinisher (LayerNorm) runs, as the FP32 op does.
 #pragma once
 
 #include <cstdint>
@@ -53,6 +53,22 @@ class Int8Linear final : public LinearOp {
                    Activation activation, float out_scale) const;
 
  private:
+  struct Source {  // fp32 rows to quantize, or an already quantized input
+    const float* fp32 = nullptr;
+    int ld_fp32 = 0;
+    Int8Input q;
+  };
+  struct Sink {  // fp32 (+ residual, finisher) or int8 requantized with out_scale
+    float* fp32 = nullptr;
+    int8_t* int8 = nullptr;
+    int ld = 0;
+    Activation activation = Activation::kNone;
+    float out_scale = 1.0f;
+    const float* residual = nullptr;
+    int ld_residual = 0;
+    const RowFinisher* finish = nullptr;
+  };
+  void execute(const KernelContext& ctx, int m, const Source& src, const Sink& dst) const;
   int8::GemmParams params(int m, const Int8Input& in, Activation activation) const;
   int8::PackedWeights weight_;
   std::vector<float> bias_;

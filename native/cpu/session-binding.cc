@@ -95,7 +95,8 @@ EncoderConfig read_config(const Napi::Object& o) {
     if (!quant.IsArray())
       invalid("config.layerQuant: expected an array with one entry per layer");
     const Napi::Array layers = quant.As<Napi::Array>();
-    // Each GEMM: -1 FP32, 0 INT8 with dynamic per-row input scales, > 0 INT8 with that static scale.
+    // Each GEMM: -1 FP32, 0 INT8 with dynamic per-row input scales, > 0 INT8 with that static
+    // scale.
     const auto gemm = [](const Napi::Object& layer, uint32_t i, const char* key) {
       const Napi::Value v = layer.Get(key);
       const std::string field = "config.layerQuant[" + std::to_string(i) + "]." + key;

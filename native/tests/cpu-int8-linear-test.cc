@@ -164,13 +164,13 @@ void test_against_reference(ThreadPool* pool) {
             };
             std::vector<float> out(static_cast<std::size_t>(sh.m) * sh.n, -1.0f);
             op.run(ctx, sh.m, x.data(), ldx, out.data(), sh.n, ep, &finish);
-            const auto expected = reference_output(ref, sh.m, sh.n, sh.k, bias.data(), relu,
-                                                   with_residual ? residual : std::vector<float>{},
-                                                   sh.n);
+            const auto expected =
+                reference_output(ref, sh.m, sh.n, sh.k, bias.data(), relu,
+                                 with_residual ? residual : std::vector<float>{}, sh.n);
             SAMP_CHECK_MSG(bit_equal(out, expected),
-                           "m=" << sh.m << " n=" << sh.n << " k=" << sh.k << " scale=" << static_scale
-                                << " isa=" << int8_isa_name(isa) << " relu=" << relu
-                                << " residual=" << with_residual);
+                           "m=" << sh.m << " n=" << sh.n << " k=" << sh.k
+                                << " scale=" << static_scale << " isa=" << int8_isa_name(isa)
+                                << " relu=" << relu << " residual=" << with_residual);
             bool once = true;
             for (int s : seen)
               once = once && s == 1;
@@ -183,10 +183,9 @@ void test_against_reference(ThreadPool* pool) {
           ep.activation = Activation::kGelu;
           std::vector<float> out(static_cast<std::size_t>(sh.m) * sh.n);
           op.run(ctx, sh.m, x.data(), ldx, out.data(), sh.n, ep, nullptr);
-          const auto packed = int8::PackedWeights::pack(ref.qw.data(), static_cast<std::size_t>(sh.n),
-                                                        static_cast<std::size_t>(sh.k),
-                                                        static_cast<std::size_t>(sh.k),
-                                                        ref.w_scale.data());
+          const auto packed = int8::PackedWeights::pack(
+              ref.qw.data(), static_cast<std::size_t>(sh.n), static_cast<std::size_t>(sh.k),
+              static_cast<std::size_t>(sh.k), ref.w_scale.data());
           int8::GemmParams p;
           p.m = static_cast<std::size_t>(sh.m);
           p.a = ref.qa.data();
@@ -202,7 +201,8 @@ void test_against_reference(ThreadPool* pool) {
           p.c = expected.data();
           p.ldc = static_cast<std::size_t>(sh.n);
           int8::gemm(p, Int8Isa::kScalar);
-          SAMP_CHECK_MSG(bit_equal(out, expected), "gelu m=" << sh.m << " isa=" << int8_isa_name(isa));
+          SAMP_CHECK_MSG(bit_equal(out, expected),
+                         "gelu m=" << sh.m << " isa=" << int8_isa_name(isa));
           // int8 output requantized for a consumer with a static scale.
           const float out_scale = 0.02f;
           std::vector<int8_t> q(static_cast<std::size_t>(sh.m) * sh.n);
@@ -210,7 +210,8 @@ void test_against_reference(ThreadPool* pool) {
           std::vector<int8_t> qa(static_cast<std::size_t>(sh.m) * sh.k);
           const Int8Input in =
               op.quantize_input(ctx, sh.m, x.data(), ldx, qa.data(), sh.k, row_scales.data());
-          SAMP_CHECK_MSG(qa == ref.qa, "quantized input m=" << sh.m << " isa=" << int8_isa_name(isa));
+          SAMP_CHECK_MSG(qa == ref.qa,
+                         "quantized input m=" << sh.m << " isa=" << int8_isa_name(isa));
           op.run_to_int8(ctx, sh.m, in, q.data(), sh.n, Activation::kGelu, out_scale);
           bool same = true;
           for (std::size_t i = 0; i < q.size(); ++i)
@@ -256,7 +257,8 @@ void test_encoder_isas() {
   put("embeddings.norm.bias", 32, 0.1f);
   for (int l = 0; l < 2; ++l) {
     const std::string at = "layers." + std::to_string(l) + ".";
-    for (const char* p : {"attention.query", "attention.key", "attention.value", "attention.output"}) {
+    for (const char* p :
+         {"attention.query", "attention.key", "attention.value", "attention.output"}) {
       put(at + p + ".weight", 32 * 32, 0.2f);
       put(at + p + ".bias", 32, 0.1f);
     }

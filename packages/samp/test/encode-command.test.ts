@@ -185,14 +185,26 @@ describe('samp encode', () => {
     await usage(['--model', f.dir, '--device', 'tpu'], /--device expects cpu, cuda or auto/);
     await usage(['--model', f.dir, '--batch-size', '0'], /--batch-size expects a positive integer/);
     await usage(['--model', f.dir, '--precision', 'int4'], /--precision expects/);
-    const int8 = memoryIo('{"input_ids":[2,3]}\n');
+    // The CPU backend has no fp16: a typed error naming the precision, exit 1.
+    const fp16 = memoryIo('{"input_ids":[2,3]}\n');
+    expect(
+      await runCli(
+        ['encode', '--model', f.dir, '--device', 'cpu', '--precision', 'fp16'],
+        [encodeCommand],
+        fp16,
+      ),
+    ).toBe(1);
+    expect(fp16.err()).toMatch(/fp16/);
+    expect(fp16.err().trim().split('\n')).toHaveLength(1);
+    // INT8 runs and keeps the output's shape.
+    const int8 = memoryIo('{"input_ids":[2,40,41,3]}\n');
     expect(
       await runCli(
         ['encode', '--model', f.dir, '--device', 'cpu', '--precision', 'int8'],
         [encodeCommand],
         int8,
       ),
-    ).toBe(1);
-    expect(int8.err()).toMatch(/INT8 is not implemented yet/);
+    ).toBe(0);
+    expect(parseLines(int8.out())[0]?.last_hidden_state.length).toBe(4);
   });
 });
