@@ -2,6 +2,7 @@
 
 export * from './errors';
 export * from './model';
+export * from './native';
 export * from './quant';
 export * from './registry';
 export * from './spec';

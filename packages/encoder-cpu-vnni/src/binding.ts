@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BindingLoadError, BindingNotFoundError } from '@samp/core';
+import { loadNativeAddon, nativeAddonCandidates } from '@samp/core';
 import type { CpuProbeResult } from './cpu-features';
 
 /** The encoder's shape as the native side takes it (from `@samp/core`'s ModelConfig). */
@@ -100,15 +98,17 @@ export interface CpuBinding {
 /** Environment variable naming a `samp_cpu.node` to load instead of the package's build. */
 export const CPU_BINDING_ENV = 'SAMP_CPU_BINDING';
 
-const BACKEND = 'cpu-vnni';
-const ADDON_FILE = 'samp_cpu.node';
-const ABI_VERSION = 3;
-const BUILD_COMMAND = 'npx -y pnpm@10.34.8 --filter @samp/encoder-cpu-vnni build:native';
-
 // src/ (tests, typecheck) and dist/ (published) both sit one level below the package root.
-const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const requireAddon = createRequire(import.meta.url);
-const loaded = new Map<string, CpuBinding>();
+const ADDON = {
+  backend: 'cpu-vnni',
+  addonFile: 'samp_cpu.node',
+  packageRoot: resolve(dirname(fileURLToPath(import.meta.url)), '..'),
+  envVariable: CPU_BINDING_ENV,
+  abiVersion: 3,
+  functions: ['probe', 'createSession', 'runSession', 'disposeSession', 'sessionInfo'],
+  buildCommand: 'npx -y pnpm@10.34.8 --filter @samp/encoder-cpu-vnni build:native',
+  buildNeeds: 'needs CMake >= 3.24 and a C++17 compiler',
+} as const;
 
 /**
  * The paths the loader tries, in order: `$SAMP_CPU_BINDING` alone when it is set, otherwise the
@@ -116,9 +116,7 @@ const loaded = new Map<string, CpuBinding>();
  * @param env the environment to read (default `process.env`).
  */
 export function cpuBindingCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
-  const override = env[CPU_BINDING_ENV];
-  if (override) return [resolve(override)];
-  return ['Release', 'Debug'].map((config) => join(packageRoot, 'build', config, ADDON_FILE));
+  return nativeAddonCandidates(ADDON, env);
 }
 
 /**
@@ -129,35 +127,5 @@ export function cpuBindingCandidates(env: NodeJS.ProcessEnv = process.env): stri
  * const features = loadCpuBinding().probe().features;
  */
 export function loadCpuBinding(): CpuBinding {
-  const candidates = cpuBindingCandidates();
-  const path = candidates.find((p) => existsSync(p));
-  if (path === undefined) {
-    const fix = process.env[CPU_BINDING_ENV]
-      ? `${CPU_BINDING_ENV} is set: point it at a built ${ADDON_FILE}, or unset it to use the package's build (\`${BUILD_COMMAND}\`).`
-      : `Fix: run \`${BUILD_COMMAND}\` (needs CMake >= 3.24 and a C++17 compiler), or set ${CPU_BINDING_ENV} to a built ${ADDON_FILE}.`;
-    throw new BindingNotFoundError(BACKEND, candidates, fix);
-  }
-  const cached = loaded.get(path);
-  if (cached) return cached;
-
-  let binding: Partial<CpuBinding>;
-  try {
-    binding = requireAddon(path) as Partial<CpuBinding>;
-  } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new BindingLoadError(BACKEND, path, `${reason}; rebuild with \`${BUILD_COMMAND}\``, { cause });
-  }
-  if (
-    binding.abiVersion !== ABI_VERSION ||
-    typeof binding.probe !== 'function' ||
-    typeof binding.createSession !== 'function'
-  ) {
-    throw new BindingLoadError(
-      BACKEND,
-      path,
-      `it exports abiVersion ${String(binding.abiVersion)}, this package needs ${ABI_VERSION} (a stale build?); rebuild with \`${BUILD_COMMAND}\``,
-    );
-  }
-  loaded.set(path, binding as CpuBinding);
-  return binding as CpuBinding;
+  return loadNativeAddon<CpuBinding>(ADDON);
 }

@@ -1,0 +1,1 @@
+export { loadNativeAddon, type NativeAddonDescription, nativeAddonCandidates } from './native-addon-loader';
