@@ -16,11 +16,18 @@ import {
   type ModelArtifacts,
   readPrecisionPlan,
   readQuantProfile,
-  resolveBackend,
   SampError,
   validateEncoderInput,
-  WeightMismatchError,
 } from '@samp/core';
+import {
+  classifierLogits,
+  type DenseLayer,
+  dense,
+  readDenseLayer,
+  readSequenceClassifier,
+  type SequenceClassifier,
+} from '@samp/head-classification';
+import { selectBackend } from '../../pipeline/select-backend';
 import type { Command, CommandIo } from '../command';
 import { parseOptions, requireOption } from '../parse-options';
 import { UsageError } from '../usage-error';
@@ -45,14 +52,6 @@ checkpoint has a sequence- or token-classification head, "logits" (number[] or n
 const DEVICES = ['cpu', 'cuda', 'auto'] as const;
 type Device = (typeof DEVICES)[number];
 
-/** Backend packages' registration entries, by device; `auto` imports every one that is installed. */
-const REGISTER_ENTRIES: Readonly<Record<'cpu' | 'cuda', string>> = {
-  cpu: '@samp/encoder-cpu-vnni/register',
-  cuda: '@samp/encoder-cuda/register',
-};
-/** Registry names of the backends, by device. */
-const BACKEND_NAMES: Readonly<Record<'cpu' | 'cuda', string>> = { cpu: 'cpu', cuda: 'cuda' };
-
 function positiveInt(value: string | undefined, option: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value) || Number(value) < 1) {
@@ -61,44 +60,10 @@ function positiveInt(value: string | undefined, option: string, fallback: number
   return Number(value);
 }
 
-/** Whether importing `entry` failed because the package or that entry is not installed. */
-function isModuleMissing(error: unknown, entry: string): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (
-    code === 'ERR_MODULE_NOT_FOUND' ||
-    code === 'MODULE_NOT_FOUND' ||
-    code === 'ERR_PACKAGE_PATH_NOT_EXPORTED'
-  )
-    return true;
-  // Bundlers and test runners (Vite) word it without a code.
-  const message = error instanceof Error ? error.message : '';
-  const packageName = entry.split('/').slice(0, 2).join('/');
-  return (
-    /is not exported|Cannot find (module|package)|Failed to (load|resolve)/.test(message) &&
-    message.includes(packageName)
-  );
-}
-
-/** Imports the registration entries of the backend packages `device` may use (missing ones are skipped). */
-async function registerBackends(device: Device): Promise<void> {
-  const wanted = device === 'auto' ? (['cuda', 'cpu'] as const) : ([device] as const);
-  for (const d of wanted) {
-    try {
-      await import(REGISTER_ENTRIES[d]);
-    } catch (error) {
-      if (!isModuleMissing(error, REGISTER_ENTRIES[d])) throw error;
-    }
-  }
-}
-
+/** The backend for `--device`, as pipeline() chooses it; `auto`'s skip reasons go to a terminal's stderr. */
 async function chooseBackend(device: Device, io: CommandIo): Promise<EncoderBackendV1> {
-  await registerBackends(device);
-  const resolved = await resolveBackend(device === 'auto' ? 'auto' : BACKEND_NAMES[device]);
-  if (device === 'auto' && resolved.skipped.length > 0 && io.stderrIsTty) {
-    const why = resolved.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
-    io.stderr.write(`samp encode: using ${resolved.backend.name} (${why})\n`);
-  }
-  return resolved.backend;
+  const logger = io.stderrIsTty ? { info: (message: string) => io.stderr.write(`${message}\n`) } : {};
+  return (await selectBackend(device, { logger })).backend;
 }
 
 /** One input line, checked: a single-row EncoderInput of the line's own tokens. */
@@ -196,136 +161,22 @@ function toBatch(lines: readonly EncodeLine[], padTokenId: number): EncoderInput
   return input;
 }
 
-// --- classification heads: Hugging Face's head math on the encoder output -------------------------------
-
-/** One Linear `[out, in]` and the activation after it. */
-interface HeadStage {
-  readonly weight: Float32Array;
-  readonly bias: Float32Array;
-  readonly out: number;
-  readonly in: number;
-  readonly activation: 'tanh' | 'gelu' | 'relu' | 'none';
-}
+// --- classification heads: Hugging Face's head math, from @samp/head-classification ---------------------
 
 /** A checkpoint's task head: sequence classification reads the first token, token classification every one. */
-interface TaskHead {
-  readonly kind: 'sequence' | 'token';
-  readonly stages: readonly HeadStage[];
-}
-
-/** transformers' heads by architecture: [canonical stem, activation] for each stage. */
-const SEQUENCE_HEADS: Readonly<Record<string, readonly (readonly [string, HeadStage['activation']])[]>> = {
-  bert: [
-    ['pooler.dense', 'tanh'],
-    ['classifier', 'none'],
-  ],
-  albert: [
-    ['pooler.dense', 'tanh'],
-    ['classifier', 'none'],
-  ],
-  roberta: [
-    ['classifier.dense', 'tanh'],
-    ['classifier.out_proj', 'none'],
-  ],
-  'xlm-roberta': [
-    ['classifier.dense', 'tanh'],
-    ['classifier.out_proj', 'none'],
-  ],
-  electra: [
-    ['classifier.dense', 'gelu'],
-    ['classifier.out_proj', 'none'],
-  ],
-  distilbert: [
-    ['pre_classifier', 'relu'],
-    ['classifier', 'none'],
-  ],
-};
-
-async function readStage(
-  model: ModelArtifacts,
-  stem: string,
-  activation: HeadStage['activation'],
-): Promise<HeadStage> {
-  const names = [`${stem}.weight`, `${stem}.bias`];
-  const missing = names.filter((n) => !model.weights.tensors.has(n));
-  if (missing.length > 0)
-    throw new WeightMismatchError(model.dir, { missing, unexpected: [], misshaped: [] });
-  const [weight, bias] = await Promise.all(names.map((n) => model.weights.readFloat32(n)));
-  const w = weight as Float32Array;
-  const b = bias as Float32Array;
-  return { weight: w, bias: b, out: b.length, in: w.length / b.length, activation };
-}
+type TaskHead =
+  | { readonly kind: 'sequence'; readonly classifier: SequenceClassifier }
+  | { readonly kind: 'token'; readonly layer: DenseLayer };
 
 /** The checkpoint's sequence- or token-classification head, or undefined for a base model. */
 async function loadTaskHead(model: ModelArtifacts): Promise<TaskHead | undefined> {
   const kind = headKindOf(model.config);
   if (kind === 'token-classification') {
-    return { kind: 'token', stages: [await readStage(model, 'classifier', 'none')] };
+    const { numLabels, hiddenSize } = model.config;
+    return { kind: 'token', layer: await readDenseLayer(model, 'classifier', numLabels, hiddenSize) };
   }
   if (kind !== 'sequence-classification') return undefined;
-  const stages = SEQUENCE_HEADS[model.config.modelType] ?? [];
-  return { kind: 'sequence', stages: await Promise.all(stages.map(([s, a]) => readStage(model, s, a))) };
-}
-
-function activate(a: HeadStage['activation'], x: number): number {
-  switch (a) {
-    case 'tanh':
-      return Math.tanh(x);
-    case 'relu':
-      return Math.max(x, 0);
-    case 'gelu':
-      return 0.5 * x * (1 + erf(x / Math.SQRT2));
-    case 'none':
-      return x;
-  }
-}
-
-/** erf to ~1e-15 (series for small |x|, continued fraction beyond), in float64. */
-function erf(x: number): number {
-  const ax = Math.abs(x);
-  if (ax < 2.5) {
-    // Maclaurin series: 2/√π Σ (−1)^n x^(2n+1) / (n! (2n+1)).
-    let term = ax;
-    let sum = ax;
-    for (let n = 1; n < 60; n++) {
-      term *= (-ax * ax) / n;
-      const add = term / (2 * n + 1);
-      sum += add;
-      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
-    }
-    return Math.sign(x) * sum * (2 / Math.sqrt(Math.PI));
-  }
-  // erfc continued fraction (Lentz), converges fast for |x| ≥ 2.5.
-  let f = ax;
-  let c = ax;
-  let d = 0;
-  for (let n = 1; n < 200; n++) {
-    const an = n / 2;
-    d = ax + an * d;
-    d = d === 0 ? 1e-300 : 1 / d;
-    c = ax + an / c;
-    const delta = c * d;
-    f *= delta;
-    if (Math.abs(delta - 1) < 1e-16) break;
-  }
-  const erfc = Math.exp(-ax * ax) / (f * Math.sqrt(Math.PI));
-  return Math.sign(x) * (1 - erfc);
-}
-
-/** Runs the head's stages on one hidden vector, in float64. */
-function applyHead(head: TaskHead, vector: Float32Array): number[] {
-  let x: ArrayLike<number> = vector;
-  for (const s of head.stages) {
-    const y = new Array<number>(s.out);
-    for (let o = 0; o < s.out; o++) {
-      let sum = s.bias[o] as number;
-      const row = o * s.in;
-      for (let j = 0; j < s.in; j++) sum += (s.weight[row + j] as number) * (x[j] as number);
-      y[o] = activate(s.activation, sum);
-    }
-    x = y;
-  }
-  return Array.from(x);
+  return { kind: 'sequence', classifier: await readSequenceClassifier(model) };
 }
 
 // --- output -----------------------------------------------------------------------------------------
@@ -380,8 +231,9 @@ function outputLine(out: EncoderOutput, row: number, tokens: number, head: TaskH
     states.push(lastHiddenState.subarray(at, at + h));
   }
   const record: Record<string, unknown> = { last_hidden_state: states.map((s) => Array.from(s)) };
-  if (head?.kind === 'sequence') record.logits = applyHead(head, states[0] as Float32Array);
-  else if (head?.kind === 'token') record.logits = states.map((s) => applyHead(head, s));
+  if (head?.kind === 'sequence')
+    record.logits = Array.from(classifierLogits(head.classifier, states[0] as Float32Array, 0));
+  else if (head?.kind === 'token') record.logits = states.map((s) => Array.from(dense(head.layer, s)));
   return `${JSON.stringify(record)}\n`;
 }
 
