@@ -1,14 +1,16 @@
-// samp_cuda: the Node-API addon of @samp/encoder-cuda. For now it exports the device probe and
-// a kernel self-test; the encoder arrives with its issue. Both run off the JS thread (creating
-// a CUDA context takes from milliseconds to seconds) and return promises.
+// samp_cuda: the Node-API addon of @samp/encoder-cuda: the device probe, a kernel self-test and
+// the encoder sessions (session-binding.cc). Everything that touches the GPU runs off the JS
+// thread (creating a CUDA context takes from milliseconds to seconds) and returns a promise.
 #include <napi.h>
 
 #include "cuda-probe.h"
 #include "napi/napi-helpers.h"
+#include "session-binding.h"
 
 namespace {
 
 using samp::cuda::CudaProbe;
+using samp::cuda::register_session_binding;
 using samp::cuda::SelfTestResult;
 
 Napi::Value cublaslt_to_js(Napi::Env env, const samp::cuda::CublasLtInfo& info) {
@@ -21,7 +23,8 @@ Napi::Value cublaslt_to_js(Napi::Env env, const samp::cuda::CublasLtInfo& info) 
     o.Set("reason", info.reason);
   }
   Napi::Array tried = Napi::Array::New(env, info.tried.size());
-  for (size_t i = 0; i < info.tried.size(); ++i) tried.Set(i, info.tried[i]);
+  for (size_t i = 0; i < info.tried.size(); ++i)
+    tried.Set(i, info.tried[i]);
   o.Set("tried", tried);
   return o;
 }
@@ -29,8 +32,10 @@ Napi::Value cublaslt_to_js(Napi::Env env, const samp::cuda::CublasLtInfo& info) 
 Napi::Value probe_to_js(Napi::Env env, const CudaProbe& p) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("available", p.available);
-  if (!p.reason.empty()) o.Set("reason", p.reason);
-  if (!p.error_name.empty()) o.Set("errorName", p.error_name);
+  if (!p.reason.empty())
+    o.Set("reason", p.reason);
+  if (!p.error_name.empty())
+    o.Set("errorName", p.error_name);
   o.Set("driverVersion", p.driver_version);
   o.Set("runtimeVersion", p.runtime_version);
   Napi::Array devices = Napi::Array::New(env, p.devices.size());
@@ -81,7 +86,8 @@ Napi::Value SelfTest(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("probe", Napi::Function::New(env, Probe, "probe"));
   exports.Set("selfTest", Napi::Function::New(env, SelfTest, "selfTest"));
-  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  register_session_binding(env, exports);
+  exports.Set("abiVersion", Napi::Number::New(env, 2));
   return exports;
 }
 

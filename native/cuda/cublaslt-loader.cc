@@ -18,7 +18,8 @@ CublasLtInfo load_once() {
   if (const char* env = std::getenv(kCublasLtPathEnv); env != nullptr && *env != '\0') {
     candidates.emplace_back(env);
   }
-  for (const char* name : kCublasLtNames) candidates.emplace_back(name);
+  for (const char* name : kCublasLtNames)
+    candidates.emplace_back(name);
 
   std::string errors;
   for (const std::string& candidate : candidates) {
@@ -59,7 +60,8 @@ const CublasLtInfo& load_cublaslt() {
 }
 
 void* cublaslt_symbol(const char* name) {
-  if (!load_cublaslt().found) return nullptr;
+  if (!load_cublaslt().found)
+    return nullptr;
   return dlsym(g_handle, name);
 }
 

@@ -12,10 +12,10 @@ namespace samp::cuda {
 /// Where cuBLASLt came from, or why it was not found.
 struct CublasLtInfo {
   bool found = false;
-  std::string path;                 // file the library was loaded from (when found)
-  std::size_t version = 0;          // cublasLtGetVersion(), e.g. 130001 = 13.0.1
-  std::string reason;               // why not found: every dlopen error, in order
-  std::vector<std::string> tried;   // names/paths handed to dlopen, in order
+  std::string path;                // file the library was loaded from (when found)
+  std::size_t version = 0;         // cublasLtGetVersion(), e.g. 130001 = 13.0.1
+  std::string reason;              // why not found: every dlopen error, in order
+  std::vector<std::string> tried;  // names/paths handed to dlopen, in order
 };
 
 /// Environment variable naming a cuBLASLt file to try before the default names.

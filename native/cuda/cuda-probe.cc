@@ -17,7 +17,8 @@ std::string describe(cudaError_t err) {
 
 // Every CUDA call goes through check(): a failure becomes a samp::Error with a stable code.
 void check(cudaError_t err, const char* what) {
-  if (err == cudaSuccess) return;
+  if (err == cudaSuccess)
+    return;
   cudaGetLastError();  // clear the (non-sticky) error so later calls start clean
   const char* code = err == cudaErrorMemoryAllocation ? codes::kDeviceOutOfMemory
                      : err == cudaErrorInvalidDevice  ? codes::kInvalidArgument
@@ -29,7 +30,8 @@ void check(cudaError_t err, const char* what) {
 struct DeviceBuffer {
   void* ptr = nullptr;
   ~DeviceBuffer() {
-    if (ptr != nullptr) cudaFree(ptr);  // nothing useful to do with an error while unwinding
+    if (ptr != nullptr)
+      cudaFree(ptr);  // nothing useful to do with an error while unwinding
   }
 };
 
@@ -42,7 +44,8 @@ CudaProbe probe_cuda() {
   // Both succeed without a driver: the runtime version is compiled in, and the driver version
   // is reported as 0 when libcuda.so cannot be loaded.
   cudaError_t err = cudaRuntimeGetVersion(&p.runtime_version);
-  if (err == cudaSuccess) err = cudaDriverGetVersion(&p.driver_version);
+  if (err == cudaSuccess)
+    err = cudaDriverGetVersion(&p.driver_version);
   if (err != cudaSuccess) {
     p.error_name = cudaGetErrorName(err);
     p.reason = describe(err);
@@ -88,7 +91,8 @@ CudaProbe probe_cuda() {
 }
 
 SelfTestResult run_self_test(int device, std::size_t elements) {
-  if (elements == 0) throw samp::Error(codes::kInvalidArgument, "self-test needs elements > 0");
+  if (elements == 0)
+    throw samp::Error(codes::kInvalidArgument, "self-test needs elements > 0");
   int count = 0;
   check(cudaGetDeviceCount(&count), "cudaGetDeviceCount");
   if (device < 0 || device >= count) {
@@ -116,7 +120,8 @@ SelfTestResult run_self_test(int device, std::size_t elements) {
   r.device = device;
   r.elements = elements;
   for (std::size_t i = 0; i < elements; ++i) {
-    if (host[i] != self_test_pattern(i, kSeed)) ++r.mismatches;
+    if (host[i] != self_test_pattern(i, kSeed))
+      ++r.mismatches;
   }
   r.milliseconds =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

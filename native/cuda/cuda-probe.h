@@ -20,11 +20,11 @@ struct CudaDevice {
 };
 
 struct CudaProbe {
-  bool available = false;     // at least one device is usable by this runtime
-  std::string reason;         // why not, when !available (the CUDA error, verbatim)
-  std::string error_name;     // e.g. "cudaErrorInsufficientDriver", when a call failed
-  int driver_version = 0;     // cudaDriverGetVersion: 13000 = 13.0; 0 when no driver
-  int runtime_version = 0;    // cudaRuntimeGetVersion of the statically linked runtime
+  bool available = false;   // at least one device is usable by this runtime
+  std::string reason;       // why not, when !available (the CUDA error, verbatim)
+  std::string error_name;   // e.g. "cudaErrorInsufficientDriver", when a call failed
+  int driver_version = 0;   // cudaDriverGetVersion: 13000 = 13.0; 0 when no driver
+  int runtime_version = 0;  // cudaRuntimeGetVersion of the statically linked runtime
   std::vector<CudaDevice> devices;
   CublasLtInfo cublaslt;
 };

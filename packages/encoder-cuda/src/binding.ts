@@ -2,6 +2,61 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadNativeAddon, nativeAddonCandidates } from '@samp/core';
 import type { CudaProbeResult, CudaSelfTestResult } from './cuda-probe-result';
+import type { NativeEncoderConfig } from './native-spec';
+
+/** What `createSession` takes. */
+export interface NativeSessionSpec {
+  config: NativeEncoderConfig;
+  /** Every canonical tensor the encoder reads, as FP32 (converted to FP16 on upload for fp16). */
+  tensors: Record<string, Float32Array>;
+  precision: 'fp32' | 'fp16';
+  /** Which GPU (default 0). */
+  deviceIndex?: number;
+  /** Cap on the run workspace in bytes (default 0: none). */
+  memoryLimit?: number;
+  /** `auto` (default): a batch shape is captured as a CUDA graph on its second run; `on`; `off`. */
+  cudaGraphs?: 'auto' | 'on' | 'off';
+}
+
+/** An opaque native session handle. */
+export type NativeSessionHandle = { readonly __nativeCudaSession: unique symbol };
+
+/** One padded batch, as the native side takes it. */
+export interface NativeBatch {
+  inputIds: Int32Array;
+  attentionMask: Int32Array;
+  tokenTypeIds?: Int32Array;
+  batchSize: number;
+  sequenceLength: number;
+}
+
+/** How a run went on the device. */
+export interface NativeRunStats {
+  /** Tokens that ran (the real ones, plus the padded ones when they are computed). */
+  tokens: number;
+  /** Whether the run replayed a CUDA graph. */
+  graph: boolean;
+  /** GPU time of the encoder's kernels (CUDA events), without the copies in and out. */
+  deviceMilliseconds: number;
+}
+
+/** What `runSession` resolves to (shapes follow the spec's EncoderOutput). */
+export interface NativeRunResult {
+  lastHiddenState: Float32Array;
+  hiddenStates?: Float32Array[];
+  observed?: Record<string, { data: Float32Array; shape: number[] }>;
+  stats: NativeRunStats;
+}
+
+/** What `benchmarkSession` resolves to: GPU time per forward pass with the batch on the device. */
+export interface NativeBenchmarkResult {
+  iterations: number;
+  tokens: number;
+  graph: boolean;
+  medianMs: number;
+  minMs: number;
+  meanMs: number;
+}
 
 /** The functions `samp_cuda.node` exports. */
 export interface CudaBinding {
@@ -11,6 +66,35 @@ export interface CudaBinding {
   probe(): Promise<CudaProbeResult>;
   /** Writes a pattern with a kernel and checks it; rejects with a `code` (`SAMP_GPU_UNAVAILABLE`, …). */
   selfTest(deviceIndex: number): Promise<CudaSelfTestResult>;
+  /** Copies the tensors, then uploads them to the GPU on a worker thread. */
+  createSession(spec: NativeSessionSpec): Promise<NativeSessionHandle>;
+  /** Runs one padded batch on a worker thread (runs of one session are serialised natively). */
+  runSession(
+    session: NativeSessionHandle,
+    input: NativeBatch,
+    options: { outputHiddenStates: boolean; computePadding: boolean; observe: string[] },
+  ): Promise<NativeRunResult>;
+  /** Times forward passes of one batch already on the device. */
+  benchmarkSession(
+    session: NativeSessionHandle,
+    input: NativeBatch,
+    options: { computePadding: boolean; warmup: number; iterations: number },
+  ): Promise<NativeBenchmarkResult>;
+  /** Drops the session's reference; device memory is freed on a worker once no run holds it. Idempotent. */
+  disposeSession(session: NativeSessionHandle): Promise<void>;
+  sessionInfo(session: NativeSessionHandle): {
+    disposed: boolean;
+    device?: number;
+    precision?: 'fp32' | 'fp16';
+    /** Bytes of device memory the weights take. */
+    weightBytes?: number;
+    /** Bytes of the run workspace (grows to the largest run). */
+    workspaceBytes?: number;
+    /** CUDA graphs captured so far. */
+    graphs?: number;
+    /** `tensor-core` (FP16 with head_dim 64) or `generic`. */
+    attentionKernel?: 'tensor-core' | 'generic';
+  };
 }
 
 /** Environment variable naming a `samp_cuda.node` to load instead of the package's build. */
@@ -22,8 +106,16 @@ const ADDON = {
   addonFile: 'samp_cuda.node',
   packageRoot: resolve(dirname(fileURLToPath(import.meta.url)), '..'),
   envVariable: CUDA_BINDING_ENV,
-  abiVersion: 1,
-  functions: ['probe', 'selfTest'],
+  abiVersion: 2,
+  functions: [
+    'probe',
+    'selfTest',
+    'createSession',
+    'runSession',
+    'benchmarkSession',
+    'disposeSession',
+    'sessionInfo',
+  ],
   buildCommand: 'npx -y pnpm@10.34.8 --filter @samp/encoder-cuda build:native',
   buildNeeds: 'needs the CUDA toolkit: nvcc on PATH; without it the build skips the addon',
 } as const;

@@ -1,0 +1,126 @@
+// Bias + activation after the first FFN GEMM, and the float <-> storage conversions.
+#include <cstdint>
+#include <type_traits>
+
+#include "device-math.cuh"
+#include "kernels.h"
+
+namespace samp::cuda {
+namespace {
+
+__device__ __forceinline__ float activate(Activation act, float x) {
+  switch (act) {
+    case Activation::kGelu:
+      return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+    case Activation::kGeluTanh: {
+      const float inner = 0.79788456080286536f * (x + 0.044715f * x * x * x);
+      return 0.5f * x * (1.0f + tanhf(inner));
+    }
+    case Activation::kRelu:
+      return x > 0.0f ? x : 0.0f;
+    case Activation::kNone:
+      break;
+  }
+  return x;
+}
+
+template <typename T>
+__global__ void bias_activation_kernel(T* x, size_t n, int cols, const float* bias,
+                                       Activation act) {
+  const size_t stride = static_cast<size_t>(blockDim.x) * gridDim.x;
+  for (size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
+    const int c = static_cast<int>(i % static_cast<size_t>(cols));
+    x[i] = dev::from_f<T>(activate(act, dev::to_f(x[i]) + bias[c]));
+  }
+}
+
+// Eight halves (16 bytes) per thread when the row width is a multiple of 8.
+__global__ void bias_activation_half8_kernel(__half* x, size_t vectors, int cols, const float* bias,
+                                             Activation act) {
+  const size_t stride = static_cast<size_t>(blockDim.x) * gridDim.x;
+  for (size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < vectors;
+       i += stride) {
+    uint4 raw = reinterpret_cast<uint4*>(x)[i];
+    __half2* h = reinterpret_cast<__half2*>(&raw);
+    const int c = static_cast<int>((i * 8) % static_cast<size_t>(cols));
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      const float2 f = __half22float2(h[j]);
+      h[j] = __floats2half2_rn(activate(act, f.x + bias[c + 2 * j]),
+                               activate(act, f.y + bias[c + 2 * j + 1]));
+    }
+    reinterpret_cast<uint4*>(x)[i] = raw;
+  }
+}
+
+template <typename T>
+__global__ void to_float_kernel(const T* src, int ld, int rows, int cols, float* dst) {
+  const size_t n = static_cast<size_t>(rows) * cols;
+  const size_t stride = static_cast<size_t>(blockDim.x) * gridDim.x;
+  for (size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
+    const size_t r = i / cols;
+    const size_t c = i % cols;
+    dst[i] = dev::to_f(src[r * ld + c]);
+  }
+}
+
+template <typename T>
+__global__ void from_float_kernel(const float* src, size_t n, T* dst) {
+  const size_t stride = static_cast<size_t>(blockDim.x) * gridDim.x;
+  for (size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
+    dst[i] = dev::from_f<T>(src[i]);
+  }
+}
+
+unsigned blocks_for(size_t n, unsigned threads) {
+  const size_t wanted = (n + threads - 1) / threads;
+  return static_cast<unsigned>(wanted < 65535 ? (wanted == 0 ? 1 : wanted) : 65535);
+}
+
+}  // namespace
+
+template <typename T>
+cudaError_t launch_bias_activation(T* x, int rows, int cols, const float* bias, Activation act,
+                                   cudaStream_t stream) {
+  const size_t n = static_cast<size_t>(rows) * cols;
+  if (n == 0)
+    return cudaSuccess;
+  if constexpr (std::is_same_v<T, __half>) {
+    if (cols % 8 == 0 && reinterpret_cast<std::uintptr_t>(x) % 16 == 0) {
+      bias_activation_half8_kernel<<<blocks_for(n / 8, 256), 256, 0, stream>>>(x, n / 8, cols, bias,
+                                                                               act);
+      return cudaGetLastError();
+    }
+  }
+  bias_activation_kernel<T><<<blocks_for(n, 256), 256, 0, stream>>>(x, n, cols, bias, act);
+  return cudaGetLastError();
+}
+
+template <typename T>
+cudaError_t launch_to_float(const T* src, int ld, int rows, int cols, float* dst,
+                            cudaStream_t stream) {
+  const size_t n = static_cast<size_t>(rows) * cols;
+  if (n == 0)
+    return cudaSuccess;
+  to_float_kernel<T><<<blocks_for(n, 256), 256, 0, stream>>>(src, ld, rows, cols, dst);
+  return cudaGetLastError();
+}
+
+template <typename T>
+cudaError_t launch_from_float(const float* src, size_t n, T* dst, cudaStream_t stream) {
+  if (n == 0)
+    return cudaSuccess;
+  from_float_kernel<T><<<blocks_for(n, 256), 256, 0, stream>>>(src, n, dst);
+  return cudaGetLastError();
+}
+
+template cudaError_t launch_bias_activation<float>(float*, int, int, const float*, Activation,
+                                                   cudaStream_t);
+template cudaError_t launch_bias_activation<__half>(__half*, int, int, const float*, Activation,
+                                                    cudaStream_t);
+template cudaError_t launch_to_float<float>(const float*, int, int, int, float*, cudaStream_t);
+template cudaError_t launch_to_float<__half>(const __half*, int, int, int, float*, cudaStream_t);
+template cudaError_t launch_from_float<float>(const float*, size_t, float*, cudaStream_t);
+template cudaError_t launch_from_float<__half>(const float*, size_t, __half*, cudaStream_t);
+
+}  // namespace samp::cuda

@@ -1,0 +1,738 @@
+#include "encoder.h"
+
+#include <cuda_fp16.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <tuple>
+#include <type_traits>
+
+#include "common/error.h"
+#include "cpu/activation-taps.h"
+#include "cuda-check.h"
+#include "device-memory.h"
+#include "gemm.h"
+#include "kernels.h"
+
+namespace samp::cuda {
+
+using cpu::ObserveRequest;
+using cpu::Tap;
+
+namespace {
+
+[[noreturn]] void invalid(const std::string& field, const std::string& problem) {
+  throw Error(codes::kInvalidArgument, field + ": " + problem);
+}
+
+/// The packed token layout of one run (the same rules as the CPU backend's).
+struct Packing {
+  std::vector<RowSpan> rows;
+  std::vector<int32_t> ids, positions, types;
+  std::vector<int> padded_index;  // packed token → index in the padded [batch, seq] layout
+  int tokens = 0;
+  int max_queries = 0;
+};
+
+Packing pack(const EncoderConfig& c, const EncoderInput& in, bool compute_padding) {
+  Packing p;
+  p.rows.resize(static_cast<std::size_t>(in.batch));
+  for (int b = 0; b < in.batch; ++b) {
+    const std::size_t base = static_cast<std::size_t>(b) * in.seq;
+    int len = 0;
+    while (len < in.seq && in.mask[base + len] == 1)
+      ++len;
+    const int queries = compute_padding ? in.seq : len;
+    p.rows[static_cast<std::size_t>(b)] = {p.tokens, queries, len};
+    p.max_queries = std::max(p.max_queries, queries);
+    int counted = 0;  // non-padding ids so far (RoBERTa positions)
+    for (int i = 0; i < queries; ++i) {
+      const int32_t id = in.ids[base + i];
+      int32_t position = i;
+      if (c.padding_aware_positions) {
+        if (id != c.pad_token_id)
+          ++counted;
+        position = id != c.pad_token_id ? c.pad_token_id + counted : c.pad_token_id;
+      }
+      if (position >= c.max_positions) {
+        throw Error(codes::kInputTooLong, "position id " + std::to_string(position) + " of row " +
+                                              std::to_string(b) +
+                                              " is outside the position table (" +
+                                              std::to_string(c.max_positions) + " entries)");
+      }
+      p.ids.push_back(id);
+      p.positions.push_back(position);
+      p.types.push_back(in.types.empty() ? 0 : in.types[base + i]);
+      p.padded_index.push_back(static_cast<int>(base) + i);
+    }
+    p.tokens += queries;
+  }
+  return p;
+}
+
+/// Packed rows [tokens, width] → a zeroed padded tensor [batch, seq, width].
+std::vector<float> unpack(const Packing& p, const float* packed, int width, int batch, int seq) {
+  std::vector<float> out(static_cast<std::size_t>(batch) * seq * width, 0.0f);
+  for (int t = 0; t < p.tokens; ++t) {
+    const float* src = packed + static_cast<std::size_t>(t) * width;
+    std::copy(src, src + width,
+              out.begin() + static_cast<std::ptrdiff_t>(p.padded_index[t]) * width);
+  }
+  return out;
+}
+
+const std::vector<float>& tensor(const WeightSet& w, const std::string& name, std::size_t count) {
+  const auto it = w.find(name);
+  if (it == w.end())
+    invalid("tensors." + name, "missing");
+  if (it->second.size() != count) {
+    invalid("tensors." + name, "has " + std::to_string(it->second.size()) + " elements, expected " +
+                                   std::to_string(count));
+  }
+  return it->second;
+}
+
+template <typename T>
+T convert(float v);
+template <>
+float convert<float>(float v) {
+  return v;
+}
+template <>
+__half convert<__half>(float v) {
+  return __float2half_rn(v);
+}
+
+/// Uploads the concatenation of `parts`, converted to T.
+template <typename T>
+DeviceBuffer upload(std::initializer_list<const std::vector<float>*> parts, std::size_t* total) {
+  std::size_t n = 0;
+  for (const auto* p : parts)
+    n += p->size();
+  std::vector<T> host;
+  host.reserve(n);
+  for (const auto* p : parts)
+    for (float v : *p)
+      host.push_back(convert<T>(v));
+  DeviceBuffer buffer(n * sizeof(T));
+  check_cuda(cudaMemcpy(buffer.get(), host.data(), n * sizeof(T), cudaMemcpyHostToDevice),
+             "cudaMemcpy (weights)");
+  *total += n * sizeof(T);
+  return buffer;
+}
+
+struct LayerWeights {
+  DeviceBuffer qkv_w, qkv_b;  // [3H, H], [3H] in the storage type (cuBLASLt's bias epilogue)
+  DeviceBuffer out_w, out_b, ln1_g, ln1_b;
+  DeviceBuffer ffn1_w, ffn1_b, ffn2_w, ffn2_b, ln2_g, ln2_b;
+};
+
+/// A recorded activation on the device, copied back after the run.
+struct Record {
+  std::string name;
+  std::vector<int> shape;
+  DeviceBuffer data;
+  bool packed = true;  // [tokens, width] to unpack, or already padded
+  int width = 0;
+};
+
+class Timer {
+ public:
+  Timer() {
+    check_cuda(cudaEventCreate(&start_), "cudaEventCreate");
+    const cudaError_t err = cudaEventCreate(&stop_);
+    if (err != cudaSuccess)
+      cudaEventDestroy(start_);
+    check_cuda(err, "cudaEventCreate");
+  }
+  ~Timer() {
+    cudaEventDestroy(start_);
+    cudaEventDestroy(stop_);
+  }
+  Timer(const Timer&) = delete;
+  Timer& operator=(const Timer&) = delete;
+  void start(cudaStream_t s) { check_cuda(cudaEventRecord(start_, s), "cudaEventRecord"); }
+  void stop(cudaStream_t s) { check_cuda(cudaEventRecord(stop_, s), "cudaEventRecord"); }
+  double ms() const {
+    float ms = 0;
+    check_cuda(cudaEventElapsedTime(&ms, start_, stop_), "cudaEventElapsedTime");
+    return ms;
+  }
+
+ private:
+  cudaEvent_t start_ = nullptr, stop_ = nullptr;
+};
+
+}  // namespace
+
+struct Encoder::Impl {
+  EncoderConfig config;
+  SessionOptions options;
+  std::size_t weight_bytes = 0;
+  const char* attention_kernel = "generic";
+  virtual ~Impl() = default;
+  virtual EncoderOutput run(const EncoderInput& input, const RunOptions& options) = 0;
+  virtual BenchmarkResult benchmark(const EncoderInput& input, bool compute_padding, int warmup,
+                                    int iterations) = 0;
+  virtual std::size_t workspace_bytes() const = 0;
+  virtual std::size_t graphs() const = 0;
+};
+
+namespace {
+
+template <typename T>
+class TypedEncoder final : public Encoder::Impl {
+ public:
+  TypedEncoder(const EncoderConfig& c, const WeightSet& w, const SessionOptions& o)
+      : workspace_(o.memory_limit) {
+    config = c;
+    options = o;
+    const char* choice = std::getenv("SAMP_CUDA_ATTENTION");
+    const bool generic = choice != nullptr && std::string(choice) == "generic";
+    tensor_core_attention_ =
+        std::is_same_v<T, __half> && !generic &&
+        attention_wmma_supported(c.head_dim(), 3 * c.hidden_size, c.hidden_size);
+    attention_kernel = tensor_core_attention_ ? "tensor-core" : "generic";
+    check_cuda(cudaSetDevice(o.device), "cudaSetDevice");
+    check_cuda(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
+    try {
+      upload_weights(w);
+      gemm_ =
+          std::make_unique<GemmRunner>(o.precision == Precision::kFp16 ? CUDA_R_16F : CUDA_R_32F);
+      timer_ = std::make_unique<Timer>();
+    } catch (...) {
+      cudaStreamDestroy(stream_);
+      throw;
+    }
+  }
+
+  ~TypedEncoder() override {
+    cudaSetDevice(options.device);
+    cudaStreamSynchronize(stream_);
+    drop_graphs();
+    timer_.reset();
+    gemm_.reset();
+    cudaStreamDestroy(stream_);
+    // The device buffers go with the members, on this device.
+  }
+
+  std::size_t workspace_bytes() const override { return workspace_.capacity(); }
+  std::size_t graphs() const override { return graphs_.size(); }
+
+  EncoderOutput run(const EncoderInput& input, const RunOptions& ro) override {
+    check_input(config, input);
+    const ObserveRequest observe = cpu::parse_observe(ro.observe, config.num_layers);
+    std::lock_guard<std::mutex> lock(mutex_);
+    check_cuda(cudaSetDevice(options.device), "cudaSetDevice");
+    const Packing p = pack(config, input, ro.compute_padding);
+    const Buffers b = prepare(p);
+
+    const int t = p.tokens;
+    const int h = config.hidden_size;
+    Recorder rec;
+    rec.observe = &observe;
+    rec.hidden_states = ro.hidden_states;
+    rec.batch = input.batch;
+    rec.seq = input.seq;
+    const bool recording = ro.hidden_states || observe.any();
+    const Key key{t, input.batch, p.max_queries};
+    bool graph = false;
+    if (!recording && options.graphs != GraphMode::kOff) {
+      int& seen = seen_[key];
+      seen = std::min(seen + 1, 2);
+      graph = options.graphs == GraphMode::kOn || seen >= 2;
+    }
+    if (graph) {
+      cudaGraphExec_t exec = graph_for(key, b, p);
+      timer_->start(stream_);
+      check_cuda(cudaGraphLaunch(exec, stream_), "cudaGraphLaunch");
+      timer_->stop(stream_);
+    } else {
+      timer_->start(stream_);
+      forward(b, p, recording ? &rec : nullptr);
+      timer_->stop(stream_);
+    }
+    staging_out_.reserve(static_cast<std::size_t>(t) * h * sizeof(float));
+    check_cuda(cudaMemcpyAsync(staging_out_.as<float>(), b.out,
+                               static_cast<std::size_t>(t) * h * sizeof(float),
+                               cudaMemcpyDeviceToHost, stream_),
+               "cudaMemcpyAsync (output)");
+    std::vector<std::vector<float>> host_records(rec.records.size());
+    for (std::size_t i = 0; i < rec.records.size(); ++i) {
+      const Record& r = rec.records[i];
+      host_records[i].resize(r.data.bytes() / sizeof(float));
+      check_cuda(cudaMemcpyAsync(host_records[i].data(), r.data.get(), r.data.bytes(),
+                                 cudaMemcpyDeviceToHost, stream_),
+                 "cudaMemcpyAsync (observed)");
+    }
+    check_cuda(cudaStreamSynchronize(stream_), "the encoder's kernels");
+
+    EncoderOutput out;
+    out.batch = input.batch;
+    out.seq = input.seq;
+    out.hidden = h;
+    out.tokens = t;
+    out.graph = graph;
+    out.device_ms = timer_->ms();
+    out.last_hidden_state = unpack(p, staging_out_.as<float>(), h, input.batch, input.seq);
+    for (std::size_t i = 0; i < rec.records.size(); ++i) {
+      Record& r = rec.records[i];
+      std::vector<float> data =
+          r.packed ? unpack(p, host_records[i].data(), r.width, input.batch, input.seq)
+                   : std::move(host_records[i]);
+      if (r.name.empty()) {
+        out.hidden_states.push_back(std::move(data));
+      } else {
+        out.observed.push_back({r.name, r.shape, std::move(data)});
+      }
+    }
+    return out;
+  }
+
+  BenchmarkResult benchmark(const EncoderInput& input, bool compute_padding, int warmup,
+                            int iterations) override {
+    check_input(config, input);
+    if (iterations < 1)
+      invalid("iterations", "expected a positive integer");
+    std::lock_guard<std::mutex> lock(mutex_);
+    check_cuda(cudaSetDevice(options.device), "cudaSetDevice");
+    const Packing p = pack(config, input, compute_padding);
+    const Buffers b = prepare(p);
+    const Key key{p.tokens, input.batch, p.max_queries};
+    const bool graph = options.graphs != GraphMode::kOff;
+    cudaGraphExec_t exec = graph ? graph_for(key, b, p) : nullptr;
+    const auto once = [&] {
+      if (graph) {
+        check_cuda(cudaGraphLaunch(exec, stream_), "cudaGraphLaunch");
+      } else {
+        forward(b, p, nullptr);
+      }
+    };
+    for (int i = 0; i < warmup; ++i)
+      once();
+    check_cuda(cudaStreamSynchronize(stream_), "the encoder's kernels");
+    std::vector<double> times;
+    for (int i = 0; i < iterations; ++i) {
+      timer_->start(stream_);
+      once();
+      timer_->stop(stream_);
+      check_cuda(cudaStreamSynchronize(stream_), "the encoder's kernels");
+      times.push_back(timer_->ms());
+    }
+    BenchmarkResult r;
+    r.iterations = iterations;
+    r.tokens = p.tokens;
+    r.graph = graph;
+    std::vector<double> sorted = times;
+    std::sort(sorted.begin(), sorted.end());
+    r.median_ms = sorted[sorted.size() / 2];
+    r.min_ms = sorted.front();
+    double sum = 0;
+    for (double v : times)
+      sum += v;
+    r.mean_ms = sum / static_cast<double>(times.size());
+    return r;
+  }
+
+ private:
+  using Key = std::tuple<int, int, int>;  // tokens, rows, longest row
+
+  /// The run's pieces of the workspace.
+  struct Buffers {
+    int32_t* ints = nullptr;  // ids | positions | types | rows, uploaded in one copy
+    std::size_t int_count = 0;
+    int32_t* ids = nullptr;
+    int32_t* positions = nullptr;
+    int32_t* types = nullptr;
+    RowSpan* rows = nullptr;
+    T *emb = nullptr, *x = nullptr, *y = nullptr, *tmp = nullptr, *qkv = nullptr, *ctx = nullptr,
+      *ffn = nullptr;
+    float* out = nullptr;
+  };
+
+  /// What a recording run copies out (hidden states have an empty name).
+  struct Recorder {
+    const ObserveRequest* observe = nullptr;
+    bool hidden_states = false;
+    int batch = 0, seq = 0;
+    std::vector<Record> records;
+  };
+
+  Buffers carve(void* base, const Packing& p) const {
+    const EncoderConfig& c = config;
+    const std::size_t t = static_cast<std::size_t>(p.tokens);
+    const std::size_t h = c.hidden_size;
+    Carver cv(base);
+    Buffers b;
+    b.int_count = 3 * t + 3 * p.rows.size();
+    b.ints = cv.take<int32_t>(b.int_count);
+    if (b.ints != nullptr) {
+      b.ids = b.ints;
+      b.positions = b.ints + t;
+      b.types = b.ints + 2 * t;
+      b.rows = reinterpret_cast<RowSpan*>(b.ints + 3 * t);
+    }
+    b.emb = cv.take<T>(c.has_projection ? t * c.embedding_size : 0);
+    b.x = cv.take<T>(t * h);
+    b.y = cv.take<T>(t * h);
+    b.tmp = cv.take<T>(t * h);
+    b.qkv = cv.take<T>(t * 3 * h);
+    b.ctx = cv.take<T>(t * h);
+    b.ffn = cv.take<T>(t * c.intermediate_size);
+    b.out = cv.take<float>(t * h);
+    bytes_needed_ = cv.used();
+    return b;
+  }
+
+  /// Sizes the workspace for the run, carves it and uploads the packed tokens.
+  Buffers prepare(const Packing& p) {
+    carve(nullptr, p);
+    if (workspace_.reserve(bytes_needed_))
+      drop_graphs();  // captured pointers are stale
+    Buffers b = carve(workspace_.base(), p);
+    staging_in_.reserve(b.int_count * sizeof(int32_t));
+    int32_t* s = staging_in_.as<int32_t>();
+    const std::size_t t = static_cast<std::size_t>(p.tokens);
+    std::copy(p.ids.begin(), p.ids.end(), s);
+    std::copy(p.positions.begin(), p.positions.end(), s + t);
+    std::copy(p.types.begin(), p.types.end(), s + 2 * t);
+    std::copy(reinterpret_cast<const int32_t*>(p.rows.data()),
+              reinterpret_cast<const int32_t*>(p.rows.data()) + 3 * p.rows.size(), s + 3 * t);
+    check_cuda(
+        cudaMemcpyAsync(b.ints, s, b.int_count * sizeof(int32_t), cudaMemcpyHostToDevice, stream_),
+        "cudaMemcpyAsync (tokens)");
+    return b;
+  }
+
+  cudaGraphExec_t graph_for(const Key& key, const Buffers& b, const Packing& p) {
+    const auto it = graphs_.find(key);
+    if (it != graphs_.end())
+      return it->second;
+    if (graphs_.size() >= kMaxGraphs)
+      drop_graphs();
+    check_cuda(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal),
+               "cudaStreamBeginCapture");
+    cudaGraph_t g = nullptr;
+    try {
+      forward(b, p, nullptr);
+    } catch (...) {
+      cudaStreamEndCapture(stream_, &g);
+      if (g != nullptr)
+        cudaGraphDestroy(g);
+      cudaGetLastError();
+      throw;
+    }
+    check_cuda(cudaStreamEndCapture(stream_, &g), "cudaStreamEndCapture");
+    cudaGraphExec_t exec = nullptr;
+    const cudaError_t err = cudaGraphInstantiate(&exec, g, 0);
+    cudaGraphDestroy(g);
+    check_cuda(err, "cudaGraphInstantiate");
+    graphs_[key] = exec;
+    return exec;
+  }
+
+  void drop_graphs() {
+    for (auto& [key, exec] : graphs_)
+      cudaGraphExecDestroy(exec);
+    graphs_.clear();
+    if (seen_.size() > 4096)
+      seen_.clear();
+  }
+
+  /// Copies a [tokens, width] slice (row stride ld) of `src` as FP32 into a new record.
+  void record_packed(Recorder* rec, std::string name, std::vector<int> shape, const T* src, int ld,
+                     int width, int tokens) {
+    Record r;
+    r.name = std::move(name);
+    r.shape = std::move(shape);
+    r.width = width;
+    r.data = DeviceBuffer(static_cast<std::size_t>(tokens) * width * sizeof(float));
+    check_cuda(launch_to_float(src, ld, tokens, width, r.data.template as<float>(), stream_),
+               "to_float kernel");
+    rec->records.push_back(std::move(r));
+  }
+
+  void forward(const Buffers& b, const Packing& p, Recorder* rec) {
+    const EncoderConfig& c = config;
+    const int t = p.tokens;
+    const int h = c.hidden_size;
+    const int e = c.embedding_size;
+    const int inter = c.intermediate_size;
+    const int d = c.head_dim();
+    const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
+    const int batch = static_cast<int>(p.rows.size());
+    const auto wants = [&](int layer, Tap tap) {
+      return rec != nullptr && rec->observe->wants(layer, tap);
+    };
+    const auto padded = [&](int width) { return std::vector<int>{rec->batch, rec->seq, width}; };
+
+    EmbeddingTables tables;
+    tables.word = word_.as<float>();
+    tables.position = position_.as<float>();
+    tables.token_type = c.type_vocab_size > 0 ? token_type_.as<float>() : nullptr;
+    tables.gamma = emb_g_.as<float>();
+    tables.beta = emb_b_.as<float>();
+    tables.width = e;
+    tables.eps = c.layer_norm_eps;
+    T* embedded = c.has_projection ? b.emb : b.x;
+    check_cuda(launch_embedding<T>(tables, b.ids, b.positions, b.types, t, embedded, stream_),
+               "embedding kernel");
+    if (rec != nullptr && rec->observe->embeddings_output)
+      record_packed(rec, "embeddings.output", padded(e), embedded, e, e, t);
+    if (c.has_projection)
+      gemm_->run(h, t, e, proj_w_.get(), b.emb, b.x, proj_b_.get(), stream_);
+    if (rec != nullptr && rec->hidden_states)
+      record_packed(rec, "", {}, b.x, h, h, t);
+
+    for (int l = 0; l < c.num_layers; ++l) {
+      const LayerWeights& w = *layers_[static_cast<std::size_t>(l)];
+      const std::string at = "layers." + std::to_string(l) + ".";
+      const auto name = [&](Tap tap) { return at + cpu::tap_name(tap); };
+      if (wants(l, Tap::kQkvInput))
+        record_packed(rec, name(Tap::kQkvInput), padded(h), b.x, h, h, t);
+      gemm_->run(3 * h, t, h, w.qkv_w.get(), b.x, b.qkv, w.qkv_b.get(), stream_);
+      const Tap parts[3] = {Tap::kQuery, Tap::kKey, Tap::kValue};
+      for (int part = 0; part < 3; ++part) {
+        if (wants(l, parts[part]))
+          record_packed(rec, name(parts[part]), padded(h), b.qkv + part * h, 3 * h, h, t);
+      }
+      check_cuda(attention(b, p.max_queries, batch, scale), "attention kernel");
+      if (wants(l, Tap::kScores) || wants(l, Tap::kProbs))
+        observe_attention(rec, l, b, p, scale);
+      if (wants(l, Tap::kContext))
+        record_packed(rec, name(Tap::kContext), padded(h), b.ctx, h, h, t);
+
+      gemm_->run(h, t, h, w.out_w.get(), b.ctx, b.tmp, nullptr, stream_);
+      check_cuda(launch_bias_residual_layer_norm<T>(b.tmp, w.out_b.as<float>(), b.x,
+                                                    w.ln1_g.as<float>(), w.ln1_b.as<float>(), t, h,
+                                                    c.layer_norm_eps, b.y, stream_),
+                 "bias + residual + LayerNorm kernel");
+      if (wants(l, Tap::kFfnIntermediateInput))
+        record_packed(rec, name(Tap::kFfnIntermediateInput), padded(h), b.y, h, h, t);
+
+      gemm_->run(inter, t, h, w.ffn1_w.get(), b.y, b.ffn, nullptr, stream_);
+      check_cuda(
+          launch_bias_activation<T>(b.ffn, t, inter, w.ffn1_b.as<float>(), c.activation, stream_),
+          "bias + activation kernel");
+      if (wants(l, Tap::kFfnOutputInput))
+        record_packed(rec, name(Tap::kFfnOutputInput), padded(inter), b.ffn, inter, inter, t);
+
+      gemm_->run(h, t, inter, w.ffn2_w.get(), b.ffn, b.tmp, nullptr, stream_);
+      check_cuda(launch_bias_residual_layer_norm<T>(b.tmp, w.ffn2_b.as<float>(), b.y,
+                                                    w.ln2_g.as<float>(), w.ln2_b.as<float>(), t, h,
+                                                    c.layer_norm_eps, b.x, stream_),
+                 "bias + residual + LayerNorm kernel");
+      if (rec != nullptr && rec->hidden_states)
+        record_packed(rec, "", {}, b.x, h, h, t);
+    }
+    check_cuda(launch_to_float<T>(b.x, h, t, h, b.out, stream_), "to_float kernel");
+  }
+
+  /// The tensor-core kernel for FP16 with head_dim 64 (unless SAMP_CUDA_ATTENTION=generic when
+  /// the session was made), the generic one otherwise.
+  cudaError_t attention(const Buffers& b, int max_queries, int batch, float scale) {
+    const EncoderConfig& c = config;
+    const int h = c.hidden_size;
+    if constexpr (std::is_same_v<T, __half>) {
+      if (tensor_core_attention_) {
+        return launch_attention_wmma(b.qkv, 3 * h, b.ctx, h, b.rows, batch, max_queries,
+                                     c.num_heads, scale, stream_);
+      }
+    }
+    return launch_attention<T>(b.qkv, 3 * h, b.ctx, h, b.rows, batch, max_queries, c.num_heads,
+                               c.head_dim(), scale, stream_);
+  }
+
+  void observe_attention(Recorder* rec, int layer, const Buffers& b, const Packing& p,
+                         float scale) {
+    const EncoderConfig& c = config;
+    const std::size_t size =
+        static_cast<std::size_t>(rec->batch) * c.num_heads * rec->seq * rec->seq;
+    const std::vector<int> shape = {rec->batch, c.num_heads, rec->seq, rec->seq};
+    float* ptrs[2] = {nullptr, nullptr};
+    const Tap taps[2] = {Tap::kScores, Tap::kProbs};
+    for (int i = 0; i < 2; ++i) {
+      if (!rec->observe->wants(layer, taps[i]))
+        continue;
+      Record r;
+      r.name = "layers." + std::to_string(layer) + "." + cpu::tap_name(taps[i]);
+      r.shape = shape;
+      r.packed = false;
+      r.data = DeviceBuffer(size * sizeof(float));
+      check_cuda(cudaMemsetAsync(r.data.get(), 0, size * sizeof(float), stream_),
+                 "cudaMemsetAsync");
+      ptrs[i] = r.data.template as<float>();
+      rec->records.push_back(std::move(r));
+    }
+    check_cuda(launch_attention_observe<T>(
+                   b.qkv, 3 * c.hidden_size, b.rows, static_cast<int>(p.rows.size()), p.max_queries,
+                   c.num_heads, c.head_dim(), scale, rec->seq, ptrs[0], ptrs[1], stream_),
+               "attention observation kernel");
+  }
+
+  void upload_weights(const WeightSet& w) {
+    const EncoderConfig& c = config;
+    const std::size_t h = c.hidden_size;
+    const std::size_t e = c.embedding_size;
+    const std::size_t inter = c.intermediate_size;
+    std::size_t& n = weight_bytes;
+    word_ = upload<float>({&tensor(w, "embeddings.word", c.vocab_size * e)}, &n);
+    position_ = upload<float>({&tensor(w, "embeddings.position", c.max_positions * e)}, &n);
+    if (c.type_vocab_size > 0)
+      token_type_ = upload<float>({&tensor(w, "embeddings.token_type", c.type_vocab_size * e)}, &n);
+    emb_g_ = upload<float>({&tensor(w, "embeddings.norm.weight", e)}, &n);
+    emb_b_ = upload<float>({&tensor(w, "embeddings.norm.bias", e)}, &n);
+    if (c.has_projection) {
+      proj_w_ = upload<T>({&tensor(w, "embeddings.projection.weight", h * e)}, &n);
+      proj_b_ = upload<T>({&tensor(w, "embeddings.projection.bias", h)}, &n);
+    }
+    std::map<int, std::size_t> index;  // layer source → sources_ slot
+    for (int source : c.layer_sources) {
+      if (index.count(source) != 0)
+        continue;
+      const std::string at = "layers." + std::to_string(source) + ".";
+      const auto get = [&](const char* name, std::size_t count) -> const std::vector<float>& {
+        return tensor(w, at + name, count);
+      };
+      auto lw = std::make_unique<LayerWeights>();
+      lw->qkv_w =
+          upload<T>({&get("attention.query.weight", h * h), &get("attention.key.weight", h * h),
+                     &get("attention.value.weight", h * h)},
+                    &n);
+      lw->qkv_b = upload<T>({&get("attention.query.bias", h), &get("attention.key.bias", h),
+                             &get("attention.value.bias", h)},
+                            &n);
+      lw->out_w = upload<T>({&get("attention.output.weight", h * h)}, &n);
+      lw->out_b = upload<float>({&get("attention.output.bias", h)}, &n);
+      lw->ln1_g = upload<float>({&get("attention.norm.weight", h)}, &n);
+      lw->ln1_b = upload<float>({&get("attention.norm.bias", h)}, &n);
+      lw->ffn1_w = upload<T>({&get("ffn.intermediate.weight", inter * h)}, &n);
+      lw->ffn1_b = upload<float>({&get("ffn.intermediate.bias", inter)}, &n);
+      lw->ffn2_w = upload<T>({&get("ffn.output.weight", h * inter)}, &n);
+      lw->ffn2_b = upload<float>({&get("ffn.output.bias", h)}, &n);
+      lw->ln2_g = upload<float>({&get("ffn.norm.weight", h)}, &n);
+      lw->ln2_b = upload<float>({&get("ffn.norm.bias", h)}, &n);
+      index[source] = sources_.size();
+      sources_.push_back(std::move(lw));
+    }
+    for (int source : c.layer_sources)
+      layers_.push_back(sources_[index[source]].get());
+  }
+
+  static constexpr std::size_t kMaxGraphs = 32;
+
+  bool tensor_core_attention_ = false;
+
+  cudaStream_t stream_ = nullptr;
+  DeviceBuffer word_, position_, token_type_, emb_g_, emb_b_, proj_w_, proj_b_;
+  std::vector<std::unique_ptr<LayerWeights>> sources_;
+  std::vector<const LayerWeights*> layers_;
+  std::unique_ptr<GemmRunner> gemm_;
+  std::unique_ptr<Timer> timer_;
+  Workspace workspace_;
+  mutable std::size_t bytes_needed_ = 0;
+  PinnedBuffer staging_in_, staging_out_;
+  std::map<Key, cudaGraphExec_t> graphs_;
+  std::map<Key, int> seen_;
+  std::mutex mutex_;
+};
+
+}  // namespace
+
+void check_input(const EncoderConfig& c, const EncoderInput& in) {
+  if (in.batch < 1)
+    invalid("batchSize", "expected a positive integer, got " + std::to_string(in.batch));
+  if (in.seq < 1)
+    invalid("sequenceLength", "expected a positive integer, got " + std::to_string(in.seq));
+  if (in.seq > c.max_sequence_length()) {
+    throw Error(codes::kInputTooLong, "sequenceLength has length " + std::to_string(in.seq) +
+                                          ", over the limit of " +
+                                          std::to_string(c.max_sequence_length()));
+  }
+  const std::size_t size = static_cast<std::size_t>(in.batch) * in.seq;
+  if (in.ids.size() != size)
+    invalid("inputIds",
+            "has " + std::to_string(in.ids.size()) + " elements, expected " + std::to_string(size));
+  if (in.mask.size() != size)
+    invalid("attentionMask", "has " + std::to_string(in.mask.size()) + " elements, expected " +
+                                 std::to_string(size));
+  if (!in.types.empty() && in.types.size() != size)
+    invalid("tokenTypeIds", "has " + std::to_string(in.types.size()) + " elements, expected " +
+                                std::to_string(size));
+  const int type_limit = std::max(c.type_vocab_size, 1);
+  for (std::size_t i = 0; i < size; ++i) {
+    if (in.ids[i] < 0 || in.ids[i] >= c.vocab_size) {
+      invalid("inputIds[" + std::to_string(i) + "]", "token id " + std::to_string(in.ids[i]) +
+                                                         " is outside the vocabulary (0…" +
+                                                         std::to_string(c.vocab_size - 1) + ")");
+    }
+    if (in.mask[i] != 0 && in.mask[i] != 1)
+      invalid("attentionMask[" + std::to_string(i) + "]",
+              "expected 0 or 1, got " + std::to_string(in.mask[i]));
+    if (!in.types.empty() && (in.types[i] < 0 || in.types[i] >= type_limit)) {
+      invalid("tokenTypeIds[" + std::to_string(i) + "]",
+              "token type id " + std::to_string(in.types[i]) + " is outside 0…" +
+                  std::to_string(type_limit - 1));
+    }
+  }
+  for (int b = 0; b < in.batch; ++b) {
+    const std::size_t base = static_cast<std::size_t>(b) * in.seq;
+    if (in.mask[base] != 1)
+      invalid("attentionMask[" + std::to_string(base) + "]",
+              "row " + std::to_string(b) + " must start with a real token");
+    bool padded = false;
+    for (int j = 1; j < in.seq; ++j) {
+      if (in.mask[base + j] == 0) {
+        padded = true;
+      } else if (padded) {
+        invalid("attentionMask[" + std::to_string(base + j) + "]",
+                "row " + std::to_string(b) + " has a real token after padding");
+      }
+    }
+  }
+}
+
+Encoder::Encoder(const EncoderConfig& config, const WeightSet& weights,
+                 const SessionOptions& options) {
+  check_config(config);
+  if (options.precision == Precision::kFp16) {
+    impl_ = std::make_unique<TypedEncoder<__half>>(config, weights, options);
+  } else {
+    impl_ = std::make_unique<TypedEncoder<float>>(config, weights, options);
+  }
+}
+
+Encoder::~Encoder() = default;
+
+EncoderOutput Encoder::run(const EncoderInput& input, const RunOptions& options) {
+  return impl_->run(input, options);
+}
+
+BenchmarkResult Encoder::benchmark(const EncoderInput& input, bool compute_padding, int warmup,
+                                   int iterations) {
+  return impl_->benchmark(input, compute_padding, warmup, iterations);
+}
+
+const EncoderConfig& Encoder::config() const {
+  return impl_->config;
+}
+const SessionOptions& Encoder::options() const {
+  return impl_->options;
+}
+std::size_t Encoder::weight_bytes() const {
+  return impl_->weight_bytes;
+}
+std::size_t Encoder::workspace_bytes() const {
+  return impl_->workspace_bytes();
+}
+std::size_t Encoder::graphs() const {
+  return impl_->graphs();
+}
+const char* Encoder::attention_kernel() const {
+  return impl_->attention_kernel;
+}
+
+}  // namespace samp::cuda

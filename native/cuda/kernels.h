@@ -1,0 +1,89 @@
+// The encoder's fused kernels (besides cuBLASLt's GEMMs), for float and __half activations.
+// Statistics, softmax and accumulations run in FP32 whatever the storage type. Every launcher
+// returns the launch error (cudaGetLastError) so the caller checks it like any CUDA call.
+#pragma once
+
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+namespace samp::cuda {
+
+/// The feed-forward activation (same numbering as the CPU backend's).
+enum class Activation : int { kNone = 0, kGelu = 1, kGeluTanh = 2, kRelu = 3 };
+
+/// One batch row in the packed token layout: tokens [start, start + queries) are computed; the
+/// first `keys` of them are real (attention reads only those).
+struct RowSpan {
+  int start;
+  int queries;
+  int keys;
+};
+
+/// The embedding tables of a session (FP32 whatever the session's precision).
+struct EmbeddingTables {
+  const float* word = nullptr;        // [vocab, width]
+  const float* position = nullptr;    // [max_positions, width]
+  const float* token_type = nullptr;  // [types, width], or null (DistilBERT)
+  const float* gamma = nullptr;
+  const float* beta = nullptr;
+  int width = 0;
+  float eps = 1e-12f;
+};
+
+/// out[t] = LayerNorm(word[ids[t]] + position[positions[t]] + token_type[types[t]]): the whole
+/// embedding stage in one kernel, one block per token.
+template <typename T>
+cudaError_t launch_embedding(const EmbeddingTables& tables, const int32_t* ids,
+                             const int32_t* positions, const int32_t* types, int tokens, T* out,
+                             cudaStream_t stream);
+
+/// x[r, c] = act(x[r, c] + bias[c]) in place over a [rows, cols] matrix.
+template <typename T>
+cudaError_t launch_bias_activation(T* x, int rows, int cols, const float* bias, Activation act,
+                                   cudaStream_t stream);
+
+/// out[r] = LayerNorm(in[r] + bias + residual[r]) * gamma + beta over rows of `width` (bias may
+/// be null). `out` may alias `in` but not `residual`.
+template <typename T>
+cudaError_t launch_bias_residual_layer_norm(const T* in, const float* bias, const T* residual,
+                                            const float* gamma, const float* beta, int rows,
+                                            int width, float eps, T* out, cudaStream_t stream);
+
+/// Multi-head self-attention over packed tokens: qkv is [tokens, ld_qkv] with query | key |
+/// value side by side (heads contiguous in each); context [tokens, ld_ctx]. Each query of a row
+/// attends to the row's real keys only; online softmax in FP32. `max_queries` bounds every
+/// row's `queries`. head_dim ≤ 256.
+template <typename T>
+cudaError_t launch_attention(const T* qkv, int ld_qkv, T* context, int ld_ctx, const RowSpan* rows,
+                             int num_rows, int max_queries, int heads, int head_dim, float scale,
+                             cudaStream_t stream);
+
+/// Whether the tensor-core attention kernel (FP16, head_dim 64) takes these strides.
+bool attention_wmma_supported(int head_dim, int ld_qkv, int ld_ctx);
+
+/// Tensor-core flash attention for FP16 sessions with head_dim 64 (same contract as
+/// launch_attention).
+cudaError_t launch_attention_wmma(const __half* qkv, int ld_qkv, __half* context, int ld_ctx,
+                                  const RowSpan* rows, int num_rows, int max_queries, int heads,
+                                  float scale, cudaStream_t stream);
+
+/// The attention scores (Q·Kᵀ·scale, lowest float at masked keys) and probabilities (0 at
+/// masked keys) of every computed query, in the padded layout [rows, heads, seq, seq] (positions
+/// of queries that are not computed are left as they are). Either output may be null.
+template <typename T>
+cudaError_t launch_attention_observe(const T* qkv, int ld_qkv, const RowSpan* rows, int num_rows,
+                                     int max_queries, int heads, int head_dim, float scale, int seq,
+                                     float* scores, float* probs, cudaStream_t stream);
+
+/// dst[r, c] = float(src[r * ld + c]) for a [rows, cols] block.
+template <typename T>
+cudaError_t launch_to_float(const T* src, int ld, int rows, int cols, float* dst,
+                            cudaStream_t stream);
+
+/// dst[i] = T(src[i]).
+template <typename T>
+cudaError_t launch_from_float(const float* src, std::size_t n, T* dst, cudaStream_t stream);
+
+}  // namespace samp::cuda

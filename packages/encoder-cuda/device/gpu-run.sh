@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# One call on the GPU machine (run from the repository root, with .cuda-carry made by pack.mjs):
+# builds samp_cuda.node with plain CMake against the carried Node-API headers, runs ctest, every
+# encoder-cuda test file (bundled), compute-sanitizer memcheck and racecheck over the golden and
+# session tests, then the bench (PyTorch peer, samp). Logs and results land in $OUT.
+#   bash packages/encoder-cuda/device/gpu-run.sh [tests|bench|all] [--compile]
+set -uo pipefail
+MODE=${1:-all}
+COMPILE=${2:-}
+OUT=${OUT:-/tmp/samp-out}
+mkdir -p "$OUT"
+export SAMP_REPO_ROOT=$PWD
+xz -d -c .cuda-carry/node.xz > /tmp/node && chmod +x /tmp/node && export PATH=/tmp:$PATH
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv
+BUILD=/tmp/samp-cuda-build
+start=$(date +%s)
+cmake -S native -B $BUILD -G Ninja -DCMAKE_BUILD_TYPE=Release -DSAMP_BUILD_CPU=OFF -DSAMP_BUILD_CUDA=ON \
+  -DSAMP_BUILD_TESTS=ON -DSAMP_NODE_API_HEADERS_DIR="$PWD/.cuda-carry/napi/node-api-headers" \
+  -DSAMP_NODE_ADDON_API_DIR="$PWD/.cuda-carry/napi/node-addon-api" > "$OUT/build.log" 2>&1 &&
+  cmake --build $BUILD -j 16 >> "$OUT/build.log" 2>&1 || { grep -B2 -A12 -i 'error' "$OUT/build.log" | head -80; exit 1; }
+echo "build: $(( $(date +%s) - start )) s"
+export SAMP_CUDA_BINDING=$(find $BUILD -name samp_cuda.node | head -1)
+(cd $BUILD && ctest --output-on-failure 2>&1 | tail -4)
+if [ "$MODE" = tests ] || [ "$MODE" = all ]; then
+  start=$(date +%s)
+  node .cuda-carry/run-tests.mjs > "$OUT/tests.log" 2>&1
+  echo "tests exit $? in $(( $(date +%s) - start )) s"
+  grep -E '^\{|✗|^# .*FAILED|all test|failed$' "$OUT/tests.log" | head -60
+  grep -A6 '✗' "$OUT/tests.log" | head -60
+  for tool in memcheck racecheck; do
+    for t in golden session tnews; do
+      start=$(date +%s)
+      timeout 150 compute-sanitizer --tool $tool --error-exitcode 9 node .cuda-carry/tests/$t.test.mjs > "$OUT/$tool-$t.log" 2>&1
+      echo "$tool $t: exit $? in $(( $(date +%s) - start )) s; $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$OUT/$tool-$t.log" | tail -1)"
+    done
+  done
+fi
+if [ "$MODE" = bench ] || [ "$MODE" = all ]; then
+  start=$(date +%s)
+  PYTHONUNBUFFERED=1 timeout 420 python3 bench/cuda-encoder/torch_peer.py --out /tmp/bert-base $COMPILE 2>&1 | grep -v Warning | tee "$OUT/torch.log" | tail -8
+  echo "torch: $(( $(date +%s) - start )) s"
+  node .cuda-carry/bench.mjs --model /tmp/bert-base --json "$OUT/bench.json" 2> "$OUT/bench.err" | tee "$OUT/bench.md"
+  tail -3 "$OUT/bench.err"
+fi

@@ -1,0 +1,113 @@
+import {
+  type EncoderBackendV1,
+  type EncoderSessionOptions,
+  InvalidArgumentError,
+  type ModelArtifacts,
+} from '@samp/core';
+import { loadCudaBinding, type NativeSessionHandle } from './binding';
+import { CudaEncoderSession, type CudaPadPositions } from './cuda-session';
+import { fromNativeError } from './native-errors';
+import { readNativeWeights } from './native-spec';
+import { resolveCudaPrecision } from './precision-spec';
+import { probe } from './probe';
+
+/** The registry name of this backend (and its device). */
+export const CUDA_BACKEND_NAME = 'cuda';
+
+/** Options of {@link createCudaBackend}. */
+export interface CudaBackendOptions {
+  /** The GPU of sessions that name none (default 0). */
+  deviceIndex?: number;
+  /**
+   * `skip` (default): padding removal — only the real tokens of each row run, padded positions of the
+   * outputs are zeros. `compute`: padded positions run too (attending to the real tokens only), so every
+   * position matches Hugging Face.
+   */
+  padPositions?: CudaPadPositions;
+  /**
+   * `auto` (default): a batch shape is captured as a CUDA graph the second time it runs and replayed
+   * after that (no launch overhead); `on`: from the first run; `off`: never. Results are identical.
+   */
+  cudaGraphs?: 'auto' | 'on' | 'off';
+  /** Cap in bytes on each session's run workspace (default 0: none); over it a run rejects with DeviceOutOfMemoryError. */
+  memoryLimit?: number;
+}
+
+function checkIndex(value: unknown, field: string): number {
+  if (value === undefined) return 0;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 1024) {
+    throw new InvalidArgumentError(field, `expected a non-negative integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkChoice<T extends string>(value: unknown, field: string, choices: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!choices.includes(value as T)) {
+    throw new InvalidArgumentError(
+      field,
+      `expected ${choices.map((c) => `'${c}'`).join(' or ')}, got ${String(value)}`,
+    );
+  }
+  return value as T;
+}
+
+/**
+ * The CUDA backend (`name` and `device` 'cuda'): FP32 (no TF32) and FP16 (FP32 accumulation) encoders for
+ * every architecture of `@samp/core` on cuBLASLt GEMMs and fused kernels (embedding + LayerNorm, bias +
+ * activation, bias + residual + LayerNorm, attention with an online softmax), with padding removal and
+ * CUDA graphs. Creating it loads nothing; the addon loads on the first probe or session, and a machine
+ * without a driver gets `unavailable` from `probe()` and GpuUnavailableError from `createSession`.
+ * @param options `deviceIndex` (default 0), `padPositions` (default `skip`), `cudaGraphs` (default
+ * `auto`), `memoryLimit` (default none).
+ * @example
+ * const backend = createCudaBackend();
+ * await using session = await backend.createSession(await loadModel(dir), { precision: 'fp16' });
+ * const { lastHiddenState } = await session.run(batch);
+ */
+export function createCudaBackend(options: CudaBackendOptions = {}): EncoderBackendV1 {
+  const defaultDevice = checkIndex(options.deviceIndex, 'deviceIndex');
+  const padPositions = checkChoice(
+    options.padPositions,
+    'padPositions',
+    ['skip', 'compute'] as const,
+    'skip',
+  );
+  const cudaGraphs = checkChoice(options.cudaGraphs, 'cudaGraphs', ['auto', 'on', 'off'] as const, 'auto');
+  const memoryLimit = options.memoryLimit ?? 0;
+  if (!Number.isSafeInteger(memoryLimit) || memoryLimit < 0) {
+    throw new InvalidArgumentError(
+      'memoryLimit',
+      `expected a non-negative integer of bytes, got ${String(memoryLimit)}`,
+    );
+  }
+  return {
+    specificationVersion: 'v1',
+    name: CUDA_BACKEND_NAME,
+    device: 'cuda',
+    probe,
+    async createSession(model: ModelArtifacts, sessionOptions: EncoderSessionOptions = {}) {
+      const { precision, plan } = resolveCudaPrecision(model, sessionOptions);
+      const deviceIndex =
+        sessionOptions.deviceIndex === undefined
+          ? defaultDevice
+          : checkIndex(sessionOptions.deviceIndex, 'deviceIndex');
+      const binding = loadCudaBinding();
+      const { config, tensors } = await readNativeWeights(model);
+      let handle: NativeSessionHandle;
+      try {
+        handle = await binding.createSession({
+          config,
+          tensors,
+          precision,
+          deviceIndex,
+          memoryLimit,
+          cudaGraphs,
+        });
+      } catch (error) {
+        throw fromNativeError(error, `cuda:${deviceIndex}`);
+      }
+      return new CudaEncoderSession(binding, handle, model, precision, plan, padPositions);
+    },
+  };
+}
