@@ -2,15 +2,14 @@
 // pipeline() end to end, and its agreement with Hugging Face on the full dev sets of the four trained
 // models (dev.jsonl.gz: HF's own predictions, fp16 weights computed in fp32).
 //
-// 1. Agreement: every dev line of TNEWS, SST-2, AFQMC (pairs) through pipeline() on the CPU backend:
+// Agreement: every dev line of TNEWS, SST-2, AFQMC (pairs) through pipeline() on the CPU backend:
 //    the tokenizer's ids against HF's input_ids, argmax agreement, the largest |logit - HF logit|, the
 //    share of lines within 1e-4, accuracy against the gold labels (ours and HF's). CLUENER: entity
 //    P/R/F1 of pipeline()'s entities and of HF's argmax tags decoded the same way (samp's offsets, the
 //    same word-piece merging), and the share of lines whose entity sets are identical.
-// 2. Speed on TNEWS dev (4,928 titles), same process, interleaved runs: pipeline() called on all texts
-//    vs the packages wired by hand (tokenizer.encodeBuckets → session.run → head.decode → input order).
+// The facade's speed against the same packages wired by hand is bench/pipeline/overhead.mjs.
 //
-// Usage: node bench/pipeline/bench.mjs [--threads N] [--runs 5] [--batch-size 32] [--json out.json]
+// Usage: node bench/pipeline/bench.mjs [--threads N] [--batch-size 32] [--json out.json]
 // Needs the built packages (it loads them as a user would):
 //   npx -y pnpm@10.34.8 --filter @samp/core --filter @samp/tokenizer --filter '@samp/head-*' \
 //     --filter @samp/encoder-cpu-vnni --filter samp build
@@ -21,24 +20,18 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { loadModel } from '../../packages/core/dist/index.js';
-import { createCpuBackend } from '../../packages/encoder-cpu-vnni/dist/index.js';
-import { classificationHead } from '../../packages/head-classification/dist/index.js';
 import { decodeTags, entityScores } from '../../packages/head-token-classification/dist/index.js';
 import { pipeline } from '../../packages/samp/dist/index.js';
-import { fromModelDir } from '../../packages/tokenizer/dist/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const { values } = parseArgs({
   options: {
     threads: { type: 'string' },
-    runs: { type: 'string', default: '5' },
     'batch-size': { type: 'string', default: '32' },
     json: { type: 'string' },
   },
 });
 const threads = values.threads === undefined ? undefined : Number(values.threads);
-const runs = Number(values.runs);
 const batchSize = Number(values['batch-size']);
 
 const MODELS = {
@@ -172,87 +165,6 @@ async function nerAgreement(dir) {
   };
 }
 
-/** The hand-wired path: what pipeline() does, written with the packages directly. */
-async function handWired(dir) {
-  const [model, tokenizer] = await Promise.all([loadModel(dir), fromModelDir(dir)]);
-  const backend = createCpuBackend();
-  const [session, head] = await Promise.all([
-    backend.createSession(model, { precision: 'fp32', ...backendOptions }),
-    classificationHead.create(model),
-  ]);
-  const maxLength = GOLDEN_MAX_LENGTH.tnews;
-  return {
-    async run(texts) {
-      const out = new Array(texts.length);
-      for (const b of tokenizer.encodeBuckets(texts, { maxLength, truncation: 'longest_first', batchSize })) {
-        const input = {
-          inputIds: b.ids,
-          attentionMask: b.attentionMask,
-          tokenTypeIds: b.typeIds,
-          batchSize: b.batchSize,
-          sequenceLength: b.seqLength,
-        };
-        const results = head.decode(await session.run(input), { attentionMask: b.attentionMask });
-        results.forEach((r, k) => {
-          out[b.inputIndices[k]] = r;
-        });
-      }
-      return out;
-    },
-    dispose: () => session.dispose(),
-  };
-}
-
-async function speed() {
-  const dir = MODELS.tnews;
-  const texts = readDev(dir).map((l) => l.text);
-  const p = await pipeline('classification', {
-    model: dir,
-    device: 'cpu',
-    batchSize,
-    maxLength: GOLDEN_MAX_LENGTH.tnews,
-    ...backendOptions,
-  });
-  const hand = await handWired(dir);
-  // Warm both (first-touch of weights, thread pool start).
-  const warm = texts.slice(0, 256);
-  const [a, b] = [await p(warm), await hand.run(warm)];
-  const mismatch = a.filter((r, i) => r.labelId !== b[i].labelId).length;
-  const times = { pipeline: [], handWired: [] };
-  for (let r = 0; r < runs; r++) {
-    for (const [name, fn] of r % 2 === 0
-      ? [
-          ['pipeline', () => p(texts)],
-          ['handWired', () => hand.run(texts)],
-        ]
-      : [
-          ['handWired', () => hand.run(texts)],
-          ['pipeline', () => p(texts)],
-        ]) {
-      const start = performance.now();
-      await fn();
-      times[name].push((performance.now() - start) / 1000);
-    }
-  }
-  await hand.dispose();
-  await p.dispose();
-  const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
-  const pipe = median(times.pipeline);
-  const wired = median(times.handWired);
-  return {
-    model: 'tnews',
-    texts: texts.length,
-    runs,
-    warmupLabelMismatches: mismatch,
-    pipelineSeconds: pipe,
-    handWiredSeconds: wired,
-    pipelineTextsPerSecond: texts.length / pipe,
-    handWiredTextsPerSecond: texts.length / wired,
-    overheadPercent: ((pipe - wired) / wired) * 100,
-    allSeconds: times,
-  };
-}
-
 const machine = {
   cpu: cpus()[0]?.model,
   loadAverage: loadavg().map((x) => Number(x.toFixed(2))),
@@ -268,12 +180,9 @@ for (const [name, dir] of Object.entries(MODELS)) {
   console.error(JSON.stringify(r));
   agreement.push(r);
 }
-const timing = await speed();
-console.error(JSON.stringify(timing));
 const result = {
   machine: { ...machine, loadAverageAfter: loadavg().map((x) => Number(x.toFixed(2))) },
   agreement,
-  speed: timing,
 };
 if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify(result, null, 2)}\n`);
 else console.log(JSON.stringify(result, null, 2));

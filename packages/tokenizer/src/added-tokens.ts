@@ -83,6 +83,7 @@ export class AddedTokenMatcher {
   /**
    * Splits `[from, to)` of a unit source into added-token matches and the text between them. `read(i)`
    * returns the unit at i; `cpAt(i)` the code point (for whitespace/word checks).
+   * @internal The tokenizers' own pre-tokenization step; not part of the public API.
    */
   split(read: (i: number) => number, from: number, to: number, out: Split[]): void {
     out.length = 0;
