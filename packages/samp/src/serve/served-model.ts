@@ -1,0 +1,133 @@
+import { availableParallelism } from 'node:os';
+import { InvalidArgumentError } from '@samp/core';
+import {
+  type Pipeline,
+  type PipelineOptions,
+  type PipelineResult,
+  type PipelineTask,
+  pipeline,
+  TASKS,
+  type TaskInputs,
+} from '../pipeline';
+import { type Batcher, type BatchReport, createBatcher } from './batcher';
+import type { PredictInput } from './predict-request';
+
+/**
+ * One model to serve: a name, the pipeline's options and how many workers run it. Its `batchSize` is
+ * the inputs per encoder run (default: the server's `maxBatchSize`): a batch of the batcher is sorted
+ * by length and cut into runs of that size, so a smaller value gives runs of more even length.
+ */
+export interface ServedModelSpec extends PipelineOptions {
+  /** The name requests use (`"model": name`); letters, digits, `.`, `_`, `-`. */
+  readonly name: string;
+  /** `auto` (default: from `config.architectures`) or a task name / alias, as `pipeline()` takes. */
+  readonly task?: string;
+  /**
+   * Workers for this model (default 1): each has its own backend session, and a batch runs on one
+   * free worker. On the CPU, `threads` defaults to the cores divided among the workers.
+   */
+  readonly workers?: number;
+}
+
+/** How a model's requests are batched. */
+export interface BatchingOptions {
+  readonly maxBatchSize: number;
+  readonly batchWindowMs: number;
+  readonly maxQueue: number;
+  readonly onBatch?: (model: string, report: BatchReport) => void;
+}
+
+/** A model being served: its pipelines (one per worker) behind one batcher. */
+export interface ServedModel {
+  readonly name: string;
+  readonly task: PipelineTask;
+  /** Which inputs the task takes. */
+  readonly accepts: TaskInputs;
+  /** The model folder. */
+  readonly dir: string;
+  /** Label names by id (classification and matching heads), else empty. */
+  readonly labels: readonly string[];
+  /** The backend the sessions run on. */
+  readonly backend: string;
+  readonly workers: number;
+  readonly maxLength: number;
+  readonly batcher: Batcher<PredictInput, PipelineResult>;
+  /** Finishes queued and running work, then frees the sessions. */
+  close(): Promise<void>;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * Opens `spec.workers` pipelines of a model and puts one batcher in front of them.
+ * @throws InvalidArgumentError for a bad name or worker count; `pipeline()`'s errors for the model.
+ */
+export async function openServedModel(
+  spec: ServedModelSpec,
+  batching: BatchingOptions,
+): Promise<ServedModel> {
+  if (typeof spec.name !== 'string' || !NAME.test(spec.name))
+    throw new InvalidArgumentError(
+      'models[].name',
+      `expected 1-64 letters, digits, ".", "_" or "-", got ${JSON.stringify(spec.name)}`,
+    );
+  const workers = spec.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new InvalidArgumentError(
+      `models.${spec.name}.workers`,
+      `expected an integer >= 1, got ${String(workers)}`,
+    );
+  const { name, task = 'auto', workers: _workers, ...options } = spec;
+  // Workers share the cores rather than each claiming all of them.
+  const threads =
+    options.threads ?? (workers > 1 ? Math.max(1, Math.floor(availableParallelism() / workers)) : undefined);
+  const opened = await Promise.allSettled(
+    Array.from({ length: workers }, () =>
+      pipeline(task, {
+        ...options,
+        ...(threads === undefined ? {} : { threads }),
+        // By default one batch of the batcher is one encoder run.
+        batchSize: options.batchSize ?? batching.maxBatchSize,
+      }),
+    ),
+  );
+  const failed = opened.find((r) => r.status === 'rejected');
+  if (failed !== undefined) {
+    await Promise.all(opened.map((r) => (r.status === 'fulfilled' ? r.value.dispose() : undefined)));
+    throw failed.reason;
+  }
+  const pipelines = opened.map((r) => (r as PromiseFulfilledResult<Pipeline>).value);
+  const first = pipelines[0] as Pipeline;
+  const batcher = createBatcher<PredictInput, PipelineResult>({
+    name,
+    workers,
+    maxBatchSize: batching.maxBatchSize,
+    batchWindowMs: batching.batchWindowMs,
+    maxQueue: batching.maxQueue,
+    run: (inputs, worker) => (pipelines[worker] as Pipeline)(inputs),
+    ...(batching.onBatch === undefined ? {} : { onBatch: (report) => batching.onBatch?.(name, report) }),
+  });
+  const id2label = first.model.config.id2label ?? {};
+  const labels = Object.keys(id2label)
+    .map(Number)
+    .sort((a, b) => a - b)
+    .map((id) => id2label[id] as string);
+  let closing: Promise<void> | undefined;
+  return {
+    name,
+    task: first.task,
+    accepts: TASKS[first.task].inputs,
+    dir: first.model.dir,
+    labels: first.task === 'classification' || first.task === 'text-matching' ? labels : [],
+    backend: first.backend.name,
+    workers,
+    maxLength: first.maxLength,
+    batcher,
+    close() {
+      closing ??= batcher.drain().then(async () => {
+        await Promise.all(pipelines.map((p) => p.dispose()));
+      });
+      return closing;
+    },
+  };
+}
