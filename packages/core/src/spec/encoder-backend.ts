@@ -34,7 +34,9 @@ export interface EncoderSessionOptions {
 
 /**
  * A padded, row-major batch: `batchSize` rows of `sequenceLength` tokens each. `attentionMask` is 1 for
- * real tokens and 0 for padding; padding only ever follows the real tokens of a row.
+ * real tokens and 0 for padding; padding only ever follows the real tokens of a row. One run takes at
+ * most the model's positions per row (`maxSequenceLength`) and `MAX_TOKENS_PER_RUN` (65,536) padded
+ * tokens in all, unless the backend documents another limit.
  */
 export interface EncoderInput {
   inputIds: Int32Array;
@@ -98,7 +100,10 @@ export interface EncoderSession {
   readonly precision: SessionPrecision;
   /** The plan in force, if any. */
   readonly plan: PrecisionPlan | undefined;
-  /** Rejects with InvalidArgumentError / InputTooLongError for malformed input (see `validateEncoderInput`). */
+  /**
+   * Rejects with InvalidArgumentError / InputTooLongError for malformed input and for a batch over the
+   * limits (see `validateEncoderInput`); a refused run leaves the session usable.
+   */
   run(input: EncoderInput, options?: EncoderRunOptions): Promise<EncoderOutput>;
   /** Frees the session's resources; idempotent. */
   dispose(): Promise<void>;

@@ -18,4 +18,11 @@ export {
   type HeadV1,
   isHeadV1,
 } from './head';
-export { type InputLimits, maxSequenceLength, validateEncoderInput } from './validate-encoder-input';
+export {
+  type EncoderRunLimits,
+  type InputLimits,
+  MAX_TOKENS_PER_RUN,
+  maxRowsPerRun,
+  maxSequenceLength,
+  validateEncoderInput,
+} from './validate-encoder-input';

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { InputTooLongError, InvalidArgumentError } from '../errors';
 import { tinyConfig } from '../testing/test-model.test-helper';
 import type { EncoderInput } from './encoder-backend';
-import { maxSequenceLength, validateEncoderInput } from './validate-encoder-input';
+import {
+  MAX_TOKENS_PER_RUN,
+  maxRowsPerRun,
+  maxSequenceLength,
+  validateEncoderInput,
+} from './validate-encoder-input';
 
 const config = tinyConfig();
 
@@ -121,5 +126,54 @@ describe('validateEncoderInput', () => {
       expect((error as InputTooLongError).limit).toBe(16);
       expect((error as InputTooLongError).message).toContain('sequenceLength');
     }
+  });
+});
+
+describe('the padded-token limit of one run', () => {
+  /** `rows` rows of `seq` real tokens (id 5). */
+  const full = (rows: number, seq: number): EncoderInput => ({
+    inputIds: new Int32Array(rows * seq).fill(5),
+    attentionMask: new Int32Array(rows * seq).fill(1),
+    batchSize: rows,
+    sequenceLength: seq,
+  });
+
+  it('accepts MAX_TOKENS_PER_RUN padded tokens and refuses one row more, naming the limit', () => {
+    expect(MAX_TOKENS_PER_RUN).toBe(65_536);
+    expect(maxRowsPerRun(16)).toBe(4096);
+    expect(() => validateEncoderInput(full(4096, 16), config)).not.toThrow();
+    let error: unknown;
+    try {
+      validateEncoderInput(full(4097, 16), config);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InputTooLongError);
+    expect(error).toMatchObject({ code: 'SAMP_INPUT_TOO_LONG', length: 4097 * 16, limit: 65_536 });
+    expect((error as Error).message).toMatch(/4097 × 16 padded tokens .*runs of at most 4096 rows/);
+  });
+
+  it('refuses a huge batch from its sizes alone, before reading (or even having) its arrays', () => {
+    const huge = {
+      inputIds: new Int32Array(0),
+      attentionMask: new Int32Array(0),
+      batchSize: 1e9,
+      sequenceLength: 16,
+    };
+    expect(() => validateEncoderInput(huge, config)).toThrow(InputTooLongError);
+    expect(() => validateEncoderInput({ ...huge, batchSize: 2 ** 53 }, config)).toThrow(
+      /over the limit of 65536/,
+    );
+  });
+
+  it('takes a backend-specific limit, and refuses a malformed one', () => {
+    expect(() => validateEncoderInput(full(4, 4), config, { maxTokensPerRun: 15 })).toThrow(
+      /runs of at most 3 rows\).* over the limit of 15/,
+    );
+    expect(() => validateEncoderInput(full(8192, 16), config, { maxTokensPerRun: 1 << 17 })).not.toThrow();
+    expect(argumentOf(() => validateEncoderInput(full(1, 1), config, { maxTokensPerRun: 0 }))).toBe(
+      'maxTokensPerRun',
+    );
+    expect(maxRowsPerRun(100, 64)).toBe(1);
   });
 });

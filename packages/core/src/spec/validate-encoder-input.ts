@@ -9,6 +9,36 @@ export type InputLimits = Pick<
 >;
 
 /**
+ * The most padded tokens (`batchSize × sequenceLength`) one encoder run takes unless a backend sets its
+ * own limit: 65,536, e.g. 128 rows of 512 tokens or 2,048 rows of 32. A run's memory grows with it
+ * (on the CPU backend 12.8 KB a token measured for the 4-layer demo model, ~0.8 GB at the limit; about
+ * 36 KB a token estimated for BERT-base, ~2.4 GB), so a larger batch is refused with a typed error
+ * before anything is allocated; callers split it into runs of at most {@link maxRowsPerRun} rows, as
+ * `pipeline()` does.
+ */
+export const MAX_TOKENS_PER_RUN = 65_536;
+
+/** Limits of {@link validateEncoderInput} beyond the model's own. */
+export interface EncoderRunLimits {
+  /**
+   * Padded tokens (`batchSize × sequenceLength`) one run may take (default {@link MAX_TOKENS_PER_RUN});
+   * a backend with more memory may pass a larger value.
+   */
+  maxTokensPerRun?: number;
+}
+
+/**
+ * How many rows of `sequenceLength` tokens fit in one run: at least 1, so that a caller splitting a
+ * batch always makes progress (a row longer than the limit is then refused on its own).
+ * @param maxTokensPerRun the limit (default {@link MAX_TOKENS_PER_RUN}).
+ * @example
+ * maxRowsPerRun(512); // 128
+ */
+export function maxRowsPerRun(sequenceLength: number, maxTokensPerRun: number = MAX_TOKENS_PER_RUN): number {
+  return Math.max(1, Math.floor(maxTokensPerRun / Math.max(1, sequenceLength)));
+}
+
+/**
  * The longest sequence a model accepts: its position table less the positions RoBERTa-style models
  * reserve before the first token.
  */
@@ -19,17 +49,24 @@ export function maxSequenceLength(config: InputLimits): number {
 /**
  * Checks a batch before a backend runs it, so that every backend refuses the same inputs with the same
  * errors: shapes, array types, ids within the vocabulary, token-type ids within the type vocabulary, a
- * 0/1 mask whose padding only follows each row's tokens, and a sequence length within the model's
- * positions. Backends call it at the top of `run`.
+ * 0/1 mask whose padding only follows each row's tokens, a sequence length within the model's
+ * positions, and at most `limits.maxTokensPerRun` padded tokens (default {@link MAX_TOKENS_PER_RUN}).
+ * The sizes are checked before any element is read. Backends call it at the top of `run`.
+ * @param limits `maxTokensPerRun` (default {@link MAX_TOKENS_PER_RUN}).
  * @throws InvalidArgumentError naming the field (and element) at fault.
- * @throws InputTooLongError when `sequenceLength` exceeds the model's position table.
+ * @throws InputTooLongError when `sequenceLength` exceeds the model's position table, or the batch
+ *   exceeds `maxTokensPerRun` (naming the limit).
  * @example
  * async run(input) {
  *   validateEncoderInput(input, this.model.config);
  *   …
  * }
  */
-export function validateEncoderInput(input: EncoderInput, config: InputLimits): void {
+export function validateEncoderInput(
+  input: EncoderInput,
+  config: InputLimits,
+  limits: EncoderRunLimits = {},
+): void {
   if (typeof input !== 'object' || input === null)
     throw new InvalidArgumentError('input', 'expected an EncoderInput object');
   const { batchSize, sequenceLength } = input;
@@ -44,8 +81,22 @@ export function validateEncoderInput(input: EncoderInput, config: InputLimits): 
   }
   const limit = maxSequenceLength(config);
   if (sequenceLength > limit) throw new InputTooLongError('sequenceLength', sequenceLength, limit);
-
+  const maxTokens = limits.maxTokensPerRun ?? MAX_TOKENS_PER_RUN;
+  if (!Number.isInteger(maxTokens) || maxTokens < 1) {
+    throw new InvalidArgumentError(
+      'maxTokensPerRun',
+      `expected a positive integer, got ${String(maxTokens)}`,
+    );
+  }
   const size = batchSize * sequenceLength;
+  if (size > maxTokens) {
+    throw new InputTooLongError(
+      `batchSize × sequenceLength (${batchSize} × ${sequenceLength} padded tokens in one run; split it into runs of at most ${maxRowsPerRun(sequenceLength, maxTokens)} rows)`,
+      size,
+      maxTokens,
+    );
+  }
+
   const ids = checkArray(input.inputIds, 'inputIds', size);
   const mask = checkArray(input.attentionMask, 'attentionMask', size);
   const types =

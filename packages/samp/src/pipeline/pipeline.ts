@@ -13,6 +13,7 @@ import {
   InvalidArgumentError,
   isSessionPrecision,
   loadModel,
+  MAX_TOKENS_PER_RUN,
   type ModelArtifacts,
   maxSequenceLength,
   type PrecisionPlan,
@@ -66,6 +67,12 @@ export interface PipelineOptions {
   /** Inputs per encoder run (default 32); inputs are sorted by length before they are batched. */
   readonly batchSize?: number;
   /**
+   * Padded tokens per encoder run (default `MAX_TOKENS_PER_RUN`, 65,536, what a session accepts by
+   * default): a batch of `batchSize` inputs whose rows × longest row would exceed it is split into
+   * smaller runs.
+   */
+  readonly maxBatchTokens?: number;
+  /**
    * Tokens per input, special tokens included; longer inputs are truncated `longest_first` as the
    * tokenizer does (default: the tokenizer's `model_max_length`, at most the model's positions).
    */
@@ -104,12 +111,22 @@ export interface Pipeline<Output = PipelineResult> {
   readonly skippedBackends: readonly SkippedBackend[];
   readonly maxLength: number;
   readonly batchSize: number;
+  /** The most padded tokens of one encoder run (see `PipelineOptions.maxBatchTokens`). */
+  readonly maxBatchTokens: number;
   /** Frees the session and the head; waits for calls in flight. Idempotent. */
   dispose(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
 const DEFAULT_BATCH_SIZE = 32;
+
+/**
+ * Inputs tokenized at once by a call with an array: a huge array is encoded, batched and run one window
+ * at a time, so that its token arrays never all exist together (sorting by length happens per window).
+ */
+export function pipelineWindowSize(batchSize: number): number {
+  return Math.max(1024, 16 * batchSize);
+}
 
 function checkInteger(value: unknown, name: string, min: number): number | undefined {
   if (value === undefined) return undefined;
@@ -129,6 +146,7 @@ function checkOptions(options: PipelineOptions): void {
       `expected fp32, fp16 or int8, got ${String(options.precision)}`,
     );
   checkInteger(options.batchSize, 'batchSize', 1);
+  checkInteger(options.maxBatchTokens, 'maxBatchTokens', 1);
   checkInteger(options.maxLength, 'maxLength', 3);
   checkInteger(options.threads, 'threads', 0);
   if (options.backends !== undefined && !Array.isArray(options.backends))
@@ -202,7 +220,8 @@ function isBiEncoder(head: HeadInstance<unknown>): boolean {
  * @param task `classification`, `token-classification`, `text-matching`, `feature-extraction` (or an
  *   alias such as `text-classification`, `ner`), or `auto`.
  * @param options `model` (required), `device` (`auto`), `precision` (`fp32`), `profile`, `plan`,
- *   `threads`, `batchSize` (32), `maxLength` (the tokenizer's), `backends`, `logger`, `headOptions`.
+ *   `threads`, `batchSize` (32), `maxBatchTokens` (65,536), `maxLength` (the tokenizer's), `backends`,
+ *   `logger`, `headOptions`.
  * @throws TaskNotSupportedError when the model has no head for the task (naming its architectures).
  * @throws GpuUnavailableError / NoBackendAvailableError when the device cannot be used (with reasons).
  * @throws InvalidArgumentError for a bad option; the model loader's errors for a broken model folder.
@@ -284,6 +303,7 @@ export async function pipeline(task: string, options: PipelineOptions): Promise<
     head: headResult.value,
     maxLength,
     batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+    maxBatchTokens: options.maxBatchTokens ?? MAX_TOKENS_PER_RUN,
   });
 }
 
@@ -297,6 +317,7 @@ interface Bound {
   readonly head: HeadInstance<PipelineResult>;
   readonly maxLength: number;
   readonly batchSize: number;
+  readonly maxBatchTokens: number;
 }
 
 function bindPipeline(b: Bound): Pipeline {
@@ -364,27 +385,40 @@ function bindPipeline(b: Bound): Pipeline {
     return biEncoder ? decoded.filter((_, r) => r % 2 === 0) : decoded;
   };
 
-  const runAll = async (list: readonly unknown[]): Promise<PipelineResult[]> => {
-    const inputs = list.map(normalizeInput);
-    checkShape(inputs);
-    if (inputs.length === 0) return [];
+  /** Tokenizes, batches and runs `inputs[from, to)`, writing their results into `results`. */
+  const runWindow = async (
+    inputs: readonly NormalizedInput[],
+    from: number,
+    to: number,
+    results: PipelineResult[],
+  ): Promise<void> => {
+    const window = inputs.slice(from, to);
     const flat = biEncoder
-      ? inputs.flatMap((x) => [x.text, x.pair as string])
-      : inputs.map((x) => (x.pair === undefined ? x.text : ([x.text, x.pair] as const)));
+      ? window.flatMap((x) => [x.text, x.pair as string])
+      : window.map((x) => (x.pair === undefined ? x.text : ([x.text, x.pair] as const)));
     const encoded = b.tokenizer.encodeAll(flat, { maxLength: b.maxLength, truncation: 'longest_first' });
     const perInput: Encoding[][] = biEncoder
-      ? inputs.map((_, i) => [encoded[2 * i] as Encoding, encoded[2 * i + 1] as Encoding])
+      ? window.map((_, i) => [encoded[2 * i] as Encoding, encoded[2 * i + 1] as Encoding])
       : encoded.map((e) => [e]);
-    const results = new Array<PipelineResult>(inputs.length);
     for (const indices of planBatches(
       perInput.map((encs) => encs.map((e) => e.length)),
       b.batchSize,
+      b.maxBatchTokens,
     )) {
-      const decoded = await runBatch(inputs, perInput, indices);
+      const decoded = await runBatch(window, perInput, indices);
       indices.forEach((i, k) => {
-        results[i] = decoded[k] as PipelineResult;
+        results[from + i] = decoded[k] as PipelineResult;
       });
     }
+  };
+
+  const runAll = async (list: readonly unknown[]): Promise<PipelineResult[]> => {
+    const inputs = list.map(normalizeInput);
+    checkShape(inputs);
+    const results = new Array<PipelineResult>(inputs.length);
+    const windowSize = pipelineWindowSize(b.batchSize);
+    for (let from = 0; from < inputs.length; from += windowSize)
+      await runWindow(inputs, from, Math.min(inputs.length, from + windowSize), results);
     return results;
   };
 
@@ -418,6 +452,7 @@ function bindPipeline(b: Bound): Pipeline {
     skippedBackends: { value: b.skipped, enumerable: true },
     maxLength: { value: b.maxLength, enumerable: true },
     batchSize: { value: b.batchSize, enumerable: true },
+    maxBatchTokens: { value: b.maxBatchTokens, enumerable: true },
     dispose: { value: dispose },
     [Symbol.asyncDispose]: { value: dispose },
   });
