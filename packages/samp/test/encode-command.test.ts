@@ -124,6 +124,22 @@ describe('samp encode', () => {
     });
   });
 
+  it('splits a --batch-size larger than the per-run token limit into runs under it', async () => {
+    const f = fixture('bert');
+    // 1,030 rows of 64 tokens: 65,920 padded tokens, past MAX_TOKENS_PER_RUN (65,536) in one run.
+    const ids = Array.from({ length: 64 }, (_, i) => (i * 7 + 3) % 90);
+    const line = `${JSON.stringify({ input_ids: ids })}\n`;
+    const io = memoryIo(line.repeat(1030));
+    expect(await encodeCommand.run(['--model', f.dir, '--device', 'cpu', '--batch-size', '4096'], io)).toBe(0);
+    expect(io.err()).toBe('');
+    const out = parseLines(io.out());
+    expect(out).toHaveLength(1030);
+    const first = out[0]?.last_hidden_state.flat() ?? [];
+    expect(first).toHaveLength(64 * 32);
+    // Rows of the first run and of the second are the same input: identical outputs.
+    expect(relativeError(out[1029]?.last_hidden_state.flat() ?? [], first)).toBeLessThanOrEqual(1e-6);
+  });
+
   it('names the input line on bad input, exits non-zero and leaves no output file', async () => {
     const f = fixture('bert');
     const dir = await mkdtemp(join(tmpdir(), 'samp-encode-'));

@@ -13,6 +13,7 @@ import {
   InvalidArgumentError,
   isSessionPrecision,
   loadModel,
+  MAX_TOKENS_PER_RUN,
   type ModelArtifacts,
   readPrecisionPlan,
   readQuantProfile,
@@ -316,7 +317,11 @@ export const encodeCommand: Command = {
       let n = 0;
       for await (const line of lines) {
         n++;
-        pending.push(readLine(line, `${inputName} line ${n}`, model));
+        const next = readLine(line, `${inputName} line ${n}`, model);
+        // A padded run holds rows × longest row tokens: flush before the line would pass the limit.
+        const longest = Math.max(next.ids.length, ...pending.map((l) => l.ids.length));
+        if ((pending.length + 1) * longest > MAX_TOKENS_PER_RUN) await flush();
+        pending.push(next);
         if (pending.length >= batchSize) await flush();
       }
       await flush();
