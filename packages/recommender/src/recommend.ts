@@ -1,0 +1,371 @@
+import {
+  type GemmName,
+  InvalidArgumentError,
+  isGemmName,
+  isLayerPrecision,
+  type LayerPrecision,
+} from '@samp/core';
+import { type Candidate, candidateKey, describeCandidate, uniformCandidate } from './candidate';
+import { choosePlan } from './choose';
+import type { LatencyMeasurer, PlanEvaluator, PlanScore } from './evaluator';
+import { paretoFrontier } from './frontier';
+import {
+  cachedTables,
+  findCacheEntry,
+  type LatencyCacheKey,
+  readLatencyCache,
+  recordLatencies,
+  writeLatencyCache,
+} from './latency-cache';
+import {
+  checkLatencyTable,
+  estimateLatencyTable,
+  fitLatencyTable,
+  type LatencyMeasurement,
+  predictLatency,
+} from './latency-model';
+import {
+  type ExcludedPrecision,
+  type LatencyTable,
+  MEASUREMENT_TABLES_FORMAT,
+  MEASUREMENT_TABLES_VERSION,
+  type MeasurementTables,
+  type SensitivityEntry,
+} from './measurement-tables';
+import { proposeCandidates } from './propose-candidates';
+import { type ConstraintOptions, ruleOf } from './recommend-rule';
+import type { EvaluatedPlan, Recommendation } from './recommendation';
+import type { SensitivityMeasure } from './sensitivity';
+
+/** The phases `recommend()` reports progress for, in order. */
+export type RecommendPhase = 'baseline' | 'sensitivity' | 'latency' | 'search' | 'verify' | 'held-out';
+
+/** One progress step: `done` of `total` in `phase`, and the plan just finished. */
+export interface RecommendProgress {
+  phase: RecommendPhase;
+  done: number;
+  total: number;
+  label?: string;
+}
+
+/** Options of {@link recommend}. */
+export interface RecommendOptions extends ConstraintOptions {
+  /** The model: its fingerprint and layer count (a `ModelArtifacts` fits). */
+  model: { readonly fingerprint: string; readonly config: { readonly numHiddenLayers: number } };
+  /** The device the plan is for, as the plan records it (`cpu`, `cuda`). */
+  device: string;
+  /** The batch shape latency is measured and predicted at. */
+  batchSize: number;
+  sequenceLength: number;
+  /** Runs a plan on the choose or held-out split and scores it. */
+  evaluate: PlanEvaluator;
+  /** What the evaluator's score is (default `accuracy`; `agreement` for label-free evaluators). */
+  metric?: string;
+  /** Times a plan at the batch shape (ms). Without it, `latencyTable` or the cache must price plans. */
+  measureLatency?: LatencyMeasurer;
+  /** A latency table to use instead of measuring. */
+  latencyTable?: LatencyTable;
+  /**
+   * A JSON file caching measured latencies per device, model and shape (read, then updated atomically).
+   * `key` names the device precisely (default: `device`) and any variant that changes speed.
+   */
+  latencyCache?: { file: string; key?: Partial<Omit<LatencyCacheKey, 'model'>> };
+  /** Layer precisions the backend runs besides fp32 (default `int8-full`, `int8-ffn`). */
+  precisions?: readonly LayerPrecision[];
+  /** Precisions left out of the search, with the reason (recorded in the result). */
+  excluded?: readonly ExcludedPrecision[];
+  /** GEMMs to search one by one in int8 (per-GEMM plans; default none: layer precisions only). */
+  gemms?: readonly GemmName[];
+  /** Walk the plan space greedily besides SAMP's prefixes (default true). */
+  greedy?: boolean;
+  /** What orders layers (default: drift when the evaluator reports it, else score). */
+  sensitivityMeasure?: SensitivityMeasure;
+  /** Score fp32, the frontier and the choice on the held-out split (default true). */
+  heldOut?: boolean;
+  /** Most search plans evaluated beyond the sensitivity runs (default 64); later proposals are dropped. */
+  maxEvaluations?: number;
+  /** Told of each step (default: nobody); the recommender never prints. */
+  onProgress?: (progress: RecommendProgress) => void;
+}
+
+function checkOptions(o: RecommendOptions): void {
+  if (typeof o !== 'object' || o === null) throw new InvalidArgumentError('options', 'expected an object');
+  const n = o.model?.config?.numHiddenLayers;
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError('model', 'expected a model with config.numHiddenLayers ≥ 1');
+  if (typeof o.evaluate !== 'function')
+    throw new InvalidArgumentError('evaluate', 'expected a function (plan, split) => { score }');
+  for (const [name, v] of [
+    ['batchSize', o.batchSize],
+    ['sequenceLength', o.sequenceLength],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 1)
+      throw new InvalidArgumentError(name, `expected a positive integer, got ${String(v)}`);
+  }
+  for (const p of o.precisions ?? []) {
+    if (!isLayerPrecision(p) || p === 'fp32') {
+      throw new InvalidArgumentError(
+        'precisions',
+        `expected layer precisions other than fp32, got ${String(p)}`,
+      );
+    }
+  }
+  for (const g of o.gemms ?? [])
+    if (!isGemmName(g)) throw new InvalidArgumentError('gemms', `unknown GEMM ${String(g)}`);
+}
+
+function checkScore(s: PlanScore, plan: Candidate): PlanScore {
+  if (typeof s !== 'object' || s === null || !(s.score >= 0 && s.score <= 1)) {
+    throw new InvalidArgumentError(
+      'evaluate',
+      `returned ${JSON.stringify(s)} for plan ${describeCandidate(plan)}; expected { score } with score in [0, 1]`,
+    );
+  }
+  return s;
+}
+
+/**
+ * SAMP's accuracy-decay-aware recommendation, with a search beyond it: measures each layer's sensitivity
+ * (every mode, and each GEMM with `gemms`), orders layers from least to most sensitive, scores the plans
+ * that quantize the first k layers in each mode plus those of a greedy walk over the whole plan space on the
+ * choose split, prices them with a latency model fitted to measured plans at the caller's shape (checked
+ * against re-timed plans), and chooses by the constraint: the fastest plan within `maxAccuracyDrop`, the
+ * most accurate within `maxLatencyMs`, or the knee of the frontier within the default drop. The choice,
+ * fp32 and the frontier are then scored on the held-out split. It never imports a backend: the caller
+ * injects `evaluate` and `measureLatency`.
+ * @example
+ * const rec = await recommend({
+ *   model, device: 'cpu', batchSize: 32, sequenceLength: 64,
+ *   evaluate: createOutputsEvaluator({ outputs, labels }),
+ *   measureLatency: async (plan) => timeRuns(plan),
+ *   maxAccuracyDrop: 0.01,
+ * });
+ * await writePrecisionPlan('plan.json', toPrecisionPlan(rec, model));
+ */
+export async function recommend(options: RecommendOptions): Promise<Recommendation> {
+  checkOptions(options);
+  const rule = ruleOf(options);
+  const numLayers = options.model.config.numHiddenLayers;
+  const modes = [...new Set(options.precisions ?? (['int8-full', 'int8-ffn'] as const))];
+  const gemms = [...new Set(options.gemms ?? [])];
+  const metric = options.metric ?? 'accuracy';
+  const progress = options.onProgress ?? (() => {});
+  const fp32 = uniformCandidate(numLayers, 'fp32');
+
+  const scores = new Map<string, PlanScore>();
+  let evaluations = 0;
+  const evaluate = async (plan: Candidate): Promise<PlanScore> => {
+    const key = candidateKey(plan);
+    const known = scores.get(key);
+    if (known !== undefined) return known;
+    const s = checkScore(await options.evaluate(plan, 'choose'), plan);
+    evaluations++;
+    scores.set(key, s);
+    return s;
+  };
+
+  progress({ phase: 'baseline', done: 0, total: 1, label: describeCandidate(fp32) });
+  const baseline = await evaluate(fp32);
+  progress({ phase: 'baseline', done: 1, total: 1, label: describeCandidate(fp32) });
+
+  // Sensitivity: each layer alone in each mode (and each GEMM alone in int8), the others fp32.
+  const units = Array.from({ length: numLayers }, (_, layer) => [
+    ...modes.map((precision) => ({ layer, plan: { precision } })),
+    ...gemms.map((g) => ({ layer, plan: { precision: 'fp32' as const, gemms: { [g]: 'int8' as const } } })),
+  ]).flat();
+  const sensitivity: SensitivityEntry[] = [];
+  for (const [i, unit] of units.entries()) {
+    const plan = fp32.map((l, k) => (k === unit.layer ? unit.plan : l));
+    const s = await evaluate(plan);
+    const entry: SensitivityEntry = { layer: unit.layer, plan: unit.plan, score: s.score };
+    if (s.drift !== undefined) entry.drift = s.drift;
+    sensitivity.push(entry);
+    progress({ phase: 'sensitivity', done: i + 1, total: units.length, label: describeCandidate(plan) });
+  }
+
+  // Latency: fit the model to uniform plans (each mode, each GEMM alone) measured at the caller's shape.
+  const cacheKey: LatencyCacheKey = {
+    device: options.latencyCache?.key?.device ?? options.device,
+    model: options.model.fingerprint,
+    variant: options.latencyCache?.key?.variant ?? '',
+  };
+  const cache =
+    options.latencyCache === undefined ? undefined : await readLatencyCache(options.latencyCache.file);
+  const cached =
+    cache === undefined
+      ? undefined
+      : findCacheEntry(cache, cacheKey, options.batchSize, options.sequenceLength);
+  const measured = new Map<string, LatencyMeasurement>(
+    (cached?.measurements ?? []).map((m) => [candidateKey(m.plan), { plan: m.plan, ms: m.ms }]),
+  );
+  const fitPlans: Candidate[] = [
+    fp32,
+    ...modes.map((m) => uniformCandidate(numLayers, m)),
+    ...gemms.map((g) => fp32.map(() => ({ precision: 'fp32' as const, gemms: { [g]: 'int8' as const } }))),
+  ];
+  // Only the fit round is cached: timings from rounds under other load would make the fit inconsistent.
+  const fresh: LatencyMeasurement[] = [];
+  const timeAll = async (plans: readonly Candidate[]): Promise<number[]> => {
+    const times = await (options.measureLatency as LatencyMeasurer)(plans);
+    if (!Array.isArray(times) || times.length !== plans.length) {
+      throw new InvalidArgumentError(
+        'measureLatency',
+        `returned ${Array.isArray(times) ? times.length : String(times)} times for ${plans.length} plans; expected one per plan`,
+      );
+    }
+    times.forEach((ms, i) => {
+      const plan = plans[i] as Candidate;
+      if (!(ms > 0) || !Number.isFinite(ms)) {
+        throw new InvalidArgumentError(
+          'measureLatency',
+          `returned ${String(ms)} ms for ${describeCandidate(plan)}; expected a positive number`,
+        );
+      }
+    });
+    return times;
+  };
+  let latency: LatencyTable;
+  if (options.latencyTable !== undefined) {
+    latency = options.latencyTable;
+  } else {
+    const missing = fitPlans.filter((p) => !measured.has(candidateKey(p)));
+    if (missing.length > 0 && options.measureLatency !== undefined) {
+      progress({ phase: 'latency', done: 0, total: missing.length });
+      const times = await timeAll(missing);
+      for (const [i, plan] of missing.entries()) {
+        measured.set(candidateKey(plan), { plan, ms: times[i] as number });
+        fresh.push({ plan, ms: times[i] as number });
+      }
+      progress({ phase: 'latency', done: missing.length, total: missing.length });
+    }
+    const fitSet = fitPlans.map((p) => measured.get(candidateKey(p)));
+    const shape = {
+      numLayers,
+      device: cacheKey.device,
+      batchSize: options.batchSize,
+      sequenceLength: options.sequenceLength,
+    };
+    if (fitSet.every((m) => m !== undefined)) {
+      latency = fitLatencyTable(fitSet as LatencyMeasurement[], shape);
+    } else {
+      const others = cache === undefined ? [] : cachedTables(cache, cacheKey);
+      if (others.length === 0) {
+        throw new InvalidArgumentError(
+          'measureLatency',
+          `no latency measurer, latency table or cached measurements of ${cacheKey.device} for this model; cannot price plans`,
+        );
+      }
+      latency = estimateLatencyTable(others, options.batchSize, options.sequenceLength);
+    }
+  }
+
+  const excluded = [...(options.excluded ?? [])];
+  const tables: MeasurementTables = {
+    format: MEASUREMENT_TABLES_FORMAT,
+    version: MEASUREMENT_TABLES_VERSION,
+    model: { fingerprint: options.model.fingerprint, numHiddenLayers: numLayers },
+    metric,
+    baseline: { score: baseline.score },
+    sensitivity,
+    latency,
+  };
+  if (gemms.length > 0) tables.gemms = gemms;
+  if (excluded.length > 0) tables.excluded = excluded;
+
+  // Search: propose, then evaluate every proposal for real on the choose split.
+  const proposal = proposeCandidates(tables, {
+    ...(options.greedy === undefined ? {} : { greedy: options.greedy }),
+    ...(options.sensitivityMeasure === undefined ? {} : { sensitivityMeasure: options.sensitivityMeasure }),
+  });
+  let limit = options.maxEvaluations ?? 64;
+  const toScore = proposal.plans.filter((p) => scores.has(candidateKey(p.plan)) || limit-- > 0);
+  const plans: EvaluatedPlan[] = [];
+  for (const [i, { plan, families }] of toScore.entries()) {
+    const s = await evaluate(plan);
+    const ms = predictLatency(latency, plan).ms;
+    progress({ phase: 'search', done: i + 1, total: toScore.length, label: describeCandidate(plan) });
+    if (ms === undefined) continue;
+    const p: EvaluatedPlan = {
+      plan,
+      label: describeCandidate(plan),
+      families,
+      score: s.score,
+      drop: baseline.score - s.score,
+      scoreSource: 'evaluated',
+      latencyMs: ms,
+    };
+    if (s.drift !== undefined) p.drift = s.drift;
+    plans.push(p);
+  }
+  const fp32Plan = plans.find((p) => candidateKey(p.plan) === candidateKey(fp32)) as EvaluatedPlan;
+  const chosen = choosePlan(plans, rule, {
+    metric,
+    batchSize: options.batchSize,
+    sequenceLength: options.sequenceLength,
+  });
+  const frontier = paretoFrontier(plans);
+
+  // Verify: re-time fp32 (the round's load reference), the frontier, the choice and the middle prefix
+  // plan of each mode (mixed plans the model was not fitted on), and compare with the predictions.
+  const middle = plans.filter(
+    (p) =>
+      p.families.some((f) => f.startsWith('prefix:')) &&
+      p.plan.filter((l) => l.precision !== 'fp32').length === Math.ceil(numLayers / 2),
+  );
+  const toCheck = [...new Set([fp32Plan, ...frontier, chosen.choice, ...middle])];
+  const checkMeasurements: LatencyMeasurement[] = [];
+  if (options.measureLatency !== undefined) {
+    progress({ phase: 'verify', done: 0, total: toCheck.length });
+    const times = await timeAll(toCheck.map((p) => p.plan));
+    toCheck.forEach((p, i) => {
+      p.measuredLatencyMs = times[i] as number;
+      checkMeasurements.push({ plan: p.plan, ms: p.measuredLatencyMs });
+    });
+    progress({ phase: 'verify', done: toCheck.length, total: toCheck.length });
+  }
+
+  // Held-out: fp32, the frontier and the choice on data the choice never saw.
+  let heldOutBaseline: number | undefined;
+  if (options.heldOut !== false) {
+    const list = [fp32Plan, ...toCheck.filter((p) => p !== fp32Plan)];
+    for (const [i, p] of list.entries()) {
+      const s = checkScore(await options.evaluate(p.plan, 'held-out'), p.plan);
+      evaluations++;
+      p.heldOutScore = s.score;
+      if (i === 0) heldOutBaseline = s.score;
+      p.heldOutDrop = (heldOutBaseline as number) - s.score;
+      progress({ phase: 'held-out', done: i + 1, total: list.length, label: p.label });
+    }
+    if (heldOutBaseline !== undefined) tables.baseline.heldOutScore = heldOutBaseline;
+  }
+
+  if (cache !== undefined && options.latencyCache !== undefined && fresh.length > 0) {
+    const fitted =
+      options.latencyTable === undefined && latency.estimatedFrom === undefined ? latency : undefined;
+    recordLatencies(cache, cacheKey, options.batchSize, options.sequenceLength, fresh, fitted);
+    await writeLatencyCache(options.latencyCache.file, cache);
+  }
+
+  const recommendation: Recommendation = {
+    metric,
+    device: options.device,
+    batchSize: options.batchSize,
+    sequenceLength: options.sequenceLength,
+    numLayers,
+    baseline: { score: baseline.score },
+    plans,
+    frontier,
+    choice: chosen.choice,
+    rule,
+    constraintMet: chosen.constraintMet,
+    explanation: chosen.explanation,
+    orders: Object.fromEntries(proposal.orders),
+    sensitivityMeasure: proposal.measure,
+    latencyChecks: checkLatencyTable(latency, checkMeasurements, checkMeasurements[0]),
+    tables,
+    excluded,
+    evaluations,
+  };
+  if (heldOutBaseline !== undefined) recommendation.baseline.heldOutScore = heldOutBaseline;
+  return recommendation;
+}

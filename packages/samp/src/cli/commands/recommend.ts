@@ -1,0 +1,591 @@
+import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import {
+  checkProfileMatches,
+  type EncoderBackendV1,
+  type EncoderInput,
+  type EncoderSession,
+  GEMM_NAMES,
+  type GemmName,
+  InvalidArgumentError,
+  type LayerPrecision,
+  type ModelArtifacts,
+  PRECISION_PLAN_FORMAT,
+  PRECISION_PLAN_VERSION,
+  type PrecisionPlan,
+  type QuantProfile,
+  readQuantProfile,
+  SampError,
+  uniformPlan,
+  writePrecisionPlan,
+} from '@samp/core';
+import {
+  type Candidate,
+  ConstraintUnmetError,
+  createOutputsEvaluator,
+  type EvaluationSplit,
+  type ExcludedPrecision,
+  frontierRows,
+  type Recommendation,
+  type RecommendProgress,
+  recommend,
+  summarizePlan,
+  toPrecisionPlan,
+  writeMeasurementTables,
+  writeReport,
+} from '@samp/recommender';
+import { type Pipeline, type PipelineInput, pipeline } from '../../pipeline';
+import type { Command, CommandIo } from '../command';
+import { formatTable } from '../format-table';
+import { openLines, parseJsonObject, readTextFields, type TextLine } from '../jsonl';
+import { integerOption, parseOptions, requireOption } from '../parse-options';
+import { openCliPipeline } from '../pipeline-options';
+import { UsageError } from '../usage-error';
+import { readGoldLabel } from './eval';
+
+const usage = `usage: samp recommend --model DIR --eval FILE.jsonl [--held-out FILE.jsonl] [--profile PROFILE.json]
+                      [--device cpu|cuda|auto] [--max-accuracy-drop D | --max-latency-ms T]
+                      [--batch-size B] [--seq-len S] [--threads N] [--per-gemm] [--no-greedy] [--label-free]
+                      [--latency-runs N] [--latency-cache FILE] [--tables-out FILE]
+                      --out PLAN.json [--report REPORT.html] [--json]
+
+Chooses a precision per layer (or per GEMM) for a classification or text-matching model. It measures each
+layer's sensitivity (that layer alone in each INT8 mode), scores SAMP's plans (the k least sensitive layers
+quantized, k = 0…L, per mode) and those of a greedy search on the choose split, times plans on the device at
+the batch shape to fit a latency model, and chooses. The chosen plan, fp32 and the frontier are then scored
+on the held-out split, which the choice never saw.
+
+  --eval FILE         JSON Lines {"text", "text_pair"?, "label"?}; without --held-out, even lines (1st, 3rd,
+                      …) are the choose split and odd lines the held-out split. Without labels (or with
+                      --label-free) the score is agreement with fp32's predictions
+  --held-out FILE     a separate held-out split (then all of --eval is the choose split)
+  --task T            auto (default: from config.json), classification or text-matching
+  --profile FILE      a QuantProfile (samp calibrate) for static INT8 scales; without one INT8 layers quantize
+                      activations dynamically (per row)
+  --max-accuracy-drop D  the fastest plan within D points of fp32's accuracy (1 = one percentage point)
+  --max-latency-ms T  the most accurate plan predicted within T ms per batch
+                      (neither: the knee of the accuracy-latency frontier within a 1-point drop)
+  --batch-size B      the batch shape plans are timed and predicted at, and the evaluation batch (default 32)
+  --seq-len S         tokens per input at that shape; longer inputs are truncated (default 128)
+  --threads N         CPU threads (default: the backend's choice)
+  --per-gemm          also search precisions GEMM by GEMM, not only per layer
+  --no-greedy         SAMP's prefix plans only (no greedy search over the whole plan space)
+  --label-free        ignore labels: score by agreement with fp32 (and order layers by output drift)
+  --latency-runs N    timed runs per plan, after one warm-up; the median counts (default 10)
+  --latency-cache FILE  reuse and update measured latencies per device, model and shape (JSON)
+  --tables-out FILE   also write the measurement tables (for recommendFromTables without a backend)
+  --out FILE          the PrecisionPlan to write
+  --report FILE       a self-contained HTML page with the accuracy-latency chart
+  --json              print one JSON object on stdout instead of the text summary`;
+
+const OPTIONS = {
+  model: { type: 'string' },
+  eval: { type: 'string' },
+  'held-out': { type: 'string' },
+  profile: { type: 'string' },
+  device: { type: 'string' },
+  task: { type: 'string' },
+  'max-accuracy-drop': { type: 'string' },
+  'max-latency-ms': { type: 'string' },
+  'batch-size': { type: 'string' },
+  'seq-len': { type: 'string' },
+  threads: { type: 'string' },
+  'per-gemm': { type: 'boolean' },
+  'no-greedy': { type: 'boolean' },
+  'label-free': { type: 'boolean' },
+  'latency-runs': { type: 'string' },
+  'latency-cache': { type: 'string' },
+  'tables-out': { type: 'string' },
+  out: { type: 'string' },
+  report: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+/** The layer precisions tried on the backend besides fp32; those it refuses are left out with its reason. */
+const TRIED_PRECISIONS: readonly LayerPrecision[] = ['int8-full', 'int8-ffn', 'fp16', 'fp8'];
+
+/** The CPU backend runs QKᵀ and P·V in fp32 whatever a plan says, so only its four Linears are searched. */
+const CPU_GEMMS: readonly GemmName[] = ['qkv', 'attention-output', 'ffn-intermediate', 'ffn-output'];
+
+/** A positive decimal option (undefined when absent). */
+function numberOption(
+  value: string | undefined,
+  name: string,
+  max: number,
+  allowZero: boolean,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || (!allowZero && n === 0) || n > max) {
+    throw new UsageError(
+      `--${name} expects a number ${allowZero ? '≥ 0' : '> 0'}${Number.isFinite(max) ? ` and ≤ ${max}` : ''}, got "${value}"`,
+    );
+  }
+  return n;
+}
+
+/** A data line: its texts and its raw object (labels are read once the model's label names are known). */
+interface DataLine {
+  readonly line: TextLine;
+  readonly object: Record<string, unknown>;
+  readonly where: string;
+}
+
+async function readData(path: string, io: CommandIo, option: string): Promise<DataLine[]> {
+  const source = await openLines(path, io, option);
+  const out: DataLine[] = [];
+  try {
+    let n = 0;
+    for await (const text of source.lines) {
+      n++;
+      const where = `${source.name} line ${n}`;
+      const object = parseJsonObject(
+        text,
+        where,
+        '{"text": string, "text_pair"?: string, "label"?: string | int}',
+      );
+      out.push({ line: readTextFields(object, where), object, where });
+    }
+  } finally {
+    source.close();
+  }
+  if (out.length === 0) throw new InvalidArgumentError(option, `${path} has no lines`);
+  return out;
+}
+
+const hasLabel = (d: DataLine) => 'label' in d.object && d.object.label !== null;
+
+const toInput = (l: TextLine): PipelineInput =>
+  l.pair === undefined ? l.text : { text: l.text, text_pair: l.pair };
+
+/** A PrecisionPlan document of a candidate, for a session. */
+function planOf(model: ModelArtifacts, plan: Candidate, device: string): PrecisionPlan {
+  return {
+    format: PRECISION_PLAN_FORMAT,
+    version: PRECISION_PLAN_VERSION,
+    model: { fingerprint: model.fingerprint, numHiddenLayers: model.config.numHiddenLayers },
+    device,
+    layers: plan.map((l) => ({ ...l })),
+  };
+}
+
+/** Which precisions the backend runs, asking it (a refused session gives the reason). */
+async function probePrecisions(
+  backend: EncoderBackendV1,
+  model: ModelArtifacts,
+  profile: QuantProfile | undefined,
+  threads: number | undefined,
+): Promise<{ runnable: LayerPrecision[]; excluded: ExcludedPrecision[] }> {
+  const runnable: LayerPrecision[] = [];
+  const excluded: ExcludedPrecision[] = [];
+  for (const precision of TRIED_PRECISIONS) {
+    try {
+      const session = await backend.createSession(model, {
+        plan: uniformPlan(model, precision, { device: backend.device }),
+        ...(profile === undefined ? {} : { profile }),
+        ...(threads === undefined ? {} : { threads }),
+      });
+      await session.dispose();
+      runnable.push(precision);
+    } catch (error) {
+      if (SampError.isInstance(error) && error.code === 'SAMP_UNSUPPORTED_PRECISION') {
+        excluded.push({ precision, reason: error.message });
+      } else throw error;
+    }
+  }
+  return { runnable, excluded };
+}
+
+/** A batch of `batchSize` rows of exactly `sequenceLength` real tokens, from the data's own token ids. */
+function timingBatch(
+  p: Pipeline,
+  texts: readonly TextLine[],
+  batchSize: number,
+  sequenceLength: number,
+): EncoderInput {
+  const ids: number[] = [];
+  for (const t of texts) {
+    for (const id of p.tokenizer.encode(t.text).ids) ids.push(id);
+    if (ids.length >= batchSize * sequenceLength) break;
+  }
+  if (ids.length === 0) ids.push(0);
+  const n = batchSize * sequenceLength;
+  const inputIds = Int32Array.from({ length: n }, (_, i) => ids[i % ids.length] as number);
+  const input: EncoderInput = {
+    inputIds,
+    attentionMask: new Int32Array(n).fill(1),
+    batchSize,
+    sequenceLength,
+  };
+  if (p.model.config.typeVocabSize > 1) input.tokenTypeIds = new Int32Array(n);
+  return input;
+}
+
+/**
+ * A backend whose sessions forward every run to the session set with `use()`: one pipeline then serves
+ * every plan, each plan bringing only its own session of the real backend.
+ */
+function switchingBackend(real: EncoderBackendV1): {
+  backend: EncoderBackendV1;
+  use(session: EncoderSession | undefined): void;
+} {
+  let current: EncoderSession | undefined;
+  const target = (): EncoderSession => {
+    if (current === undefined) throw new Error('samp recommend: no plan session is in use');
+    return current;
+  };
+  const backend: EncoderBackendV1 = {
+    specificationVersion: 'v1',
+    name: real.name,
+    device: real.device,
+    probe: () => real.probe(),
+    createSession: async (model) => {
+      const session: EncoderSession = {
+        model,
+        get precision() {
+          return current?.precision ?? 'fp32';
+        },
+        get plan() {
+          return current?.plan;
+        },
+        run: (input, options) => target().run(input, options),
+        dispose: async () => {},
+        [Symbol.asyncDispose]: async () => {},
+      };
+      return session;
+    },
+  };
+  return { backend, use: (session) => (current = session) };
+}
+
+/**
+ * The median of the fastest half of the runs: other processes only ever add time, so the slow tail is
+ * load, not the plan.
+ */
+function robustTime(times: readonly number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  const half = sorted.slice(0, Math.max(1, Math.ceil(sorted.length / 2)));
+  return half[Math.floor(half.length / 2)] as number;
+}
+
+/** Renders progress on one stderr line (a terminal only). */
+function progressRenderer(io: CommandIo): ((p: RecommendProgress) => void) | undefined {
+  if (!io.stderrIsTty) return undefined;
+  const width = 24;
+  return (p) => {
+    const filled = Math.round((p.done / Math.max(1, p.total)) * width);
+    const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+    io.stderr.write(`\r\x1b[2K${p.phase.padEnd(11)} ${bar} ${p.done}/${p.total} ${p.label ?? ''}`);
+    if (p.done === p.total) io.stderr.write('\n');
+  };
+}
+
+function summaryText(r: Recommendation, files: { out?: string; report?: string; tables?: string }): string {
+  const c = r.choice;
+  const pts = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toFixed(2)} points`);
+  const lines = [
+    `plan        ${c.label}  (${c.plan.map((l) => l.precision).join(', ')})`,
+    `rule        ${r.rule.kind}: ${r.explanation}`,
+    `${r.metric.padEnd(12)}${(c.score * 100).toFixed(2)}% on the choose split (fp32 ${(r.baseline.score * 100).toFixed(2)}%, drop ${pts(c.drop)})`,
+  ];
+  if (c.heldOutScore !== undefined) {
+    lines.push(
+      `held-out    ${(c.heldOutScore * 100).toFixed(2)}% (fp32 ${((r.baseline.heldOutScore ?? 0) * 100).toFixed(2)}%, drop ${pts(c.heldOutDrop)})`,
+    );
+  }
+  lines.push(
+    `latency     ${c.latencyMs.toFixed(2)} ms predicted${c.measuredLatencyMs === undefined ? '' : `, ${c.measuredLatencyMs.toFixed(2)} ms measured`} (batch ${r.batchSize} × ${r.sequenceLength})`,
+  );
+  lines.push(`evaluated   ${r.plans.length} plans (${r.evaluations} evaluations)`);
+  for (const e of r.excluded) lines.push(`excluded    ${e.precision}: ${e.reason}`);
+  if (files.out !== undefined) lines.push(`plan file   ${files.out}`);
+  if (files.report !== undefined) lines.push(`report      ${files.report}`);
+  if (files.tables !== undefined) lines.push(`tables      ${files.tables}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** `samp recommend`: sensitivity, search, latency model and choice of a mixed-precision plan. */
+export const recommendCommand: Command = {
+  name: 'recommend',
+  summary: 'choose a per-layer (or per-GEMM) precision plan under an accuracy or latency constraint',
+  usage,
+  async run(argv: readonly string[], io: CommandIo): Promise<number> {
+    const v = parseOptions(argv, OPTIONS);
+    requireOption(v.model, 'model');
+    const evalPath = requireOption(v.eval, 'eval');
+    const out = requireOption(v.out, 'out');
+    const dropPoints = numberOption(v['max-accuracy-drop'], 'max-accuracy-drop', 100, true);
+    const maxLatencyMs = numberOption(v['max-latency-ms'], 'max-latency-ms', Number.POSITIVE_INFINITY, false);
+    if (dropPoints !== undefined && maxLatencyMs !== undefined) {
+      throw new UsageError('give --max-accuracy-drop or --max-latency-ms, not both');
+    }
+    const batchSize = integerOption(v['batch-size'], 'batch-size', 1) ?? 32;
+    const sequenceLength = integerOption(v['seq-len'], 'seq-len', 3) ?? 128;
+    const threads = integerOption(v.threads, 'threads', 0);
+    const latencyRuns = integerOption(v['latency-runs'], 'latency-runs', 1) ?? 10;
+
+    // Data and profile first: a bad file is reported before the model loads.
+    const chooseData = await readData(evalPath, io, '--eval');
+    const heldOutData =
+      v['held-out'] === undefined ? undefined : await readData(v['held-out'], io, '--held-out');
+    const all = heldOutData === undefined ? chooseData : [...chooseData, ...heldOutData];
+    const labelled = all.filter(hasLabel).length;
+    const labelFree = v['label-free'] === true || labelled === 0;
+    if (!labelFree && labelled < all.length) {
+      const first = all.find((d) => !hasLabel(d)) as DataLine;
+      throw new InvalidArgumentError(
+        first.where,
+        'missing field "label": label every line, or none (label-free: agreement with fp32), or pass --label-free',
+      );
+    }
+    const profileFile = v.profile === undefined ? undefined : resolve(io.cwd, v.profile);
+    const profile = profileFile === undefined ? undefined : await readQuantProfile(profileFile);
+
+    const base = await openCliPipeline(
+      {
+        model: v.model,
+        task: v.task,
+        device: v.device,
+        'max-length': String(sequenceLength),
+        'batch-size': String(batchSize),
+        threads: v.threads,
+      },
+      io,
+      'recommend',
+    );
+    const disposers: (() => Promise<void>)[] = [];
+    try {
+      const model = base.model;
+      if (base.task === 'token-classification') {
+        throw new InvalidArgumentError(
+          '--model',
+          `${model.dir} is a token-classification model; samp recommend scores classification and text matching`,
+        );
+      }
+      if (profile !== undefined) checkProfileMatches(profile, model, v.profile);
+      const splits: Record<EvaluationSplit, DataLine[]> =
+        heldOutData === undefined
+          ? {
+              choose: chooseData.filter((_, i) => i % 2 === 0),
+              'held-out': chooseData.filter((_, i) => i % 2 === 1),
+            }
+          : { choose: chooseData, 'held-out': heldOutData };
+      if (splits['held-out'].length === 0) {
+        throw new InvalidArgumentError(
+          '--eval',
+          `${evalPath} has one line: two are needed (a choose and a held-out split)`,
+        );
+      }
+      const labels = labelFree
+        ? undefined
+        : {
+            choose: splits.choose.map((d) => readGoldLabel(d.object, d.where, model.config)),
+            'held-out': splits['held-out'].map((d) => readGoldLabel(d.object, d.where, model.config)),
+          };
+
+      const backend = base.backend;
+      const probe = await backend.probe();
+      const brand = typeof probe.details.brand === 'string' ? probe.details.brand : backend.name;
+      const isa = typeof probe.details.bestIsa === 'string' ? `, ${probe.details.bestIsa}` : '';
+      const deviceName = `${backend.device}:${brand.trim()}${isa}${threads === undefined ? '' : `, ${threads} threads`}`;
+      const { runnable, excluded } = await probePrecisions(backend, model, profile, threads);
+      let gemms: GemmName[] = [];
+      if (v['per-gemm'] === true) {
+        gemms = backend.name === 'cpu' ? [...CPU_GEMMS] : [...GEMM_NAMES];
+        if (backend.name === 'cpu') {
+          excluded.push({
+            precision: 'int8 attention-scores, attention-context (per GEMM)',
+            reason: 'the cpu backend runs the attention matmuls in fp32 whatever the plan says',
+          });
+        }
+      }
+
+      const sessionOptions = {
+        ...(profile === undefined ? {} : { profile }),
+        ...(threads === undefined ? {} : { threads }),
+      };
+      const inputs: Record<EvaluationSplit, PipelineInput[]> = {
+        choose: splits.choose.map((d) => toInput(d.line)),
+        'held-out': splits['held-out'].map((d) => toInput(d.line)),
+      };
+      // One pipeline (tokenizer, head, model) for every plan: its session forwards to the plan's own
+      // session, so each plan costs a session, not a reload of the tokenizer and the model.
+      const switching = switchingBackend(backend);
+      const planned = await pipeline(base.task, {
+        model: model.dir,
+        backends: [switching.backend],
+        maxLength: sequenceLength,
+        batchSize,
+      });
+      disposers.push(() => planned.dispose());
+      const outputs = async (plan: Candidate, split: EvaluationSplit): Promise<number[][]> => {
+        const session = await backend.createSession(model, {
+          plan: planOf(model, plan, backend.device),
+          ...sessionOptions,
+        });
+        switching.use(session);
+        try {
+          const results = (await planned(inputs[split])) as { logits?: number[] }[];
+          return results.map((r, i) => {
+            if (!Array.isArray(r.logits)) {
+              throw new InvalidArgumentError(
+                '--model',
+                `the ${base.task} head gave no logits for input ${i}`,
+              );
+            }
+            return r.logits;
+          });
+        } finally {
+          switching.use(undefined);
+          await session.dispose();
+        }
+      };
+      const timing = timingBatch(
+        base,
+        all.map((d) => d.line),
+        batchSize,
+        sequenceLength,
+      );
+      // Sessions of up to 8 plans at a time, run in interleaved rounds: a change of load on a shared
+      // machine then hits every plan of the round alike.
+      const measureLatency = async (plans: readonly Candidate[]): Promise<number[]> => {
+        const result: number[] = [];
+        for (let start = 0; start < plans.length; start += 8) {
+          const chunk = plans.slice(start, start + 8);
+          const sessions: EncoderSession[] = [];
+          try {
+            for (const plan of chunk) {
+              sessions.push(
+                await backend.createSession(model, {
+                  plan: planOf(model, plan, backend.device),
+                  ...sessionOptions,
+                }),
+              );
+            }
+            for (const s of sessions) await s.run(timing);
+            const times = sessions.map(() => [] as number[]);
+            for (let round = 0; round < latencyRuns; round++) {
+              for (const [i, s] of sessions.entries()) {
+                const t0 = performance.now();
+                await s.run(timing);
+                times[i]?.push(performance.now() - t0);
+              }
+            }
+            result.push(...times.map(robustTime));
+          } finally {
+            for (const s of sessions) await s.dispose();
+          }
+        }
+        return result;
+      };
+
+      const onProgress = progressRenderer(io);
+      const recommendation = await recommend({
+        model,
+        device: backend.device,
+        batchSize,
+        sequenceLength,
+        evaluate: createOutputsEvaluator({ outputs, ...(labels === undefined ? {} : { labels }) }),
+        metric: labelFree ? 'agreement' : 'accuracy',
+        measureLatency,
+        precisions: runnable,
+        excluded,
+        gemms,
+        greedy: v['no-greedy'] !== true,
+        ...(dropPoints === undefined ? {} : { maxAccuracyDrop: dropPoints / 100 }),
+        ...(maxLatencyMs === undefined ? {} : { maxLatencyMs }),
+        ...(v['latency-cache'] === undefined
+          ? {}
+          : {
+              latencyCache: {
+                file: resolve(io.cwd, v['latency-cache']),
+                key: {
+                  device: deviceName,
+                  variant: profile === undefined ? 'dynamic scales' : 'static scales',
+                },
+              },
+            }),
+        ...(onProgress === undefined ? {} : { onProgress }),
+      });
+
+      const files: { out?: string; report?: string; tables?: string } = {};
+      if (v.report !== undefined) {
+        await writeReport(resolve(io.cwd, v.report), recommendation, {
+          // The folder as the user named it: reports get shared, absolute paths say little elsewhere.
+          title: `samp recommend: ${v.model}`,
+          model: v.model as string,
+        });
+        files.report = v.report;
+      }
+      if (v['tables-out'] !== undefined) {
+        await writeMeasurementTables(resolve(io.cwd, v['tables-out']), recommendation.tables);
+        files.tables = v['tables-out'];
+      }
+      if (!recommendation.constraintMet) {
+        const constraint =
+          maxLatencyMs !== undefined
+            ? `--max-latency-ms ${maxLatencyMs}`
+            : `--max-accuracy-drop ${dropPoints}`;
+        throw new ConstraintUnmetError(
+          constraint,
+          recommendation.explanation,
+          summarizePlan(recommendation.choice, recommendation.metric),
+        );
+      }
+      await writePrecisionPlan(
+        resolve(io.cwd, out),
+        toPrecisionPlan(recommendation, { device: backend.device }),
+      );
+      files.out = out;
+
+      if (io.stderrIsTty) {
+        const { header, rows } = frontierRows(recommendation);
+        io.stderr.write(`${formatTable(header, rows)}\n`);
+      }
+      if (v.json === true) {
+        const c = recommendation.choice;
+        io.stdout.write(
+          `${JSON.stringify({
+            model: model.dir,
+            backend: backend.name,
+            device: deviceName,
+            batchSize,
+            sequenceLength,
+            metric: recommendation.metric,
+            rule: recommendation.rule,
+            explanation: recommendation.explanation,
+            baseline: recommendation.baseline,
+            choice: {
+              label: c.label,
+              layers: c.plan,
+              score: c.score,
+              drop: c.drop,
+              heldOutScore: c.heldOutScore,
+              heldOutDrop: c.heldOutDrop,
+              latencyMs: c.latencyMs,
+              measuredLatencyMs: c.measuredLatencyMs,
+            },
+            frontier: recommendation.frontier.map((p) => ({
+              label: p.label,
+              score: p.score,
+              drop: p.drop,
+              latencyMs: p.latencyMs,
+              measuredLatencyMs: p.measuredLatencyMs,
+              heldOutScore: p.heldOutScore,
+            })),
+            plans: recommendation.plans.length,
+            evaluations: recommendation.evaluations,
+            orders: recommendation.orders,
+            latencyChecks: recommendation.latencyChecks,
+            excluded: recommendation.excluded,
+            files,
+          })}\n`,
+        );
+      } else io.stdout.write(summaryText(recommendation, files));
+      return 0;
+    } finally {
+      for (const dispose of disposers) await dispose();
+      await base.dispose();
+    }
+  },
+};
