@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@samp/core';
 import { type Candidate, candidateKey } from './candidate';
 import { InvalidTablesError } from './errors';
 import type { LatencyMeasurement } from './latency-model';
 import { type FailFn, type LatencyTable, readLatencyTable, readLayerPlan } from './measurement-tables';
-import { writeTextAtomic } from './write-text-atomic';
 
 /** The `format` marker of a latency cache file. */
 export const LATENCY_CACHE_FORMAT = 'samp.latency-cache';
@@ -166,5 +166,5 @@ export async function readLatencyCache(file: string): Promise<LatencyCache> {
 
 /** Writes a latency cache atomically (temp file, then rename). */
 export async function writeLatencyCache(file: string, cache: LatencyCache): Promise<void> {
-  await writeTextAtomic(file, `${JSON.stringify(cache, null, 2)}\n`);
+  await writeFileAtomic(file, `${JSON.stringify(cache, null, 2)}\n`);
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@samp/core';
 import { InvalidTablesError } from './errors';
 import { type MeasurementTables, parseMeasurementTablesWith } from './measurement-tables';
-import { writeTextAtomic } from './write-text-atomic';
 
 /**
  * Validates a parsed measurement-tables document.
@@ -45,5 +45,5 @@ export async function readMeasurementTables(file: string): Promise<MeasurementTa
  * @throws InvalidTablesError when `tables` is not valid (nothing is written).
  */
 export async function writeMeasurementTables(file: string, tables: MeasurementTables): Promise<void> {
-  await writeTextAtomic(file, `${JSON.stringify(parseMeasurementTables(tables, file), null, 2)}\n`);
+  await writeFileAtomic(file, `${JSON.stringify(parseMeasurementTables(tables, file), null, 2)}\n`);
 }

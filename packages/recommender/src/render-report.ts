@@ -1,8 +1,7 @@
-import { GEMM_NAMES, LAYER_PRECISIONS } from '@samp/core';
+import { GEMM_NAMES, LAYER_PRECISIONS, writeFileAtomic } from '@samp/core';
 import { accuracyLatencyChart, escapeXml } from './accuracy-latency-chart';
 import { GEMM_CODES, LAYER_CODES } from './candidate';
 import type { EvaluatedPlan, Recommendation } from './recommendation';
-import { writeTextAtomic } from './write-text-atomic';
 
 /** Options of {@link renderReport}. */
 export interface ReportOptions {
@@ -220,5 +219,5 @@ export async function writeReport(
   recommendation: Recommendation,
   options: ReportOptions = {},
 ): Promise<void> {
-  await writeTextAtomic(file, renderReport(recommendation, options));
+  await writeFileAtomic(file, renderReport(recommendation, options));
 }

@@ -53,3 +53,4 @@ export {
   type ParsedActivationName,
   parseActivationTensorName,
 } from './tensor-names';
+export { writeFileAtomic } from './write-file-atomic';

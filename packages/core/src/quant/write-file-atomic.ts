@@ -6,7 +6,8 @@ import { basename, dirname, join } from 'node:path';
  * Writes `content` to `file` atomically: to a temp file in the same folder first (so the rename stays
  * on one filesystem), then renamed into place. A failed write leaves any existing `file` untouched and
  * removes the temp file.
- * @internal
+ * @example
+ * await writeFileAtomic('plan.json', `${JSON.stringify(plan, null, 2)}\n`);
  */
 export async function writeFileAtomic(file: string, content: string): Promise<void> {
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);

@@ -1,40 +1,18 @@
 import { resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { checkProfileMatches, InvalidArgumentError, readQuantProfile, writePrecisionPlan } from '@samp/core';
 import {
-  checkProfileMatches,
-  type EncoderBackendV1,
-  type EncoderInput,
-  type EncoderSession,
-  GEMM_NAMES,
-  type GemmName,
-  InvalidArgumentError,
-  type LayerPrecision,
-  type ModelArtifacts,
-  PRECISION_PLAN_FORMAT,
-  PRECISION_PLAN_VERSION,
-  type PrecisionPlan,
-  type QuantProfile,
-  readQuantProfile,
-  SampError,
-  uniformPlan,
-  writePrecisionPlan,
-} from '@samp/core';
-import {
-  type Candidate,
   ConstraintUnmetError,
-  createOutputsEvaluator,
   type EvaluationSplit,
-  type ExcludedPrecision,
   frontierRows,
   type Recommendation,
   type RecommendProgress,
-  recommend,
   summarizePlan,
   toPrecisionPlan,
   writeMeasurementTables,
   writeReport,
 } from '@samp/recommender';
-import { type Pipeline, type PipelineInput, pipeline } from '../../pipeline';
+import type { PipelineInput } from '../../pipeline';
+import { recommendOnBackend } from '../../precision/recommend-on-backend';
 import type { Command, CommandIo } from '../command';
 import { formatTable } from '../format-table';
 import { openLines, parseJsonObject, readTextFields, type TextLine } from '../jsonl';
@@ -101,12 +79,6 @@ const OPTIONS = {
   json: { type: 'boolean' },
 } as const;
 
-/** The layer precisions tried on the backend besides fp32; those it refuses are left out with its reason. */
-const TRIED_PRECISIONS: readonly LayerPrecision[] = ['int8-full', 'int8-ffn', 'fp16', 'fp8'];
-
-/** The CPU backend runs QKᵀ and P·V in fp32 whatever a plan says, so only its four Linears are searched. */
-const CPU_GEMMS: readonly GemmName[] = ['qkv', 'attention-output', 'ffn-intermediate', 'ffn-output'];
-
 /** A positive decimal option (undefined when absent). */
 function numberOption(
   value: string | undefined,
@@ -157,116 +129,6 @@ const hasLabel = (d: DataLine) => 'label' in d.object && d.object.label !== null
 
 const toInput = (l: TextLine): PipelineInput =>
   l.pair === undefined ? l.text : { text: l.text, text_pair: l.pair };
-
-/** A PrecisionPlan document of a candidate, for a session. */
-function planOf(model: ModelArtifacts, plan: Candidate, device: string): PrecisionPlan {
-  return {
-    format: PRECISION_PLAN_FORMAT,
-    version: PRECISION_PLAN_VERSION,
-    model: { fingerprint: model.fingerprint, numHiddenLayers: model.config.numHiddenLayers },
-    device,
-    layers: plan.map((l) => ({ ...l })),
-  };
-}
-
-/** Which precisions the backend runs, asking it (a refused session gives the reason). */
-async function probePrecisions(
-  backend: EncoderBackendV1,
-  model: ModelArtifacts,
-  profile: QuantProfile | undefined,
-  threads: number | undefined,
-): Promise<{ runnable: LayerPrecision[]; excluded: ExcludedPrecision[] }> {
-  const runnable: LayerPrecision[] = [];
-  const excluded: ExcludedPrecision[] = [];
-  for (const precision of TRIED_PRECISIONS) {
-    try {
-      const session = await backend.createSession(model, {
-        plan: uniformPlan(model, precision, { device: backend.device }),
-        ...(profile === undefined ? {} : { profile }),
-        ...(threads === undefined ? {} : { threads }),
-      });
-      await session.dispose();
-      runnable.push(precision);
-    } catch (error) {
-      if (SampError.isInstance(error) && error.code === 'SAMP_UNSUPPORTED_PRECISION') {
-        excluded.push({ precision, reason: error.message });
-      } else throw error;
-    }
-  }
-  return { runnable, excluded };
-}
-
-/** A batch of `batchSize` rows of exactly `sequenceLength` real tokens, from the data's own token ids. */
-function timingBatch(
-  p: Pipeline,
-  texts: readonly TextLine[],
-  batchSize: number,
-  sequenceLength: number,
-): EncoderInput {
-  const ids: number[] = [];
-  for (const t of texts) {
-    for (const id of p.tokenizer.encode(t.text).ids) ids.push(id);
-    if (ids.length >= batchSize * sequenceLength) break;
-  }
-  if (ids.length === 0) ids.push(0);
-  const n = batchSize * sequenceLength;
-  const inputIds = Int32Array.from({ length: n }, (_, i) => ids[i % ids.length] as number);
-  const input: EncoderInput = {
-    inputIds,
-    attentionMask: new Int32Array(n).fill(1),
-    batchSize,
-    sequenceLength,
-  };
-  if (p.model.config.typeVocabSize > 1) input.tokenTypeIds = new Int32Array(n);
-  return input;
-}
-
-/**
- * A backend whose sessions forward every run to the session set with `use()`: one pipeline then serves
- * every plan, each plan bringing only its own session of the real backend.
- */
-function switchingBackend(real: EncoderBackendV1): {
-  backend: EncoderBackendV1;
-  use(session: EncoderSession | undefined): void;
-} {
-  let current: EncoderSession | undefined;
-  const target = (): EncoderSession => {
-    if (current === undefined) throw new Error('samp recommend: no plan session is in use');
-    return current;
-  };
-  const backend: EncoderBackendV1 = {
-    specificationVersion: 'v1',
-    name: real.name,
-    device: real.device,
-    probe: () => real.probe(),
-    createSession: async (model) => {
-      const session: EncoderSession = {
-        model,
-        get precision() {
-          return current?.precision ?? 'fp32';
-        },
-        get plan() {
-          return current?.plan;
-        },
-        run: (input, options) => target().run(input, options),
-        dispose: async () => {},
-        [Symbol.asyncDispose]: async () => {},
-      };
-      return session;
-    },
-  };
-  return { backend, use: (session) => (current = session) };
-}
-
-/**
- * The median of the fastest half of the runs: other processes only ever add time, so the slow tail is
- * load, not the plan.
- */
-function robustTime(times: readonly number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  const half = sorted.slice(0, Math.max(1, Math.ceil(sorted.length / 2)));
-  return half[Math.floor(half.length / 2)] as number;
-}
 
 /** Renders progress on one stderr line (a terminal only). */
 function progressRenderer(io: CommandIo): ((p: RecommendProgress) => void) | undefined {
@@ -388,123 +250,28 @@ export const recommendCommand: Command = {
       const brand = typeof probe.details.brand === 'string' ? probe.details.brand : backend.name;
       const isa = typeof probe.details.bestIsa === 'string' ? `, ${probe.details.bestIsa}` : '';
       const deviceName = `${backend.device}:${brand.trim()}${isa}${threads === undefined ? '' : `, ${threads} threads`}`;
-      const { runnable, excluded } = await probePrecisions(backend, model, profile, threads);
-      let gemms: GemmName[] = [];
-      if (v['per-gemm'] === true) {
-        gemms = backend.name === 'cpu' ? [...CPU_GEMMS] : [...GEMM_NAMES];
-        if (backend.name === 'cpu') {
-          excluded.push({
-            precision: 'int8 attention-scores, attention-context (per GEMM)',
-            reason: 'the cpu backend runs the attention matmuls in fp32 whatever the plan says',
-          });
-        }
-      }
-
-      const sessionOptions = {
+      const onProgress = progressRenderer(io);
+      const recommendation = await recommendOnBackend({
+        task: base.task,
+        model,
+        backend,
         ...(profile === undefined ? {} : { profile }),
         ...(threads === undefined ? {} : { threads }),
-      };
-      const inputs: Record<EvaluationSplit, PipelineInput[]> = {
-        choose: splits.choose.map((d) => toInput(d.line)),
-        'held-out': splits['held-out'].map((d) => toInput(d.line)),
-      };
-      // One pipeline (tokenizer, head, model) for every plan: its session forwards to the plan's own
-      // session, so each plan costs a session, not a reload of the tokenizer and the model.
-      const switching = switchingBackend(backend);
-      const planned = await pipeline(base.task, {
-        model: model.dir,
-        backends: [switching.backend],
-        maxLength: sequenceLength,
-        batchSize,
-      });
-      disposers.push(() => planned.dispose());
-      const outputs = async (plan: Candidate, split: EvaluationSplit): Promise<number[][]> => {
-        const session = await backend.createSession(model, {
-          plan: planOf(model, plan, backend.device),
-          ...sessionOptions,
-        });
-        switching.use(session);
-        try {
-          const results = (await planned(inputs[split])) as { logits?: number[] }[];
-          return results.map((r, i) => {
-            if (!Array.isArray(r.logits)) {
-              throw new InvalidArgumentError(
-                '--model',
-                `the ${base.task} head gave no logits for input ${i}`,
-              );
-            }
-            return r.logits;
-          });
-        } finally {
-          switching.use(undefined);
-          await session.dispose();
-        }
-      };
-      const timing = timingBatch(
-        base,
-        all.map((d) => d.line),
+        inputs: {
+          choose: splits.choose.map((d) => toInput(d.line)),
+          'held-out': splits['held-out'].map((d) => toInput(d.line)),
+        },
+        ...(labels === undefined ? {} : { labels }),
         batchSize,
         sequenceLength,
-      );
-      // Sessions of up to 8 plans at a time, run in interleaved rounds: a change of load on a shared
-      // machine then hits every plan of the round alike.
-      const measureLatency = async (plans: readonly Candidate[]): Promise<number[]> => {
-        const result: number[] = [];
-        for (let start = 0; start < plans.length; start += 8) {
-          const chunk = plans.slice(start, start + 8);
-          const sessions: EncoderSession[] = [];
-          try {
-            for (const plan of chunk) {
-              sessions.push(
-                await backend.createSession(model, {
-                  plan: planOf(model, plan, backend.device),
-                  ...sessionOptions,
-                }),
-              );
-            }
-            for (const s of sessions) await s.run(timing);
-            const times = sessions.map(() => [] as number[]);
-            for (let round = 0; round < latencyRuns; round++) {
-              for (const [i, s] of sessions.entries()) {
-                const t0 = performance.now();
-                await s.run(timing);
-                times[i]?.push(performance.now() - t0);
-              }
-            }
-            result.push(...times.map(robustTime));
-          } finally {
-            for (const s of sessions) await s.dispose();
-          }
-        }
-        return result;
-      };
-
-      const onProgress = progressRenderer(io);
-      const recommendation = await recommend({
-        model,
-        device: backend.device,
-        batchSize,
-        sequenceLength,
-        evaluate: createOutputsEvaluator({ outputs, ...(labels === undefined ? {} : { labels }) }),
-        metric: labelFree ? 'agreement' : 'accuracy',
-        measureLatency,
-        precisions: runnable,
-        excluded,
-        gemms,
+        perGemm: v['per-gemm'] === true,
         greedy: v['no-greedy'] !== true,
+        latencyRuns,
         ...(dropPoints === undefined ? {} : { maxAccuracyDrop: dropPoints / 100 }),
         ...(maxLatencyMs === undefined ? {} : { maxLatencyMs }),
         ...(v['latency-cache'] === undefined
           ? {}
-          : {
-              latencyCache: {
-                file: resolve(io.cwd, v['latency-cache']),
-                key: {
-                  device: deviceName,
-                  variant: profile === undefined ? 'dynamic scales' : 'static scales',
-                },
-              },
-            }),
+          : { latencyCache: { file: resolve(io.cwd, v['latency-cache']), deviceName } }),
         ...(onProgress === undefined ? {} : { onProgress }),
       });
 
