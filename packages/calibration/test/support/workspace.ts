@@ -1,12 +1,11 @@
 // @samp/calibration depends on @samp/core only and never on a backend. Its tests run the real CPU
-// backend from the workspace sources (the package has no devDependency link to it), and the trained
-// models of the repository.
+// backend (a devDependency) and the trained models of the repository.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { EncoderInput } from '@samp/core';
 
-export { createCpuBackend } from '../../../encoder-cpu-vnni/src/index';
+export { createCpuBackend } from '@samp/encoder-cpu-vnni';
 
 const packages = join(import.meta.dirname, '../../..');
 
