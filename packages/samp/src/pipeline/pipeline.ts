@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { applySmoothing } from '@samp/calibration';
 import {
   checkPlanMatches,
   checkProfileMatches,
@@ -25,6 +26,11 @@ import {
   type SkippedBackend,
 } from '@samp/core';
 import { type Encoding, fromModelDir, packBatch, type WordPieceTokenizer } from '@samp/tokenizer';
+import {
+  type AutoPrecision,
+  type AutoPrecisionOptions,
+  resolveAutoPrecision,
+} from '../precision/auto-precision';
 import { TaskNotSupportedError } from './errors';
 import { planBatches } from './plan-batches';
 import {
@@ -43,11 +49,21 @@ import {
   taskByName,
 } from './tasks';
 
+/** The `precision: 'auto'` options of a pipeline's options. */
+function autoOptionsOf(o: PipelineOptions): AutoPrecisionOptions {
+  return {
+    ...(o.calibrationData === undefined ? {} : { calibrationData: o.calibrationData }),
+    ...(o.accuracyDrop === undefined ? {} : { accuracyDrop: o.accuracyDrop }),
+    ...(o.latencyMs === undefined ? {} : { latencyMs: o.latencyMs }),
+    ...(o.cacheDir === undefined ? {} : { cacheDir: o.cacheDir }),
+  };
+}
+
 /** One input: a text, or a text pair as `{ text, text_pair }` (`text_pair` absent or null: one text). */
 export type PipelineInput = string | { readonly text: string; readonly text_pair?: string | null };
 
 /** Options of {@link pipeline}. */
-export interface PipelineOptions {
+export interface PipelineOptions extends AutoPrecisionOptions {
   /** A Hugging Face model folder (config.json, weights, vocab.txt or tokenizer.json). */
   readonly model: string;
   /**
@@ -56,8 +72,12 @@ export interface PipelineOptions {
    * order.
    */
   readonly device?: DeviceRequest;
-  /** The precision of every layer the plan does not set (default `fp32`). */
-  readonly precision?: SessionPrecision;
+  /**
+   * The precision of every layer the plan does not set (default `fp32`), or `'auto'`: calibrate on
+   * `calibrationData`, let the recommender choose a plan on the chosen backend, and cache both next to
+   * the model (see {@link AutoPrecisionOptions}).
+   */
+  readonly precision?: SessionPrecision | 'auto';
   /** A QuantProfile (or the path of its JSON file), for INT8 layers. */
   readonly profile?: QuantProfile | string;
   /** A PrecisionPlan (or the path of its JSON file); wins over `precision` for the layers it sets. */
@@ -113,6 +133,8 @@ export interface Pipeline<Output = PipelineResult> {
   readonly batchSize: number;
   /** The most padded tokens of one encoder run (see `PipelineOptions.maxBatchTokens`). */
   readonly maxBatchTokens: number;
+  /** With `precision: 'auto'`: the plan and profile chosen (or read from the cache) and their files. */
+  readonly autoPrecision?: AutoPrecision;
   /** Frees the session and the head; waits for calls in flight. Idempotent. */
   dispose(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -140,10 +162,19 @@ function checkOptions(options: PipelineOptions): void {
     throw new InvalidArgumentError('options', 'expected an object with at least { model }');
   if (typeof options.model !== 'string' || options.model === '')
     throw new InvalidArgumentError('model', 'expected the path of a model folder');
-  if (options.precision !== undefined && !isSessionPrecision(options.precision))
+  if (
+    options.precision !== undefined &&
+    options.precision !== 'auto' &&
+    !isSessionPrecision(options.precision)
+  )
     throw new InvalidArgumentError(
       'precision',
-      `expected fp32, fp16 or int8, got ${String(options.precision)}`,
+      `expected fp32, fp16, int8, fp8 or auto, got ${String(options.precision)}`,
+    );
+  if (options.precision === 'auto' && (options.plan !== undefined || options.profile !== undefined))
+    throw new InvalidArgumentError(
+      'precision',
+      "'auto' chooses its own plan and profile: pass precision 'auto' or a plan/profile, not both",
     );
   checkInteger(options.batchSize, 'batchSize', 1);
   checkInteger(options.maxBatchTokens, 'maxBatchTokens', 1);
@@ -273,16 +304,39 @@ export async function pipeline(task: string, options: PipelineOptions): Promise<
   const profile = settledValue(profileResult);
   const plan = settledValue(planResult);
   const maxLength = maxLengthFor(model, tokenizer, options.maxLength);
-  if (profile !== undefined) checkProfileMatches(profile[0], model, profile[1]);
+  // A SmoothQuant profile belongs to the smoothed model: rebuild it (which checks the fingerprint).
+  const smoothed = profile !== undefined && Object.keys(profile[0].smoothing ?? {}).length > 0;
+  if (profile !== undefined && !smoothed) checkProfileMatches(profile[0], model, profile[1]);
   if (plan !== undefined) checkPlanMatches(plan[0], model, plan[1]);
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
 
-  const sessionOptions: EncoderSessionOptions = { precision: options.precision ?? 'fp32' };
+  const sessionOptions: EncoderSessionOptions = {
+    precision: options.precision === 'auto' ? 'fp32' : (options.precision ?? 'fp32'),
+  };
+  if (options.threads !== undefined) sessionOptions.threads = options.threads;
+  let auto: AutoPrecision | undefined;
+  if (options.precision === 'auto') {
+    auto = await resolveAutoPrecision({
+      ...autoOptionsOf(options),
+      task: taskName,
+      model,
+      tokenizer,
+      backend: selected.backend,
+      batchSize,
+      maxLength,
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    });
+    sessionOptions.plan = auto.plan;
+    sessionOptions.profile = auto.profile;
+  }
   if (plan !== undefined) sessionOptions.plan = plan[0];
   if (profile !== undefined) sessionOptions.profile = profile[0];
-  if (options.threads !== undefined) sessionOptions.threads = options.threads;
+  const sessionModel =
+    smoothed && profile !== undefined ? await applySmoothing(model, profile[0], profile[1]) : model;
   const [headResult, sessionResult] = await Promise.allSettled([
     head.create(model, { ...options.headOptions }),
-    selected.backend.createSession(model, sessionOptions),
+    selected.backend.createSession(sessionModel, sessionOptions),
   ]);
   if (headResult.status === 'rejected' || sessionResult.status === 'rejected') {
     // Free whichever half did open before reporting the failure.
@@ -302,7 +356,8 @@ export async function pipeline(task: string, options: PipelineOptions): Promise<
     session: sessionResult.value,
     head: headResult.value,
     maxLength,
-    batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+    batchSize,
+    ...(auto === undefined ? {} : { autoPrecision: auto }),
     maxBatchTokens: options.maxBatchTokens ?? MAX_TOKENS_PER_RUN,
   });
 }
@@ -318,6 +373,7 @@ interface Bound {
   readonly maxLength: number;
   readonly batchSize: number;
   readonly maxBatchTokens: number;
+  readonly autoPrecision?: AutoPrecision;
 }
 
 function bindPipeline(b: Bound): Pipeline {
@@ -453,6 +509,7 @@ function bindPipeline(b: Bound): Pipeline {
     maxLength: { value: b.maxLength, enumerable: true },
     batchSize: { value: b.batchSize, enumerable: true },
     maxBatchTokens: { value: b.maxBatchTokens, enumerable: true },
+    autoPrecision: { value: b.autoPrecision, enumerable: true },
     dispose: { value: dispose },
     [Symbol.asyncDispose]: { value: dispose },
   });
