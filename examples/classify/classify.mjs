@@ -1,5 +1,7 @@
 // samp's main job, run by the README's first command: classify a few news titles with the embedded
-// demo model, then compare FP32 and INT8 on the model's dev split (accuracy and speed).
+// demo model, let samp choose a mixed-precision plan (`precision: 'auto'`: calibration + recommender on
+// dev titles kept out of the evaluation, cached beside the model), then compare FP32, INT8 and that plan
+// on the model's dev split (accuracy and speed).
 //   node examples/classify/classify.mjs [--rows N] [--json]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,16 +31,21 @@ const predictions = await classify(titles);
 const backendName = classify.backend.name;
 await classify.dispose();
 
-const dev = gunzipSync(readFileSync(join(modelDir, 'dev.jsonl.gz')))
+const devLines = gunzipSync(readFileSync(join(modelDir, 'dev.jsonl.gz')))
   .toString('utf8')
   .trim()
   .split('\n')
-  .slice(0, rows)
   .map((line) => JSON.parse(line));
+// The last 256 titles tune the automatic plan (calibration and choice); the evaluation never sees them.
+const tuning = devLines.slice(-256).map((r) => r.text);
+const dev = devLines.slice(0, Math.min(rows, devLines.length - tuning.length));
 
+let chosen;
 async function measure(precision) {
   try {
-    const p = await pipeline('classification', { model: modelDir, device: 'cpu', precision, maxLength: 64 });
+    const auto = precision === 'auto' ? { calibrationData: tuning, accuracyDrop: 0.01 } : {};
+    const p = await pipeline('classification', { model: modelDir, device: 'cpu', precision, maxLength: 64, ...auto });
+    if (p.autoPrecision !== undefined) chosen = p.autoPrecision;
     let results;
     let seconds;
     try {
@@ -55,7 +62,8 @@ async function measure(precision) {
     return { precision, error: error instanceof Error ? error.message.split('\n')[0] : String(error) };
   }
 }
-const comparison = [await measure('fp32'), await measure('int8')];
+const comparison = [await measure('fp32'), await measure('int8'), await measure('auto')];
+const planText = chosen === undefined ? 'fp32 on every layer' : chosen.plan.layers.map((l) => l.precision).join(', ');
 
 if (values.json) {
   console.log(
@@ -63,17 +71,20 @@ if (values.json) {
       backend: backendName,
       predictions: titles.map((t, i) => ({ text: t, ...predictions[i] })),
       comparison,
+      plan: chosen === undefined ? null : { layers: chosen.plan.layers, predicted: chosen.plan.predicted, cached: chosen.cached },
     }),
   );
 } else {
   console.log(`samp demo: ${modelDir}`);
   console.log(`backend: ${backendName}${log.length > 0 ? ` (${log.join('; ')})` : ''}`);
-  console.log('precision plan: fp32 on every layer (the recommender chooses mixed plans once it lands)\n');
+  console.log(
+    `precision plan (auto): ${planText}${chosen === undefined ? '' : ` (${chosen.cached ? 'read from the cache' : 'calibrated and chosen on 256 held-apart dev titles, cached'}: ${chosen.planFile})`}\n`,
+  );
   for (const [i, title] of titles.entries()) {
     const p = predictions[i];
     console.log(`  ${p.label.padEnd(18)} ${p.score.toFixed(3)}  ${title}`);
   }
-  console.log(`\nFP32 vs INT8 on the first ${dev.length} TNEWS dev titles (2 threads by default):`);
+  console.log(`\nFP32, INT8 (dynamic scales) and the auto plan on the first ${dev.length} TNEWS dev titles:`);
   console.log('  precision  accuracy  texts/s');
   for (const c of comparison) {
     if (c.error !== undefined) console.log(`  ${c.precision.padEnd(9)}  not available: ${c.error}`);
