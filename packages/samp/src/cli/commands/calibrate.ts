@@ -18,9 +18,9 @@ import {
   maxSequenceLength,
   writeQuantProfile,
 } from '@samp/core';
-import { type Encoding, fromModelDir, packBatch, type WordPieceTokenizer } from '@samp/tokenizer';
-import { planBatches } from '../../pipeline/plan-batches';
+import { fromModelDir, type WordPieceTokenizer } from '@samp/tokenizer';
 import { selectBackend } from '../../pipeline/select-backend';
+import { encoderBatches, type TokenizerInput } from '../../precision/encoder-batches';
 import type { Command, CommandIo } from '../command';
 import { formatTable } from '../format-table';
 import { openLines, readTextLine } from '../jsonl';
@@ -101,27 +101,12 @@ interface BatchReading {
  */
 async function* readCalibrationBatches(r: BatchReading): AsyncGenerator<EncoderInput> {
   const source = await openLines(r.data, r.io, '--data');
-  const withTypes = r.config.typeVocabSize > 1;
-  let inputs: (string | readonly [string, string])[] = [];
+  let inputs: TokenizerInput[] = [];
   let count = 0;
   const pack = function* (): Generator<EncoderInput> {
-    const encodings = r.tokenizer.encodeAll(inputs, { maxLength: r.maxLength, truncation: 'longest_first' });
+    const chunk = inputs;
     inputs = [];
-    for (const indices of planBatches(
-      encodings.map((e) => [e.length]),
-      r.batchSize,
-    )) {
-      const rows = indices.map((i) => encodings[i] as Encoding);
-      const batch = packBatch(rows, indices, r.tokenizer.padId);
-      const input: EncoderInput = {
-        inputIds: batch.ids,
-        attentionMask: batch.attentionMask,
-        batchSize: batch.batchSize,
-        sequenceLength: batch.seqLength,
-      };
-      if (withTypes) input.tokenTypeIds = batch.typeIds;
-      yield input;
-    }
+    yield* encoderBatches(r.tokenizer, r.config, chunk, r.maxLength, r.batchSize);
   };
   try {
     for await (const text of source.lines) {
