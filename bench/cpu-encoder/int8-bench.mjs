@@ -10,8 +10,11 @@
 // one batch-32 run and a GC, and its growth over the RSS before the session).
 // Then the full TNEWS dev accuracy (4,928 texts) of each configuration, through the same
 // classification head computed here in float64.
+// CPU time per run (process.cpuUsage around each timed run: every thread of the process, spinning
+// included) is reported beside the wall time, since wall times on a shared machine are noisy.
 // Usage: node bench/cpu-encoder/int8-bench.mjs [--threads 2] [--runs 20] [--json out.json]
-//        [--skip-accuracy] [--data /work/shared/data]
+//        [--skip-accuracy] [--skip-memory] [--batches 1,32,128] [--configs 'samp fp32,ort fp32']
+//        [--data /work/shared/data]
 // Needs `npx -y pnpm@10.34.8 --filter @samp/core --filter @samp/tokenizer --filter
 // @samp/encoder-cpu-vnni build` and bench/models/tnews-zh-small/*.onnx (scripts/export/export_onnx.py).
 import { execFileSync } from 'node:child_process';
@@ -36,6 +39,9 @@ const { values } = parseArgs({
     json: { type: 'string' },
     data: { type: 'string', default: '/work/shared/data' },
     'skip-accuracy': { type: 'boolean', default: false },
+    'skip-memory': { type: 'boolean', default: false },
+    batches: { type: 'string', default: '1,32,128' },
+    configs: { type: 'string' },
     child: { type: 'string' }, // internal: measure one configuration's memory
   },
 });
@@ -44,7 +50,10 @@ const runs = Number(values.runs);
 const tokens = Number(values.tokens);
 const modelDir = join(root, 'packages/model-tnews-zh-small/model');
 const onnxDir = join(root, 'bench/models/tnews-zh-small');
-const CONFIGS = ['samp fp32', 'samp int8 dynamic', 'samp int8 profile', 'ort fp32', 'ort int8'];
+const ALL_CONFIGS = ['samp fp32', 'samp int8 dynamic', 'samp int8 profile', 'ort fp32', 'ort int8'];
+const CONFIGS = values.configs === undefined ? ALL_CONFIGS : values.configs.split(',').map((c) => c.trim());
+for (const c of CONFIGS) if (!ALL_CONFIGS.includes(c)) throw new Error(`--configs: unknown ${c}`);
+const BATCHES = values.batches.split(',').map(Number);
 
 const dev = gunzipSync(readFileSync(join(modelDir, 'dev.jsonl.gz')))
   .toString('utf8')
@@ -264,41 +273,53 @@ const classify = await head(model);
 // Every configuration open at once, timed in interleaved rounds (each round runs every
 // configuration in turn), so a change in the machine's load hits them all alike.
 const runners = [];
-for (const config of CONFIGS) runners.push({ config, runner: await open(config, model, profile), times: {} });
+for (const config of CONFIGS)
+  runners.push({ config, runner: await open(config, model, profile), times: {}, cpu: {} });
 const ROUNDS = 4;
-for (const batch of [1, 32, 128]) {
+for (const batch of BATCHES) {
   const input = fixedBatch(batch);
   const n = Math.ceil((batch === 1 ? runs * 5 : runs) / ROUNDS);
   for (const r of runners) for (let i = 0; i < 3; i++) await r.runner.run(input); // warm-up
   for (let round = 0; round < ROUNDS; round++) {
     for (const r of runners) {
       r.times[batch] ??= [];
+      r.cpu[batch] ??= [];
       for (let i = 0; i < n; i++) {
+        const c0 = process.cpuUsage();
         const t0 = process.hrtime.bigint();
         await r.runner.run(input);
         r.times[batch].push(Number(process.hrtime.bigint() - t0) / 1e6);
+        const c = process.cpuUsage(c0);
+        r.cpu[batch].push((c.user + c.system) / 1e3);
       }
     }
   }
 }
-for (const { config, runner, times } of runners) {
+for (const { config, runner, times, cpu } of runners) {
   const r = { config, ...runner.info };
-  for (const batch of [1, 32, 128]) {
+  for (const batch of BATCHES) {
     r[`b${batch}Ms`] = median(times[batch]);
+    r[`b${batch}CpuMs`] = median(cpu[batch]);
     r[`b${batch}Runs`] = times[batch].length;
     r[`b${batch}SeqPerS`] = (batch * 1000) / r[`b${batch}Ms`];
   }
   if (!values['skip-accuracy']) r.accuracy = await accuracyOf(model, runner, classify);
   await runner.dispose();
-  const child = execFileSync(
-    process.execPath,
-    ['--expose-gc', fileURLToPath(import.meta.url), '--child', config, '--threads', String(threads)],
-    { input: JSON.stringify(profile), encoding: 'utf8' },
-  );
-  Object.assign(r, JSON.parse(child));
+  if (!values['skip-memory']) {
+    const child = execFileSync(
+      process.execPath,
+      ['--expose-gc', fileURLToPath(import.meta.url), '--child', config, '--threads', String(threads)],
+      { input: JSON.stringify(profile), encoding: 'utf8' },
+    );
+    Object.assign(r, JSON.parse(child));
+  }
   results.push(r);
+  const timing = BATCHES.map(
+    (b) =>
+      `b${b} ${r[`b${b}Ms`].toFixed(b === 1 ? 2 : 1)} ms (CPU ${r[`b${b}CpuMs`].toFixed(b === 1 ? 2 : 1)}${b === 1 ? '' : `, ${r[`b${b}SeqPerS`].toFixed(0)} seq/s`})`,
+  ).join(' | ');
   console.log(
-    `${config.padEnd(18)} b1 ${r.b1Ms.toFixed(2)} ms | b32 ${r.b32Ms.toFixed(1)} ms (${r.b32SeqPerS.toFixed(0)} seq/s) | b128 ${r.b128Ms.toFixed(1)} ms (${r.b128SeqPerS.toFixed(0)} seq/s) | RSS ${r.rssMiB.toFixed(0)} MiB (+${r.deltaMiB.toFixed(1)} for the session)${r.accuracy === undefined ? '' : ` | dev acc ${(100 * r.accuracy).toFixed(2)}%`}${r.weightBytes ? ` | weights ${(r.weightBytes / 2 ** 20).toFixed(2)} MiB` : ''}`,
+    `${config.padEnd(18)} ${timing}${r.rssMiB === undefined ? '' : ` | RSS ${r.rssMiB.toFixed(0)} MiB (+${r.deltaMiB.toFixed(1)} for the session)`}${r.accuracy === undefined ? '' : ` | dev acc ${(100 * r.accuracy).toFixed(2)}%`}${r.weightBytes ? ` | weights ${(r.weightBytes / 2 ** 20).toFixed(2)} MiB` : ''}`,
   );
 }
 const machine = {

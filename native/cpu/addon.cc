@@ -68,7 +68,8 @@ Napi::Value Probe(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("probe", Napi::Function::New(env, Probe, "probe"));
   samp::cpu::register_session_binding(env, exports);
-  exports.Set("abiVersion", Napi::Number::New(env, 3));
+  // 4: layerQuant[i].attention (INT8 attention matmuls), sessionInfo().workspaceBytes.
+  exports.Set("abiVersion", Napi::Number::New(env, 4));
   return exports;
 }
 

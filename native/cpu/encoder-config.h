@@ -18,12 +18,35 @@ struct GemmQuant {
   bool is_static() const { return int8 && input_scale > 0.0f; }
 };
 
-/// The INT8 choices of one layer (all FP32 by default). The attention matmuls (QKᵀ, P·V) always
-/// run in FP32 on the CPU.
+/// The attention matmuls of a layer (QKᵀ and P·V, together): FP32, or INT8 with int8 Q, K, V and
+/// probabilities. Each scale > 0 is static (a QuantProfile's attention.query / key / value / probs
+/// tap); 0 means dynamic: Q and K per token and head, V per channel over the sequence's keys, and
+/// probabilities with the fixed step 1/127 (softmax output is in [0, 1]).
+struct AttentionQuant {
+  bool int8 = false;
+  float query_scale = 0.0f;
+  float key_scale = 0.0f;
+  float value_scale = 0.0f;
+  float probs_scale = 0.0f;
+  bool operator<(const AttentionQuant& o) const {
+    const float a[5] = {int8 ? 1.0f : 0.0f, query_scale, key_scale, value_scale, probs_scale};
+    const float b[5] = {o.int8 ? 1.0f : 0.0f, o.query_scale, o.key_scale, o.value_scale,
+                        o.probs_scale};
+    for (int i = 0; i < 5; ++i) {
+      if (a[i] != b[i])
+        return a[i] < b[i];
+    }
+    return false;
+  }
+};
+
+/// The INT8 choices of one layer (all FP32 by default).
 struct LayerQuant {
   GemmQuant qkv, attention_output, ffn_intermediate, ffn_output;
+  AttentionQuant attention;
   bool any() const {
-    return qkv.int8 || attention_output.int8 || ffn_intermediate.int8 || ffn_output.int8;
+    return qkv.int8 || attention_output.int8 || ffn_intermediate.int8 || ffn_output.int8 ||
+           attention.int8;
   }
   bool operator<(const LayerQuant& o) const {
     const GemmQuant a[4] = {qkv, attention_output, ffn_intermediate, ffn_output};
@@ -34,7 +57,7 @@ struct LayerQuant {
       if (b[i] < a[i])
         return false;
     }
-    return false;
+    return attention < o.attention;
   }
 };
 

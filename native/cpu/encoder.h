@@ -15,6 +15,7 @@
 #include "cpu/encoder-weights.h"
 #include "cpu/fp32-isa.h"
 #include "cpu/thread-pool.h"
+#include "cpu/workspace.h"
 
 namespace samp::cpu {
 
@@ -27,7 +28,27 @@ struct EncoderInput {
   std::vector<int32_t> types;  // empty: all zeros
 };
 
+/// Wall and process CPU milliseconds per stage of runs (accumulated while RunOptions::profile is
+/// set), for the benchmarks' per-op breakdown; costs a few clock reads per stage. CPU time counts
+/// every thread of the process (with one thread: the work itself, whatever the machine's load).
+struct RunProfile {
+  enum Stage {
+    kEmbedding,
+    kQkv,
+    kAttention,
+    kAttentionOutput,  // GEMM + residual + LayerNorm (+ quantize for the FFN)
+    kFfnIntermediate,  // GEMM + activation (+ requantize)
+    kFfnOutput,        // GEMM + residual + LayerNorm (+ quantize for the next layer)
+    kOther,            // packing, observation, unpacking the output
+    kStages
+  };
+  double ms[kStages] = {};
+  double cpu_ms[kStages] = {};
+  static const char* name(int stage);
+};
+
 struct RunOptions {
+  RunProfile* profile = nullptr;
   bool hidden_states = false;
   /// Compute the padded positions too (their outputs then match Hugging Face); otherwise only
   /// the real tokens run and padded positions are zeros.
@@ -65,6 +86,8 @@ class Encoder {
   Int8Isa int8_isa() const { return int8_isa_; }
   /// Bytes of the Linear weights as packed (FP32 or INT8).
   std::size_t weight_bytes() const { return linear_weight_bytes(weights_); }
+  /// Bytes of activation scratch kept between runs (grows to the largest batch run so far).
+  std::size_t workspace_bytes() const { return workspace_.bytes(); }
 
  private:
   EncoderConfig config_;
@@ -72,6 +95,7 @@ class Encoder {
   Fp32Isa isa_;
   Int8Isa int8_isa_;
   ThreadPool pool_;
+  Workspace workspace_;  // guarded by run_mutex_
   std::mutex run_mutex_;
 };
 

@@ -125,48 +125,104 @@ void Int8Linear::execute(const KernelContext& ctx, int m, const Source& src,
   const int k = in_features();
   const int n = out_features();
   const int threads = ctx.pool != nullptr ? static_cast<int>(ctx.pool->size()) : 1;
-  // About 3 tasks per thread, rows in multiples of 6, at most 96 (A block and C rows in L2).
+  // About 3 tasks per thread: rows in multiples of the kernel's row block (32 for AMX, else 6),
+  // at most 96 (A block and C rows in L2). Too few row blocks (small batches, many threads): the
+  // columns are split too, when the rows need not be finished whole and the input is already
+  // quantized (so no two tasks quantize the same rows).
+  const int align = ctx.int8_isa == Int8Isa::kAmxInt8 ? 32 : 6;
   int rows_per = (m + threads * 3 - 1) / (threads * 3);
-  rows_per = std::min(96, std::max(6, (rows_per + 5) / 6 * 6));
-  const int tasks = (m + rows_per - 1) / rows_per;
-  std::vector<int8_t> q_local;
-  std::vector<float> scales_local;
+  rows_per = std::min(96, std::max(align, (rows_per + align - 1) / align * align));
+  const int row_tasks = (m + rows_per - 1) / rows_per;
+  int col_groups = 1;
+  if (dst.finish == nullptr && src.fp32 == nullptr && row_tasks < threads * 3)
+    col_groups = std::min((n + 63) / 64, (threads * 3 + row_tasks - 1) / row_tasks);
+  const int cols_per = ((n + col_groups - 1) / col_groups + 63) / 64 * 64;
+  col_groups = (n + cols_per - 1) / cols_per;
+  const int tasks = row_tasks * col_groups;
+  // An fp32 input is quantized by the tasks, row block by row block, into scratch.
+  int8_t* q_local = nullptr;
+  float* scales_local = nullptr;
+  std::vector<int8_t> q_own;
+  std::vector<float> scales_own;
   if (src.fp32 != nullptr) {
-    q_local.resize(static_cast<std::size_t>(m) * k);
-    if (input_scale_ == 0.0f)
-      scales_local.resize(static_cast<std::size_t>(m));
+    const std::size_t qsize = static_cast<std::size_t>(m) * k;
+    if (ctx.workspace != nullptr) {
+      q_local = ctx.workspace->get<int8_t>(Workspace::kLinearQ, qsize);
+      scales_local =
+          ctx.workspace->get<float>(Workspace::kLinearScales, static_cast<std::size_t>(m));
+    } else {
+      q_own.resize(qsize);
+      scales_own.resize(static_cast<std::size_t>(m));
+      q_local = q_own.data();
+      scales_local = scales_own.data();
+    }
+  }
+  // Column ranges of the output: fp32 into dst.fp32 (or all int8 into dst.int8), or the int8
+  // columns of a split output.
+  struct Range {
+    int n0, n1;
+    bool int8;
+    float scale;
+  };
+  std::vector<Range> ranges;
+  if (dst.num_split > 0) {
+    int at = 0;
+    for (int i = 0; i < dst.num_split; ++i) {
+      const Int8Columns& c = dst.split[i];
+      if (c.n0 < at || c.n1 <= c.n0 || c.n1 > n || c.n0 % 16 != 0 || (c.n1 % 16 != 0 && c.n1 != n))
+        throw Error(codes::kInvalidArgument, "int8 linear: bad int8 column range [" +
+                                                 std::to_string(c.n0) + ", " +
+                                                 std::to_string(c.n1) + ")");
+      if (c.n0 > at)
+        ranges.push_back({at, c.n0, false, 1.0f});
+      ranges.push_back({c.n0, c.n1, true, c.scale});
+      at = c.n1;
+    }
+    if (at < n)
+      ranges.push_back({at, n, false, 1.0f});
+  } else {
+    ranges.push_back({0, n, dst.int8 != nullptr, dst.out_scale});
   }
   const auto task = [&](std::size_t t) {
-    const int r0 = static_cast<int>(t) * rows_per;
+    const int r0 = static_cast<int>(t) / col_groups * rows_per;
     const int r1 = std::min(m, r0 + rows_per);
+    const int c0 = static_cast<int>(t) % col_groups * cols_per;
+    const int c1 = std::min(n, c0 + cols_per);
     const int rows = r1 - r0;
     Int8Input in = src.q;
     if (src.fp32 != nullptr) {
-      in = quantize_input(KernelContext{ctx.isa, nullptr, ctx.int8_isa}, rows,
+      in = quantize_input(KernelContext{ctx.isa, nullptr, ctx.int8_isa, nullptr}, rows,
                           src.fp32 + static_cast<std::size_t>(r0) * src.ld_fp32, src.ld_fp32,
-                          q_local.data() + static_cast<std::size_t>(r0) * k, k,
-                          scales_local.empty() ? nullptr : scales_local.data() + r0);
+                          q_local + static_cast<std::size_t>(r0) * k, k, scales_local + r0);
     } else {
       in.q += static_cast<std::size_t>(r0) * in.ldq;
       if (in.row_scales != nullptr)
         in.row_scales += r0;
     }
     int8::GemmParams p = params(rows, in, dst.activation);
-    p.output = dst.int8 != nullptr ? int8::Output::kInt8 : int8::Output::kFloat32;
-    p.out_scale = dst.out_scale;
-    p.c = dst.int8 != nullptr
-              ? static_cast<void*>(dst.int8 + static_cast<std::size_t>(r0) * dst.ld)
-              : static_cast<void*>(dst.fp32 + static_cast<std::size_t>(r0) * dst.ld);
-    p.ldc = static_cast<std::size_t>(dst.ld);
-    int8::gemm_range(p, ctx.int8_isa, 0, static_cast<std::size_t>(rows), 0,
-                     static_cast<std::size_t>(n));
-    if (dst.residual != nullptr) {
-      for (int r = r0; r < r1; ++r) {
-        float* o = dst.fp32 + static_cast<std::size_t>(r) * dst.ld;
-        const float* res = dst.residual + static_cast<std::size_t>(r) * dst.ld_residual;
-        for (int j = 0; j < n; ++j)
-          o[j] += res[j];
+    for (const Range& range : ranges) {
+      const int n0 = std::max(range.n0, c0);
+      const int n1 = std::min(range.n1, c1);
+      if (n0 >= n1)
+        continue;
+      if (range.int8) {
+        int8_t* base = dst.num_split > 0 ? dst.split8 : dst.int8;
+        const int ld = dst.num_split > 0 ? dst.ld_split8 : dst.ld;
+        p.output = int8::Output::kInt8;
+        p.out_scale = range.scale;
+        p.c = base + static_cast<std::size_t>(r0) * ld;
+        p.ldc = static_cast<std::size_t>(ld);
+      } else {
+        p.output = int8::Output::kFloat32;
+        p.c = dst.fp32 + static_cast<std::size_t>(r0) * dst.ld;
+        p.ldc = static_cast<std::size_t>(dst.ld);
+        if (dst.residual != nullptr) {  // added in the GEMM's epilogue, while the tile is hot
+          p.residual = dst.residual + static_cast<std::size_t>(r0) * dst.ld_residual;
+          p.ldr = static_cast<std::size_t>(dst.ld_residual);
+        }
       }
+      int8::gemm_range(p, ctx.int8_isa, 0, static_cast<std::size_t>(rows),
+                       static_cast<std::size_t>(n0), static_cast<std::size_t>(n1));
     }
     if (dst.finish != nullptr)
       (*dst.finish)(r0, r1);
@@ -177,6 +233,26 @@ void Int8Linear::execute(const KernelContext& ctx, int m, const Source& src,
   } else {
     ctx.pool->parallel_for(static_cast<std::size_t>(tasks), task);
   }
+}
+
+void Int8Linear::run_split(const KernelContext& ctx, int m, const float* in, int ld_in,
+                           const Int8Input* qin, float* out, int ld_out, int8_t* out8, int ld_out8,
+                           const Int8Columns* split, int num_split) const {
+  Source src;
+  if (qin != nullptr) {
+    src.q = *qin;
+  } else {
+    src.fp32 = in;
+    src.ld_fp32 = ld_in;
+  }
+  Sink dst;
+  dst.fp32 = out;
+  dst.ld = ld_out;
+  dst.split8 = out8;
+  dst.ld_split8 = ld_out8;
+  dst.split = split;
+  dst.num_split = num_split;
+  execute(ctx, m, src, dst);
 }
 
 void Int8Linear::run(const KernelContext& ctx, int m, const float* in, int ld_in, float* out,

@@ -22,6 +22,15 @@ struct Int8Input {
   const float* row_scales = nullptr;
 };
 
+/// Columns [n0, n1) of a Linear's output that go out as int8, requantized with `scale` (> 0), into
+/// a separate int8 buffer (the query / key / value parts of the QKV GEMM for the INT8 attention).
+/// n0 and n1 are multiples of 16 (or n1 = out_features).
+struct Int8Columns {
+  int n0 = 0;
+  int n1 = 0;
+  float scale = 1.0f;
+};
+
 class Int8Linear final : public LinearOp {
  public:
   /// `weight` [out, in] (PyTorch layout), `bias` [out] or null, `weight_scales` [out] or null (max
@@ -51,6 +60,12 @@ class Int8Linear final : public LinearOp {
   /// scale): out = clamp(rne(act(acc·sa·sw + bias) / out_scale)). No residual.
   void run_to_int8(const KernelContext& ctx, int m, const Int8Input& in, int8_t* out, int ld_out,
                    Activation activation, float out_scale) const;
+  /// fp32 input (`qin` null) or quantized input (`qin`), no activation or residual: the columns
+  /// of `split` (ascending, disjoint) go to out8 [m, ld_out8] as int8, the others to out as fp32
+  /// (same column indices in both buffers).
+  void run_split(const KernelContext& ctx, int m, const float* in, int ld_in, const Int8Input* qin,
+                 float* out, int ld_out, int8_t* out8, int ld_out8, const Int8Columns* split,
+                 int num_split) const;
 
  private:
   struct Source {  // fp32 rows to quantize, or an already quantized input
@@ -67,6 +82,10 @@ class Int8Linear final : public LinearOp {
     const float* residual = nullptr;
     int ld_residual = 0;
     const RowFinisher* finish = nullptr;
+    int8_t* split8 = nullptr;  // int8 columns of a split output (run_split)
+    int ld_split8 = 0;
+    const Int8Columns* split = nullptr;
+    int num_split = 0;
   };
   void execute(const KernelContext& ctx, int m, const Source& src, const Sink& dst) const;
   int8::GemmParams params(int m, const Int8Input& in, Activation activation) const;

@@ -14,6 +14,7 @@
 #include "cpu/fp32-isa.h"
 #include "cpu/sgemm.h"
 #include "cpu/thread-pool.h"
+#include "cpu/workspace.h"
 
 namespace samp::cpu {
 
@@ -23,6 +24,8 @@ struct KernelContext {
   Fp32Isa isa = Fp32Isa::kScalar;
   ThreadPool* pool = nullptr;
   Int8Isa int8_isa = Int8Isa::kScalar;
+  /// The run's scratch (null: ops allocate their own).
+  Workspace* workspace = nullptr;
 };
 
 /// Element-wise work after the product: out = act(x·Wᵀ + bias) + residual.

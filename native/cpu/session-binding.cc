@@ -119,6 +119,29 @@ EncoderConfig read_config(const Napi::Object& o) {
       q.attention_output = gemm(layer, i, "attentionOutput");
       q.ffn_intermediate = gemm(layer, i, "ffnIntermediate");
       q.ffn_output = gemm(layer, i, "ffnOutput");
+      // The attention matmuls: absent = FP32; {query, key, value, probs} = INT8 with these input
+      // scales (0: dynamic; probs 0: the fixed step 1/127).
+      const Napi::Value attention = layer.Get("attention");
+      if (!attention.IsUndefined()) {
+        if (!attention.IsObject())
+          invalid("config.layerQuant[" + std::to_string(i) + "].attention: expected an object");
+        const Napi::Object ao = attention.As<Napi::Object>();
+        const auto scale = [&](const char* key) {
+          const Napi::Value value = ao.Get(key);
+          const std::string field = "config.layerQuant[" + std::to_string(i) + "].attention." + key;
+          if (!value.IsNumber())
+            invalid(field + ": expected a number");
+          const double d = value.As<Napi::Number>().DoubleValue();
+          if (!(d >= 0.0) || !std::isfinite(static_cast<float>(d)))
+            invalid(field + ": expected 0 (dynamic) or a positive finite scale");
+          return static_cast<float>(d);
+        };
+        q.attention.int8 = true;
+        q.attention.query_scale = scale("query");
+        q.attention.key_scale = scale("key");
+        q.attention.value_scale = scale("value");
+        q.attention.probs_scale = scale("probs");
+      }
       c.layer_quant.push_back(q);
     }
     if (static_cast<int>(c.layer_quant.size()) != c.num_layers)
@@ -353,6 +376,7 @@ Napi::Value SessionInfo(const Napi::CallbackInfo& info) {
       o.Set("isa", fp32_isa_name(encoder->isa()));
       o.Set("int8Isa", samp::int8_isa_name(encoder->int8_isa()));
       o.Set("weightBytes", static_cast<double>(encoder->weight_bytes()));
+      o.Set("workspaceBytes", static_cast<double>(encoder->workspace_bytes()));
     }
     return o;
   });

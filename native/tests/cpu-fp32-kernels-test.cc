@@ -177,8 +177,8 @@ void test_activations(bool avx2) {
   }
 }
 
-void test_layer_norm() {
-  for (int n : {1, 7, 32, 257}) {
+void test_layer_norm(bool avx2) {
+  for (int n : {1, 7, 32, 257, 768}) {
     const int rows = 5, ld = n + 2;
     auto x = random_vector(static_cast<std::size_t>(rows) * ld, 3.0f);
     for (auto& v : x)
@@ -197,13 +197,14 @@ void test_layer_norm() {
       for (int j = 0; j < n; ++j)
         ref[r * n + j] = (x[r * ld + j] - mean) / std::sqrt(var + 1e-12) * g[j] + b[j];
     }
-    layer_norm_rows(x.data(), ld, n, 0, rows, g.data(), b.data(), 1e-12f);
+    layer_norm_rows(avx2 ? Fp32Isa::kAvx2 : Fp32Isa::kScalar, x.data(), ld, n, 0, rows, g.data(),
+                    b.data(), 1e-12f);
     std::vector<float> got(ref.size());
     for (int r = 0; r < rows; ++r)
       for (int j = 0; j < n; ++j)
         got[r * n + j] = x[r * ld + j];
     const double err = n == 1 ? 0 : rel_error(got, ref);
-    SAMP_CHECK_MSG(err < 1e-6, "layer_norm n=" << n << ": " << err);
+    SAMP_CHECK_MSG(err < 1e-6, (avx2 ? "avx2" : "scalar") << " layer_norm n=" << n << ": " << err);
   }
 }
 
@@ -326,7 +327,7 @@ void test_thread_pool() {
 
 int main() {
   test_thread_pool();
-  test_layer_norm();
+  test_layer_norm(false);
   test_sgemm(false);
   test_activations(false);
   test_softmax(false);
@@ -337,6 +338,7 @@ int main() {
     test_activations(true);
     test_softmax(true);
     test_attention(true);
+    test_layer_norm(true);
   } else {
     std::printf(
         "cpu_fp32_kernels: this CPU lacks AVX2+FMA: only the scalar kernels were checked\n");

@@ -13,6 +13,9 @@
 #include <vector>
 
 #include "check.h"
+#include "common/error.h"
+#include "cpu/attention-int8.h"
+#include "cpu/attention.h"
 #include "cpu/encoder.h"
 #include "cpu/int8-linear.h"
 #include "cpu/int8/int8-gemm.h"
@@ -233,19 +236,20 @@ void test_memory() {
   SAMP_CHECK_MSG(ratio > 0.24 && ratio < 0.27, "int8/fp32 weight bytes " << ratio);
 }
 
-// A 2-layer random encoder: layer 0 int8-full with static scales, layer 1 int8-ffn dynamic; the
-// INT8 ISAs must give identical outputs (the FP32 parts run the same scalar kernels).
+// A 3-layer random encoder: layer 0 int8-full with static scales (INT8 attention included),
+// layer 1 int8-ffn dynamic, layer 2 int8-full dynamic (INT8 attention, dynamic scales); the INT8
+// ISAs must give identical outputs (the FP32 parts run the same scalar kernels).
 void test_encoder_isas() {
   EncoderConfig c;
   c.vocab_size = 50;
   c.hidden_size = 32;
   c.num_heads = 4;
-  c.num_layers = 2;
+  c.num_layers = 3;
   c.intermediate_size = 64;
   c.max_positions = 16;
   c.type_vocab_size = 2;
   c.embedding_size = 32;
-  c.layer_sources = {0, 1};
+  c.layer_sources = {0, 1, 2};
   WeightSet set;
   const auto put = [&](const std::string& name, std::size_t size, float scale) {
     set[name] = random_vector(size, scale);
@@ -255,7 +259,7 @@ void test_encoder_isas() {
   put("embeddings.token_type", 2 * 32, 1.0f);
   set["embeddings.norm.weight"] = std::vector<float>(32, 1.0f);
   put("embeddings.norm.bias", 32, 0.1f);
-  for (int l = 0; l < 2; ++l) {
+  for (int l = 0; l < 3; ++l) {
     const std::string at = "layers." + std::to_string(l) + ".";
     for (const char* p :
          {"attention.query", "attention.key", "attention.value", "attention.output"}) {
@@ -280,11 +284,13 @@ void test_encoder_isas() {
   }
   // Static scales of layer 0 by max calibration on this input (the FP32 encoder's taps).
   RunOptions calibrate;
-  calibrate.observe = {"layers.0.attention.qkv.input", "layers.0.attention.context",
-                       "layers.0.ffn.intermediate.input", "layers.0.ffn.output.input"};
+  calibrate.observe = {"layers.0.attention.qkv.input",    "layers.0.attention.context",
+                       "layers.0.ffn.intermediate.input", "layers.0.ffn.output.input",
+                       "layers.0.attention.query",        "layers.0.attention.key",
+                       "layers.0.attention.value"};
   const EncoderOutput taps = Encoder(c, set, 1, Fp32Isa::kScalar).run(in, calibrate);
-  float scales[4] = {};
-  for (std::size_t t = 0; t < 4; ++t) {
+  float scales[7] = {};
+  for (std::size_t t = 0; t < 7; ++t) {
     const auto& d = taps.observed[t].data;
     scales[t] = absmax_ref(d.data(), static_cast<int>(d.size())) / 127.0f;
   }
@@ -293,17 +299,22 @@ void test_encoder_isas() {
   full.attention_output = {true, scales[1]};
   full.ffn_intermediate = {true, scales[2]};
   full.ffn_output = {true, scales[3]};
+  full.attention = {true, scales[4], scales[5], scales[6], 0.0f};
   LayerQuant ffn;
   ffn.ffn_intermediate = {true, 0.0f};
   ffn.ffn_output = {true, 0.0f};
-  c.layer_quant = {full, ffn};
+  LayerQuant dynamic = ffn;
+  dynamic.qkv = {true, 0.0f};
+  dynamic.attention_output = {true, 0.0f};
+  dynamic.attention.int8 = true;
+  c.layer_quant = {full, ffn, dynamic};
   RunOptions options;
   options.hidden_states = true;
   std::vector<float> reference;
   for (Int8Isa isa : runnable_isas()) {
     Encoder e(c, set, 2, Fp32Isa::kScalar, isa);
     const EncoderOutput out = e.run(in, options);
-    SAMP_CHECK(out.hidden_states.size() == 3);
+    SAMP_CHECK(out.hidden_states.size() == 4);
     if (reference.empty()) {
       reference = out.last_hidden_state;
       // Sanity: close to the FP32 encoder (cosine), so the INT8 path computes the same function.
@@ -328,6 +339,283 @@ void test_encoder_isas() {
   }
 }
 
+// --- INT8 attention -----------------------------------------------------------------------------
+
+struct AttentionCase {
+  bool part_int8[3];
+  float scale[3];  // 0: dynamic
+  bool context_int8;
+};
+
+/// attention_int8 on a padded batch (rows of 9, 4 and 1 real keys; the first computes its padded
+/// queries too), every runnable ISA, serial and on a pool: bit-identical to the scalar ISA; scores
+/// bit-identical to a reference from the definitions (exact int32 dot products of the reference's
+/// quantized Q and K, dequantized as the GEMM does); probability codes within one of an fp64
+/// softmax; context bit-identical to the exact int32 P·V of the run's own codes; and close to the
+/// FP32 attention.
+void test_attention_int8() {
+  const int heads = 2, d = 64, h = heads * d, seq = 9;
+  const std::vector<AttentionRow> rows = {{0, 9, 7}, {9, 4, 4}, {13, 1, 1}};
+  const int tokens = 14;
+  const auto qkv = random_vector(static_cast<std::size_t>(tokens) * 3 * h, 1.0f);
+  // Max calibration of each part (static scales), and int8 copies as the QKV epilogue writes them.
+  float calib[3];
+  std::vector<int8_t> qkv8(qkv.size());
+  for (int part = 0; part < 3; ++part) {
+    float m = 0;
+    for (int t = 0; t < tokens; ++t)
+      m = std::fmax(m, absmax_ref(&qkv[static_cast<std::size_t>(t) * 3 * h + part * h], h));
+    calib[part] = m / 127.0f;
+    for (int t = 0; t < tokens; ++t)
+      for (int j = 0; j < h; ++j) {
+        const std::size_t i = static_cast<std::size_t>(t) * 3 * h + part * h + j;
+        qkv8[i] = quantize_ref(qkv[i], 1.0f / calib[part]);
+      }
+  }
+  const float probs_scale = 1.0f / 127.0f;
+  // FP32 reference context (scalar kernels).
+  std::vector<float> fp32_context(static_cast<std::size_t>(tokens) * h);
+  {
+    AttentionArgs f;
+    f.qkv = qkv.data();
+    f.ld_qkv = 3 * h;
+    f.context = fp32_context.data();
+    f.ld_context = h;
+    f.heads = heads;
+    f.head_dim = d;
+    f.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
+    f.rows = rows.data();
+    f.num_rows = 3;
+    attention(Fp32Isa::kScalar, f, nullptr);
+  }
+  const std::vector<AttentionCase> cases = {
+      {{true, true, true}, {calib[0], calib[1], calib[2]}, false},
+      {{true, true, true}, {calib[0], calib[1], calib[2]}, true},
+      {{false, false, false}, {calib[0], calib[1], calib[2]}, false},
+      {{false, false, false}, {0.0f, 0.0f, 0.0f}, false},
+      {{true, false, false}, {calib[0], 0.0f, 0.0f}, true},
+  };
+  const float context_scale = 4.0f / 127.0f;
+  ThreadPool pool(3);
+  for (std::size_t ci = 0; ci < cases.size(); ++ci) {
+    const AttentionCase& cs = cases[ci];
+    std::vector<float> ref_context, ref_scores, ref_probs;
+    std::vector<int8_t> ref_context8;
+    for (Int8Isa isa : runnable_isas()) {
+      for (ThreadPool* tp : {static_cast<ThreadPool*>(nullptr), &pool}) {
+        Int8AttentionArgs a;
+        a.qkv = qkv.data();
+        a.ld_qkv = 3 * h;
+        a.qkv8 = qkv8.data();
+        a.ld_qkv8 = 3 * h;
+        for (int part = 0; part < 3; ++part) {
+          a.part_int8[part] = cs.part_int8[part];
+          a.scale[part] = cs.scale[part];
+        }
+        a.probs_scale = probs_scale;
+        std::vector<float> context(static_cast<std::size_t>(tokens) * h, -7.0f);
+        std::vector<int8_t> context8(static_cast<std::size_t>(tokens) * h, -7);
+        if (cs.context_int8) {
+          a.context8 = context8.data();
+          a.ld_context8 = h;
+          a.context_scale = context_scale;
+        } else {
+          a.context = context.data();
+          a.ld_context = h;
+        }
+        a.heads = heads;
+        a.head_dim = d;
+        a.rows = rows.data();
+        a.num_rows = 3;
+        const std::size_t obs = static_cast<std::size_t>(3) * heads * seq * seq;
+        std::vector<float> scores(obs, 0.0f), probs(obs, 0.0f);
+        a.scores_out = scores.data();
+        a.probs_out = probs.data();
+        a.seq = seq;
+        attention_int8(isa, a, tp);
+        if (ref_context.empty()) {
+          ref_context = context;
+          ref_context8 = context8;
+          ref_scores = scores;
+          ref_probs = probs;
+        } else {
+          SAMP_CHECK_MSG(bit_equal(context, ref_context) && context8 == ref_context8 &&
+                             bit_equal(scores, ref_scores) && bit_equal(probs, ref_probs),
+                         "int8 attention case " << ci << " isa " << int8_isa_name(isa)
+                                                << (tp ? " threaded" : " serial"));
+        }
+      }
+    }
+    // The reference, per row and head, from the definitions.
+    const float inv_sqrt_d = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
+    bool scores_exact = true, codes_close = true, context_exact = true;
+    double err2 = 0, ref2 = 0;
+    for (int r = 0; r < 3; ++r) {
+      const AttentionRow& row = rows[static_cast<std::size_t>(r)];
+      for (int hd = 0; hd < heads; ++hd) {
+        // Quantized operands [tokens of the row][d] with per-row scales.
+        const auto operand = [&](int part, int count, std::vector<int8_t>& q,
+                                 std::vector<float>& sc) {
+          q.assign(static_cast<std::size_t>(count) * d, 0);
+          sc.assign(static_cast<std::size_t>(count), 0.0f);
+          for (int i = 0; i < count; ++i) {
+            const std::size_t at =
+                static_cast<std::size_t>(row.start + i) * 3 * h + part * h + hd * d;
+            float s = cs.scale[part];
+            if (s == 0.0f) {
+              const float m = absmax_ref(&qkv[at], d);
+              s = m > 0.0f ? m / 127.0f : 1.0f;
+            }
+            sc[static_cast<std::size_t>(i)] = s;
+            for (int c = 0; c < d; ++c)
+              q[static_cast<std::size_t>(i) * d + c] =
+                  cs.part_int8[part] ? qkv8[at + c] : quantize_ref(qkv[at + c], 1.0f / s);
+          }
+        };
+        std::vector<int8_t> q, k;
+        std::vector<float> sq, sk;
+        operand(0, row.queries, q, sq);
+        operand(1, row.keys, k, sk);
+        // V per channel (dynamic) or per tensor.
+        std::vector<float> sv(static_cast<std::size_t>(d), cs.scale[2]);
+        if (cs.scale[2] == 0.0f) {
+          for (int c = 0; c < d; ++c) {
+            float m = 0;
+            for (int j = 0; j < row.keys; ++j)
+              m = std::fmax(
+                  m,
+                  std::fabs(
+                      qkv[static_cast<std::size_t>(row.start + j) * 3 * h + 2 * h + hd * d + c]));
+            sv[static_cast<std::size_t>(c)] = m > 0.0f ? m / 127.0f : 1.0f;
+          }
+        }
+        for (int i = 0; i < row.queries; ++i) {
+          const std::size_t obs = ((static_cast<std::size_t>(r) * heads + hd) * seq + i) *
+                                  static_cast<std::size_t>(seq);
+          std::vector<double> e(static_cast<std::size_t>(row.keys));
+          double mx = -1e300, sum = 0;
+          for (int j = 0; j < row.keys; ++j) {
+            int64_t acc = 0;
+            for (int c = 0; c < d; ++c)
+              acc +=
+                  q[static_cast<std::size_t>(i) * d + c] * k[static_cast<std::size_t>(j) * d + c];
+            const float sa = sq[static_cast<std::size_t>(i)] * inv_sqrt_d;
+            const float score = static_cast<float>(static_cast<int32_t>(acc)) *
+                                (sa * sk[static_cast<std::size_t>(j)]);
+            scores_exact = scores_exact && ref_scores[obs + j] == score;
+            e[static_cast<std::size_t>(j)] = score;
+            mx = std::max(mx, static_cast<double>(score));
+          }
+          for (double& v : e) {
+            v = std::exp(v - mx);
+            sum += v;
+          }
+          std::vector<int> codes(static_cast<std::size_t>(row.keys));
+          for (int j = 0; j < row.keys; ++j) {
+            const double target = e[static_cast<std::size_t>(j)] / sum / probs_scale;
+            const int code = static_cast<int>(std::lround(ref_probs[obs + j] / probs_scale));
+            codes[static_cast<std::size_t>(j)] = code;
+            codes_close = codes_close && std::fabs(code - target) <= 0.5 + 1e-3;
+          }
+          for (int c = 0; c < d; ++c) {
+            int64_t acc = 0;
+            for (int j = 0; j < row.keys; ++j) {
+              const std::size_t at =
+                  static_cast<std::size_t>(row.start + j) * 3 * h + 2 * h + hd * d + c;
+              const int8_t v = cs.part_int8[2]
+                                   ? qkv8[at]
+                                   : quantize_ref(qkv[at], 1.0f / sv[static_cast<std::size_t>(c)]);
+              acc += codes[static_cast<std::size_t>(j)] * v;
+            }
+            const float y = static_cast<float>(static_cast<int32_t>(acc)) *
+                            (probs_scale * sv[static_cast<std::size_t>(c)]);
+            const std::size_t out = static_cast<std::size_t>(row.start + i) * h + hd * d + c;
+            if (cs.context_int8) {
+              context_exact =
+                  context_exact && ref_context8[out] == quantize_ref(y, 1.0f / context_scale);
+            } else {
+              context_exact = context_exact && ref_context[out] == y;
+            }
+            const double got =
+                cs.context_int8 ? ref_context8[out] * context_scale : ref_context[out];
+            err2 += (got - fp32_context[out]) * (got - fp32_context[out]);
+            ref2 += static_cast<double>(fp32_context[out]) * fp32_context[out];
+          }
+        }
+      }
+    }
+    SAMP_CHECK_MSG(scores_exact, "int8 attention scores vs reference, case " << ci);
+    SAMP_CHECK_MSG(codes_close, "int8 attention probability codes vs fp64, case " << ci);
+    SAMP_CHECK_MSG(context_exact, "int8 attention context vs exact P·V, case " << ci);
+    const double rel = std::sqrt(err2 / ref2);
+    std::printf("  int8 attention case %zu: relative RMS error vs FP32 %.4f\n", ci, rel);
+    SAMP_CHECK_MSG(rel < 0.06, "int8 attention vs fp32, case " << ci << ": " << rel);
+  }
+  // Inconsistent arguments are refused.
+  Int8AttentionArgs bad;
+  bad.heads = heads;
+  bad.head_dim = d;
+  bad.rows = rows.data();
+  bad.num_rows = 3;
+  bad.part_int8[0] = true;  // int8 query without its buffer and scale
+  std::vector<float> out(static_cast<std::size_t>(tokens) * h);
+  bad.qkv = qkv.data();
+  bad.context = out.data();
+  bool threw = false;
+  try {
+    attention_int8(Int8Isa::kScalar, bad, nullptr);
+  } catch (const samp::Error&) {
+    threw = true;
+  }
+  SAMP_CHECK(threw);
+}
+
+/// run_split: the int8 columns equal run_to_int8's, the others run_quantized's fp32 output; with
+/// many columns a pool also splits them (quantized input): identical to the serial result.
+void test_run_split(ThreadPool* pool, int n) {
+  const int m = 37, k = 40;
+  const auto w = random_vector(static_cast<std::size_t>(n) * k, 0.1f);
+  const auto bias = random_vector(static_cast<std::size_t>(n), 0.1f);
+  const auto x = random_vector(static_cast<std::size_t>(m) * k, 1.0f);
+  for (float static_scale : {0.0f, 2.0f / 127.0f}) {
+    const Int8Linear op(w.data(), bias.data(), n, k, nullptr, static_scale);
+    for (Int8Isa isa : runnable_isas()) {
+      const KernelContext ctx{Fp32Isa::kScalar, pool, isa};
+      std::vector<int8_t> qa(static_cast<std::size_t>(m) * k);
+      std::vector<float> scales(static_cast<std::size_t>(m));
+      const Int8Input in = op.quantize_input(ctx, m, x.data(), k, qa.data(), k, scales.data());
+      std::vector<float> full(static_cast<std::size_t>(m) * n);
+      op.run_quantized(ctx, m, in, full.data(), n, LinearEpilogue{}, nullptr);
+      std::vector<float> serial(full.size());
+      op.run_quantized(KernelContext{Fp32Isa::kScalar, nullptr, isa}, m, in, serial.data(), n,
+                       LinearEpilogue{}, nullptr);
+      SAMP_CHECK_MSG(bit_equal(full, serial), "pooled vs serial n=" << n);
+      const float s8 = 0.03f;
+      std::vector<int8_t> full8(static_cast<std::size_t>(m) * n);
+      op.run_to_int8(ctx, m, in, full8.data(), n, Activation::kNone, s8);
+      const Int8Columns split[2] = {{0, 16, s8}, {32, 48, s8}};
+      for (bool quantized_input : {false, true}) {
+        std::vector<float> out(static_cast<std::size_t>(m) * n, -9.0f);
+        std::vector<int8_t> out8(static_cast<std::size_t>(m) * n, -9);
+        op.run_split(ctx, m, x.data(), k, quantized_input ? &in : nullptr, out.data(), n,
+                     out8.data(), n, split, 2);
+        bool same = true;
+        for (int i = 0; i < m; ++i) {
+          for (int j = 0; j < n; ++j) {
+            const std::size_t at = static_cast<std::size_t>(i) * n + j;
+            if (j < 16 || (j >= 32 && j < 48))  // the int8 columns of `split`
+              same = same && out8[at] == full8[at] && out[at] == -9.0f;
+            else
+              same = same && out[at] == full[at] && out8[at] == -9;
+          }
+        }
+        SAMP_CHECK_MSG(same, "run_split scale=" << static_scale << " isa=" << int8_isa_name(isa)
+                                                << " quantized input=" << quantized_input);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 int main() {
@@ -336,5 +624,9 @@ int main() {
   test_against_reference(&pool);
   test_memory();
   test_encoder_isas();
+  test_attention_int8();
+  test_run_split(nullptr, 48);
+  test_run_split(&pool, 48);
+  test_run_split(&pool, 300);
   return samp::test::result("cpu_int8_linear");
 }

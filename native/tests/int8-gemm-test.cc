@@ -781,6 +781,90 @@ void test_pipeline(const std::vector<Int8Isa>& isas) {
 
 }  // namespace
 
+// --- softmax to int8 and per-call repacking (the INT8 attention's pieces) ----------------------
+
+/// softmax_quantize on every ISA: bit-identical codes (and exponentials) to the scalar kernel,
+/// within one code of an fp64 softmax, codes summing to ~127, the max at 127 for a peaked row.
+void test_softmax_quantize(const std::vector<Int8Isa>& isas) {
+  std::mt19937 rng(99);
+  const std::size_t lengths[] = {1, 2, 7, 15, 16, 17, 31, 48, 64, 100, 128, 513};
+  for (std::size_t n : lengths) {
+    for (float spread : {0.1f, 3.0f, 40.0f}) {
+      std::normal_distribution<float> d(0.0f, spread);
+      std::vector<float> x(n);
+      for (float& v : x) v = d(rng);
+      if (n > 3) x[n / 2] = spread * 5.0f;  // a clear maximum
+      for (float scale : {1.0f / 127.0f, 1.0f / 100.0f}) {
+        std::vector<float> ref_x = x;
+        std::vector<int8_t> ref_q(n);
+        softmax_quantize(ref_x.data(), n, scale, ref_q.data(), Int8Isa::kScalar);
+        // Against fp64: |q - p/scale| <= 0.5 + the rounding of fp32 (1e-4 relative) + clamp.
+        double m = x[0];
+        for (float v : x) m = std::max(m, static_cast<double>(v));
+        double sum = 0;
+        for (float v : x) sum += std::exp(static_cast<double>(v) - m);
+        int code_sum = 0;
+        bool close = true;
+        for (std::size_t j = 0; j < n; ++j) {
+          const double target = std::min(127.0, std::exp(x[j] - m) / sum / scale);
+          close = close && std::fabs(ref_q[j] - target) <= 0.5 + 1e-4 * (1 + target);
+          close = close && ref_q[j] >= 0;
+          code_sum += ref_q[j];
+        }
+        SAMP_CHECK_MSG(close, "softmax codes vs fp64, n=" << n << " spread=" << spread);
+        if (scale == 1.0f / 127.0f) {
+          SAMP_CHECK_MSG(std::abs(code_sum - 127) <= static_cast<int>(n + 1) / 2,
+                         "codes sum " << code_sum << ", n=" << n);
+        }
+        for (Int8Isa isa : isas) {
+          std::vector<float> xi = x;
+          std::vector<int8_t> qi(n, -1);
+          softmax_quantize(xi.data(), n, scale, qi.data(), isa);
+          SAMP_CHECK_MSG(qi == ref_q && std::memcmp(xi.data(), ref_x.data(), n * 4) == 0,
+                         "softmax isa " << samp::int8_isa_name(isa) << " n=" << n);
+        }
+      }
+    }
+  }
+  // One key: probability 1 → 127 at step 1/127.
+  float one = 3.5f;
+  int8_t q1 = 0;
+  softmax_quantize(&one, 1, 1.0f / 127.0f, &q1);
+  SAMP_CHECK(q1 == 127);
+  float bad[2] = {0.0f, 1.0f};
+  int8_t qb[2];
+  SAMP_CHECK(throws_code([&] { softmax_quantize(bad, 2, 0.0f, qb); }, kInvalid));
+  SAMP_CHECK(throws_code([&] { softmax_quantize(bad, 0, 1.0f, qb); }, kInvalid));
+  SAMP_CHECK(throws_code([&] { softmax_quantize(nullptr, 2, 1.0f, qb); }, kInvalid));
+}
+
+/// repack() gives the same packed weights as pack(), shrinking and growing in one object.
+void test_repack() {
+  std::mt19937 rng(5);
+  PackedWeights p;
+  const std::size_t shapes[][2] = {{48, 64}, {16, 17}, {70, 200}, {3, 5}};
+  for (const auto& sh : shapes) {
+    const std::size_t n = sh[0], k = sh[1], ldw = k + 3;
+    const std::vector<int8_t> w = random_i8(rng, n * ldw, -128, 127);
+    std::vector<float> scales(n);
+    for (std::size_t i = 0; i < n; ++i) scales[i] = 0.01f * static_cast<float>(i + 1);
+    p.repack(w.data(), n, k, ldw, scales.data());
+    const PackedWeights fresh = PackedWeights::pack(w.data(), n, k, ldw, scales.data());
+    bool same = p.n() == n && p.k() == k && p.k_padded() == fresh.k_padded();
+    for (std::size_t i = 0; same && i < n; ++i) {
+      for (std::size_t j = 0; j < k; ++j) same = same && p.at(i, j) == w[i * ldw + j];
+    }
+    const std::size_t bytes = fresh.blocks() * fresh.block_stride();
+    same = same && std::memcmp(p.data(), fresh.data(), bytes) == 0 &&
+           std::memcmp(p.compensation(), fresh.compensation(), fresh.blocks() * 16 * 4) == 0 &&
+           std::memcmp(p.scales(), fresh.scales(), fresh.blocks() * 16 * 4) == 0;
+    SAMP_CHECK_MSG(same, "repack n=" << n << " k=" << k);
+  }
+  std::vector<int8_t> w(16, 1);
+  const float zero = 0.0f;
+  SAMP_CHECK(throws_code([&] { p.repack(w.data(), 1, 16, 16, &zero); }, kInvalid));
+}
+
 int main() {
   const IsaChoice& c = isa_choice();
   std::printf("cpu: %s; hardware int8 isa: %s; chosen: %s; amx permission: %s\n", c.features.brand.c_str(),
@@ -812,5 +896,7 @@ int main() {
   test_ranges(isas);
   test_validation();
   test_pipeline(isas);
+  test_softmax_quantize(isas);
+  test_repack();
   return samp::test::result("int8-gemm-test");
 }

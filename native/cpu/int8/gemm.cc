@@ -90,6 +90,8 @@ const detail::KernelTable& runnable_table(Int8Isa isa) {
 
 bool finite_positive(float x) { return std::isfinite(x) && x > 0.0f; }
 
+constexpr int8_t kZeroGroup[4] = {0, 0, 0, 0};
+
 }  // namespace
 
 // --- ISA selection ----------------------------------------------------------------------------
@@ -220,6 +222,15 @@ void quantize_rows_dynamic(const float* x, std::size_t rows, std::size_t cols, s
   }
 }
 
+void softmax_quantize(float* x, std::size_t n, float scale, int8_t* q, Int8Isa isa) {
+  if (!finite_positive(scale)) invalid("softmax_quantize: the scale must be finite and > 0");
+  if (n == 0) invalid("softmax_quantize: empty row");
+  if (x == nullptr || q == nullptr) invalid("softmax_quantize: null pointer");
+  const float inv = 1.0f / scale;
+  if (!std::isfinite(inv)) invalid("softmax_quantize: the scale is too small (1/scale overflows)");
+  runnable_table(isa).softmax_quantize(x, n, inv, q);
+}
+
 // --- weights ------------------------------------------------------------------------------------
 
 QuantizedWeights quantize_weights(const float* w, std::size_t n, std::size_t k, std::size_t ldw,
@@ -262,6 +273,13 @@ QuantizedWeights quantize_weights(const float* w, std::size_t n, std::size_t k, 
 
 PackedWeights PackedWeights::pack(const int8_t* w, std::size_t n, std::size_t k, std::size_t ldw,
                                   const float* scales) {
+  PackedWeights p;
+  p.repack(w, n, k, ldw, scales);
+  return p;
+}
+
+void PackedWeights::repack(const int8_t* w, std::size_t n, std::size_t k, std::size_t ldw,
+                           const float* scales) {
   if (n == 0 || k == 0) invalid("pack: empty weight matrix");
   if (k > kMaxK) {
     invalid("pack: K = " + std::to_string(k) + " exceeds the supported maximum " +
@@ -274,29 +292,43 @@ PackedWeights PackedWeights::pack(const int8_t* w, std::size_t n, std::size_t k,
       invalid("pack: scale of channel " + std::to_string(i) + " must be finite and > 0");
     }
   }
-  PackedWeights p;
-  p.n_ = n;
-  p.k_ = k;
-  p.kp_ = (k + kBlockK - 1) / kBlockK * kBlockK;
-  const std::size_t blocks = p.blocks();
-  p.storage_.assign(blocks * p.block_stride() + 63, 0);
-  p.comp_.assign(blocks * kBlockN, 0);
-  p.scales_.assign(blocks * kBlockN, 0.0f);
-  int8_t* d = const_cast<int8_t*>(p.data());
+  n_ = n;
+  k_ = k;
+  kp_ = (k + kBlockK - 1) / kBlockK * kBlockK;
+  const std::size_t nblocks = blocks();
+  // resize() keeps the capacity: a repack of the same or a smaller shape does not allocate (the
+  // INT8 attention repacks K and Vᵀ of every head this way). Only the padding is zeroed below.
+  storage_.resize(nblocks * block_stride() + 63);
+  comp_.resize(nblocks * kBlockN);
+  scales_.resize(nblocks * kBlockN);
+  int8_t* d = const_cast<int8_t*>(data());
+  const std::size_t full_groups = k / 4;
   for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t b = i / kBlockN;
-    const std::size_t col = i % kBlockN;
-    int8_t* blk = d + b * p.block_stride();
+    int8_t* blk = d + (i / kBlockN) * block_stride() + (i % kBlockN) * 4;
+    const int8_t* src = w + i * ldw;
     int32_t sum = 0;
-    for (std::size_t j = 0; j < k; ++j) {
-      const int8_t v = w[i * ldw + j];
-      blk[(j / 4) * 64 + col * 4 + (j % 4)] = v;
-      sum += v;
+    for (std::size_t g = 0; g < full_groups; ++g) {  // one 4-byte group at a time
+      std::memcpy(blk + g * 64, src + g * 4, 4);
+      sum += src[g * 4] + src[g * 4 + 1] + src[g * 4 + 2] + src[g * 4 + 3];
     }
-    p.comp_[i] = 128 * sum;
-    p.scales_[i] = scales[i];
+    int8_t tail[4] = {0, 0, 0, 0};
+    for (std::size_t j = full_groups * 4; j < k; ++j) {
+      tail[j % 4] = src[j];
+      sum += src[j];
+    }
+    for (std::size_t g = full_groups; g < kp_ / 4; ++g) {  // the partial group, then zeros
+      std::memcpy(blk + g * 64, g == full_groups ? tail : kZeroGroup, 4);
+    }
+    comp_[i] = 128 * sum;
+    scales_[i] = scales[i];
   }
-  return p;
+  // Channels past n in the last block: zero weights, compensation and scales.
+  for (std::size_t i = n; i < nblocks * kBlockN; ++i) {
+    int8_t* blk = d + (i / kBlockN) * block_stride() + (i % kBlockN) * 4;
+    for (std::size_t g = 0; g < kp_ / 4; ++g) std::memcpy(blk + g * 64, kZeroGroup, 4);
+    comp_[i] = 0;
+    scales_[i] = 0.0f;
+  }
 }
 
 PackedWeights PackedWeights::pack(const QuantizedWeights& qw) {
@@ -367,6 +399,10 @@ detail::KernelArgs validate(const GemmParams& p) {
     inv_out = 1.0f / p.out_scale;
     if (!std::isfinite(inv_out)) invalid("the output scale is too small (1/scale overflows)");
   }
+  if (p.residual != nullptr) {
+    if (p.output != Output::kFloat32) invalid("a residual needs fp32 output");
+    if (p.ldr < n) invalid("ldr (" + std::to_string(p.ldr) + ") < N (" + std::to_string(n) + ")");
+  }
   detail::KernelArgs a{};
   a.m = p.m;
   a.n = n;
@@ -387,6 +423,8 @@ detail::KernelArgs validate(const GemmParams& p) {
   a.c = p.c;
   a.ldc = p.ldc;
   a.inv_out_scale = inv_out;
+  a.residual = p.residual;
+  a.ldr = p.ldr;
   return a;
 }
 

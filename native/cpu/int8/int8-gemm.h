@@ -76,6 +76,13 @@ void quantize_rows_dynamic(const float* x, std::size_t rows, std::size_t cols, s
                            int8_t* q, std::size_t ldq, float* row_scales,
                            Int8Isa isa = active_isa());
 
+/// Softmax of one row quantized to int8 codes in [0, 127] with step `scale` (> 0, finite; 1/127
+/// covers every probability): e_j = exp(x_j − max x) (the kernels' own exp, identical on every
+/// ISA), summed in a fixed order, q_j = clamp(round_half_even(e_j · ((1/Σe) · (1/scale))), 0, 127).
+/// x (n ≥ 1 finite values) is overwritten with the e_j. Bit-identical across ISAs. Used by the
+/// INT8 attention (scores → probabilities for P·V).
+void softmax_quantize(float* x, std::size_t n, float scale, int8_t* q, Int8Isa isa = active_isa());
+
 // --- weights ----------------------------------------------------------------------------------
 
 /// Per-output-channel symmetric weights: q[n*k + j], scales[n].
@@ -102,6 +109,10 @@ class PackedWeights {
   static PackedWeights pack(const int8_t* w, std::size_t n, std::size_t k, std::size_t ldw,
                             const float* scales);
   static PackedWeights pack(const QuantizedWeights& qw);
+  /// pack() into this object, reusing its buffers (no allocation once they are large enough):
+  /// for operands packed per call, such as the keys and values of the INT8 attention.
+  void repack(const int8_t* w, std::size_t n, std::size_t k, std::size_t ldw,
+              const float* scales);
 
   std::size_t n() const { return n_; }
   std::size_t k() const { return k_; }
@@ -130,13 +141,13 @@ class PackedWeights {
 enum class Activation {
   kNone,
   kRelu,
-  kGeluErf,   // x·Φ(x) (BERT's "gelu"); erfc by Abramowitz-Stegun 7.1.26, |error| < 2e-7·|x|
+  kGeluErf,   // x·Φ(x) (BERT's "gelu"): piecewise polynomial, |error| < 7.5e-8·max(1, |x|)
   kGeluTanh,  // 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))) ("gelu_new"), as x·σ(2u)
 };
 const char* activation_name(Activation a);
 
 enum class Output {
-  kFloat32,  // float C: act(acc · (sa·sw[n]) + bias[n])
+  kFloat32,  // float C: act(acc · (sa·sw[n]) + bias[n]) (+ residual[m, n])
   kInt8,     // int8 C: clamp(round_half_even(act(...) · (1/out_scale)), -127, 127)
   kInt32,    // int32 C: the raw accumulators Σ_k A[m,k]·W[n,k] (scales, bias, act ignored)
 };
@@ -154,6 +165,8 @@ struct GemmParams {
   void* c = nullptr;                 // float*, int8_t* or int32_t* per `output`; [m, N], ldc >= N
   std::size_t ldc = 0;
   float out_scale = 1.0f;            // Output::kInt8 only (> 0)
+  const float* residual = nullptr;   // Output::kFloat32 only: [m, ldr] added after the activation
+  std::size_t ldr = 0;
 };
 
 /// The thread pool hook: run body(t) for every t in [0, tasks), in any order, possibly

@@ -74,11 +74,15 @@ float absmax(const float* x, std::size_t n) { return absmax_impl<VAvx512>(x, n);
 void quantize(const float* x, std::size_t n, float inv, int8_t* q) {
   quantize_impl<VAvx512>(x, n, inv, q);
 }
+void softmax_quantize(float* x, std::size_t n, float inv, int8_t* q) {
+  softmax_quantize_impl<VAvx512>(x, n, inv, q);
+}
 
 }  // namespace
 
 const KernelTable& avx512_vnni_kernels() {
-  static const KernelTable table{Int8Isa::kAvx512Vnni, gemm_range, absmax, quantize};
+  static const KernelTable table{Int8Isa::kAvx512Vnni, gemm_range, absmax, quantize,
+                                 softmax_quantize};
   return table;
 }
 

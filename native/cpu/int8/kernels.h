@@ -35,6 +35,8 @@ struct KernelArgs {
   void* c;
   std::size_t ldc;
   float inv_out_scale;        // 1/out_scale (int8 output)
+  const float* residual;      // nullable, fp32 output only: [m, ldr] added last
+  std::size_t ldr;
 };
 
 struct KernelTable {
@@ -46,6 +48,9 @@ struct KernelTable {
   float (*absmax)(const float* x, std::size_t n);
   /// q = clamp(rne(x·inv_scale), -127, 127).
   void (*quantize)(const float* x, std::size_t n, float inv_scale, int8_t* q);
+  /// Row softmax of x (overwritten with exp(x − max)) quantized to [0, 127] codes of step
+  /// 1/inv_scale (kernel-impl.h, softmax_quantize_impl).
+  void (*softmax_quantize)(float* x, std::size_t n, float inv_scale, int8_t* q);
 };
 
 /// Thread-local, 64-byte aligned scratch of at least `bytes` (grows, never shrinks). Defined in

@@ -38,6 +38,9 @@ struct VAvx2 {
   static F select_ge0(F x, F a, F b) {
     return _mm256_blendv_ps(b, a, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GE_OQ));
   }
+  static F lookup8(const float* table, I i) {  // table[i], i in [0, 7]
+    return _mm256_permutevar8x32_ps(_mm256_loadu_ps(table), i);
+  }
   static void store_i8(int8_t* p, I v) {  // v in [-127, 127]
     const __m256i w16 = _mm256_packs_epi32(v, v);      // [v0..3 v0..3 | v4..7 v4..7]
     const __m256i b8 = _mm256_packs_epi16(w16, w16);   // bytes v0..3 (x4) | v4..7 (x4)

@@ -45,6 +45,9 @@ struct VAvx512 {
   static F select_ge0(F x, F a, F b) {
     return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GE_OQ), b, a);
   }
+  static F lookup8(const float* table, I i) {  // table[i], i in [0, 7]; table has 16 floats
+    return _mm512_permutexvar_ps(i, _mm512_loadu_ps(table));
+  }
   static void store_i8(int8_t* p, I v) {  // v in [-127, 127]
     _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm512_cvtsepi32_epi8(v));
   }

@@ -30,12 +30,25 @@ export interface NativeEncoderConfig {
 /** One GEMM: -1 FP32, 0 INT8 with dynamic per-row input scales, > 0 INT8 with this static input scale. */
 export type NativeGemmQuant = number;
 
-/** The four Linears of a layer (the attention matmuls always run FP32 on the CPU). */
+/**
+ * The INT8 attention matmuls of a layer (QKᵀ and probs·V together): the scales of their int8 inputs, each
+ * > 0 static (from a QuantProfile) or 0 dynamic (Q and K per token and head, V per channel; probabilities
+ * at the fixed step 1/127).
+ */
+export interface NativeAttentionQuant {
+  query: number;
+  key: number;
+  value: number;
+  probs: number;
+}
+
+/** The four Linears of a layer, and its attention matmuls (absent: FP32). */
 export interface NativeLayerQuant {
   qkv: NativeGemmQuant;
   attentionOutput: NativeGemmQuant;
   ffnIntermediate: NativeGemmQuant;
   ffnOutput: NativeGemmQuant;
+  attention?: NativeAttentionQuant;
 }
 
 /** What `createSession` takes: the config, every canonical tensor it needs, the thread count (0: all cores). */
@@ -92,6 +105,8 @@ export interface CpuBinding {
     int8Isa?: string;
     /** Bytes of the packed Linear weights (FP32 and INT8). */
     weightBytes?: number;
+    /** Bytes of activation scratch the session keeps between runs (grows to the largest batch run). */
+    workspaceBytes?: number;
   };
 }
 
@@ -104,7 +119,7 @@ const ADDON = {
   addonFile: 'samp_cpu.node',
   packageRoot: resolve(dirname(fileURLToPath(import.meta.url)), '..'),
   envVariable: CPU_BINDING_ENV,
-  abiVersion: 3,
+  abiVersion: 4,
   functions: ['probe', 'createSession', 'runSession', 'disposeSession', 'sessionInfo'],
   buildCommand: 'npx -y pnpm@10.34.8 --filter @samp/encoder-cpu-vnni build:native',
   buildNeeds: 'needs CMake >= 3.24 and a C++17 compiler',

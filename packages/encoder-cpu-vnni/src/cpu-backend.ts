@@ -36,8 +36,8 @@ function checkThreads(value: unknown, field: string): number {
 
 /**
  * The CPU backend (`name` 'cpu', `device` 'cpu'): FP32 on AVX2+FMA kernels when the CPU has them, scalar
- * otherwise or with `SAMP_CPU_ISA=scalar`; INT8 per layer from a PrecisionPlan (`int8-full`: the four
- * Linears of the layer in INT8; `int8-ffn`: the two FFN GEMMs), `precision: 'int8'` being a uniform
+ * otherwise or with `SAMP_CPU_ISA=scalar`; INT8 per layer from a PrecisionPlan (`int8-full`: every GEMM
+ * of the layer, the attention matmuls included; `int8-ffn`: the two FFN GEMMs), `precision: 'int8'` being a uniform
  * `int8-full` plan, with static activation scales from `profile` or dynamic per-row scales without one.
  * Creating it loads nothing; the native addon loads on the first probe or session. fp16/fp8 are refused
  * with UnsupportedPrecisionError.

@@ -34,6 +34,11 @@ export class CpuEncoderSession implements EncoderSession {
   readonly weightBytes: number;
   /** Threads of the session's pool. */
   readonly threads: number;
+  /** Bytes of activation scratch the session keeps between runs (grows to its largest batch so far; 0 once disposed). */
+  get workspaceBytes(): number {
+    if (this.#disposed) return 0;
+    return this.#binding.sessionInfo(this.#handle).workspaceBytes ?? 0;
+  }
   readonly #binding: CpuBinding;
   readonly #handle: NativeSessionHandle;
   readonly #padPositions: PadPositions;

@@ -17,11 +17,14 @@ import {
   UnsupportedPrecisionError,
   uniformPlan,
 } from '@samp/core';
-import type { NativeGemmQuant, NativeLayerQuant } from './binding';
+import type { NativeAttentionQuant, NativeGemmQuant, NativeLayerQuant } from './binding';
 import { layerSources } from './native-spec';
 
+/** The keys of the four Linears in a NativeLayerQuant. */
+type LinearKey = Exclude<keyof NativeLayerQuant, 'attention'>;
+
 /** The INT8 GEMMs of the cpu backend: the four Linears of a layer and the tap each one quantizes. */
-const LINEAR_GEMMS: readonly { gemm: GemmName; key: keyof NativeLayerQuant; tap: LayerActivationTap }[] = [
+const LINEAR_GEMMS: readonly { gemm: GemmName; key: LinearKey; tap: LayerActivationTap }[] = [
   { gemm: 'qkv', key: 'qkv', tap: 'attention.qkv.input' },
   { gemm: 'attention-output', key: 'attentionOutput', tap: 'attention.context' },
   { gemm: 'ffn-intermediate', key: 'ffnIntermediate', tap: 'ffn.intermediate.input' },
@@ -29,7 +32,7 @@ const LINEAR_GEMMS: readonly { gemm: GemmName; key: keyof NativeLayerQuant; tap:
 ];
 
 /** The weights whose per-channel scales a profile may give, per Linear (QKV takes three). */
-const LINEAR_WEIGHTS: Record<keyof NativeLayerQuant, readonly string[]> = {
+const LINEAR_WEIGHTS: Record<LinearKey, readonly string[]> = {
   qkv: ['attention.query.weight', 'attention.key.weight', 'attention.value.weight'],
   attentionOutput: ['attention.output.weight'],
   ffnIntermediate: ['ffn.intermediate.weight'],
@@ -54,9 +57,12 @@ const BACKEND = 'cpu';
  * Resolves `precision`, `plan` and `profile` into per-GEMM INT8 choices: `plan` wins over `precision`
  * (`int8` = a uniform `int8-full` plan); an INT8 GEMM takes its input scale from `profile` (static) or
  * quantizes its input per row at run time (dynamic) when there is no profile. The attention matmuls
- * (QKᵀ, P·V) run in FP32 on this backend whatever the plan says.
+ * (`attention-scores` QKᵀ and `attention-context` probs·V, so every `int8-full` layer) run in INT8
+ * together: with the profile's `attention.query` / `.key` / `.value` / `.probs` scales where it has them,
+ * dynamic scales otherwise (probabilities at the fixed step 1/127, which covers softmax's [0, 1]).
  * @throws InvalidPlanError / InvalidProfileError when the plan or profile was made for another model, or
- * the profile lacks a scale an INT8 GEMM needs; UnsupportedPrecisionError for fp16/fp8.
+ * the profile lacks a scale an INT8 Linear needs (or has a non-positive one); UnsupportedPrecisionError for
+ * fp16/fp8, and for a plan that runs only one of the two attention matmuls in INT8.
  */
 export function resolvePrecisionSpec(model: ModelArtifacts, options: EncoderSessionOptions): PrecisionSpec {
   const requested = options.precision ?? 'fp32';
@@ -91,6 +97,19 @@ export function resolvePrecisionSpec(model: ModelArtifacts, options: EncoderSess
       }
     }
     const quant = {} as NativeLayerQuant;
+    const scoresInt8 = gemms['attention-scores'] === 'int8';
+    if (scoresInt8 !== (gemms['attention-context'] === 'int8')) {
+      throw new UnsupportedPrecisionError(
+        BACKEND,
+        'int8',
+        `plan.layers[${i}]`,
+        'the CPU runs attention-scores and attention-context together: both int8 or both fp32',
+      );
+    }
+    if (scoresInt8) {
+      quant.attention = attentionQuant(profile, i);
+      anyInt8 = true;
+    }
     for (const { gemm, key, tap } of LINEAR_GEMMS) {
       quant[key] = gemmQuant(gemms[gemm] === 'int8', profile, layerActivationName(i, tap));
       if (quant[key] === -1) continue;
@@ -111,6 +130,28 @@ export function resolvePrecisionSpec(model: ModelArtifacts, options: EncoderSess
     plan,
     layerQuant: anyInt8 ? layerQuant : undefined,
     weightScales: Object.keys(weightScales).length > 0 ? weightScales : undefined,
+  };
+}
+
+/** The INT8 attention's input scales of layer `layer`: the profile's where it has them, else 0 (dynamic). */
+function attentionQuant(profile: QuantProfile | undefined, layer: number): NativeAttentionQuant {
+  const scale = (tap: LayerActivationTap): number => {
+    const entry = profile?.activations[layerActivationName(layer, tap)];
+    if (entry === undefined) return 0;
+    if (!(entry.scale > 0) || !Number.isFinite(entry.scale)) {
+      throw new InvalidProfileError(
+        'QuantProfile',
+        `activations["${layerActivationName(layer, tap)}"].scale`,
+        'expected a positive finite number',
+      );
+    }
+    return entry.scale;
+  };
+  return {
+    query: scale('attention.query'),
+    key: scale('attention.key'),
+    value: scale('attention.value'),
+    probs: scale('attention.probs'),
   };
 }
 

@@ -222,6 +222,78 @@ describe('INT8 session options', () => {
   });
 });
 
+describe('INT8 attention (int8-full layers)', () => {
+  let bert: ModelArtifacts;
+  let input: EncoderInput;
+  beforeAll(async () => {
+    bert = await loadModel(fixtureNamed('bert').dir, { tokenizer: false });
+    input = readFixtureInputs(fixtureNamed('bert'), bert.config.padTokenId);
+  });
+
+  /** Every observed probability of layer `layer` (positions under the mask) as a multiple of `step`. */
+  async function probsOf(session: EncoderSession, layer: number) {
+    const name = `layers.${layer}.attention.probs`;
+    const out = await session.run(input, { observe: [name] });
+    const t = out.observed?.[name];
+    if (t === undefined) throw new Error(`no ${name}`);
+    return t.data;
+  }
+
+  it('runs softmax·V on int8 probabilities in int8-full layers and in FP32 in int8-ffn layers', async () => {
+    const plan = planOf(bert, [{ precision: 'int8-full' }, { precision: 'int8-ffn' }]);
+    await using s = await backend.createSession(bert, { plan });
+    const full = await probsOf(s, 0);
+    const ffn = await probsOf(s, 1);
+    // int8-full: the probabilities the P·V GEMM reads are codes of step 1/127 (dynamic mode).
+    let offGrid = 0;
+    for (const p of full) if (Math.abs(p * 127 - Math.round(p * 127)) > 1e-4) offGrid++;
+    expect(offGrid).toBe(0);
+    // int8-ffn: FP32 softmax, almost never on that grid.
+    let onGrid = 0;
+    let positive = 0;
+    for (const p of ffn) {
+      if (p <= 0) continue;
+      positive++;
+      if (Math.abs(p * 127 - Math.round(p * 127)) <= 1e-4) onGrid++;
+    }
+    expect(positive).toBeGreaterThan(100);
+    expect(onGrid / positive).toBeLessThan(0.05);
+  });
+
+  it("uses the profile's attention.probs scale as the probability step", async () => {
+    await using fp32 = await backend.createSession(bert);
+    const profile = await calibrateMax(bert, fp32, [input]);
+    profile.activations['layers.0.attention.probs'] = { scale: 1 / 64 };
+    await using s = await backend.createSession(bert, { precision: 'int8', profile });
+    for (const p of await probsOf(s, 0)) expect(Math.abs(p * 64 - Math.round(p * 64))).toBeLessThan(1e-4);
+  });
+
+  it('refuses a plan with only one attention matmul in int8, and a non-positive attention scale', async () => {
+    const half = planOf(bert, [
+      { precision: 'int8-full', gemms: { 'attention-context': 'fp32' } },
+      { precision: 'fp32' },
+    ]);
+    expect(await codeOf(backend.createSession(bert, { plan: half }))).toBe('SAMP_UNSUPPORTED_PRECISION');
+    await using fp32 = await backend.createSession(bert);
+    const profile = await calibrateMax(bert, fp32, [input]);
+    profile.activations['layers.1.attention.key'] = { scale: 0 };
+    await expect(backend.createSession(bert, { precision: 'int8', profile })).rejects.toThrow(
+      /layers\.1\.attention\.key/,
+    );
+    // The native side re-checks what the TS side sends.
+    const binding = loadCpuBinding();
+    const spec = await readSessionSpec(bert, 1, resolvePrecisionSpec(bert, { precision: 'int8' }));
+    const layerQuant = spec.config.layerQuant ?? [];
+    const bad = layerQuant.map((q, i) =>
+      i === 1 ? { ...q, attention: { query: 0, key: -2, value: 0, probs: 0 } } : q,
+    );
+    // (the binding checks the config synchronously, before any work is queued)
+    expect(() => binding.createSession({ ...spec, config: { ...spec.config, layerQuant: bad } })).toThrow(
+      /layerQuant\[1\]\.attention\.key/,
+    );
+  });
+});
+
 describe('TNEWS (trained, 4 layers, hidden 256): INT8 Fully-Quant on every layer', () => {
   // The first 500 dev rows calibrate (ids only); the next 1,000 measure accuracy (the bench script
   // runs all 4,928).

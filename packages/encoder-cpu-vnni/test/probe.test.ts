@@ -38,7 +38,7 @@ afterEach(() => {
 describe('@samp/encoder-cpu-vnni probe', () => {
   it('loads the built addon', () => {
     const binding = loadCpuBinding(); // throws BindingNotFoundError when `build:native` has not run
-    expect(binding.abiVersion).toBe(3);
+    expect(binding.abiVersion).toBe(4);
     expect(typeof binding.createSession).toBe('function');
     expect(typeof binding.probe).toBe('function');
   });

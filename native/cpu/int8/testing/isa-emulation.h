@@ -84,6 +84,7 @@ inline __mmask16 _mm512_cmp_ps_mask(__m512 a, __m512 b, int pred) {
   }
   return m;
 }
+inline __m512 _mm512_permutexvar_ps(__m512i idx, __m512 a) { SAMP_EMU_F(a.f[idx.i[l] & 15]); }
 inline __m512 _mm512_mask_blend_ps(__mmask16 k, __m512 a, __m512 b) {
   SAMP_EMU_F(((k >> l) & 1) ? b.f[l] : a.f[l]);
 }
