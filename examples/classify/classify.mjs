@@ -44,7 +44,13 @@ let chosen;
 async function measure(precision) {
   try {
     const auto = precision === 'auto' ? { calibrationData: tuning, accuracyDrop: 0.01 } : {};
-    const p = await pipeline('classification', { model: modelDir, device: 'cpu', precision, maxLength: 64, ...auto });
+    const p = await pipeline('classification', {
+      model: modelDir,
+      device: 'cpu',
+      precision,
+      maxLength: 64,
+      ...auto,
+    });
     if (p.autoPrecision !== undefined) chosen = p.autoPrecision;
     let results;
     let seconds;
@@ -63,7 +69,8 @@ async function measure(precision) {
   }
 }
 const comparison = [await measure('fp32'), await measure('int8'), await measure('auto')];
-const planText = chosen === undefined ? 'fp32 on every layer' : chosen.plan.layers.map((l) => l.precision).join(', ');
+const planText =
+  chosen === undefined ? 'fp32 on every layer' : chosen.plan.layers.map((l) => l.precision).join(', ');
 
 if (values.json) {
   console.log(
@@ -71,7 +78,10 @@ if (values.json) {
       backend: backendName,
       predictions: titles.map((t, i) => ({ text: t, ...predictions[i] })),
       comparison,
-      plan: chosen === undefined ? null : { layers: chosen.plan.layers, predicted: chosen.plan.predicted, cached: chosen.cached },
+      plan:
+        chosen === undefined
+          ? null
+          : { layers: chosen.plan.layers, predicted: chosen.plan.predicted, cached: chosen.cached },
     }),
   );
 } else {

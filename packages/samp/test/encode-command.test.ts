@@ -130,7 +130,9 @@ describe('samp encode', () => {
     const ids = Array.from({ length: 64 }, (_, i) => (i * 7 + 3) % 90);
     const line = `${JSON.stringify({ input_ids: ids })}\n`;
     const io = memoryIo(line.repeat(1030));
-    expect(await encodeCommand.run(['--model', f.dir, '--device', 'cpu', '--batch-size', '4096'], io)).toBe(0);
+    expect(await encodeCommand.run(['--model', f.dir, '--device', 'cpu', '--batch-size', '4096'], io)).toBe(
+      0,
+    );
     expect(io.err()).toBe('');
     const out = parseLines(io.out());
     expect(out).toHaveLength(1030);
