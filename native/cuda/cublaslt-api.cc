@@ -42,6 +42,9 @@ const Api& api() {
     resolve(table.matmul, "cublasLtMatmul", missing);
     if (!missing.empty())
       error = info.path + " lacks " + missing;
+    // Optional: lets a tuned algorithm serve other token counts of its size class.
+    table.algo_check =
+        reinterpret_cast<decltype(table.algo_check)>(cublaslt_symbol("cublasLtMatmulAlgoCheck"));
     // Optional: only used to word errors.
     table.status_name =
         reinterpret_cast<const char* (*)(Status)>(cublaslt_symbol("cublasLtGetStatusName"));

@@ -35,6 +35,7 @@ struct HeuristicResult {
 };
 
 // cublasComputeType_t
+inline constexpr int kCompute16F = 64;
 inline constexpr int kCompute32F = 68;
 // cublasOperation_t
 inline constexpr std::int32_t kOpN = 0;
@@ -44,11 +45,17 @@ inline constexpr int kDescTransA = 3;
 inline constexpr int kDescTransB = 4;
 inline constexpr int kDescEpilogue = 7;
 inline constexpr int kDescBiasPointer = 8;
+inline constexpr int kDescBiasDataType = 26;
 // cublasLtEpilogue_t
 inline constexpr std::uint32_t kEpilogueDefault = 1;
 inline constexpr std::uint32_t kEpilogueBias = 4;
+inline constexpr std::uint32_t kEpilogueReluBias = 6;   // RELU | BIAS
+inline constexpr std::uint32_t kEpilogueGeluBias = 36;  // GELU | BIAS (GELU's tanh form)
 // cublasLtMatmulPreferenceAttributes_t
 inline constexpr int kPrefMaxWorkspaceBytes = 1;
+inline constexpr int kPrefReductionSchemeMask = 3;
+// cublasLtReductionScheme_t (bits of the mask; no split-K reduction is always allowed)
+inline constexpr std::uint32_t kReductionComputeType = 2;
 
 /// The entry points, resolved with dlsym from the library cublaslt-loader opened.
 struct Api {
@@ -70,6 +77,9 @@ struct Api {
                    const void* b, MatrixLayout, const void* beta, const void* c, MatrixLayout,
                    void* d, MatrixLayout, const MatmulAlgo* algo, void* workspace,
                    std::size_t workspace_size, cudaStream_t stream) = nullptr;
+  /// cublasLtMatmulAlgoCheck (may be absent): whether `algo` runs this problem.
+  Status (*algo_check)(Handle, MatmulDesc, MatrixLayout a, MatrixLayout b, MatrixLayout c,
+                       MatrixLayout d, const MatmulAlgo* algo, HeuristicResult* result) = nullptr;
   const char* (*status_name)(Status) = nullptr;  // cublasLtGetStatusName (may be absent)
 };
 

@@ -34,22 +34,26 @@ __global__ void bias_activation_kernel(T* x, size_t n, int cols, const float* bi
   }
 }
 
-// Eight halves (16 bytes) per thread when the row width is a multiple of 8.
-__global__ void bias_activation_half8_kernel(__half* x, size_t vectors, int cols, const float* bias,
+// Eight halves (16 bytes) per thread when the row width is a multiple of 8: x is the column
+// vector, y the row (no index division), the bias as two float4 loads.
+__global__ void bias_activation_half8_kernel(__half* x, int rows, int cols, const float* bias,
                                              Activation act) {
-  const size_t stride = static_cast<size_t>(blockDim.x) * gridDim.x;
-  for (size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < vectors;
-       i += stride) {
-    uint4 raw = reinterpret_cast<uint4*>(x)[i];
+  const int c = (blockIdx.x * blockDim.x + threadIdx.x) * 8;
+  if (c >= cols)
+    return;
+  const float4 b0 = *reinterpret_cast<const float4*>(bias + c);
+  const float4 b1 = *reinterpret_cast<const float4*>(bias + c + 4);
+  const float b[8] = {b0.x, b0.y, b0.z, b0.w, b1.x, b1.y, b1.z, b1.w};
+  for (int r = blockIdx.y; r < rows; r += gridDim.y) {
+    uint4* p = reinterpret_cast<uint4*>(x + static_cast<size_t>(r) * cols + c);
+    uint4 raw = *p;
     __half2* h = reinterpret_cast<__half2*>(&raw);
-    const int c = static_cast<int>((i * 8) % static_cast<size_t>(cols));
 #pragma unroll
     for (int j = 0; j < 4; ++j) {
       const float2 f = __half22float2(h[j]);
-      h[j] = __floats2half2_rn(activate(act, f.x + bias[c + 2 * j]),
-                               activate(act, f.y + bias[c + 2 * j + 1]));
+      h[j] = __floats2half2_rn(activate(act, f.x + b[2 * j]), activate(act, f.y + b[2 * j + 1]));
     }
-    reinterpret_cast<uint4*>(x)[i] = raw;
+    *p = raw;
   }
 }
 
@@ -86,9 +90,13 @@ cudaError_t launch_bias_activation(T* x, int rows, int cols, const float* bias, 
   if (n == 0)
     return cudaSuccess;
   if constexpr (std::is_same_v<T, __half>) {
-    if (cols % 8 == 0 && reinterpret_cast<std::uintptr_t>(x) % 16 == 0) {
-      bias_activation_half8_kernel<<<blocks_for(n / 8, 256), 256, 0, stream>>>(x, n / 8, cols, bias,
-                                                                               act);
+    if (cols % 8 == 0 && reinterpret_cast<std::uintptr_t>(x) % 16 == 0 &&
+        reinterpret_cast<std::uintptr_t>(bias) % 16 == 0) {
+      constexpr unsigned kThreads = 128;
+      const unsigned vectors = static_cast<unsigned>(cols / 8);
+      const dim3 grid((vectors + kThreads - 1) / kThreads,
+                      static_cast<unsigned>(rows < 65535 ? rows : 65535));
+      bias_activation_half8_kernel<<<grid, kThreads, 0, stream>>>(x, rows, cols, bias, act);
       return cudaGetLastError();
     }
   }

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <set>
 #include <tuple>
 #include <type_traits>
 
@@ -75,11 +76,30 @@ Packing pack(const EncoderConfig& c, const EncoderInput& in, bool compute_paddin
 
 /// Packed rows [tokens, width] → a zeroed padded tensor [batch, seq, width].
 std::vector<float> unpack(const Packing& p, const float* packed, int width, int batch, int seq) {
-  std::vector<float> out(static_cast<std::size_t>(batch) * seq * width, 0.0f);
+  const std::size_t size = static_cast<std::size_t>(batch) * seq * width;
+  if (static_cast<std::size_t>(p.tokens) * width == size)
+    return std::vector<float>(packed, packed + size);  // no padding: one pass, no zero fill
+  std::vector<float> out(size, 0.0f);
   for (int t = 0; t < p.tokens; ++t) {
     const float* src = packed + static_cast<std::size_t>(t) * width;
     std::copy(src, src + width,
               out.begin() + static_cast<std::ptrdiff_t>(p.padded_index[t]) * width);
+  }
+  return out;
+}
+
+/// unpack() into a HostArray (the run's output, handed to JS without a copy).
+HostArray unpack_output(const Packing& p, const float* packed, int width, int batch, int seq) {
+  const std::size_t size = static_cast<std::size_t>(batch) * seq * width;
+  HostArray out(size);
+  if (static_cast<std::size_t>(p.tokens) * width == size) {
+    std::copy(packed, packed + size, out.data());  // no padding: one pass
+    return out;
+  }
+  std::fill(out.begin(), out.end(), 0.0f);
+  for (int t = 0; t < p.tokens; ++t) {
+    const float* src = packed + static_cast<std::size_t>(t) * width;
+    std::copy(src, src + width, out.data() + static_cast<std::size_t>(p.padded_index[t]) * width);
   }
   return out;
 }
@@ -128,7 +148,17 @@ struct LayerWeights {
   DeviceBuffer qkv_w, qkv_b;  // [3H, H], [3H] in the storage type (cuBLASLt's bias epilogue)
   DeviceBuffer out_w, out_b, ln1_g, ln1_b;
   DeviceBuffer ffn1_w, ffn1_b, ffn2_w, ffn2_b, ln2_g, ln2_b;
+  // The biases again in the storage type, for the GEMM epilogues (FP32 copies: the kernels').
+  DeviceBuffer out_b_t, ffn1_b_t, ffn2_b_t;
 };
+
+/// The value of an environment variable ("" when unset).
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? std::string() : std::string(v);
+}
+
+enum class AttentionKernel { kGeneric, kWmma, kMma };
 
 /// A recorded activation on the device, copied back after the run.
 struct Record {
@@ -177,6 +207,9 @@ struct Encoder::Impl {
   virtual EncoderOutput run(const EncoderInput& input, const RunOptions& options) = 0;
   virtual BenchmarkResult benchmark(const EncoderInput& input, bool compute_padding, int warmup,
                                     int iterations) = 0;
+  virtual std::vector<OpTime> profile(const EncoderInput& input, bool compute_padding,
+                                      int iterations) = 0;
+  virtual std::vector<GemmTuneRecord> gemm_tunings() const = 0;
   virtual std::size_t workspace_bytes() const = 0;
   virtual std::size_t graphs() const = 0;
 };
@@ -190,18 +223,44 @@ class TypedEncoder final : public Encoder::Impl {
       : workspace_(o.memory_limit) {
     config = c;
     options = o;
-    const char* choice = std::getenv("SAMP_CUDA_ATTENTION");
-    const bool generic = choice != nullptr && std::string(choice) == "generic";
-    tensor_core_attention_ =
-        std::is_same_v<T, __half> && !generic &&
+    const std::string choice = env("SAMP_CUDA_ATTENTION");
+    const bool tensor_cores =
+        std::is_same_v<T, __half> &&
         attention_wmma_supported(c.head_dim(), 3 * c.hidden_size, c.hidden_size);
-    attention_kernel = tensor_core_attention_ ? "tensor-core" : "generic";
+    attention_ = !tensor_cores || choice == "generic" ? AttentionKernel::kGeneric
+                 : choice == "wmma"                   ? AttentionKernel::kWmma
+                                                      : AttentionKernel::kMma;
+    attention_kernel = attention_ == AttentionKernel::kMma    ? "tensor-core"
+                       : attention_ == AttentionKernel::kWmma ? "tensor-core-wmma"
+                                                              : "generic";
+    // SAMP_CUDA_RESIDUAL_EPILOGUE=1: the projections' bias and residual ride in the GEMM epilogue
+    // (C = residual, beta 1) and the LayerNorm reads one tensor. Off by default: measured on the
+    // H100 the GEMMs lost more (reading C) than the LayerNorms gained (NOTES.md, GPU run 4).
+    fused_residual_ = env("SAMP_CUDA_RESIDUAL_EPILOGUE") == "1";
+    // SAMP_CUDA_ACT_EPILOGUE=1: the FFN activation rides in the first FFN GEMM's epilogue (no pass
+    // over [tokens, FFN]): ReLU and gelu_new (cuBLASLt's GELU is the tanh form; FP32 matches the
+    // kernel to 1.2e-6), and with SAMP_CUDA_GELU_EPILOGUE=tanh exact GELU as its tanh form too.
+    // Off by default: in FP16 the fused epilogue put the ALBERT fixture at 3.16e-3 against the
+    // 3e-3 golden bound (GPU run 6/7), though it saves 0.24 / 0.8 ms at batch 32 / 128 (NOTES.md).
+    ffn1_epilogue_ = GemmEpilogue::kNone;
+    if (env("SAMP_CUDA_ACT_EPILOGUE") == "1") {
+      if (c.activation == Activation::kRelu)
+        ffn1_epilogue_ = GemmEpilogue::kReluBias;
+      if (c.activation == Activation::kGeluTanh ||
+          (c.activation == Activation::kGelu && env("SAMP_CUDA_GELU_EPILOGUE") == "tanh"))
+        ffn1_epilogue_ = GemmEpilogue::kGeluTanhBias;
+    }
+    GemmTuning tuning;
+    tuning.tune = env("SAMP_CUDA_GEMM_TUNE") != "0";
+    if (!env("SAMP_CUDA_GEMM_CANDIDATES").empty())
+      tuning.candidates = std::atoi(env("SAMP_CUDA_GEMM_CANDIDATES").c_str());
+    tuning.fp16_accumulate = env("SAMP_CUDA_GEMM_COMPUTE") == "16f";
     check_cuda(cudaSetDevice(o.device), "cudaSetDevice");
     check_cuda(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
     try {
       upload_weights(w);
-      gemm_ =
-          std::make_unique<GemmRunner>(o.precision == Precision::kFp16 ? CUDA_R_16F : CUDA_R_32F);
+      gemm_ = std::make_unique<GemmRunner>(
+          o.precision == Precision::kFp16 ? CUDA_R_16F : CUDA_R_32F, tuning);
       timer_ = std::make_unique<Timer>();
     } catch (...) {
       cudaStreamDestroy(stream_);
@@ -213,6 +272,8 @@ class TypedEncoder final : public Encoder::Impl {
     cudaSetDevice(options.device);
     cudaStreamSynchronize(stream_);
     drop_graphs();
+    for (cudaEvent_t e : marks_)
+      cudaEventDestroy(e);
     timer_.reset();
     gemm_.reset();
     cudaStreamDestroy(stream_);
@@ -277,7 +338,7 @@ class TypedEncoder final : public Encoder::Impl {
     out.tokens = t;
     out.graph = graph;
     out.device_ms = timer_->ms();
-    out.last_hidden_state = unpack(p, staging_out_.as<float>(), h, input.batch, input.seq);
+    out.last_hidden_state = unpack_output(p, staging_out_.as<float>(), h, input.batch, input.seq);
     for (std::size_t i = 0; i < rec.records.size(); ++i) {
       Record& r = rec.records[i];
       std::vector<float> data =
@@ -336,6 +397,55 @@ class TypedEncoder final : public Encoder::Impl {
     r.mean_ms = sum / static_cast<double>(times.size());
     return r;
   }
+
+  std::vector<OpTime> profile(const EncoderInput& input, bool compute_padding,
+                              int iterations) override {
+    check_input(config, input);
+    if (iterations < 1)
+      invalid("iterations", "expected a positive integer");
+    std::lock_guard<std::mutex> lock(mutex_);
+    check_cuda(cudaSetDevice(options.device), "cudaSetDevice");
+    const Packing p = pack(config, input, compute_padding);
+    const Buffers b = prepare(p);
+    forward(b, p, nullptr);  // tunes the GEMMs of this shape, warms up
+    check_cuda(cudaStreamSynchronize(stream_), "the encoder's kernels");
+    static const char* const kStart = "(start)";
+    profiling_ = true;
+    mark_count_ = 0;
+    try {
+      for (int i = 0; i < iterations; ++i) {
+        mark(kStart);
+        forward(b, p, nullptr);
+      }
+    } catch (...) {
+      profiling_ = false;
+      throw;
+    }
+    profiling_ = false;
+    check_cuda(cudaStreamSynchronize(stream_), "the encoder's kernels");
+    std::vector<OpTime> ops;
+    for (std::size_t j = 1; j < mark_count_; ++j) {
+      if (mark_names_[j] == kStart)
+        continue;
+      float ms = 0;
+      check_cuda(cudaEventElapsedTime(&ms, marks_[j - 1], marks_[j]), "cudaEventElapsedTime");
+      auto it = std::find_if(ops.begin(), ops.end(),
+                             [&](const OpTime& o) { return o.name == mark_names_[j]; });
+      if (it == ops.end()) {
+        ops.push_back({mark_names_[j], 0, 0});
+        it = ops.end() - 1;
+      }
+      it->ms += ms;
+      it->count += 1;
+    }
+    for (OpTime& o : ops) {
+      o.ms /= iterations;
+      o.count /= iterations;
+    }
+    return ops;
+  }
+
+  std::vector<GemmTuneRecord> gemm_tunings() const override { return gemm_->tunings(); }
 
  private:
   using Key = std::tuple<int, int, int>;  // tokens, rows, longest row
@@ -413,6 +523,10 @@ class TypedEncoder final : public Encoder::Impl {
       return it->second;
     if (graphs_.size() >= kMaxGraphs)
       drop_graphs();
+    // GEMMs are tuned on their first eager run, never inside a capture: run this shape eagerly
+    // once first so the graph records the tuned algorithms.
+    if (eager_tokens_.count(p.tokens) == 0)
+      forward(b, p, nullptr);
     check_cuda(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal),
                "cudaStreamBeginCapture");
     cudaGraph_t g = nullptr;
@@ -482,8 +596,12 @@ class TypedEncoder final : public Encoder::Impl {
                "embedding kernel");
     if (rec != nullptr && rec->observe->embeddings_output)
       record_packed(rec, "embeddings.output", padded(e), embedded, e, e, t);
-    if (c.has_projection)
-      gemm_->run(h, t, e, proj_w_.get(), b.emb, b.x, proj_b_.get(), stream_);
+    mark("embedding + LayerNorm");
+    if (c.has_projection) {
+      gemm_->run(h, t, e, proj_w_.get(), b.emb, b.x, GemmEpilogue::kBias, proj_b_.get(), nullptr,
+                 stream_);
+      mark("embedding projection GEMM");
+    }
     if (rec != nullptr && rec->hidden_states)
       record_packed(rec, "", {}, b.x, h, h, t);
 
@@ -493,51 +611,111 @@ class TypedEncoder final : public Encoder::Impl {
       const auto name = [&](Tap tap) { return at + cpu::tap_name(tap); };
       if (wants(l, Tap::kQkvInput))
         record_packed(rec, name(Tap::kQkvInput), padded(h), b.x, h, h, t);
-      gemm_->run(3 * h, t, h, w.qkv_w.get(), b.x, b.qkv, w.qkv_b.get(), stream_);
+      gemm_->run(3 * h, t, h, w.qkv_w.get(), b.x, b.qkv, GemmEpilogue::kBias, w.qkv_b.get(),
+                 nullptr, stream_);
+      mark("QKV GEMM (+bias)");
       const Tap parts[3] = {Tap::kQuery, Tap::kKey, Tap::kValue};
       for (int part = 0; part < 3; ++part) {
         if (wants(l, parts[part]))
           record_packed(rec, name(parts[part]), padded(h), b.qkv + part * h, 3 * h, h, t);
       }
       check_cuda(attention(b, p.max_queries, batch, scale), "attention kernel");
+      mark("attention");
       if (wants(l, Tap::kScores) || wants(l, Tap::kProbs))
         observe_attention(rec, l, b, p, scale);
       if (wants(l, Tap::kContext))
         record_packed(rec, name(Tap::kContext), padded(h), b.ctx, h, h, t);
 
-      gemm_->run(h, t, h, w.out_w.get(), b.ctx, b.tmp, nullptr, stream_);
-      check_cuda(launch_bias_residual_layer_norm<T>(b.tmp, w.out_b.as<float>(), b.x,
-                                                    w.ln1_g.as<float>(), w.ln1_b.as<float>(), t, h,
-                                                    c.layer_norm_eps, b.y, stream_),
+      if (fused_residual_) {
+        gemm_->run(h, t, h, w.out_w.get(), b.ctx, b.tmp, GemmEpilogue::kBias, w.out_b_t.get(), b.x,
+                   stream_);
+      } else {
+        gemm_->run(h, t, h, w.out_w.get(), b.ctx, b.tmp, GemmEpilogue::kNone, nullptr, nullptr,
+                   stream_);
+      }
+      mark("attention output GEMM");
+      check_cuda(launch_bias_residual_layer_norm<T>(
+                     b.tmp, fused_residual_ ? nullptr : w.out_b.as<float>(),
+                     fused_residual_ ? nullptr : b.x, w.ln1_g.as<float>(), w.ln1_b.as<float>(), t,
+                     h, c.layer_norm_eps, b.y, stream_),
                  "bias + residual + LayerNorm kernel");
+      mark("LayerNorm (attention)");
       if (wants(l, Tap::kFfnIntermediateInput))
         record_packed(rec, name(Tap::kFfnIntermediateInput), padded(h), b.y, h, h, t);
 
-      gemm_->run(inter, t, h, w.ffn1_w.get(), b.y, b.ffn, nullptr, stream_);
-      check_cuda(
-          launch_bias_activation<T>(b.ffn, t, inter, w.ffn1_b.as<float>(), c.activation, stream_),
-          "bias + activation kernel");
+      if (ffn1_epilogue_ != GemmEpilogue::kNone) {
+        gemm_->run(inter, t, h, w.ffn1_w.get(), b.y, b.ffn, ffn1_epilogue_, w.ffn1_b_t.get(),
+                   nullptr, stream_);
+        mark("FFN1 GEMM (+bias, activation)");
+      } else {
+        gemm_->run(inter, t, h, w.ffn1_w.get(), b.y, b.ffn, GemmEpilogue::kNone, nullptr, nullptr,
+                   stream_);
+        mark("FFN1 GEMM");
+        check_cuda(
+            launch_bias_activation<T>(b.ffn, t, inter, w.ffn1_b.as<float>(), c.activation, stream_),
+            "bias + activation kernel");
+        mark("bias + activation");
+      }
       if (wants(l, Tap::kFfnOutputInput))
         record_packed(rec, name(Tap::kFfnOutputInput), padded(inter), b.ffn, inter, inter, t);
 
-      gemm_->run(h, t, inter, w.ffn2_w.get(), b.ffn, b.tmp, nullptr, stream_);
-      check_cuda(launch_bias_residual_layer_norm<T>(b.tmp, w.ffn2_b.as<float>(), b.y,
-                                                    w.ln2_g.as<float>(), w.ln2_b.as<float>(), t, h,
-                                                    c.layer_norm_eps, b.x, stream_),
+      if (fused_residual_) {
+        gemm_->run(h, t, inter, w.ffn2_w.get(), b.ffn, b.tmp, GemmEpilogue::kBias, w.ffn2_b_t.get(),
+                   b.y, stream_);
+      } else {
+        gemm_->run(h, t, inter, w.ffn2_w.get(), b.ffn, b.tmp, GemmEpilogue::kNone, nullptr, nullptr,
+                   stream_);
+      }
+      mark("FFN2 GEMM");
+      check_cuda(launch_bias_residual_layer_norm<T>(
+                     b.tmp, fused_residual_ ? nullptr : w.ffn2_b.as<float>(),
+                     fused_residual_ ? nullptr : b.y, w.ln2_g.as<float>(), w.ln2_b.as<float>(), t,
+                     h, c.layer_norm_eps, b.x, stream_),
                  "bias + residual + LayerNorm kernel");
+      mark("LayerNorm (FFN)");
       if (rec != nullptr && rec->hidden_states)
         record_packed(rec, "", {}, b.x, h, h, t);
     }
     check_cuda(launch_to_float<T>(b.x, h, t, h, b.out, stream_), "to_float kernel");
+    mark("output to FP32");
+    if (!capturing())
+      eager_tokens_.insert(t);
   }
 
-  /// The tensor-core kernel for FP16 with head_dim 64 (unless SAMP_CUDA_ATTENTION=generic when
-  /// the session was made), the generic one otherwise.
+  /// Whether the session's stream is being captured into a CUDA graph now.
+  bool capturing() const {
+    cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+    check_cuda(cudaStreamIsCapturing(stream_, &status), "cudaStreamIsCapturing");
+    return status != cudaStreamCaptureStatusNone;
+  }
+
+  /// Profiling runs: records an event after an op, named for it.
+  void mark(const char* name) {
+    if (!profiling_)
+      return;
+    if (mark_count_ == marks_.size()) {
+      cudaEvent_t e = nullptr;
+      check_cuda(cudaEventCreate(&e), "cudaEventCreate");
+      marks_.push_back(e);
+      mark_names_.push_back(nullptr);
+    }
+    check_cuda(cudaEventRecord(marks_[mark_count_], stream_), "cudaEventRecord");
+    mark_names_[mark_count_] = name;
+    ++mark_count_;
+  }
+
+  /// The tensor-core kernels for FP16 with head_dim 64 (mma.sync by default, WMMA with
+  /// SAMP_CUDA_ATTENTION=wmma, none with =generic when the session was made), the generic one
+  /// otherwise.
   cudaError_t attention(const Buffers& b, int max_queries, int batch, float scale) {
     const EncoderConfig& c = config;
     const int h = c.hidden_size;
     if constexpr (std::is_same_v<T, __half>) {
-      if (tensor_core_attention_) {
+      if (attention_ == AttentionKernel::kMma) {
+        return launch_attention_mma(b.qkv, 3 * h, b.ctx, h, b.rows, batch, max_queries, c.num_heads,
+                                    scale, stream_);
+      }
+      if (attention_ == AttentionKernel::kWmma) {
         return launch_attention_wmma(b.qkv, 3 * h, b.ctx, h, b.rows, batch, max_queries,
                                      c.num_heads, scale, stream_);
       }
@@ -607,12 +785,15 @@ class TypedEncoder final : public Encoder::Impl {
                             &n);
       lw->out_w = upload<T>({&get("attention.output.weight", h * h)}, &n);
       lw->out_b = upload<float>({&get("attention.output.bias", h)}, &n);
+      lw->out_b_t = upload<T>({&get("attention.output.bias", h)}, &n);
       lw->ln1_g = upload<float>({&get("attention.norm.weight", h)}, &n);
       lw->ln1_b = upload<float>({&get("attention.norm.bias", h)}, &n);
       lw->ffn1_w = upload<T>({&get("ffn.intermediate.weight", inter * h)}, &n);
       lw->ffn1_b = upload<float>({&get("ffn.intermediate.bias", inter)}, &n);
+      lw->ffn1_b_t = upload<T>({&get("ffn.intermediate.bias", inter)}, &n);
       lw->ffn2_w = upload<T>({&get("ffn.output.weight", h * inter)}, &n);
       lw->ffn2_b = upload<float>({&get("ffn.output.bias", h)}, &n);
+      lw->ffn2_b_t = upload<T>({&get("ffn.output.bias", h)}, &n);
       lw->ln2_g = upload<float>({&get("ffn.norm.weight", h)}, &n);
       lw->ln2_b = upload<float>({&get("ffn.norm.bias", h)}, &n);
       index[source] = sources_.size();
@@ -624,7 +805,14 @@ class TypedEncoder final : public Encoder::Impl {
 
   static constexpr std::size_t kMaxGraphs = 32;
 
-  bool tensor_core_attention_ = false;
+  AttentionKernel attention_ = AttentionKernel::kGeneric;
+  bool fused_residual_ = false;
+  GemmEpilogue ffn1_epilogue_ = GemmEpilogue::kNone;
+  std::set<int> eager_tokens_;  // token counts that ran eagerly (their GEMMs are tuned)
+  bool profiling_ = false;
+  std::vector<cudaEvent_t> marks_;
+  std::vector<const char*> mark_names_;
+  std::size_t mark_count_ = 0;
 
   cudaStream_t stream_ = nullptr;
   DeviceBuffer word_, position_, token_type_, emb_g_, emb_b_, proj_w_, proj_b_;
@@ -714,6 +902,15 @@ EncoderOutput Encoder::run(const EncoderInput& input, const RunOptions& options)
 BenchmarkResult Encoder::benchmark(const EncoderInput& input, bool compute_padding, int warmup,
                                    int iterations) {
   return impl_->benchmark(input, compute_padding, warmup, iterations);
+}
+
+std::vector<OpTime> Encoder::profile(const EncoderInput& input, bool compute_padding,
+                                     int iterations) {
+  return impl_->profile(input, compute_padding, iterations);
+}
+
+std::vector<GemmTuneRecord> Encoder::gemm_tunings() const {
+  return impl_->gemm_tunings();
 }
 
 const EncoderConfig& Encoder::config() const {

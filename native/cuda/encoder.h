@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "encoder-config.h"
+#include "gemm.h"
+#include "host-array.h"
 
 namespace samp::cuda {
 
@@ -60,7 +62,7 @@ struct EncoderOutput {
   int batch = 0;
   int seq = 0;
   int hidden = 0;
-  std::vector<float> last_hidden_state;           // [batch, seq, hidden]
+  HostArray last_hidden_state;                    // [batch, seq, hidden]
   std::vector<std::vector<float>> hidden_states;  // layers + 1, on request
   std::vector<ObservedTensor> observed;
   int tokens = 0;        // tokens that ran (packed)
@@ -76,6 +78,13 @@ struct BenchmarkResult {
   double median_ms = 0;
   double min_ms = 0;
   double mean_ms = 0;
+};
+
+/// GPU time of one kind of op in a forward pass (summed over the layers), from profile().
+struct OpTime {
+  std::string name;
+  double ms = 0;  // per forward pass
+  int count = 0;  // launches per forward pass
 };
 
 /// Checks a batch against the model (shapes, ids, types, mask form). Throws
@@ -99,6 +108,13 @@ class Encoder {
   BenchmarkResult benchmark(const EncoderInput& input, bool compute_padding, int warmup,
                             int iterations);
 
+  /// Per-op GPU time of `iterations` eager forward passes (CUDA events after each op; launch gaps
+  /// count where the GPU outruns the host), in forward order. A diagnosis tool for the benchmarks.
+  std::vector<OpTime> profile(const EncoderInput& input, bool compute_padding, int iterations);
+
+  /// The GEMM algorithm tunings the session has done (one per GEMM shape and size class).
+  std::vector<GemmTuneRecord> gemm_tunings() const;
+
   const EncoderConfig& config() const;
   const SessionOptions& options() const;
   /// Bytes of device memory the weights take.
@@ -107,7 +123,8 @@ class Encoder {
   std::size_t workspace_bytes() const;
   /// CUDA graphs captured so far.
   std::size_t graphs() const;
-  /// "tensor-core" (FP16, head_dim 64) or "generic".
+  /// "tensor-core" (mma.sync, FP16 with head_dim 64), "tensor-core-wmma" (SAMP_CUDA_ATTENTION=wmma)
+  /// or "generic".
   const char* attention_kernel() const;
 
   struct Impl;

@@ -1,5 +1,7 @@
 #include "gemm.h"
 
+#include <algorithm>
+#include <mutex>
 #include <string>
 
 #include "cuda-check.h"
@@ -8,10 +10,73 @@ namespace samp::cuda {
 namespace {
 
 constexpr std::size_t kWorkspaceBytes = std::size_t{32} << 20;  // what cuBLAS suggests for Hopper
+constexpr int kTimedRuns = 4;  // per candidate, after one untimed run
+
+/// The size class a token count is tuned for: the next power of two (at least 16).
+int size_class(int n) {
+  int c = 16;
+  while (c < n && c < (1 << 30))
+    c <<= 1;
+  return c;
+}
+
+std::uint32_t lt_epilogue(GemmEpilogue e) {
+  switch (e) {
+    case GemmEpilogue::kBias:
+      return lt::kEpilogueBias;
+    case GemmEpilogue::kGeluTanhBias:
+      return lt::kEpilogueGeluBias;
+    case GemmEpilogue::kReluBias:
+      return lt::kEpilogueReluBias;
+    case GemmEpilogue::kNone:
+      break;
+  }
+  return lt::kEpilogueDefault;
+}
+
+/// Two CUDA events, destroyed with the object.
+struct EventPair {
+  cudaEvent_t start = nullptr, stop = nullptr;
+  EventPair() {
+    check_cuda(cudaEventCreate(&start), "cudaEventCreate");
+    const cudaError_t err = cudaEventCreate(&stop);
+    if (err != cudaSuccess)
+      cudaEventDestroy(start);
+    check_cuda(err, "cudaEventCreate");
+  }
+  ~EventPair() {
+    cudaEventDestroy(start);
+    cudaEventDestroy(stop);
+  }
+  EventPair(const EventPair&) = delete;
+  EventPair& operator=(const EventPair&) = delete;
+};
+
+/// Tuned algorithms, shared by every session of the process: the first session to tune a shape
+/// decides for all, so two sessions of one model compute bit-identical results (a per-session
+/// choice could differ with timing noise). Keyed by device, data type, accumulation, m, size class
+/// of n, k, epilogue, residual.
+using SharedKey = std::tuple<int, int, bool, int, int, int, int, bool>;
+std::mutex shared_mutex;
+std::map<SharedKey, lt::MatmulAlgo>& shared_tunings() {
+  static std::map<SharedKey, lt::MatmulAlgo> tunings;
+  return tunings;
+}
+
+int current_device() {
+  int device = 0;
+  cudaGetDevice(&device);
+  return device;
+}
 
 }  // namespace
 
-GemmRunner::GemmRunner(cudaDataType_t type) : type_(type) {
+GemmRunner::GemmRunner(cudaDataType_t type, const GemmTuning& tuning)
+    : type_(type), tuning_(tuning) {
+  tuning_.candidates = std::clamp(tuning_.candidates, 1, 32);
+  if (type_ != CUDA_R_16F)
+    tuning_.fp16_accumulate = false;
+  device_ = current_device();
   const lt::Api& api = lt::api();
   check_lt(api.create(&handle_), "cublasLtCreate");
   workspace_ = DeviceBuffer(kWorkspaceBytes);
@@ -33,51 +98,92 @@ GemmRunner::~GemmRunner() {
     api.destroy(handle_);
 }
 
-GemmRunner::Plan& GemmRunner::plan(int m, int n, int k, bool bias) {
-  const auto key = std::make_tuple(m, n, k, bias);
+std::vector<lt::HeuristicResult> GemmRunner::candidates(const Plan& p, int count) const {
+  const lt::Api& api = lt::api();
+  lt::MatmulPreference pref = nullptr;
+  check_lt(api.pref_create(&pref), "cublasLtMatmulPreferenceCreate");
+  const std::uint64_t ws = workspace_.bytes();
+  api.pref_set(pref, lt::kPrefMaxWorkspaceBytes, &ws, sizeof ws);
+  if (type_ == CUDA_R_16F) {
+    // Split-K partial sums only in the compute type (FP32): the in-place and output-type schemes
+    // add the parts up in FP16, an extra rounding per split (FP16 data, FP32 accumulation is the
+    // contract). Measured neutral for speed on BERT-base (GPU run 7).
+    const std::uint32_t mask = lt::kReductionComputeType;
+    api.pref_set(pref, lt::kPrefReductionSchemeMask, &mask, sizeof mask);
+  }
+  std::vector<lt::HeuristicResult> results(static_cast<std::size_t>(count));
+  int returned = 0;
+  const lt::Status st =
+      api.heuristic(handle_, p.desc, p.a, p.b, p.d, p.d, pref, count, results.data(), &returned);
+  api.pref_destroy(pref);
+  check_lt(st, "cublasLtMatmulAlgoGetHeuristic");
+  results.resize(static_cast<std::size_t>(std::max(returned, 0)));
+  // A candidate whose state is not success cannot run this problem.
+  results.erase(
+      std::remove_if(results.begin(), results.end(),
+                     [](const lt::HeuristicResult& r) { return r.state != lt::kSuccess; }),
+      results.end());
+  return results;
+}
+
+GemmRunner::Plan& GemmRunner::plan(const Key& key) {
   auto it = plans_.find(key);
   if (it != plans_.end())
     return it->second;
+  const auto [m, n, k, epilogue_id, residual] = key;
   const lt::Api& api = lt::api();
   Plan p;
   // Stored before the checks below so the destructor frees whatever was created.
   auto& slot = plans_[key];
   try {
-    check_lt(api.matmul_desc_create(&p.desc, lt::kCompute32F, CUDA_R_32F),
+    const bool half_compute = tuning_.fp16_accumulate;
+    check_lt(api.matmul_desc_create(&p.desc, half_compute ? lt::kCompute16F : lt::kCompute32F,
+                                    half_compute ? CUDA_R_16F : CUDA_R_32F),
              "cublasLtMatmulDescCreate");
     slot = p;
     const std::int32_t ta = lt::kOpT, tb = lt::kOpN;
     check_lt(api.matmul_desc_set(p.desc, lt::kDescTransA, &ta, sizeof ta), "set TRANSA");
     check_lt(api.matmul_desc_set(p.desc, lt::kDescTransB, &tb, sizeof tb), "set TRANSB");
-    const std::uint32_t epilogue = bias ? lt::kEpilogueBias : lt::kEpilogueDefault;
-    check_lt(api.matmul_desc_set(p.desc, lt::kDescEpilogue, &epilogue, sizeof epilogue),
-             "set EPILOGUE");
+    const GemmEpilogue epilogue = static_cast<GemmEpilogue>(epilogue_id);
+    const std::uint32_t ep = lt_epilogue(epilogue);
+    check_lt(api.matmul_desc_set(p.desc, lt::kDescEpilogue, &ep, sizeof ep), "set EPILOGUE");
     check_lt(api.layout_create(&p.a, type_, k, m, k), "cublasLtMatrixLayoutCreate(W)");
     slot = p;
     check_lt(api.layout_create(&p.b, type_, k, n, k), "cublasLtMatrixLayoutCreate(X)");
     slot = p;
     check_lt(api.layout_create(&p.d, type_, m, n, m), "cublasLtMatrixLayoutCreate(Y)");
     slot = p;
-    lt::MatmulPreference pref = nullptr;
-    check_lt(api.pref_create(&pref), "cublasLtMatmulPreferenceCreate");
-    const std::uint64_t ws = workspace_.bytes();
-    api.pref_set(pref, lt::kPrefMaxWorkspaceBytes, &ws, sizeof ws);
-    if (bias) {
+    if (epilogue != GemmEpilogue::kNone) {
       // The heuristic checks the epilogue's pointer alignment: give it any aligned address.
       const void* any = workspace_.get();
       api.matmul_desc_set(p.desc, lt::kDescBiasPointer, &any, sizeof any);
     }
-    lt::HeuristicResult result{};
-    int returned = 0;
-    const lt::Status st =
-        api.heuristic(handle_, p.desc, p.a, p.b, p.d, p.d, pref, 1, &result, &returned);
-    api.pref_destroy(pref);
-    check_lt(st, "cublasLtMatmulAlgoGetHeuristic");
-    if (returned == 0) {
-      throw Error(kGpuFailure, "cuBLASLt has no algorithm for a " + std::to_string(m) + "x" +
-                                   std::to_string(n) + "x" + std::to_string(k) + " GEMM");
+    // The size class's tuned algorithm (this process, any session), when it runs this shape.
+    bool found = false;
+    lt::MatmulAlgo tuned{};
+    if (tuning_.tune) {
+      std::lock_guard<std::mutex> lock(shared_mutex);
+      const auto shared =
+          shared_tunings().find(SharedKey{device_, static_cast<int>(type_), tuning_.fp16_accumulate,
+                                          m, size_class(n), k, epilogue_id, residual});
+      found = shared != shared_tunings().end();
+      if (found)
+        tuned = shared->second;
     }
-    p.algo = result.algo;
+    lt::HeuristicResult check{};
+    if (found && api.algo_check != nullptr &&
+        api.algo_check(handle_, p.desc, p.a, p.b, p.d, p.d, &tuned, &check) == lt::kSuccess &&
+        check.workspace_size <= workspace_.bytes()) {
+      p.algo = tuned;
+      p.tuned = true;
+    } else {
+      const std::vector<lt::HeuristicResult> list = candidates(p, 1);
+      if (list.empty()) {
+        throw Error(kGpuFailure, "cuBLASLt has no algorithm for a " + std::to_string(m) + "x" +
+                                     std::to_string(n) + "x" + std::to_string(k) + " GEMM");
+      }
+      p.algo = list.front().algo;
+    }
     slot = p;
   } catch (...) {
     // Keep the created objects for the destructor but forget the unusable plan's key.
@@ -96,20 +202,108 @@ GemmRunner::Plan& GemmRunner::plan(int m, int n, int k, bool bias) {
   return slot;
 }
 
-void GemmRunner::run(int m, int n, int k, const void* w, const void* x, void* y, const void* bias,
+void GemmRunner::matmul(const Plan& p, const lt::MatmulAlgo& algo, const void* w, const void* x,
+                        void* y, const void* residual, cudaStream_t stream) const {
+  const lt::Api& api = lt::api();
+  const void* c = residual != nullptr ? residual : y;
+  lt::Status st;
+  if (tuning_.fp16_accumulate) {
+    const std::uint16_t one = 0x3C00, beta = residual != nullptr ? 0x3C00 : 0;  // FP16 1 and 0
+    st = api.matmul(handle_, p.desc, &one, w, p.a, x, p.b, &beta, c, p.d, y, p.d, &algo,
+                    workspace_.get(), workspace_.bytes(), stream);
+  } else {
+    const float one = 1.0f, beta = residual != nullptr ? 1.0f : 0.0f;
+    st = api.matmul(handle_, p.desc, &one, w, p.a, x, p.b, &beta, c, p.d, y, p.d, &algo,
+                    workspace_.get(), workspace_.bytes(), stream);
+  }
+  check_lt(st, "cublasLtMatmul");
+}
+
+void GemmRunner::tune(Plan& p, const Key& key, const void* w, const void* x, void* y,
+                      const void* bias, const void* residual, cudaStream_t stream) {
+  const auto [m, n, k, epilogue_id, has_residual] = key;
+  const lt::Api& api = lt::api();
+  std::vector<lt::HeuristicResult> list = candidates(p, tuning_.candidates);
+  GemmTuneRecord record;
+  record.m = m;
+  record.n = n;
+  record.k = k;
+  record.epilogue = epilogue_id;
+  record.residual = has_residual;
+  record.candidates = static_cast<int>(list.size());
+  if (bias != nullptr) {
+    check_lt(api.matmul_desc_set(p.desc, lt::kDescBiasPointer, &bias, sizeof bias),
+             "set BIAS_POINTER");
+  }
+  EventPair events;
+  double best = -1;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const lt::MatmulAlgo& algo = list[i].algo;
+    // Every candidate computes the same product into y (idempotent: beta reads residual only).
+    try {
+      matmul(p, algo, w, x, y, residual, stream);
+      check_cuda(cudaEventRecord(events.start, stream), "cudaEventRecord");
+      for (int r = 0; r < kTimedRuns; ++r)
+        matmul(p, algo, w, x, y, residual, stream);
+      check_cuda(cudaEventRecord(events.stop, stream), "cudaEventRecord");
+      check_cuda(cudaEventSynchronize(events.stop), "cudaEventSynchronize (GEMM tuning)");
+    } catch (const Error&) {
+      // A candidate that fails to launch is skipped; the heuristic's first one is kept if all do.
+      cudaGetLastError();
+      continue;
+    }
+    float ms = 0;
+    check_cuda(cudaEventElapsedTime(&ms, events.start, events.stop), "cudaEventElapsedTime");
+    const double per = ms / kTimedRuns;
+    if (i == 0)
+      record.heuristic_ms = per;
+    if (best < 0 || per < best) {
+      best = per;
+      p.algo = algo;
+      record.chosen = static_cast<int>(i);
+    }
+  }
+  record.best_ms = best < 0 ? 0 : best;
+  p.tuned = true;
+  {
+    std::lock_guard<std::mutex> lock(shared_mutex);
+    // A session that tuned the class first wins (emplace keeps it), so every session agrees.
+    const auto [it, inserted] = shared_tunings().emplace(
+        SharedKey{device_, static_cast<int>(type_), tuning_.fp16_accumulate, m, size_class(n), k,
+                  epilogue_id, has_residual},
+        p.algo);
+    if (!inserted) {
+      lt::HeuristicResult check{};
+      if (api.algo_check != nullptr &&
+          api.algo_check(handle_, p.desc, p.a, p.b, p.d, p.d, &it->second, &check) ==
+              lt::kSuccess &&
+          check.workspace_size <= workspace_.bytes()) {
+        p.algo = it->second;
+      }
+    }
+  }
+  tunings_.push_back(record);
+}
+
+void GemmRunner::run(int m, int n, int k, const void* w, const void* x, void* y,
+                     GemmEpilogue epilogue, const void* bias, const void* residual,
                      cudaStream_t stream) {
   if (n <= 0)
     return;
-  Plan& p = plan(m, n, k, bias != nullptr);
+  const Key key{m, n, k, static_cast<int>(epilogue), residual != nullptr};
+  Plan& p = plan(key);
+  if (!p.tuned && tuning_.tune) {
+    cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+    check_cuda(cudaStreamIsCapturing(stream, &capture), "cudaStreamIsCapturing");
+    if (capture == cudaStreamCaptureStatusNone)
+      tune(p, key, w, x, y, bias, residual, stream);
+  }
   const lt::Api& api = lt::api();
   if (bias != nullptr) {
     check_lt(api.matmul_desc_set(p.desc, lt::kDescBiasPointer, &bias, sizeof bias),
              "set BIAS_POINTER");
   }
-  const float alpha = 1.0f, beta = 0.0f;
-  check_lt(api.matmul(handle_, p.desc, &alpha, w, p.a, x, p.b, &beta, y, p.d, y, p.d, &p.algo,
-                      workspace_.get(), workspace_.bytes(), stream),
-           "cublasLtMatmul");
+  matmul(p, p.algo, w, x, y, residual, stream);
 }
 
 }  // namespace samp::cuda

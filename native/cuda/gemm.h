@@ -1,44 +1,90 @@
-// The encoder's Linear layers on cuBLASLt: Y[n, m] = X[n, k] · W[m, k]ᵀ (+ bias), row-major,
-// which is cuBLAS's column-major "TN" product D(m×n) = Wᵀ(k×m)ᵀ · X(k×n). FP32 sessions run
-// FP32 data with FP32 compute (no TF32); FP16 sessions FP16 data with FP32 accumulation.
-// Descriptors, layouts and the heuristic's algorithm are cached per shape.
+// The encoder's Linear layers on cuBLASLt: Y[n, m] = X[n, k] · W[m, k]ᵀ (+ bias, activation,
+// residual), row-major, which is cuBLAS's column-major "TN" product D(m×n) = Wᵀ(k×m)ᵀ · X(k×n).
+// FP32 sessions run FP32 data with FP32 compute (no TF32); FP16 sessions FP16 data with FP32
+// accumulation. Descriptors and layouts are cached per shape. The algorithm: the heuristic's
+// candidates are timed once on the real operands the first time a size class (token count rounded
+// up to a power of two) runs outside a CUDA graph capture, and the fastest is kept for the class,
+// shared by every session of the process (so sessions of one model agree bit for bit); during a
+// capture (or with tuning off) the heuristic's first choice runs.
 #pragma once
 
 #include <cuda_runtime.h>
 #include <library_types.h>
 
+#include <cstdint>
 #include <map>
+#include <string>
 #include <tuple>
+#include <vector>
 
 #include "cublaslt-api.h"
 #include "device-memory.h"
 
 namespace samp::cuda {
 
+/// What cuBLASLt applies to the product before it is stored.
+enum class GemmEpilogue : int { kNone = 0, kBias = 1, kGeluTanhBias = 2, kReluBias = 3 };
+
+/// How the runner picks algorithms (read from the environment by the encoder).
+struct GemmTuning {
+  /// Time the heuristic's candidates (SAMP_CUDA_GEMM_TUNE=0 turns it off).
+  bool tune = true;
+  /// Candidates asked of the heuristic (SAMP_CUDA_GEMM_CANDIDATES, default 8).
+  int candidates = 8;
+  /// FP16 sessions: accumulate in FP16 (SAMP_CUDA_GEMM_COMPUTE=16f; an experiment, off by default).
+  bool fp16_accumulate = false;
+};
+
+/// One timed candidate of a tuning (for the profile tool).
+struct GemmTuneRecord {
+  int m = 0, n = 0, k = 0;
+  int epilogue = 0;
+  bool residual = false;
+  int candidates = 0;
+  int chosen = 0;           // index in the heuristic's list
+  double heuristic_ms = 0;  // the heuristic's first choice
+  double best_ms = 0;
+};
+
 class GemmRunner {
  public:
   /// Creates the cuBLASLt handle and a workspace on the current device.
-  explicit GemmRunner(cudaDataType_t type);
+  GemmRunner(cudaDataType_t type, const GemmTuning& tuning);
   ~GemmRunner();
   GemmRunner(const GemmRunner&) = delete;
   GemmRunner& operator=(const GemmRunner&) = delete;
 
-  /// y[n, m] = x[n, k] · w[m, k]ᵀ + bias[m] (bias of the data type, or null). Throws samp::Error.
-  void run(int m, int n, int k, const void* w, const void* x, void* y, const void* bias,
-           cudaStream_t stream);
+  /// y[n, m] = epilogue(x[n, k] · w[m, k]ᵀ + bias[m]) + residual[n, m]. bias is of the data type
+  /// (null unless the epilogue has one); residual (may be null) must not alias y. Throws
+  /// samp::Error.
+  void run(int m, int n, int k, const void* w, const void* x, void* y, GemmEpilogue epilogue,
+           const void* bias, const void* residual, cudaStream_t stream);
+
+  /// The tunings done so far (oldest first).
+  const std::vector<GemmTuneRecord>& tunings() const { return tunings_; }
 
  private:
   struct Plan {
     lt::MatmulDesc desc = nullptr;
     lt::MatrixLayout a = nullptr, b = nullptr, d = nullptr;
     lt::MatmulAlgo algo{};
+    bool tuned = false;
   };
-  Plan& plan(int m, int n, int k, bool bias);
+  using Key = std::tuple<int, int, int, int, bool>;  // m, n, k, epilogue, residual
+  Plan& plan(const Key& key);
+  std::vector<lt::HeuristicResult> candidates(const Plan& p, int count) const;
+  void tune(Plan& p, const Key& key, const void* w, const void* x, void* y, const void* bias,
+            const void* residual, cudaStream_t stream);
+  void matmul(const Plan& p, const lt::MatmulAlgo& algo, const void* w, const void* x, void* y,
+              const void* residual, cudaStream_t stream) const;
 
   cudaDataType_t type_;
+  GemmTuning tuning_;
   lt::Handle handle_ = nullptr;
   DeviceBuffer workspace_;
-  std::map<std::tuple<int, int, int, bool>, Plan> plans_;
+  int device_ = 0;
+  std::map<Key, Plan> plans_;
+  std::vector<GemmTuneRecord> tunings_;
 };
 
 }  // namespace samp::cuda

@@ -44,8 +44,8 @@ template <typename T>
 cudaError_t launch_bias_activation(T* x, int rows, int cols, const float* bias, Activation act,
                                    cudaStream_t stream);
 
-/// out[r] = LayerNorm(in[r] + bias + residual[r]) * gamma + beta over rows of `width` (bias may
-/// be null). `out` may alias `in` but not `residual`.
+/// out[r] = LayerNorm(in[r] + bias + residual[r]) * gamma + beta over rows of `width` (bias and
+/// residual may be null: the GEMM's epilogue added them). `out` may alias `in` but not `residual`.
 template <typename T>
 cudaError_t launch_bias_residual_layer_norm(const T* in, const float* bias, const T* residual,
                                             const float* gamma, const float* beta, int rows,
@@ -68,6 +68,15 @@ bool attention_wmma_supported(int head_dim, int ld_qkv, int ld_ctx);
 cudaError_t launch_attention_wmma(const __half* qkv, int ld_qkv, __half* context, int ld_ctx,
                                   const RowSpan* rows, int num_rows, int max_queries, int heads,
                                   float scale, cudaStream_t stream);
+
+/// Register-resident tensor-core flash attention (mma.sync, cp.async double buffering) for FP16
+/// sessions with head_dim 64, the default for them (same contract as launch_attention).
+cudaError_t launch_attention_mma(const __half* qkv, int ld_qkv, __half* context, int ld_ctx,
+                                 const RowSpan* rows, int num_rows, int max_queries, int heads,
+                                 float scale, cudaStream_t stream);
+
+/// Warps per block launch_attention_mma takes for this grid (4: 64 queries per block, 8: 128).
+int attention_mma_warps(int num_rows, int max_queries, int heads);
 
 /// The attention scores (Q·Kᵀ·scale, lowest float at masked keys) and probabilities (0 at
 /// masked keys) of every computed query, in the padded layout [rows, heads, seq, seq] (positions

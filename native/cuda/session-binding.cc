@@ -191,6 +191,25 @@ Napi::Float32Array to_float32(Napi::Env env, const std::vector<float>& v) {
   return a;
 }
 
+/// Hands the vector's memory to JS without a copy (an external ArrayBuffer freeing it when
+/// collected): the copy of a batch's hidden states on the JS thread was milliseconds. Runtimes
+/// that refuse external buffers (a V8 sandbox) get a copy.
+Napi::Float32Array adopt_float32(Napi::Env env, std::vector<float>&& v) {
+  if (v.empty())
+    return Napi::Float32Array::New(env, 0);
+  auto* owned = new std::vector<float>(std::move(v));
+  try {
+    Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(
+        env, owned->data(), owned->size() * sizeof(float),
+        [](Napi::Env, void*, std::vector<float>* data) { delete data; }, owned);
+    return Napi::Float32Array::New(env, owned->size(), buffer, 0);
+  } catch (const Napi::Error&) {
+    Napi::Float32Array a = to_float32(env, *owned);
+    delete owned;
+    return a;
+  }
+}
+
 // createSession({config, tensors, precision, deviceIndex?, memoryLimit?, cudaGraphs?}) →
 // Promise<handle>: copies the tensors here, uploads them on a worker thread.
 Napi::Value CreateSession(const Napi::CallbackInfo& info) {
@@ -223,20 +242,43 @@ Napi::Value CreateSession(const Napi::CallbackInfo& info) {
   });
 }
 
-Napi::Object output_to_js(Napi::Env e, const EncoderOutput& out) {
+/// The same for the run's output block (recycled into HostArray's pool when collected).
+Napi::Float32Array adopt_float32(Napi::Env env, HostArray&& a) {
+  const std::size_t count = a.size();
+  if (count == 0)
+    return Napi::Float32Array::New(env, 0);
+  float* data = a.release();
+  try {
+    Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(
+        env, data, count * sizeof(float),
+        [](Napi::Env, void* p, std::size_t* n) {
+          HostArray::recycle(static_cast<float*>(p), *n);
+          delete n;
+        },
+        new std::size_t(count));
+    return Napi::Float32Array::New(env, count, buffer, 0);
+  } catch (const Napi::Error&) {
+    Napi::Float32Array copy = Napi::Float32Array::New(env, count);
+    std::copy(data, data + count, copy.Data());
+    HostArray::recycle(data, count);
+    return copy;
+  }
+}
+
+Napi::Object output_to_js(Napi::Env e, EncoderOutput& out) {
   Napi::Object result = Napi::Object::New(e);
-  result.Set("lastHiddenState", to_float32(e, out.last_hidden_state));
+  result.Set("lastHiddenState", adopt_float32(e, std::move(out.last_hidden_state)));
   if (!out.hidden_states.empty()) {
     Napi::Array states = Napi::Array::New(e, out.hidden_states.size());
     for (uint32_t i = 0; i < out.hidden_states.size(); ++i)
-      states.Set(i, to_float32(e, out.hidden_states[i]));
+      states.Set(i, adopt_float32(e, std::move(out.hidden_states[i])));
     result.Set("hiddenStates", states);
   }
   if (!out.observed.empty()) {
     Napi::Object observed = Napi::Object::New(e);
-    for (const ObservedTensor& t : out.observed) {
+    for (ObservedTensor& t : out.observed) {
       Napi::Object o = Napi::Object::New(e);
-      o.Set("data", to_float32(e, t.data));
+      o.Set("data", adopt_float32(e, std::move(t.data)));
       Napi::Array shape = Napi::Array::New(e, t.shape.size());
       for (uint32_t i = 0; i < t.shape.size(); ++i)
         shape.Set(i, Napi::Number::New(e, t.shape[i]));
@@ -283,10 +325,13 @@ Napi::Value RunSession(const Napi::CallbackInfo& info) {
     // Check on the JS thread too, so bad input rejects before any work is queued.
     check_input(encoder->config(), input);
     auto shared_input = std::make_shared<EncoderInput>(std::move(input));
-    return samp::napi::PromiseWorker<EncoderOutput>::Run(
+    using Out = std::shared_ptr<EncoderOutput>;
+    return samp::napi::PromiseWorker<Out>::Run(
         env, "samp_cuda.runSession",
-        [encoder, shared_input, options]() { return encoder->run(*shared_input, options); },
-        output_to_js);
+        [encoder, shared_input, options]() {
+          return std::make_shared<EncoderOutput>(encoder->run(*shared_input, options));
+        },
+        [](Napi::Env e, const Out& out) -> Napi::Value { return output_to_js(e, *out); });
   });
 }
 

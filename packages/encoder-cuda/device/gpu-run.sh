@@ -2,8 +2,10 @@
 # One call on the GPU machine (run from the repository root, with .cuda-carry made by pack.mjs):
 # builds samp_cuda.node with plain CMake against the carried Node-API headers, runs ctest, every
 # encoder-cuda test file (bundled), compute-sanitizer memcheck and racecheck over the golden and
-# session tests, then the bench (PyTorch peer, samp). Logs and results land in $OUT.
-#   bash packages/encoder-cuda/device/gpu-run.sh [tests|bench|all] [--compile]
+# session tests, the native profile tool (samp_cuda_profile: variants, per-op GPU time, GEMM tunings),
+# then the bench (PyTorch peer, samp). Logs and results land in $OUT.
+#   bash packages/encoder-cuda/device/gpu-run.sh [tests|bench|all|profile] [--compile]
+# profile: the profile tool over the experiment variants, the tests without the sanitizers, the bench.
 set -uo pipefail
 MODE=${1:-all}
 COMPILE=${2:-}
@@ -21,24 +23,49 @@ cmake -S native -B $BUILD -G Ninja -DCMAKE_BUILD_TYPE=Release -DSAMP_BUILD_CPU=O
 echo "build: $(( $(date +%s) - start )) s"
 export SAMP_CUDA_BINDING=$(find $BUILD -name samp_cuda.node | head -1)
 (cd $BUILD && ctest --output-on-failure 2>&1 | tail -4)
-if [ "$MODE" = tests ] || [ "$MODE" = all ]; then
+PROFILE=$BUILD/cuda/samp_cuda_profile
+if [ "$MODE" = profile ]; then
+  start=$(date +%s)
+  timeout 240 $PROFILE --profile --check-gelu \
+    'before:SAMP_CUDA_ATTENTION=wmma,SAMP_CUDA_GEMM_TUNE=0' \
+    'mma-only:SAMP_CUDA_GEMM_TUNE=0' \
+    'mma+residual:SAMP_CUDA_GEMM_TUNE=0,SAMP_CUDA_RESIDUAL_EPILOGUE=1' \
+    'default(mma+tune8)' \
+    'tune16:SAMP_CUDA_GEMM_CANDIDATES=16' \
+    'gelu-tanh-epilogue:SAMP_CUDA_ACT_EPILOGUE=1,SAMP_CUDA_GELU_EPILOGUE=tanh' \
+    'fp16-accumulate:SAMP_CUDA_GEMM_COMPUTE=16f' > "$OUT/profile.md" 2>&1
+  echo "profile exit $? in $(( $(date +%s) - start )) s"
+  head -20 "$OUT/profile.md"
+fi
+if [ "$MODE" = all ]; then
+  timeout 150 $PROFILE --profile 'default' \
+    'fused-gelu-tanh:SAMP_CUDA_ACT_EPILOGUE=1,SAMP_CUDA_GELU_EPILOGUE=tanh' \
+    'before:SAMP_CUDA_ATTENTION=wmma,SAMP_CUDA_GEMM_TUNE=0' \
+    > "$OUT/profile.md" 2>&1
+  echo "profile exit $?"; head -6 "$OUT/profile.md"
+fi
+if [ "$MODE" = tests ] || [ "$MODE" = all ] || [ "$MODE" = profile ]; then
   start=$(date +%s)
   node .cuda-carry/run-tests.mjs > "$OUT/tests.log" 2>&1
   echo "tests exit $? in $(( $(date +%s) - start )) s"
   grep -E '^\{|✗|^# .*FAILED|all test|failed$' "$OUT/tests.log" | head -60
   grep -A6 '✗' "$OUT/tests.log" | head -60
-  for tool in memcheck racecheck; do
-    for t in golden session tnews; do
-      start=$(date +%s)
-      timeout 150 compute-sanitizer --tool $tool --error-exitcode 9 node .cuda-carry/tests/$t.test.mjs > "$OUT/$tool-$t.log" 2>&1
-      echo "$tool $t: exit $? in $(( $(date +%s) - start )) s; $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$OUT/$tool-$t.log" | tail -1)"
-    done
-  done
 fi
-if [ "$MODE" = bench ] || [ "$MODE" = all ]; then
+if [ "$MODE" = bench ] || [ "$MODE" = all ] || [ "$MODE" = profile ]; then
   start=$(date +%s)
   PYTHONUNBUFFERED=1 timeout 420 python3 bench/cuda-encoder/torch_peer.py --out /tmp/bert-base $COMPILE 2>&1 | grep -v Warning | tee "$OUT/torch.log" | tail -8
   echo "torch: $(( $(date +%s) - start )) s"
   node .cuda-carry/bench.mjs --model /tmp/bert-base --json "$OUT/bench.json" 2> "$OUT/bench.err" | tee "$OUT/bench.md"
   tail -3 "$OUT/bench.err"
+fi
+# The sanitizers last (the slowest part): the bench rows above are in $OUT whatever happens here.
+if [ "$MODE" = tests ] || [ "$MODE" = all ]; then
+  for tool in memcheck racecheck; do
+    for t in golden session tnews; do
+      start=$(date +%s)
+      timeout ${SANITIZER_TIMEOUT:-150} compute-sanitizer --tool $tool --error-exitcode 9 node .cuda-carry/tests/$t.test.mjs > "/tmp/$tool-$t.log" 2>&1
+      echo "$tool $t: exit $? in $(( $(date +%s) - start )) s; $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "/tmp/$tool-$t.log" | tail -1)" | tee -a "$OUT/sanitizer.log"
+      grep -E '^=========' "/tmp/$tool-$t.log" | head -40 >> "$OUT/sanitizer.log"
+    done
+  done
 fi

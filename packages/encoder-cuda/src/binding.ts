@@ -92,8 +92,8 @@ export interface CudaBinding {
     workspaceBytes?: number;
     /** CUDA graphs captured so far. */
     graphs?: number;
-    /** `tensor-core` (FP16 with head_dim 64) or `generic`. */
-    attentionKernel?: 'tensor-core' | 'generic';
+    /** `tensor-core` (mma.sync, FP16 with head_dim 64), `tensor-core-wmma` or `generic`. */
+    attentionKernel?: 'tensor-core' | 'tensor-core-wmma' | 'generic';
   };
 }
 

@@ -49,10 +49,11 @@ export class CudaEncoderSession implements EncoderSession {
   /** Bytes of device memory the weights take. */
   readonly weightBytes: number;
   /**
-   * The attention kernel: `tensor-core` (WMMA flash attention, FP16 sessions with head_dim 64) or
-   * `generic` (FP32 math on CUDA cores; `SAMP_CUDA_ATTENTION=generic` forces it when the session is made).
+   * The attention kernel: `tensor-core` (register-resident mma.sync flash attention, FP16 sessions with
+   * head_dim 64), `tensor-core-wmma` (the earlier WMMA kernel, `SAMP_CUDA_ATTENTION=wmma`) or `generic`
+   * (FP32 math on CUDA cores; `SAMP_CUDA_ATTENTION=generic` forces it when the session is made).
    */
-  readonly attentionKernel: 'tensor-core' | 'generic';
+  readonly attentionKernel: 'tensor-core' | 'tensor-core-wmma' | 'generic';
   /** How the last successful run went (tokens run, CUDA graph replay, GPU time). */
   lastRunStats: NativeRunStats | undefined;
   readonly #binding: CudaBinding;

@@ -14,14 +14,37 @@ import { hasDriver } from './gpu-gate';
 
 const modelDir = join(dirname(fileURLToPath(import.meta.url)), '../../model-tnews-zh-small/model');
 
-/** The first `rows` dev texts' ids, right-padded to the longest. */
-function devBatch(rows: number): EncoderInput {
-  const ids = gunzipSync(readFileSync(join(modelDir, 'dev.jsonl.gz')))
+/** The dev set's token ids, one array per text. */
+function devIds(): number[][] {
+  return gunzipSync(readFileSync(join(modelDir, 'dev.jsonl.gz')))
     .toString('utf8')
     .split('\n')
     .filter(Boolean)
-    .slice(0, rows)
     .map((l) => JSON.parse(l).input_ids as number[]);
+}
+
+/** The first `rows` dev texts' ids, right-padded to the longest. */
+function devBatch(rows: number): EncoderInput {
+  return padded(devIds().slice(0, rows));
+}
+
+/**
+ * Rows of the given lengths cut from the dev texts laid end to end (real ids, longer than any one
+ * text: they span several 64-key tiles and end mid-tile), right-padded to the longest.
+ */
+function longBatch(lengths: number[]): EncoderInput {
+  const stream = devIds().flat();
+  let at = 0;
+  return padded(
+    lengths.map((n) => {
+      at += n;
+      return stream.slice(at - n, at);
+    }),
+  );
+}
+
+function padded(ids: number[][]): EncoderInput {
+  const rows = ids.length;
   const seq = Math.max(...ids.map((r) => r.length));
   const input: EncoderInput = {
     inputIds: new Int32Array(rows * seq),
@@ -63,9 +86,46 @@ if (hasDriver) {
     const slow = (await generic.run(input)).lastHiddenState;
     const vsFp32 = relativeError(fast, reference, real);
     const vsGeneric = relativeError(fast, slow, real);
-    // Measured on the H100 (2026-11-23): 8.8e-4 and 6.3e-4.
+    process.stdout.write(`${JSON.stringify({ test: 'tnews dev', vsFp32, vsGeneric })}\n`);
+    // Measured on the H100 (2026-11-23, WMMA kernel): 8.8e-4 and 6.3e-4.
     expect(vsFp32, 'fp16 tensor-core vs fp32').toBeLessThanOrEqual(5e-3);
     expect(vsGeneric, 'fp16 tensor-core vs fp16 generic').toBeLessThanOrEqual(5e-3);
+  });
+
+  it('the mma.sync attention kernel agrees with FP32 and with the WMMA kernel on rows spanning several key tiles', async () => {
+    const model = await loadModel(modelDir, { tokenizer: false });
+    // Full (128 = two tiles), mid-tile ends, exactly one tile, one short of it, a single token; 8 rows
+    // (32 row-heads: blocks of 64 queries) and 40 rows (160 row-heads: blocks of 128 queries).
+    const lengths = [128, 97, 65, 64, 63, 17, 1, 120];
+    const h = model.config.hiddenSize;
+    const backend = createCudaBackend();
+    await using fp32 = (await backend.createSession(model, { precision: 'fp32' })) as CudaEncoderSession;
+    await using fp16 = (await backend.createSession(model, { precision: 'fp16' })) as CudaEncoderSession;
+    process.env.SAMP_CUDA_ATTENTION = 'wmma';
+    let wmma: CudaEncoderSession;
+    try {
+      wmma = (await backend.createSession(model, { precision: 'fp16' })) as CudaEncoderSession;
+    } finally {
+      delete process.env.SAMP_CUDA_ATTENTION;
+    }
+    await using _wmma = wmma;
+    expect(fp16.attentionKernel).toBe('tensor-core');
+    expect(wmma.attentionKernel).toBe('tensor-core-wmma');
+    for (const input of [longBatch(lengths), longBatch(Array.from({ length: 5 }, () => lengths).flat())]) {
+      const real = (i: number) => input.attentionMask[Math.floor(i / h)] === 1;
+      const reference = (await fp32.run(input)).lastHiddenState;
+      const fast = (await fp16.run(input)).lastHiddenState;
+      const old = (await wmma.run(input)).lastHiddenState;
+      const vsFp32 = relativeError(fast, reference, real);
+      const vsWmma = relativeError(fast, old, real);
+      process.stdout.write(
+        `${JSON.stringify({ test: 'tnews long rows', rows: input.batchSize, vsFp32, vsWmma })}\n`,
+      );
+      expect(vsFp32, `fp16 mma vs fp32, ${input.batchSize} rows`).toBeLessThanOrEqual(5e-3);
+      expect(vsWmma, `fp16 mma vs fp16 wmma, ${input.batchSize} rows`).toBeLessThanOrEqual(5e-3);
+      // Padded positions stay zeros (padding removal).
+      expect(fast.every((v, i) => real(i) || v === 0)).toBe(true);
+    }
   });
 } else {
   it('without a driver: the TNEWS model cannot open a cuda session', async () => {

@@ -1,0 +1,287 @@
+// Register-resident tensor-core flash attention for FP16 sessions with head_dim 64 (the default
+// for them): one block of 4 or 8 warps per (row, head, 64 or 128 queries), each warp owning 16
+// queries (8 warps when the grid is large enough: each key/value tile is then read once for 128
+// queries instead of twice, which halves the kernel's DRAM reads at batch 128). Key and
+// value tiles of 64 tokens stream through shared memory with cp.async, double-buffered so the next
+// tile loads while this one is used. S = Q·Kᵀ and O += P·V run on mma.sync m16n8k16 (FP16 inputs,
+// FP32 accumulators) whose accumulators stay in registers: the S fragment of two 8-key tiles is
+// exactly the A fragment of the next product, so P never touches shared memory. Online softmax
+// (running max and sum per query row) in FP32, base-2 exponentials with log2(e) folded into the
+// scale. Keys past the row's real tokens are masked; rows past the buffer are zero-filled by the
+// copy, never read.
+#include <cstdint>
+
+#include "kernels.h"
+
+namespace samp::cuda {
+namespace {
+
+constexpr int kD = 64;     // head_dim
+constexpr int kKeys = 64;  // keys per tile
+constexpr int kLd =
+    kD + 8;  // halves per staged row: 144 bytes, so ldmatrix rows hit distinct banks
+constexpr int kTile = kKeys * kLd;
+
+/// Shared memory of a block of kWarps warps (16 queries each).
+template <int kWarps>
+struct Smem {
+  __half q[kWarps * 16 * kLd];
+  __half k[2][kTile];
+  __half v[2][kTile];
+};
+
+__device__ __forceinline__ std::uint32_t smem_addr(const void* p) {
+  return static_cast<std::uint32_t>(__cvta_generic_to_shared(p));
+}
+
+/// 16 bytes global → shared, asynchronously; zero-filled when `valid` is false (src not read).
+__device__ __forceinline__ void copy16(void* dst, const void* src, bool valid) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_addr(dst)), "l"(src),
+               "r"(valid ? 16 : 0));
+}
+__device__ __forceinline__ void commit() {
+  asm volatile("cp.async.commit_group;\n" ::);
+}
+template <int kPending>
+__device__ __forceinline__ void wait_copies() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending));
+}
+
+__device__ __forceinline__ void ldmatrix_x4(std::uint32_t (&r)[4], const void* p) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(smem_addr(p)));
+}
+__device__ __forceinline__ void ldmatrix_x4_trans(std::uint32_t (&r)[4], const void* p) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(smem_addr(p)));
+}
+
+/// c += a · b for one m16n8k16 tile (row-major A, column-major B, FP32 accumulators).
+__device__ __forceinline__ void mma(float (&c)[4], const std::uint32_t (&a)[4], std::uint32_t b0,
+                                    std::uint32_t b1) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, "
+      "{%8, %9}, {%0, %1, %2, %3};\n"
+      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+__device__ __forceinline__ std::uint32_t pack_half2(float lo, float hi) {
+  const __half2 h = __floats2half2_rn(lo, hi);
+  return *reinterpret_cast<const std::uint32_t*>(&h);
+}
+
+/// Queues the copy of `valid` of `kRowsStaged` token rows (of 64 halves) starting at src into a
+/// staged tile; rows past `valid` become zeros.
+template <int kRowsStaged, int kThreads>
+__device__ __forceinline__ void stage(const __half* __restrict__ src, int ld, int valid,
+                                      __half* dst) {
+#pragma unroll
+  for (int i = threadIdx.x; i < kRowsStaged * 8; i += kThreads) {
+    const int row = i >> 3;
+    const int chunk = (i & 7) * 8;
+    const bool ok = row < valid;
+    copy16(dst + row * kLd + chunk, ok ? src + static_cast<size_t>(row) * ld + chunk : src, ok);
+  }
+}
+
+template <int kWarps>
+__global__ void __launch_bounds__(kWarps * 32)
+    attention_mma_kernel(const __half* __restrict__ qkv, int ld_qkv, __half* __restrict__ ctx,
+                         int ld_ctx, const RowSpan* __restrict__ rows, int heads,
+                         float scale_log2) {
+  constexpr int kRows = kWarps * 16;  // queries per block
+  constexpr int kThreads = kWarps * 32;
+  extern __shared__ __align__(16) unsigned char raw[];
+  Smem<kWarps>& sm = *reinterpret_cast<Smem<kWarps>*>(raw);
+  const int r = blockIdx.x / heads;
+  const int h = blockIdx.x % heads;
+  const RowSpan span = rows[r];
+  const int q0 = blockIdx.y * kRows;
+  if (q0 >= span.queries)
+    return;  // the same for the whole block
+  const int warp = threadIdx.x >> 5;
+  const int lane = threadIdx.x & 31;
+  const int g = lane >> 2;  // the accumulator row (and row + 8) this lane holds
+  const int t = lane & 3;   // its column pair
+  const int hidden = heads * kD;
+  const __half* base = qkv + static_cast<size_t>(span.start) * ld_qkv + h * kD;
+  const int tiles = (span.keys + kKeys - 1) / kKeys;
+
+  stage<kRows, kThreads>(base + static_cast<size_t>(q0) * ld_qkv, ld_qkv, span.queries - q0, sm.q);
+  stage<kKeys, kThreads>(base + hidden, ld_qkv, span.keys, sm.k[0]);
+  stage<kKeys, kThreads>(base + 2 * hidden, ld_qkv, span.keys, sm.v[0]);
+  commit();
+
+  float o[kD / 8][4];
+#pragma unroll
+  for (int j = 0; j < kD / 8; ++j)
+    o[j][0] = o[j][1] = o[j][2] = o[j][3] = 0.0f;
+  float m_lo = -INFINITY, m_hi = -INFINITY;  // running max of rows g and g + 8 (base-2 units)
+  float l_lo = 0.0f, l_hi = 0.0f;            // this lane's part of the running sums
+  std::uint32_t qf[kD / 16][4];              // the warp's 16 queries as A fragments
+
+  for (int tile = 0; tile < tiles; ++tile) {
+    const int buf = tile & 1;
+    if (tile + 1 < tiles) {
+      const int k0 = (tile + 1) * kKeys;
+      const int valid = min(kKeys, span.keys - k0);
+      stage<kKeys, kThreads>(base + static_cast<size_t>(k0) * ld_qkv + hidden, ld_qkv, valid,
+                             sm.k[buf ^ 1]);
+      stage<kKeys, kThreads>(base + static_cast<size_t>(k0) * ld_qkv + 2 * hidden, ld_qkv, valid,
+                             sm.v[buf ^ 1]);
+      commit();
+      wait_copies<1>();  // this tile (and q) landed; the next may still be in flight
+    } else {
+      wait_copies<0>();
+    }
+    __syncthreads();
+    if (tile == 0) {
+#pragma unroll
+      for (int kk = 0; kk < kD / 16; ++kk) {
+        ldmatrix_x4(qf[kk], sm.q + (warp * 16 + (lane & 15)) * kLd + kk * 16 + (lane >> 4) * 8);
+      }
+    }
+    const __half* ks = sm.k[buf];
+    const __half* vs = sm.v[buf];
+
+    // S (16 × 64 keys) = Q_w · K_tileᵀ: n-tile j holds keys 8j … 8j + 7.
+    float s[kKeys / 8][4];
+#pragma unroll
+    for (int j = 0; j < kKeys / 8; ++j) {
+      s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0.0f;
+#pragma unroll
+      for (int kk = 0; kk < kD / 16; kk += 2) {
+        // Matrices: keys 8j…8j+7 × dims 16kk + {0, 8, 16, 24} … +7 → b0/b1 of k-steps kk, kk+1.
+        std::uint32_t b[4];
+        ldmatrix_x4(b, ks + (j * 8 + (lane & 7)) * kLd + kk * 16 + (lane >> 3) * 8);
+        mma(s[j], qf[kk], b[0], b[1]);
+        mma(s[j], qf[kk + 1], b[2], b[3]);
+      }
+    }
+
+    // Online softmax over this tile (masking keys past the row's real tokens).
+    const int valid = span.keys - tile * kKeys;
+    float mx_lo = -INFINITY, mx_hi = -INFINITY;
+#pragma unroll
+    for (int j = 0; j < kKeys / 8; ++j) {
+#pragma unroll
+      for (int e = 0; e < 2; ++e) {
+        const bool real = j * 8 + 2 * t + e < valid;
+        s[j][e] = real ? s[j][e] * scale_log2 : -INFINITY;
+        s[j][2 + e] = real ? s[j][2 + e] * scale_log2 : -INFINITY;
+        mx_lo = fmaxf(mx_lo, s[j][e]);
+        mx_hi = fmaxf(mx_hi, s[j][2 + e]);
+      }
+    }
+    mx_lo = fmaxf(mx_lo, __shfl_xor_sync(0xffffffffu, mx_lo, 1));
+    mx_lo = fmaxf(mx_lo, __shfl_xor_sync(0xffffffffu, mx_lo, 2));
+    mx_hi = fmaxf(mx_hi, __shfl_xor_sync(0xffffffffu, mx_hi, 1));
+    mx_hi = fmaxf(mx_hi, __shfl_xor_sync(0xffffffffu, mx_hi, 2));
+    const float new_lo = fmaxf(m_lo, mx_lo);  // finite: every tile has a real key
+    const float new_hi = fmaxf(m_hi, mx_hi);
+    const float corr_lo = exp2f(m_lo - new_lo);
+    const float corr_hi = exp2f(m_hi - new_hi);
+    m_lo = new_lo;
+    m_hi = new_hi;
+    l_lo *= corr_lo;
+    l_hi *= corr_hi;
+#pragma unroll
+    for (int j = 0; j < kD / 8; ++j) {
+      o[j][0] *= corr_lo;
+      o[j][1] *= corr_lo;
+      o[j][2] *= corr_hi;
+      o[j][3] *= corr_hi;
+    }
+    // P as A fragments: k-step kk covers keys 16kk … 16kk + 15 = n-tiles 2kk and 2kk + 1.
+    std::uint32_t pf[kKeys / 16][4];
+#pragma unroll
+    for (int j = 0; j < kKeys / 8; ++j) {
+      const float p0 = exp2f(s[j][0] - new_lo);
+      const float p1 = exp2f(s[j][1] - new_lo);
+      const float p2 = exp2f(s[j][2] - new_hi);
+      const float p3 = exp2f(s[j][3] - new_hi);
+      l_lo += p0 + p1;
+      l_hi += p2 + p3;
+      pf[j >> 1][(j & 1) * 2] = pack_half2(p0, p1);
+      pf[j >> 1][(j & 1) * 2 + 1] = pack_half2(p2, p3);
+    }
+
+    // O (16 × 64 dims) += P · V_tile: n-tile j holds dims 8j … 8j + 7.
+#pragma unroll
+    for (int kk = 0; kk < kKeys / 16; ++kk) {
+#pragma unroll
+      for (int j = 0; j < kD / 8; j += 2) {
+        // Matrices (transposed): keys 16kk + {0, 8} … +7 × dims 8j and 8j + 8 → b0/b1 of j, j+1.
+        std::uint32_t b[4];
+        ldmatrix_x4_trans(
+            b, vs + (kk * 16 + (lane & 7) + ((lane >> 3) & 1) * 8) * kLd + j * 8 + (lane >> 4) * 8);
+        mma(o[j], pf[kk], b[0], b[1]);
+        mma(o[j + 1], pf[kk], b[2], b[3]);
+      }
+    }
+    __syncthreads();  // every warp is done with this buffer before the next prefetch reuses it
+  }
+
+  l_lo += __shfl_xor_sync(0xffffffffu, l_lo, 1);
+  l_lo += __shfl_xor_sync(0xffffffffu, l_lo, 2);
+  l_hi += __shfl_xor_sync(0xffffffffu, l_hi, 1);
+  l_hi += __shfl_xor_sync(0xffffffffu, l_hi, 2);
+  const float inv_lo = 1.0f / l_lo;
+  const float inv_hi = 1.0f / l_hi;
+  const int qa = q0 + warp * 16 + g;
+  const int qb = qa + 8;
+  __half* out = ctx + static_cast<size_t>(span.start) * ld_ctx + h * kD + 2 * t;
+#pragma unroll
+  for (int j = 0; j < kD / 8; ++j) {
+    if (qa < span.queries) {
+      *reinterpret_cast<__half2*>(out + static_cast<size_t>(qa) * ld_ctx + j * 8) =
+          __floats2half2_rn(o[j][0] * inv_lo, o[j][1] * inv_lo);
+    }
+    if (qb < span.queries) {
+      *reinterpret_cast<__half2*>(out + static_cast<size_t>(qb) * ld_ctx + j * 8) =
+          __floats2half2_rn(o[j][2] * inv_hi, o[j][3] * inv_hi);
+    }
+  }
+}
+
+template <int kWarps>
+cudaError_t launch(const __half* qkv, int ld_qkv, __half* context, int ld_ctx, const RowSpan* rows,
+                   int num_rows, int max_queries, int heads, float scale, cudaStream_t stream) {
+  constexpr int kRows = kWarps * 16;
+  const size_t smem = sizeof(Smem<kWarps>);
+  const cudaError_t err =
+      cudaFuncSetAttribute(attention_mma_kernel<kWarps>,
+                           cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
+  if (err != cudaSuccess)
+    return err;
+  const dim3 grid(static_cast<unsigned>(num_rows * heads),
+                  static_cast<unsigned>((max_queries + kRows - 1) / kRows));
+  constexpr float kLog2e = 1.4426950408889634f;
+  attention_mma_kernel<kWarps><<<grid, kWarps * 32, smem, stream>>>(qkv, ld_qkv, context, ld_ctx,
+                                                                    rows, heads, scale * kLog2e);
+  return cudaGetLastError();
+}
+
+}  // namespace
+
+int attention_mma_warps(int num_rows, int max_queries, int heads) {
+  // 128 queries per block when rows are longer than 64 and there are at least ~one block per SM
+  // (H100: 132) of them; otherwise 64, for more blocks on small batches.
+  return max_queries > 64 && num_rows * heads >= 132 ? 8 : 4;
+}
+
+cudaError_t launch_attention_mma(const __half* qkv, int ld_qkv, __half* context, int ld_ctx,
+                                 const RowSpan* rows, int num_rows, int max_queries, int heads,
+                                 float scale, cudaStream_t stream) {
+  if (num_rows <= 0 || max_queries <= 0)
+    return cudaSuccess;
+  if (attention_mma_warps(num_rows, max_queries, heads) == 8)
+    return launch<8>(qkv, ld_qkv, context, ld_ctx, rows, num_rows, max_queries, heads, scale,
+                     stream);
+  return launch<4>(qkv, ld_qkv, context, ld_ctx, rows, num_rows, max_queries, heads, scale, stream);
+}
+
+}  // namespace samp::cuda
