@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Adds the `samp` CLI to .cuda-carry (after pack.mjs) for cli-check.sh on the GPU machine, which has no
+# node_modules: the CLI bundled from sources, and @samp/encoder-cuda bundled as the one installed backend
+# package it discovers at run time (through .cuda-carry/node_modules).
+#   node packages/encoder-cuda/device/pack.mjs && bash packages/encoder-cuda/device/pack-cli.sh
+set -euo pipefail
+ESBUILD=$(ls -d node_modules/.pnpm/esbuild@*/node_modules/esbuild/bin/esbuild | head -1)
+BANNER="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+"$ESBUILD" packages/samp/src/cli/main.ts --bundle --platform=node --format=esm --conditions=source \
+  --outfile=.cuda-carry/samp-cli.mjs --external:@node-rs/jieba --external:'*.node' --banner:js="$BANNER" --log-level=error
+PKG=.cuda-carry/node_modules/@samp/encoder-cuda
+mkdir -p "$PKG"
+"$ESBUILD" packages/encoder-cuda/src/index.ts packages/encoder-cuda/src/register.ts --bundle --splitting \
+  --platform=node --format=esm --conditions=source --outdir="$PKG" --out-extension:.js=.mjs --banner:js="$BANNER" --log-level=error
+echo '{"name":"@samp/encoder-cuda","type":"module","exports":{".":"./index.mjs","./register":"./register.mjs"}}' > "$PKG/package.json"
+cp packages/encoder-cuda/device/cli-check.sh .cuda-carry/
+echo "packed the samp CLI into .cuda-carry ($(du -sh .cuda-carry | cut -f1))"
