@@ -1,5 +1,6 @@
 #include "cpu/encoder-weights.h"
 
+#include <cmath>
 #include <set>
 
 #include "common/error.h"
@@ -112,8 +113,9 @@ void check_config(const EncoderConfig& c) {
     bad("embeddingSize", "must be positive");
   if (!c.has_projection && c.embedding_size != c.hidden_size)
     bad("embeddingSize", "differs from hiddenSize but the model has no projection");
-  if (!(c.layer_norm_eps > 0.0f))
-    bad("layerNormEps", "must be positive");
+  // Finite too: an infinite epsilon makes every LayerNorm output zero.
+  if (!(c.layer_norm_eps > 0.0f) || !std::isfinite(c.layer_norm_eps))
+    bad("layerNormEps", "must be positive and finite");
   if (c.pad_token_id < 0)
     bad("padTokenId", "must not be negative");
   if (c.max_sequence_length() <= 0)
@@ -123,6 +125,22 @@ void check_config(const EncoderConfig& c) {
   for (int s : c.layer_sources) {
     if (s < 0 || s >= c.num_layers)
       bad("layerSources", "names a layer outside the model");
+  }
+  if (!c.layer_quant.empty() && static_cast<int>(c.layer_quant.size()) != c.num_layers)
+    bad("layerQuant", "must have one entry per layer");
+  // An input scale is 0 (dynamic) or a positive finite float; NaN, infinity or a negative scale
+  // would quantize every value to the same code.
+  const auto scale_ok = [](float s) { return s >= 0.0f && std::isfinite(s); };
+  for (const LayerQuant& q : c.layer_quant) {
+    const GemmQuant gemms[4] = {q.qkv, q.attention_output, q.ffn_intermediate, q.ffn_output};
+    for (const GemmQuant& g : gemms) {
+      if (g.int8 && !scale_ok(g.input_scale))
+        bad("layerQuant", "has an input scale that is negative or not finite");
+    }
+    const AttentionQuant& a = q.attention;
+    if (a.int8 && !(scale_ok(a.query_scale) && scale_ok(a.key_scale) && scale_ok(a.value_scale) &&
+                    scale_ok(a.probs_scale)))
+      bad("layerQuant", "has an attention scale that is negative or not finite");
   }
 }
 

@@ -110,16 +110,32 @@ const char* RunProfile::name(int stage) {
   return stage >= 0 && stage < kStages ? names[stage] : "?";
 }
 
-void check_input(const EncoderConfig& c, const EncoderInput& in) {
-  if (in.batch < 1)
-    invalid("batchSize", "expected a positive integer, got " + std::to_string(in.batch));
-  if (in.seq < 1)
-    invalid("sequenceLength", "expected a positive integer, got " + std::to_string(in.seq));
-  if (in.seq > c.max_sequence_length()) {
-    throw Error(kInputTooLong, "sequenceLength has length " + std::to_string(in.seq) +
+void check_run_size(const EncoderConfig& c, int batch, int seq) {
+  if (batch < 1)
+    invalid("batchSize", "expected a positive integer, got " + std::to_string(batch));
+  if (seq < 1)
+    invalid("sequenceLength", "expected a positive integer, got " + std::to_string(seq));
+  if (seq > c.max_sequence_length()) {
+    throw Error(kInputTooLong, "sequenceLength has length " + std::to_string(seq) +
                                    ", over the limit of " +
                                    std::to_string(c.max_sequence_length()));
   }
+  // The same message as @samp/core's validateEncoderInput ("<what> has length N, over the limit
+  // of L"), which the TypeScript side turns back into an InputTooLongError.
+  const int64_t tokens = int64_t{batch} * seq;
+  if (tokens > kMaxTokensPerRun) {
+    const int rows = std::max(1, kMaxTokensPerRun / seq);
+    throw Error(kInputTooLong, "batchSize × sequenceLength (" + std::to_string(batch) + " × " +
+                                   std::to_string(seq) +
+                                   " padded tokens in one run; split it into runs of at most " +
+                                   std::to_string(rows) + " rows) has length " +
+                                   std::to_string(tokens) + ", over the limit of " +
+                                   std::to_string(kMaxTokensPerRun));
+  }
+}
+
+void check_input(const EncoderConfig& c, const EncoderInput& in) {
+  check_run_size(c, in.batch, in.seq);
   const std::size_t size = static_cast<std::size_t>(in.batch) * in.seq;
   if (in.ids.size() != size)
     invalid("inputIds",
@@ -176,6 +192,16 @@ EncoderOutput Encoder::run(const EncoderInput& input, const RunOptions& options)
   check_input(c, input);
   const ObserveRequest observe = parse_observe(options.observe, c.num_layers);
   std::lock_guard<std::mutex> lock(run_mutex_);
+  // Every run ends with Workspace::end_run (its need recorded, a huge workspace freed), thrown
+  // or not.
+  struct EndRun {
+    Workspace& ws;
+    bool done = false;
+    ~EndRun() {
+      if (!done)
+        ws.end_run();
+    }
+  } end_run{workspace_};
   KernelContext ctx{isa_, &pool_, int8_isa_, nullptr};
   StageClock clock(options.profile);
   const Packing p = pack(c, input, options.compute_padding);
@@ -455,6 +481,8 @@ EncoderOutput Encoder::run(const EncoderInput& input, const RunOptions& options)
       out.hidden_states.push_back(unpack(p, x, h, h, batch, seq));
   }
   out.last_hidden_state = unpack(p, x, h, h, batch, seq);
+  out.workspace_bytes = ws.end_run();
+  end_run.done = true;
   clock.lap(RunProfile::kOther);
   return out;
 }

@@ -64,10 +64,23 @@ struct EncoderOutput {
   std::vector<std::vector<float>>
       hidden_states;  // layers + 1 of them, with RunOptions::hidden_states
   std::vector<ObservedTensor> observed;
+  /// Bytes the encoder's workspace holds after this run (for the N-API layer's report to V8).
+  std::size_t workspace_bytes = 0;
 };
 
-/// Checks a batch against the model (shapes, ids, types, mask form, positions). Throws
-/// samp::Error(SAMP_INVALID_ARGUMENT) or (SAMP_INPUT_TOO_LONG) naming the element at fault.
+/// The most padded tokens (batch × seq) one run takes: @samp/core's MAX_TOKENS_PER_RUN, checked
+/// here too so that callers of the addon who skip the TypeScript checks cannot ask a session for
+/// gigabytes (a run needs ~12.8 KB a token for the 4-layer demo model, ~36 KB for BERT-base).
+inline constexpr int kMaxTokensPerRun = 65536;
+
+/// Checks a batch's sizes alone, before any array is read: batch and seq positive, seq within
+/// the position table, batch × seq within kMaxTokensPerRun. Throws samp::Error
+/// (SAMP_INVALID_ARGUMENT) or (SAMP_INPUT_TOO_LONG) naming the size at fault.
+void check_run_size(const EncoderConfig& config, int batch, int seq);
+
+/// Checks a batch against the model (check_run_size, then shapes, ids, types, mask form,
+/// positions). Throws samp::Error(SAMP_INVALID_ARGUMENT) or (SAMP_INPUT_TOO_LONG) naming the
+/// element at fault.
 void check_input(const EncoderConfig& config, const EncoderInput& input);
 
 class Encoder {
@@ -86,7 +99,8 @@ class Encoder {
   Int8Isa int8_isa() const { return int8_isa_; }
   /// Bytes of the Linear weights as packed (FP32 or INT8).
   std::size_t weight_bytes() const { return linear_weight_bytes(weights_); }
-  /// Bytes of activation scratch kept between runs (grows to the largest batch run so far).
+  /// Bytes of activation scratch kept between runs (see workspace.h for when it is freed). Safe
+  /// to call during a run.
   std::size_t workspace_bytes() const { return workspace_.bytes(); }
 
  private:

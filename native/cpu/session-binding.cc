@@ -2,9 +2,19 @@
 // pointer and works on a libuv thread (PromiseWorker), so dispose() can drop the session's
 // reference at once while a run in flight finishes on its own copy; the memory goes with the last
 // reference. Input arrays are copied on the JS thread: the worker never touches JS memory.
+//
+// Every number read from JS is checked before it is converted (finite, integral where an integer
+// is meant, within its range): a C++ cast of an out-of-range double is undefined behaviour, and
+// V8's Int32Value() wraps and truncates (threads: 2**32 + 1 was one thread). A session reports its
+// packed weights and kept workspace to V8 (AdjustExternalMemory), so that undisposed sessions
+// create GC pressure instead of hiding behind a small External.
 #include "cpu/session-binding.h"
 
+#include <cfloat>
+#include <climits>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -19,13 +29,92 @@
 namespace samp::cpu {
 namespace {
 
+/// The bytes a session has reported to V8 as external memory. Touched on the JS thread only (the
+/// completions of createSession and runSession, disposeSession, the handle's finalizer), so it
+/// needs no lock; shared with runs in flight, which may complete after dispose.
+class ReportedMemory {
+ public:
+  /// Makes the report `bytes` (by adjusting with the change), unless the session was released.
+  void set(Napi::BasicEnv env, std::size_t bytes) {
+    if (released_)
+      return;
+    const int64_t now = static_cast<int64_t>(bytes);
+    if (now != bytes_)
+      Napi::MemoryManagement::AdjustExternalMemory(env, now - bytes_);
+    bytes_ = now;
+  }
+  /// Withdraws the report for good (dispose or finalizer, whichever comes first).
+  void release(Napi::BasicEnv env) {
+    set(env, 0);
+    released_ = true;
+  }
+
+ private:
+  int64_t bytes_ = 0;
+  bool released_ = false;
+};
+
 struct SessionHolder {
   std::mutex mutex;
   std::shared_ptr<Encoder> encoder;
+  std::shared_ptr<ReportedMemory> reported = std::make_shared<ReportedMemory>();
 };
 
 [[noreturn]] void invalid(const std::string& what) {
   throw Error(codes::kInvalidArgument, what);
+}
+
+/// A JS value for an error message: numbers as JS prints them (shortest exact form), else the type.
+std::string describe(const Napi::Value& v) {
+  if (v.IsNumber()) {
+    const double d = v.As<Napi::Number>().DoubleValue();
+    if (std::isnan(d))
+      return "NaN";
+    if (std::isinf(d))
+      return d > 0 ? "Infinity" : "-Infinity";
+    char text[32];
+    for (int digits = 1; digits <= 17; ++digits) {
+      std::snprintf(text, sizeof text, "%.*g", digits, d);
+      if (std::strtod(text, nullptr) == d)
+        break;
+    }
+    return text;
+  }
+  if (v.IsUndefined())
+    return "undefined";
+  if (v.IsNull())
+    return "null";
+  if (v.IsString())
+    return "a string";
+  if (v.IsBoolean())
+    return "a boolean";
+  if (v.IsArray())
+    return "an array";
+  return v.IsObject() ? "an object" : "a value of another type";
+}
+
+/// An integer in [lo, hi]: refuses non-numbers, NaN, ±Infinity, fractions and anything outside the
+/// range before converting (so no cast is ever out of range).
+int integer_value(const Napi::Value& v, const std::string& field, int lo, int hi) {
+  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : std::nan("");
+  if (!(d >= lo && d <= hi) || d != std::trunc(d)) {
+    invalid(field + ": expected an integer between " + std::to_string(lo) + " and " +
+            std::to_string(hi) + ", got " + describe(v));
+  }
+  return static_cast<int>(d);
+}
+
+/// A positive number that stays positive and finite as a float32 (a normal one, at least
+/// FLT_MIN), or exactly 0 when `zero_ok`: what LayerNorm epsilons and quantization scales take.
+/// Checked on the double, since converting one beyond FLT_MAX to float is undefined behaviour.
+float positive_float(const Napi::Value& v, const std::string& field, bool zero_ok,
+                     const std::string& expected) {
+  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : std::nan("");
+  if (zero_ok && d == 0.0)
+    return 0.0f;
+  if (!(d >= static_cast<double>(FLT_MIN) && d <= static_cast<double>(FLT_MAX)))
+    invalid(field + ": expected " + expected + ", got " + describe(v));
+  return static_cast<float>(d);
 }
 
 Napi::Object object_arg(const Napi::CallbackInfo& info, std::size_t i, const char* name) {
@@ -34,18 +123,9 @@ Napi::Object object_arg(const Napi::CallbackInfo& info, std::size_t i, const cha
   return info[i].As<Napi::Object>();
 }
 
-double number_field(const Napi::Object& o, const char* name) {
-  const Napi::Value v = o.Get(name);
-  if (!v.IsNumber())
-    invalid(std::string("config.") + name + ": expected a number");
-  return v.As<Napi::Number>().DoubleValue();
-}
-
-int int_field(const Napi::Object& o, const char* name) {
-  const double d = number_field(o, name);
-  if (d != static_cast<double>(static_cast<int>(d)))
-    invalid(std::string("config.") + name + ": expected an integer");
-  return static_cast<int>(d);
+/// config.<name>: an integer in [lo, INT_MAX] (check_config then checks it against the others).
+int int_field(const Napi::Object& o, const char* name, int lo) {
+  return integer_value(o.Get(name), std::string("config.") + name, lo, INT_MAX);
 }
 
 bool bool_field(const Napi::Object& o, const char* name) {
@@ -57,17 +137,18 @@ bool bool_field(const Napi::Object& o, const char* name) {
 
 EncoderConfig read_config(const Napi::Object& o) {
   EncoderConfig c;
-  c.vocab_size = int_field(o, "vocabSize");
-  c.hidden_size = int_field(o, "hiddenSize");
-  c.num_heads = int_field(o, "numAttentionHeads");
-  c.num_layers = int_field(o, "numHiddenLayers");
-  c.intermediate_size = int_field(o, "intermediateSize");
-  c.max_positions = int_field(o, "maxPositionEmbeddings");
-  c.type_vocab_size = int_field(o, "typeVocabSize");
-  c.embedding_size = int_field(o, "embeddingSize");
+  c.vocab_size = int_field(o, "vocabSize", 1);
+  c.hidden_size = int_field(o, "hiddenSize", 1);
+  c.num_heads = int_field(o, "numAttentionHeads", 1);
+  c.num_layers = int_field(o, "numHiddenLayers", 1);
+  c.intermediate_size = int_field(o, "intermediateSize", 1);
+  c.max_positions = int_field(o, "maxPositionEmbeddings", 1);
+  c.type_vocab_size = int_field(o, "typeVocabSize", 0);
+  c.embedding_size = int_field(o, "embeddingSize", 1);
   c.has_projection = bool_field(o, "hasProjection");
-  c.layer_norm_eps = static_cast<float>(number_field(o, "layerNormEps"));
-  c.pad_token_id = int_field(o, "padTokenId");
+  c.layer_norm_eps = positive_float(o.Get("layerNormEps"), "config.layerNormEps", false,
+                                    "a positive finite number within float32's range");
+  c.pad_token_id = int_field(o, "padTokenId", 0);
   c.padding_aware_positions = bool_field(o, "paddingAwarePositions");
   const Napi::Value act = o.Get("hiddenAct");
   const std::string name = act.IsString() ? act.As<Napi::String>().Utf8Value() : "";
@@ -84,30 +165,34 @@ EncoderConfig read_config(const Napi::Object& o) {
   if (!sources.IsArray())
     invalid("config.layerSources: expected an array of layer indices");
   const Napi::Array arr = sources.As<Napi::Array>();
+  // Lengths first: a sparse array of 2^32 − 1 holes must not be walked.
+  const auto one_per_layer = [&c](const Napi::Array& a, const char* field) {
+    if (a.Length() != static_cast<uint32_t>(c.num_layers)) {
+      invalid(std::string(field) + ": expected one entry per layer (" +
+              std::to_string(c.num_layers) + "), got " + std::to_string(a.Length()));
+    }
+  };
+  one_per_layer(arr, "config.layerSources");
   for (uint32_t i = 0; i < arr.Length(); ++i) {
-    const Napi::Value v = arr.Get(i);
-    if (!v.IsNumber())
-      invalid("config.layerSources: expected numbers");
-    c.layer_sources.push_back(v.As<Napi::Number>().Int32Value());
+    c.layer_sources.push_back(integer_value(
+        arr.Get(i), "config.layerSources[" + std::to_string(i) + "]", 0, c.num_layers - 1));
   }
   const Napi::Value quant = o.Get("layerQuant");
   if (!quant.IsUndefined()) {
     if (!quant.IsArray())
       invalid("config.layerQuant: expected an array with one entry per layer");
     const Napi::Array layers = quant.As<Napi::Array>();
+    one_per_layer(layers, "config.layerQuant");
     // Each GEMM: -1 FP32, 0 INT8 with dynamic per-row input scales, > 0 INT8 with that static
     // scale.
     const auto gemm = [](const Napi::Object& layer, uint32_t i, const char* key) {
       const Napi::Value v = layer.Get(key);
-      const std::string field = "config.layerQuant[" + std::to_string(i) + "]." + key;
-      if (!v.IsNumber())
-        invalid(field + ": expected a number");
-      const double d = v.As<Napi::Number>().DoubleValue();
-      if (d == -1.0)
+      if (v.IsNumber() && v.As<Napi::Number>().DoubleValue() == -1.0)
         return GemmQuant{};
-      if (!(d >= 0.0) || !std::isfinite(static_cast<float>(d)))
-        invalid(field + ": expected -1 (fp32), 0 (dynamic int8) or a positive finite scale");
-      return GemmQuant{true, static_cast<float>(d)};
+      const std::string field = "config.layerQuant[" + std::to_string(i) + "]." + key;
+      return GemmQuant{
+          true, positive_float(v, field, true,
+                               "-1 (fp32), 0 (dynamic int8) or a positive finite float32 scale")};
     };
     for (uint32_t i = 0; i < layers.Length(); ++i) {
       const Napi::Value v = layers.Get(i);
@@ -127,14 +212,9 @@ EncoderConfig read_config(const Napi::Object& o) {
           invalid("config.layerQuant[" + std::to_string(i) + "].attention: expected an object");
         const Napi::Object ao = attention.As<Napi::Object>();
         const auto scale = [&](const char* key) {
-          const Napi::Value value = ao.Get(key);
           const std::string field = "config.layerQuant[" + std::to_string(i) + "].attention." + key;
-          if (!value.IsNumber())
-            invalid(field + ": expected a number");
-          const double d = value.As<Napi::Number>().DoubleValue();
-          if (!(d >= 0.0) || !std::isfinite(static_cast<float>(d)))
-            invalid(field + ": expected 0 (dynamic) or a positive finite scale");
-          return static_cast<float>(d);
+          return positive_float(ao.Get(key), field, true,
+                                "0 (dynamic) or a positive finite float32 scale");
         };
         q.attention.int8 = true;
         q.attention.query_scale = scale("query");
@@ -144,8 +224,6 @@ EncoderConfig read_config(const Napi::Object& o) {
       }
       c.layer_quant.push_back(q);
     }
-    if (static_cast<int>(c.layer_quant.size()) != c.num_layers)
-      invalid("config.layerQuant: expected one entry per layer");
   }
   check_config(c);
   return c;
@@ -175,16 +253,6 @@ std::vector<int32_t> int32_field(const Napi::Object& o, const char* name, bool o
   }
   const Napi::Int32Array a = v.As<Napi::Int32Array>();
   return std::vector<int32_t>(a.Data(), a.Data() + a.ElementLength());
-}
-
-int int_input(const Napi::Object& o, const char* name) {
-  const Napi::Value v = o.Get(name);
-  if (!v.IsNumber())
-    invalid(std::string(name) + ": expected a positive integer");
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= 1 && d <= 1e9) || d != static_cast<double>(static_cast<int>(d)))
-    invalid(std::string(name) + ": expected a positive integer");
-  return static_cast<int>(d);
 }
 
 SessionHolder& holder_arg(const Napi::CallbackInfo& info) {
@@ -249,12 +317,8 @@ Napi::Value CreateSession(const Napi::CallbackInfo& info) {
     }
     unsigned threads = 0;
     const Napi::Value t = spec.Get("threads");
-    if (!t.IsUndefined()) {
-      if (!t.IsNumber() || t.As<Napi::Number>().Int32Value() < 0 ||
-          t.As<Napi::Number>().Int32Value() > 1024)
-        invalid("spec.threads: expected an integer between 0 and 1024");
-      threads = static_cast<unsigned>(t.As<Napi::Number>().Int32Value());
-    }
+    if (!t.IsUndefined())
+      threads = static_cast<unsigned>(integer_value(t, "spec.threads", 0, 1024));
     const Fp32Isa isa = select_fp32_isa();
     const Int8Isa int8_isa = select_int8_isa(spec.Get("int8Isa"));
     using Ptr = std::shared_ptr<Encoder>;
@@ -268,8 +332,12 @@ Napi::Value CreateSession(const Napi::CallbackInfo& info) {
         [](Napi::Env e, const Ptr& encoder) -> Napi::Value {
           auto* holder = new SessionHolder();
           holder->encoder = encoder;
+          holder->reported->set(e, encoder->weight_bytes() + encoder->workspace_bytes());
           return Napi::External<SessionHolder>::New(e, holder,
-                                                    [](Napi::Env, SessionHolder* h) { delete h; });
+                                                    [](Napi::Env finalizer_env, SessionHolder* h) {
+                                                      h->reported->release(finalizer_env);
+                                                      delete h;
+                                                    });
         });
   });
 }
@@ -288,8 +356,10 @@ Napi::Value RunSession(const Napi::CallbackInfo& info) {
       throw Error(codes::kSessionDisposed, "the session has been disposed");
     const Napi::Object in = object_arg(info, 1, "input");
     EncoderInput input;
-    input.batch = int_input(in, "batchSize");
-    input.seq = int_input(in, "sequenceLength");
+    input.batch = integer_value(in.Get("batchSize"), "batchSize", 1, INT_MAX);
+    input.seq = integer_value(in.Get("sequenceLength"), "sequenceLength", 1, INT_MAX);
+    // The sizes alone decide the token limit, before any array is copied.
+    check_run_size(encoder->config(), input.batch, input.seq);
     input.ids = int32_field(in, "inputIds", false);
     input.mask = int32_field(in, "attentionMask", false);
     input.types = int32_field(in, "tokenTypeIds", true);
@@ -315,10 +385,14 @@ Napi::Value RunSession(const Napi::CallbackInfo& info) {
     // Check on the JS thread too, so bad input rejects before any work is queued.
     check_input(encoder->config(), input);
     auto shared_input = std::make_shared<EncoderInput>(std::move(input));
+    const std::shared_ptr<ReportedMemory> reported = holder.reported;
+    const std::size_t weight_bytes = encoder->weight_bytes();
     return samp::napi::PromiseWorker<EncoderOutput>::Run(
         env, "samp_cpu.runSession",
         [encoder, shared_input, options]() { return encoder->run(*shared_input, options); },
-        [](Napi::Env e, const EncoderOutput& out) -> Napi::Value {
+        [reported, weight_bytes](Napi::Env e, const EncoderOutput& out) -> Napi::Value {
+          // The workspace may have grown (or been freed) in this run: report what it holds now.
+          reported->set(e, weight_bytes + out.workspace_bytes);
           Napi::Object result = Napi::Object::New(e);
           result.Set("lastHiddenState", to_float32(e, out.last_hidden_state));
           if (!out.hidden_states.empty()) {
@@ -355,6 +429,8 @@ Napi::Value DisposeSession(const Napi::CallbackInfo& info) {
       std::lock_guard<std::mutex> lock(holder.mutex);
       dropped.swap(holder.encoder);
     }
+    // Withdrawn now, though a run in flight keeps the encoder until it ends.
+    holder.reported->release(env);
     return env.Undefined();
   });
 }

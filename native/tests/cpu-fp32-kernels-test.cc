@@ -13,6 +13,7 @@
 #include "cpu/layer-norm.h"
 #include "cpu/sgemm.h"
 #include "cpu/thread-pool.h"
+#include "cpu/workspace.h"
 
 using namespace samp::cpu;
 
@@ -323,9 +324,42 @@ void test_thread_pool() {
   SAMP_CHECK(after == 1);
 }
 
+// The workspace's keep-or-free rule (workspace.h): small runs keep their buffers; a run leaving
+// more than 64 MiB held, and more than twice what any of the previous 8 runs needed, frees
+// everything after it; large runs that recur keep theirs. (Allocations are not touched, so these
+// 100 MiB cost no resident memory.)
+void test_workspace() {
+  constexpr std::size_t kMiB = std::size_t{1} << 20;
+  Workspace ws;
+  const auto run = [&ws](std::size_t hidden_mib, std::size_t ffn_mib) {
+    ws.get<float>(Workspace::kHiddenA, hidden_mib * kMiB / sizeof(float));
+    ws.get<int8_t>(Workspace::kFfn, ffn_mib * kMiB);
+    return ws.end_run();
+  };
+  SAMP_CHECK(run(1, 1) == 2 * kMiB);
+  SAMP_CHECK(run(1, 1) == 2 * kMiB);  // kept
+  SAMP_CHECK(ws.bytes() == 2 * kMiB);
+  SAMP_CHECK(run(50, 50) == 0);  // 100 MiB after runs of 2: freed
+  SAMP_CHECK(run(1, 1) == 2 * kMiB);
+  SAMP_CHECK(run(50, 50) == 100 * kMiB);  // one of the last 8 runs needed as much: kept
+  SAMP_CHECK(run(50, 50) == 100 * kMiB);
+  SAMP_CHECK(run(60, 50) == 110 * kMiB);  // growing a little: kept
+  // Small runs after the burst: the 110 MiB stay until the big runs leave the 8-run history.
+  for (int i = 0; i < Workspace::kHistory; ++i)
+    SAMP_CHECK(run(1, 1) == 110 * kMiB);
+  SAMP_CHECK(run(1, 1) == 0);
+  SAMP_CHECK(run(1, 1) == 2 * kMiB);
+  // Under 64 MiB nothing is freed, however it compares with the history.
+  SAMP_CHECK(run(30, 30) == 60 * kMiB);
+  SAMP_CHECK(run(1, 1) == 60 * kMiB);
+  ws.release();
+  SAMP_CHECK(ws.bytes() == 0);
+}
+
 }  // namespace
 
 int main() {
+  test_workspace();
   test_thread_pool();
   test_layer_norm(false);
   test_sgemm(false);

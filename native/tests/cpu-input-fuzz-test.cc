@@ -3,17 +3,19 @@
 // shape), check_input (ids, mask, token types, batch and sequence sizes), parse_observe (tensor
 // names), build_encoder_weights (the tensors and their sizes, per-channel scales) and then
 // Encoder::run. Each target gets inputs drawn around its edges (zero, negative, INT_MIN/INT_MAX,
-// one past each limit, wrong lengths) and must either accept them or throw samp::Error with an
-// expected code; anything else fails the test. The input checks are compared with a reference
-// predicate written here from the spec (differential), and every accepted input is run through a
-// real encoder on random weights, whose outputs must have the documented sizes and be finite. Built
-// in the ASan+UBSan tree too (`node scripts/native-test.mjs --sanitize`), where any out-of-bounds
-// access on these paths aborts the test.
+// one past each limit, wrong lengths, non-finite floats, batches at the token limit) and must
+// either accept them or throw samp::Error with an expected code; anything else fails the test. The
+// input checks are compared with a reference predicate written here from the spec (differential),
+// and every accepted input is run through a real encoder on random weights, whose outputs must have
+// the documented sizes and be finite. Built in the ASan+UBSan tree too (`node
+// scripts/native-test.mjs --sanitize`), where any out-of-bounds access on these paths aborts the
+// test.
 //
 // clang's libFuzzer is not used: the CI image has only GCC. Runs: SAMP_NATIVE_FUZZ_RUNS (default
 // 2000 per check target, a tenth of that encoders built and run); SAMP_NATIVE_FUZZ_SEED (default
 // 20240601).
 #include <algorithm>
+#include <cfloat>
 #include <climits>
 #include <cmath>
 #include <cstdint>
@@ -137,17 +139,48 @@ bool config_valid(const EncoderConfig& c) {
             c.hidden_size % c.num_heads == 0 && c.num_layers > 0 && c.intermediate_size > 0 &&
             c.max_positions > 0 && c.type_vocab_size >= 0 && c.embedding_size > 0 &&
             (c.has_projection || c.embedding_size == c.hidden_size) && c.layer_norm_eps > 0.0f &&
-            c.pad_token_id >= 0 && int64_t{c.max_positions} - reserved > 0 &&
+            std::isfinite(c.layer_norm_eps) && c.pad_token_id >= 0 &&
+            int64_t{c.max_positions} - reserved > 0 &&
             static_cast<int64_t>(c.layer_sources.size()) == c.num_layers;
   for (int s : c.layer_sources)
     ok = ok && s >= 0 && s < c.num_layers;
+  // layerQuant: none, or one per layer; every input scale 0 (dynamic) or positive and finite.
+  ok = ok && (c.layer_quant.empty() || static_cast<int64_t>(c.layer_quant.size()) == c.num_layers);
+  const auto scale_ok = [](float x) { return x >= 0.0f && x <= FLT_MAX; };
+  for (const LayerQuant& q : c.layer_quant) {
+    for (const GemmQuant& g : {q.qkv, q.attention_output, q.ffn_intermediate, q.ffn_output})
+      ok = ok && (!g.int8 || scale_ok(g.input_scale));
+    const AttentionQuant& a = q.attention;
+    ok = ok && (!a.int8 || (scale_ok(a.query_scale) && scale_ok(a.key_scale) &&
+                            scale_ok(a.value_scale) && scale_ok(a.probs_scale)));
+  }
   return ok;
+}
+
+/// A bad (or, now and then, a good) quantization scale.
+float edgy_scale(Random& r) {
+  switch (r.range(0, 6)) {
+    case 0:
+      return std::nanf("");
+    case 1:
+      return INFINITY;
+    case 2:
+      return -INFINITY;
+    case 3:
+      return -r.uniform(0.001f, 1.0f);
+    case 4:
+      return FLT_MAX;  // finite: accepted
+    case 5:
+      return 0.0f;  // dynamic: accepted
+    default:
+      return r.uniform(0.001f, 0.5f);
+  }
 }
 
 EncoderConfig mutate_config(EncoderConfig c, Random& r) {
   const int mutations = r.range(1, 3);
   for (int m = 0; m < mutations; ++m) {
-    switch (r.range(0, 13)) {
+    switch (r.range(0, 15)) {
       case 0:
         c.vocab_size = r.edgy(c.vocab_size);
         break;
@@ -175,9 +208,11 @@ EncoderConfig mutate_config(EncoderConfig c, Random& r) {
       case 8:
         c.pad_token_id = r.edgy(c.pad_token_id);
         break;
-      case 9:
-        c.layer_norm_eps = r.chance(50) ? std::nanf("") : (r.chance(50) ? 0.0f : -1e-12f);
+      case 9: {
+        const float bad[5] = {std::nanf(""), 0.0f, -1e-12f, INFINITY, FLT_MAX};
+        c.layer_norm_eps = bad[r.range(0, 4)];
         break;
+      }
       case 10:
         if (!c.layer_sources.empty())
           c.layer_sources[static_cast<std::size_t>(
@@ -191,6 +226,32 @@ EncoderConfig mutate_config(EncoderConfig c, Random& r) {
         break;
       case 12:
         c.has_projection = !c.has_projection;
+        break;
+      case 13:  // one scale of a layer's GEMMs or attention matmuls
+        if (c.layer_quant.empty()) {
+          c.layer_quant.resize(static_cast<std::size_t>(std::clamp(c.num_layers, 0, 16)));
+        } else {
+          LayerQuant& q = c.layer_quant[static_cast<std::size_t>(
+              r.range(0, static_cast<int>(c.layer_quant.size()) - 1))];
+          if (r.chance(50)) {
+            GemmQuant* gemms[4] = {&q.qkv, &q.attention_output, &q.ffn_intermediate, &q.ffn_output};
+            // (one draw per statement: the order of draws must not depend on the compiler)
+            const int which = r.range(0, 3);
+            *gemms[which] = GemmQuant{true, edgy_scale(r)};
+          } else {
+            q.attention.int8 = true;
+            float* scales[4] = {&q.attention.query_scale, &q.attention.key_scale,
+                                &q.attention.value_scale, &q.attention.probs_scale};
+            const int which = r.range(0, 3);
+            *scales[which] = edgy_scale(r);
+          }
+        }
+        break;
+      case 14:  // layerQuant one entry short or long
+        if (r.chance(50) || c.layer_quant.empty())
+          c.layer_quant.push_back(LayerQuant{});
+        else
+          c.layer_quant.pop_back();
         break;
       default:
         c.padding_aware_positions = !c.padding_aware_positions;
@@ -217,6 +278,10 @@ void fuzz_check_config(Random& r, long runs) {
 }
 
 // ---- inputs -------------------------------------------------------------------------------------
+
+/// Padded tokens one run may take: @samp/core's MAX_TOKENS_PER_RUN (the spec), not the native
+/// constant, which main() checks against it.
+constexpr int kTokenLimit = 65536;
 
 EncoderInput random_input(const EncoderConfig& c, Random& r, bool valid) {
   EncoderInput in;
@@ -247,7 +312,7 @@ EncoderInput random_input(const EncoderConfig& c, Random& r, bool valid) {
       return v.empty() ? nullptr
                        : &v[static_cast<std::size_t>(r.range(0, static_cast<int>(v.size()) - 1))];
     };
-    switch (r.range(0, 9)) {
+    switch (r.range(0, 10)) {
       case 0:
         in.batch = r.edgy(in.batch);
         break;
@@ -281,11 +346,25 @@ EncoderInput random_input(const EncoderConfig& c, Random& r, bool valid) {
       case 8:
         in.mask.assign(in.mask.size(), 0);
         break;
-      default:
+      case 9:
         std::swap(in.batch, in.seq);
+        break;
+      default:  // rows at or one past the token limit (the arrays keep their size)
+        in.batch = kTokenLimit / std::max(1, in.seq) + r.range(0, 1);
         break;
     }
   }
+  return in;
+}
+
+/// A well-formed batch of kTokenLimit / seq rows, or one row more: at and just past the limit.
+EncoderInput limit_input(const EncoderConfig& c, Random& r) {
+  EncoderInput in;
+  in.seq = r.range(1, std::max(1, c.max_sequence_length()));
+  in.batch = kTokenLimit / in.seq + r.range(0, 1);
+  const std::size_t size = static_cast<std::size_t>(in.batch) * in.seq;
+  in.ids.assign(size, 0);
+  in.mask.assign(size, 1);
   return in;
 }
 
@@ -294,6 +373,8 @@ std::string input_verdict(const EncoderConfig& c, const EncoderInput& in) {
   if (in.batch < 1 || in.seq < 1)
     return codes::kInvalidArgument;
   if (in.seq > c.max_sequence_length())
+    return codes::kInputTooLong;
+  if (int64_t{in.batch} * in.seq > kTokenLimit)
     return codes::kInputTooLong;
   const std::size_t size = static_cast<std::size_t>(in.batch) * static_cast<std::size_t>(in.seq);
   if (in.ids.size() != size || in.mask.size() != size ||
@@ -321,7 +402,7 @@ void fuzz_check_input(Random& r, long runs) {
   long accepted = 0;
   for (long i = 0; i < runs; ++i) {
     const EncoderConfig c = small_config(r);
-    const EncoderInput in = random_input(c, r, r.chance(30));
+    const EncoderInput in = r.chance(1) ? limit_input(c, r) : random_input(c, r, r.chance(30));
     const std::string got = outcome([&] { check_input(c, in); });
     const std::string expected = input_verdict(c, in);
     SAMP_CHECK_MSG(got == expected, "check_input run "
@@ -574,6 +655,7 @@ int main() {
   std::printf("seed %llu, %ld runs per check target\n", static_cast<unsigned long long>(seed),
               runs);
   Random r(seed);
+  SAMP_CHECK(kMaxTokensPerRun == kTokenLimit);
   fuzz_check_config(r, runs);
   fuzz_check_input(r, runs);
   fuzz_parse_observe(r, runs);

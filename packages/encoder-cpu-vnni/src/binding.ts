@@ -3,7 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { loadNativeAddon, nativeAddonCandidates } from '@samp/core';
 import type { CpuProbeResult } from './cpu-features';
 
-/** The encoder's shape as the native side takes it (from `@samp/core`'s ModelConfig). */
+/**
+ * The encoder's shape as the native side takes it (from `@samp/core`'s ModelConfig). The addon checks
+ * every number before converting it: integer fields must be integers from 1 (`typeVocabSize`,
+ * `padTokenId`: from 0) to 2^31 − 1, `layerSources[i]` an integer in 0…numHiddenLayers − 1, and
+ * `layerNormEps` a positive number within float32's normal range; anything else (NaN, ±Infinity, a
+ * fraction, 2^32 + 1) is refused with `SAMP_INVALID_ARGUMENT` naming the field (e.g.
+ * `config.layerSources[1]`).
+ */
 export interface NativeEncoderConfig {
   vocabSize: number;
   hiddenSize: number;
@@ -27,7 +34,10 @@ export interface NativeEncoderConfig {
   layerQuant?: NativeLayerQuant[];
 }
 
-/** One GEMM: -1 FP32, 0 INT8 with dynamic per-row input scales, > 0 INT8 with this static input scale. */
+/**
+ * One GEMM: -1 FP32, 0 INT8 with dynamic per-row input scales, > 0 INT8 with this static input scale (a
+ * finite float32 of at least 2^−126; NaN, Infinity, negative or tinier scales are refused).
+ */
 export type NativeGemmQuant = number;
 
 /**
@@ -51,7 +61,10 @@ export interface NativeLayerQuant {
   attention?: NativeAttentionQuant;
 }
 
-/** What `createSession` takes: the config, every canonical tensor it needs, the thread count (0: all cores). */
+/**
+ * What `createSession` takes: the config, every canonical tensor it needs, the thread count (an integer
+ * 0…1024; 0: all cores).
+ */
 export interface NativeSessionSpec {
   config: NativeEncoderConfig;
   tensors: Record<string, Float32Array>;
@@ -81,9 +94,17 @@ export interface CpuBinding {
   readonly abiVersion: number;
   /** Reads CPUID/XCR0, asks for AMX permission on Linux, applies `SAMP_CPU_ISA`. Synchronous (µs). */
   probe(): CpuProbeResult;
-  /** Copies the tensors, then packs them on a worker thread. */
+  /**
+   * Copies the tensors, then packs them on a worker thread. Bad arguments throw synchronously. The
+   * session's packed weights and kept workspace are reported to V8 as external memory (withdrawn on
+   * dispose or when the handle is collected), so undisposed sessions make the GC hurry.
+   */
   createSession(spec: NativeSessionSpec): Promise<NativeSessionHandle>;
-  /** Runs one padded batch on a worker thread (runs of one session are serialised natively). */
+  /**
+   * Runs one padded batch on a worker thread (runs of one session are serialised natively).
+   * `batchSize` and `sequenceLength` are integers ≥ 1 with at most `MAX_TOKENS_PER_RUN` (65,536) padded
+   * tokens in all, checked from the sizes before any array is read (`SAMP_INPUT_TOO_LONG`).
+   */
   runSession(
     session: NativeSessionHandle,
     input: {
@@ -105,7 +126,10 @@ export interface CpuBinding {
     int8Isa?: string;
     /** Bytes of the packed Linear weights (FP32 and INT8). */
     weightBytes?: number;
-    /** Bytes of activation scratch the session keeps between runs (grows to the largest batch run). */
+    /**
+     * Bytes of activation scratch the session keeps between runs: what its recent runs needed; a run
+     * leaving over 64 MiB, more than twice what any of the 8 runs before it needed, frees it all.
+     */
     workspaceBytes?: number;
   };
 }

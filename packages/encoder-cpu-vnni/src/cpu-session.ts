@@ -34,7 +34,10 @@ export class CpuEncoderSession implements EncoderSession {
   readonly weightBytes: number;
   /** Threads of the session's pool. */
   readonly threads: number;
-  /** Bytes of activation scratch the session keeps between runs (grows to its largest batch so far; 0 once disposed). */
+  /**
+   * Bytes of activation scratch the session keeps between runs (what its recent batches needed: one much
+   * larger than those, over 64 MiB, is freed after its run; 0 once disposed).
+   */
   get workspaceBytes(): number {
     if (this.#disposed) return 0;
     return this.#binding.sessionInfo(this.#handle).workspaceBytes ?? 0;

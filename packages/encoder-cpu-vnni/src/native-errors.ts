@@ -25,9 +25,11 @@ export function fromNativeError(error: unknown): unknown {
         : new InvalidArgumentError('input', error.message, { cause: error });
     }
     case 'SAMP_INPUT_TOO_LONG': {
-      const m = /has length (\d+), over the limit of (\d+)/.exec(error.message);
+      // "<what> has length N, over the limit of L": sequenceLength past the position table, or
+      // "batchSize × sequenceLength (…)" past the native per-run token limit.
+      const m = /^(.*) has length (\d+), over the limit of (\d+)$/s.exec(error.message);
       return m
-        ? new InputTooLongError('sequenceLength', Number(m[1]), Number(m[2]), { cause: error })
+        ? new InputTooLongError(m[1] as string, Number(m[2]), Number(m[3]), { cause: error })
         : new InvalidArgumentError('input', error.message, { cause: error });
     }
     case 'SAMP_NATIVE_FAILURE':
