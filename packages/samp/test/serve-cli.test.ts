@@ -55,7 +55,7 @@ describe('samp serve (CLI)', () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     expect(out).toMatch(
-      /^samp serve: listening on http:\/\/127\.0\.0\.1:\d+ \(tnews: classification on cpu\)\n$/,
+      /^samp serve: listening on http:\/\/127\.0\.0\.1:\d+ \(tnews: classification on cpu, padding-free\)\n$/,
     );
     const url = /http:\/\/\S+/.exec(out)?.[0] as string;
     const ready = await fetch(`${url}/readyz`);
@@ -90,6 +90,11 @@ describe('samp serve (CLI)', () => {
         /--max-batch-size expects an integer of at least 1/,
       ],
       [['--model', TRAINED.tnews, '--task', 'summarize'], /--task expects auto, classification/],
+      [
+        ['--model', TRAINED.tnews, '--pad-positions', 'none'],
+        /--pad-positions expects skip or compute, got "none"/,
+      ],
+      [['--model', TRAINED.tnews, '--run-size', '0'], /--run-size expects an integer of at least 1/],
       [['--model', TRAINED.tnews, '--frobnicate'], /frobnicate/],
     ];
     for (const [args, message] of cases) {

@@ -76,6 +76,8 @@ describe('samp serve over HTTP (TNEWS + SST-2, CPU)', () => {
   });
 
   it('answers one input with one output and a batch with outputs in order, as pipeline() does', async () => {
+    // The server runs padding-free by default; `direct` computes pad positions: same answers.
+    expect(server.models.map((m) => m.padPositions)).toEqual(['skip', 'skip']);
     const one = await post(url, { model: 'tnews', inputs: titles[0] });
     expect(one.status).toBe(200);
     expect(one.json.model).toBe('tnews');

@@ -34,6 +34,7 @@ export {
   PROMETHEUS_CONTENT_TYPE,
 } from './metrics';
 export { type OpenApiContext, openApiDocument } from './openapi';
+export { type PaddingFreeRequest, paddingFreeBackends, type ServePadding } from './padding-free';
 export {
   checkInputsForTask,
   type PredictInput,

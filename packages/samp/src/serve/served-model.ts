@@ -10,6 +10,7 @@ import {
   type TaskInputs,
 } from '../pipeline';
 import { type Batcher, type BatchReport, createBatcher } from './batcher';
+import { paddingFreeBackends, type ServePadding } from './padding-free';
 import type { PredictInput } from './predict-request';
 
 /**
@@ -27,6 +28,12 @@ export interface ServedModelSpec extends PipelineOptions {
    * free worker. On the CPU, `threads` defaults to the cores divided among the workers.
    */
   readonly workers?: number;
+  /**
+   * `skip` (default): on the CPU backend, batches run padding-free (only real tokens are encoded; the
+   * served results are the same, since every head reads real positions only). `compute`: pad positions
+   * are computed too. Ignored on a GPU and when `backends` is given (those backends are used as they are).
+   */
+  readonly padPositions?: ServePadding;
 }
 
 /** How a model's requests are batched. */
@@ -49,6 +56,11 @@ export interface ServedModel {
   readonly labels: readonly string[];
   /** The backend the sessions run on. */
   readonly backend: string;
+  /**
+   * `skip` when the server made its CPU runs padding-free; `compute` otherwise (a GPU, `padPositions:
+   * 'compute'`, or the caller's own `backends`, whose own setting applies).
+   */
+  readonly padPositions: ServePadding;
   readonly workers: number;
   readonly maxLength: number;
   readonly batcher: Batcher<PredictInput, PipelineResult>;
@@ -77,7 +89,14 @@ export async function openServedModel(
       `models.${spec.name}.workers`,
       `expected an integer >= 1, got ${String(workers)}`,
     );
-  const { name, task = 'auto', workers: _workers, ...options } = spec;
+  const padPositions = spec.padPositions ?? 'skip';
+  if (padPositions !== 'skip' && padPositions !== 'compute')
+    throw new InvalidArgumentError(
+      `models.${spec.name}.padPositions`,
+      `expected 'skip' or 'compute', got ${String(padPositions)}`,
+    );
+  const { name, task = 'auto', workers: _workers, padPositions: _padPositions, ...options } = spec;
+  const backends = padPositions === 'skip' ? await paddingFreeBackends(options) : undefined;
   // Workers share the cores rather than each claiming all of them.
   const threads =
     options.threads ?? (workers > 1 ? Math.max(1, Math.floor(availableParallelism() / workers)) : undefined);
@@ -85,6 +104,7 @@ export async function openServedModel(
     Array.from({ length: workers }, () =>
       pipeline(task, {
         ...options,
+        ...(backends === undefined ? {} : { backends }),
         ...(threads === undefined ? {} : { threads }),
         // By default one batch of the batcher is one encoder run.
         batchSize: options.batchSize ?? batching.maxBatchSize,
@@ -120,6 +140,7 @@ export async function openServedModel(
     dir: first.model.dir,
     labels: first.task === 'classification' || first.task === 'text-matching' ? labels : [],
     backend: first.backend.name,
+    padPositions: backends === undefined ? 'compute' : 'skip',
     workers,
     maxLength: first.maxLength,
     batcher,

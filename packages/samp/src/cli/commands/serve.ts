@@ -8,7 +8,8 @@ import { UsageError } from '../usage-error';
 
 const usage = `usage: samp serve --model [NAME=]DIR [--model NAME=DIR ...] [--host H] [--port P]
                   [--task T] [--device cpu|cuda|auto] [--precision fp32|fp16|int8] [--profile FILE] [--plan FILE]
-                  [--max-length N] [--threads N] [--workers N] [--max-batch-size B] [--batch-window-ms MS]
+                  [--max-length N] [--threads N] [--workers N] [--pad-positions skip|compute]
+                  [--max-batch-size B] [--run-size N] [--batch-window-ms MS]
                   [--max-queue N] [--timeout-ms MS] [--max-body-bytes N] [--max-text-length N] [--max-inputs N]
 
 An HTTP inference server with dynamic batching (docs/serving.md): POST /v1/predict
@@ -28,7 +29,11 @@ requests in flight and exits 0.
   --max-length N        tokens per input; longer inputs are truncated (default: the tokenizer's)
   --threads N           CPU threads per worker (default: the cores divided among the workers)
   --workers N           backend sessions per model behind its one queue (default 1)
+  --pad-positions P     skip (default): CPU batches run padding-free, only real tokens are encoded;
+                        compute: pad positions are computed too (same results, more work)
   --max-batch-size B    inputs per batch at most (default ${SERVE_DEFAULTS.maxBatchSize}; 1 turns dynamic batching off)
+  --run-size N          inputs per encoder run: a batch is sorted by length and cut into runs of N
+                        (default: the max batch size, one run per batch)
   --batch-window-ms MS  how long the oldest queued input waits for others (default ${SERVE_DEFAULTS.batchWindowMs})
   --max-queue N         inputs waiting per model at most; more are answered 429 (default ${SERVE_DEFAULTS.maxQueue})
   --timeout-ms MS       a request not answered by then gets 504 (default ${SERVE_DEFAULTS.timeoutMs})
@@ -89,6 +94,8 @@ export const serveCommand: Command = {
       'max-length': { type: 'string' },
       threads: { type: 'string' },
       workers: { type: 'string' },
+      'pad-positions': { type: 'string' },
+      'run-size': { type: 'string' },
       'max-batch-size': { type: 'string' },
       'batch-window-ms': { type: 'string' },
       'max-queue': { type: 'string' },
@@ -114,6 +121,10 @@ export const serveCommand: Command = {
     const maxLength = integerOption(values['max-length'], 'max-length', 3);
     const threads = integerOption(values.threads, 'threads', 0);
     const workers = integerOption(values.workers, 'workers', 1);
+    const padPositions = values['pad-positions'] ?? 'skip';
+    if (padPositions !== 'skip' && padPositions !== 'compute')
+      throw new UsageError(`--pad-positions expects skip or compute, got "${padPositions}"`);
+    const runSize = integerOption(values['run-size'], 'run-size', 1);
     const port = integerOption(values.port, 'port', 0) ?? 8080;
     if (port > 65535) throw new UsageError(`--port expects a port number up to 65535, got "${values.port}"`);
     const common: Omit<PipelineOptions, 'model'> = {
@@ -123,12 +134,14 @@ export const serveCommand: Command = {
       ...(values.plan === undefined ? {} : { plan: resolve(io.cwd, values.plan) }),
       ...(maxLength === undefined ? {} : { maxLength }),
       ...(threads === undefined ? {} : { threads }),
+      ...(runSize === undefined ? {} : { batchSize: runSize }),
     };
     const models: ServedModelSpec[] = modelArgs.map((m) => ({
       ...common,
       name: m.name,
       model: m.dir,
       task,
+      padPositions,
       ...(workers === undefined ? {} : { workers }),
     }));
     const limits: Partial<Record<keyof ServeOptions, number | undefined>> = {
@@ -156,7 +169,11 @@ export const serveCommand: Command = {
           error: (m) => io.stderr.write(`${m}\n`),
         },
       });
-      const described = server.models.map((m) => `${m.name}: ${m.task} on ${m.backend}`).join(', ');
+      const described = server.models
+        .map(
+          (m) => `${m.name}: ${m.task} on ${m.backend}${m.padPositions === 'skip' ? ', padding-free' : ''}`,
+        )
+        .join(', ');
       io.stdout.write(`samp serve: listening on ${server.url} (${described})\n`);
       const signal = await stop.signal;
       io.stderr.write(`samp serve: ${signal}: finishing the requests in flight\n`);
