@@ -16,7 +16,7 @@
 //          [--warmup 3] [--rounds 1] [--max-batch-size 32] [--batch-window-ms 2] [--threads N]
 //          [--workers N] [--precision fp32|int8] [--pad-positions skip|compute]
 //          [--batched-args "--run-size 8"] [--unbatched-args "--workers 2"]
-//          [--json bench/serve/results.json]
+//          [--json bench/serve/results.json] [--cli packages/samp/dist/cli.js] [--titles textcnn_dev.json]
 // --device cuda reports the GPU as unavailable (with the server's reason) where it cannot run.
 // Needs the built packages: npx -y pnpm@10.34.8 build (or at least the packages samp depends on).
 import { spawn } from 'node:child_process';
@@ -44,6 +44,8 @@ const { values } = parseArgs({
     'batched-args': { type: 'string', default: '' },
     'unbatched-args': { type: 'string', default: '' },
     json: { type: 'string', default: join(root, 'bench/serve/results.json') },
+    cli: { type: 'string', default: join(root, 'packages/samp/dist/cli.js') },
+    titles: { type: 'string', default: join(root, '../shared/data/clue_tnews/textcnn_dev.json') },
   },
 });
 const connections = Number(values.connections);
@@ -51,9 +53,9 @@ const duration = Number(values.duration);
 const warmup = Number(values.warmup);
 const rounds = Number(values.rounds);
 
-const cli = join(root, 'packages/samp/dist/cli.js');
+const cli = values.cli;
 const model = join(root, 'packages/model-tnews-zh-small/model');
-const titles = readFileSync(join(root, '../shared/data/clue_tnews/textcnn_dev.json'), 'utf8')
+const titles = readFileSync(values.titles, 'utf8')
   .split('\n')
   .filter((l) => l.trim() !== '')
   .map((l) => JSON.parse(l).sentence);
