@@ -10,6 +10,7 @@ import {
   type TaskInputs,
 } from '../pipeline';
 import { type Batcher, type BatchReport, createBatcher } from './batcher';
+import { gpuWorkerBackends } from './gpu-workers';
 import { paddingFreeBackends, type ServePadding } from './padding-free';
 import type { PredictInput } from './predict-request';
 
@@ -97,14 +98,17 @@ export async function openServedModel(
     );
   const { name, task = 'auto', workers: _workers, padPositions: _padPositions, ...options } = spec;
   const backends = padPositions === 'skip' ? await paddingFreeBackends(options) : undefined;
+  // On a machine with several GPUs, the workers are spread over them.
+  const perWorker = backends === undefined ? await gpuWorkerBackends(options, workers) : undefined;
   // Workers share the cores rather than each claiming all of them.
   const threads =
     options.threads ?? (workers > 1 ? Math.max(1, Math.floor(availableParallelism() / workers)) : undefined);
   const opened = await Promise.allSettled(
-    Array.from({ length: workers }, () =>
+    Array.from({ length: workers }, (_, w) =>
       pipeline(task, {
         ...options,
         ...(backends === undefined ? {} : { backends }),
+        ...(perWorker === undefined ? {} : { backends: perWorker[w] }),
         ...(threads === undefined ? {} : { threads }),
         // By default one batch of the batcher is one encoder run.
         batchSize: options.batchSize ?? batching.maxBatchSize,
