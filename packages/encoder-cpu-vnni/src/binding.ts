@@ -1,6 +1,10 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadNativeAddon, nativeAddonCandidates } from '@samp/core';
+import {
+  type NativeEncoderConfig as CoreNativeEncoderConfig,
+  loadNativeAddon,
+  nativeAddonCandidates,
+} from '@samp/core';
 import type { CpuProbeResult } from './cpu-features';
 
 /**
@@ -11,25 +15,7 @@ import type { CpuProbeResult } from './cpu-features';
  * fraction, 2^32 + 1) is refused with `SAMP_INVALID_ARGUMENT` naming the field (e.g.
  * `config.layerSources[1]`).
  */
-export interface NativeEncoderConfig {
-  vocabSize: number;
-  hiddenSize: number;
-  numAttentionHeads: number;
-  numHiddenLayers: number;
-  intermediateSize: number;
-  maxPositionEmbeddings: number;
-  /** 0 when the model has no token-type table. */
-  typeVocabSize: number;
-  embeddingSize: number;
-  /** Whether `embeddings.projection.{weight,bias}` (E→H) follow the embedding LayerNorm. */
-  hasProjection: boolean;
-  layerNormEps: number;
-  hiddenAct: 'gelu' | 'gelu_new' | 'relu';
-  padTokenId: number;
-  /** RoBERTa / XLM-R position ids (from `padTokenId + 1`, padding ids get `padTokenId`). */
-  paddingAwarePositions: boolean;
-  /** Layer i runs the tensors stored under `layers.<layerSources[i]>.` (ALBERT shares layers). */
-  layerSources: number[];
+export interface NativeEncoderConfig extends CoreNativeEncoderConfig {
   /** INT8 choices per layer; absent: every GEMM FP32. */
   layerQuant?: NativeLayerQuant[];
 }

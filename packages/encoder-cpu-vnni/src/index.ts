@@ -1,5 +1,7 @@
 // @samp/encoder-cpu-vnni: the FP32 / INT8 CPU encoder backend, the addon's loader and CPU probe.
 // Side-effect free: `@samp/encoder-cpu-vnni/register` registers the backend with @samp/core.
+
+export { encoderTensorNames, LAYER_TENSORS, layerSources, nativeConfig } from '@samp/core';
 export {
   CPU_BINDING_ENV,
   type CpuBinding,
@@ -26,12 +28,6 @@ export {
 } from './cpu-features';
 export { CpuEncoderSession, type PadPositions } from './cpu-session';
 export { CpuNativeError, fromNativeError } from './native-errors';
-export {
-  encoderTensorNames,
-  LAYER_TENSORS,
-  layerSources,
-  nativeConfig,
-  readSessionSpec,
-} from './native-spec';
+export { readSessionSpec } from './native-spec';
 export { type PrecisionSpec, resolvePrecisionSpec } from './precision-spec';
 export { probe, readCpuFeatures, toBackendProbe } from './probe';

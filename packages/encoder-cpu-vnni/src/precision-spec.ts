@@ -9,6 +9,7 @@ import {
   isSessionPrecision,
   type LayerActivationTap,
   layerActivationName,
+  layerSources,
   type ModelArtifacts,
   type PrecisionPlan,
   type QuantProfile,
@@ -18,7 +19,6 @@ import {
   uniformPlan,
 } from '@samp/core';
 import type { NativeAttentionQuant, NativeGemmQuant, NativeLayerQuant } from './binding';
-import { layerSources } from './native-spec';
 
 /** The keys of the four Linears in a NativeLayerQuant. */
 type LinearKey = Exclude<keyof NativeLayerQuant, 'attention'>;

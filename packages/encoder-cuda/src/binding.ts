@@ -1,8 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { NativeEncoderConfig } from '@samp/core';
 import { loadNativeAddon, nativeAddonCandidates } from '@samp/core';
 import type { CudaProbeResult, CudaSelfTestResult } from './cuda-probe-result';
-import type { NativeEncoderConfig } from './native-spec';
 
 /** What `createSession` takes. */
 export interface NativeSessionSpec {

@@ -3,11 +3,11 @@ import {
   type EncoderSessionOptions,
   InvalidArgumentError,
   type ModelArtifacts,
+  readNativeWeights,
 } from '@samp/core';
 import { loadCudaBinding, type NativeSessionHandle } from './binding';
 import { CudaEncoderSession, type CudaPadPositions } from './cuda-session';
 import { fromNativeError } from './native-errors';
-import { readNativeWeights } from './native-spec';
 import { resolveCudaPrecision } from './precision-spec';
 import { probe } from './probe';
 

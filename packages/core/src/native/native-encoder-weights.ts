@@ -1,6 +1,10 @@
-import { InvalidArgumentError, type ModelArtifacts } from '@samp/core';
+import { InvalidArgumentError } from '../errors';
+import type { ModelArtifacts } from '../model';
 
-/** The encoder's shape as the native side takes it (from `@samp/core`'s ModelConfig). */
+/**
+ * The encoder's shape as the native backends take it (from `ModelConfig`): the one description both the
+ * CPU and the CUDA addon read, so that they read a model the same way.
+ */
 export interface NativeEncoderConfig {
   vocabSize: number;
   hiddenSize: number;
@@ -22,7 +26,7 @@ export interface NativeEncoderConfig {
   layerSources: number[];
 }
 
-/** The per-layer canonical tensors the encoder reads (prefix `layers.<i>.`). */
+/** The per-layer canonical tensors the native encoders read (prefix `layers.<i>.`). */
 export const LAYER_TENSORS = [
   'attention.query.weight',
   'attention.query.bias',
@@ -44,7 +48,8 @@ export const LAYER_TENSORS = [
 
 /**
  * For each layer, the first layer that reads the same stored tensors (ALBERT's shared layers map to one
- * source), so shared weights are uploaded to the GPU once.
+ * source; every other architecture maps each layer to itself), so shared weights are read, copied,
+ * packed or uploaded once.
  */
 export function layerSources(model: ModelArtifacts): number[] {
   const firstByStoredName = new Map<string, number>();
@@ -60,7 +65,7 @@ export function layerSources(model: ModelArtifacts): number[] {
   return sources;
 }
 
-/** The model's config in the native session's terms. */
+/** The model's config in the native encoders' terms. */
 export function nativeConfig(model: ModelArtifacts): NativeEncoderConfig {
   const c = model.config;
   return {
@@ -93,8 +98,10 @@ export function encoderTensorNames(config: NativeEncoderConfig): string[] {
 }
 
 /**
- * Reads every tensor the encoder needs (as FP32, whatever the checkpoint stores) with its config.
+ * Reads every tensor the native encoder needs (as FP32, whatever the checkpoint stores) with its config.
  * @throws InvalidArgumentError naming the model folder and the tensor when one is missing.
+ * @example
+ * const { config, tensors } = await readNativeWeights(model);
  */
 export async function readNativeWeights(
   model: ModelArtifacts,
