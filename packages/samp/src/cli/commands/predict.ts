@@ -1,7 +1,6 @@
 import { InvalidArgumentError } from '@samp/core';
-import type { ClassificationResult } from '@samp/head-classification';
-import type { TokenClassificationResult } from '@samp/head-token-classification';
-import type { Pipeline, PipelineInput, PipelineResult } from '../../pipeline';
+import type { Pipeline, PipelineInput } from '../../pipeline';
+import { resultJson } from '../../serve/result-json';
 import type { Command, CommandIo } from '../command';
 import { type LineSource, openLines, openSink, readTextLine, type TextLine } from '../jsonl';
 import { parseOptions } from '../parse-options';
@@ -39,34 +38,6 @@ export function checkLineForTask(line: TextLine, task: Pipeline['task'], where: 
 /** The pipeline input of a line. */
 export const toPipelineInput = (line: TextLine): PipelineInput =>
   line.pair === undefined ? line.text : { text: line.text, text_pair: line.pair };
-
-/** The output record of one prediction (docs/cli.md). */
-export function predictionRecord(result: PipelineResult): Record<string, unknown> {
-  if ('entities' in result) {
-    return {
-      entities: (result as TokenClassificationResult).entities.map((e) => ({
-        type: e.type,
-        start: e.start,
-        end: e.end,
-        text: e.text,
-        score: e.score,
-      })),
-    };
-  }
-  if ('label' in result) {
-    const r = result as ClassificationResult;
-    const record: Record<string, unknown> = {
-      label: r.label,
-      label_id: r.labelId,
-      score: r.score,
-      logits: r.logits,
-    };
-    if (r.labels !== undefined)
-      record.labels = r.labels.map((l) => ({ label: l.label, label_id: l.labelId, score: l.score }));
-    return record;
-  }
-  return { score: (result as { score: number }).score };
-}
 
 /** Lines per pipeline call: enough for the length sorting to pay off, few enough to stream. */
 export function chunkSize(batchSize: number): number {
@@ -121,7 +92,7 @@ async function predictAll(
     if (pending.length === 0) return;
     const results = await p(pending);
     pending = [];
-    for (const r of results) await sink.write(`${JSON.stringify(predictionRecord(r))}\n`);
+    for (const r of results) await sink.write(`${JSON.stringify(resultJson(r))}\n`);
   };
   let n = 0;
   try {
