@@ -37,6 +37,7 @@ struct HeuristicResult {
 // cublasComputeType_t
 inline constexpr int kCompute16F = 64;
 inline constexpr int kCompute32F = 68;
+inline constexpr int kCompute32I = 72;
 // cublasOperation_t
 inline constexpr std::int32_t kOpN = 0;
 inline constexpr std::int32_t kOpT = 1;

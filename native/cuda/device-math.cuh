@@ -2,6 +2,11 @@
 #pragma once
 
 #include <cuda_fp16.h>
+#include <cuda_fp8.h>
+
+#include <cstdint>
+
+#include "kernels.h"
 
 namespace samp::cuda::dev {
 
@@ -21,6 +26,42 @@ __device__ __forceinline__ float from_f<float>(float x) {
 template <>
 __device__ __forceinline__ __half from_f<__half>(float x) {
   return __float2half_rn(x);
+}
+
+__device__ __forceinline__ float to_f(int32_t x) {
+  return static_cast<float>(x);
+}
+
+/// The int8 code of v (already divided by the scale): round half to even, clamped to ±127 as the
+/// CPU backend quantizes.
+__device__ __forceinline__ int8_t to_int8(float v) {
+  return static_cast<int8_t>(max(-127, min(127, __float2int_rn(v))));
+}
+
+/// Stores v (already divided by the scale) as a quantized code: int8, or FP8 E4M3 saturated to
+/// its finite range.
+__device__ __forceinline__ void store_quantized(int8_t* p, float v) {
+  *p = to_int8(v);
+}
+__device__ __forceinline__ void store_quantized(__nv_fp8_e4m3* p, float v) {
+  *p = __nv_fp8_e4m3(v);
+}
+
+/// The feed-forward activation in FP32 (exact-erf GELU, tanh GELU, ReLU).
+__device__ __forceinline__ float activate(Activation act, float x) {
+  switch (act) {
+    case Activation::kGelu:
+      return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+    case Activation::kGeluTanh: {
+      const float inner = 0.79788456080286536f * (x + 0.044715f * x * x * x);
+      return 0.5f * x * (1.0f + tanhf(inner));
+    }
+    case Activation::kRelu:
+      return x > 0.0f ? x : 0.0f;
+    case Activation::kNone:
+      break;
+  }
+  return x;
 }
 
 __device__ __forceinline__ float warp_sum(float v) {

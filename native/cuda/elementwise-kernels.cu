@@ -8,29 +8,13 @@
 namespace samp::cuda {
 namespace {
 
-__device__ __forceinline__ float activate(Activation act, float x) {
-  switch (act) {
-    case Activation::kGelu:
-      return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
-    case Activation::kGeluTanh: {
-      const float inner = 0.79788456080286536f * (x + 0.044715f * x * x * x);
-      return 0.5f * x * (1.0f + tanhf(inner));
-    }
-    case Activation::kRelu:
-      return x > 0.0f ? x : 0.0f;
-    case Activation::kNone:
-      break;
-  }
-  return x;
-}
-
 template <typename T>
 __global__ void bias_activation_kernel(T* x, size_t n, int cols, const float* bias,
                                        Activation act) {
   const size_t stride = static_cast<size_t>(blockDim.x) * gridDim.x;
   for (size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
     const int c = static_cast<int>(i % static_cast<size_t>(cols));
-    x[i] = dev::from_f<T>(activate(act, dev::to_f(x[i]) + bias[c]));
+    x[i] = dev::from_f<T>(dev::activate(act, dev::to_f(x[i]) + bias[c]));
   }
 }
 
@@ -51,7 +35,7 @@ __global__ void bias_activation_half8_kernel(__half* x, int rows, int cols, cons
 #pragma unroll
     for (int j = 0; j < 4; ++j) {
       const float2 f = __half22float2(h[j]);
-      h[j] = __floats2half2_rn(activate(act, f.x + b[2 * j]), activate(act, f.y + b[2 * j + 1]));
+      h[j] = __floats2half2_rn(dev::activate(act, f.x + b[2 * j]), dev::activate(act, f.y + b[2 * j + 1]));
     }
     *p = raw;
   }

@@ -1,5 +1,6 @@
 #include "encoder-config.h"
 
+#include <cmath>
 #include <string>
 
 #include "common/error.h"
@@ -52,6 +53,32 @@ void check_config(const EncoderConfig& c) {
     if (s < 0 || s > static_cast<int>(i)) {
       invalid("layerSources[" + std::to_string(i) + "]",
               "expected a layer index ≤ " + std::to_string(i) + ", got " + std::to_string(s));
+    }
+  }
+  if (!c.layer_quant.empty() && static_cast<int>(c.layer_quant.size()) != c.num_layers)
+    invalid("layerQuant", "expected one entry per layer");
+  // Static scales only: a zero, negative, NaN or infinite scale would send every value to one code.
+  const auto scale_ok = [](float s) { return s > 0.0f && std::isfinite(s); };
+  for (std::size_t i = 0; i < c.layer_quant.size(); ++i) {
+    const LayerQuant& q = c.layer_quant[i];
+    const std::string at = "layerQuant[" + std::to_string(i) + "]";
+    const std::pair<const GemmQuant*, const char*> gemms[4] = {
+        {&q.qkv, "qkv"},
+        {&q.attention_output, "attentionOutput"},
+        {&q.ffn_intermediate, "ffnIntermediate"},
+        {&q.ffn_output, "ffnOutput"}};
+    for (const auto& [g, name] : gemms) {
+      if (g->quantized() && !scale_ok(g->input_scale))
+        invalid(at + "." + name, "expected a positive finite input scale");
+    }
+    const AttentionQuant& a = q.attention;
+    if (a.int8) {
+      if (!(scale_ok(a.query_scale) && scale_ok(a.key_scale) && scale_ok(a.value_scale)))
+        invalid(at + ".attention", "expected positive finite query, key and value scales");
+      if (!(a.probs_scale == 0.0f || scale_ok(a.probs_scale)))
+        invalid(at + ".attention.probs", "expected 0 or a positive finite scale");
+      if (c.head_dim() % 4 != 0)
+        invalid(at + ".attention", "the INT8 attention needs a head size divisible by 4");
     }
   }
 }

@@ -17,6 +17,8 @@
 #include "device-memory.h"
 #include "gemm.h"
 #include "kernels.h"
+#include "quant-kernels.h"
+#include "quantized-weights.h"
 
 namespace samp::cuda {
 
@@ -144,13 +146,31 @@ DeviceBuffer upload(std::initializer_list<const std::vector<float>*> parts, std:
   return buffer;
 }
 
+/// The four Linears of a layer, indexing LayerWeights' quantized copies.
+enum Linear { kQkv = 0, kAttentionOutput = 1, kFfnIntermediate = 2, kFfnOutput = 3 };
+
 struct LayerWeights {
   DeviceBuffer qkv_w, qkv_b;  // [3H, H], [3H] in the storage type (cuBLASLt's bias epilogue)
   DeviceBuffer out_w, out_b, ln1_g, ln1_b;
   DeviceBuffer ffn1_w, ffn1_b, ffn2_w, ffn2_b, ln2_g, ln2_b;
   // The biases again in the storage type, for the GEMM epilogues (FP32 copies: the kernels').
   DeviceBuffer out_b_t, ffn1_b_t, ffn2_b_t;
+  DeviceBuffer qkv_b_f;  // FP32 QKV bias, for the INT8 QKV epilogue (mixed-precision sessions)
+  // Per Linear, made when a layer of the plan runs it quantized (ALBERT layers share them).
+  QuantizedWeight int8[4], fp8[4];
 };
+
+/// Per-layer data of a mixed-precision session besides the weights.
+struct LayerExtras {
+  DeviceBuffer qkv_inv_scales;  // [3H]: 1/s_q | 1/s_k | 1/s_v, for the INT8 attention's inputs
+};
+
+/// The inverse scale that quantizes a GEMM's input: int8 codes are x / s; FP8 values are
+/// x / (s · 127 / 448), the int8 clipping range put at E4M3's largest finite value.
+float input_inv_scale(const GemmQuant& g) {
+  return g.precision == GemmPrecision::kFp8 ? 448.0f / (127.0f * g.input_scale)
+                                            : 1.0f / g.input_scale;
+}
 
 /// The value of an environment variable ("" when unset).
 std::string env(const char* name) {
@@ -260,7 +280,8 @@ class TypedEncoder final : public Encoder::Impl {
     try {
       upload_weights(w);
       gemm_ = std::make_unique<GemmRunner>(
-          o.precision == Precision::kFp16 ? CUDA_R_16F : CUDA_R_32F, tuning);
+          o.precision == Precision::kFp16 ? GemmKind::kFp16 : GemmKind::kFp32, tuning);
+      prepare_quantized(tuning);
       timer_ = std::make_unique<Timer>();
     } catch (...) {
       cudaStreamDestroy(stream_);
@@ -461,6 +482,9 @@ class TypedEncoder final : public Encoder::Impl {
     T *emb = nullptr, *x = nullptr, *y = nullptr, *tmp = nullptr, *qkv = nullptr, *ctx = nullptr,
       *ffn = nullptr;
     float* out = nullptr;
+    // Mixed-precision sessions only: int32 GEMM products and one-byte (int8 or E4M3) copies.
+    int32_t* acc = nullptr;  // [T, max(3H, FFN)]
+    uint8_t *x8 = nullptr, *y8 = nullptr, *qkv8 = nullptr, *ctx8 = nullptr, *ffn8 = nullptr;
   };
 
   /// What a recording run copies out (hidden states have an empty name).
@@ -493,6 +517,15 @@ class TypedEncoder final : public Encoder::Impl {
     b.ctx = cv.take<T>(t * h);
     b.ffn = cv.take<T>(t * c.intermediate_size);
     b.out = cv.take<float>(t * h);
+    if (quantized_) {
+      const std::size_t inter = c.intermediate_size;
+      b.acc = cv.take<int32_t>(t * std::max(3 * h, inter));
+      b.x8 = cv.take<uint8_t>(t * h);
+      b.y8 = cv.take<uint8_t>(t * h);
+      b.qkv8 = cv.take<uint8_t>(t * 3 * h);
+      b.ctx8 = cv.take<uint8_t>(t * h);
+      b.ffn8 = cv.take<uint8_t>(t * inter);
+    }
     bytes_needed_ = cv.used();
     return b;
   }
@@ -605,7 +638,15 @@ class TypedEncoder final : public Encoder::Impl {
     if (rec != nullptr && rec->hidden_states)
       record_packed(rec, "", {}, b.x, h, h, t);
 
+    bool x_quantized = false;  // b.x8 holds x quantized for this layer's QKV GEMM
     for (int l = 0; l < c.num_layers; ++l) {
+      // A layer with a quantized GEMM or INT8 attention, or one whose last LayerNorm must hand
+      // the next layer's quantized QKV its input, takes the mixed-precision path.
+      if (c.quant_of(l).any() || (l + 1 < c.num_layers && c.quant_of(l + 1).qkv.quantized())) {
+        quantized_layer(l, b, t, batch, p, rec, x_quantized);
+        continue;
+      }
+      x_quantized = false;
       const LayerWeights& w = *layers_[static_cast<std::size_t>(l)];
       const std::string at = "layers." + std::to_string(l) + ".";
       const auto name = [&](Tap tap) { return at + cpu::tap_name(tap); };
@@ -680,6 +721,257 @@ class TypedEncoder final : public Encoder::Impl {
     mark("output to FP32");
     if (!capturing())
       eager_tokens_.insert(t);
+  }
+
+
+  /// The quantized copy of a GEMM input in `buf` (stride ld), typed for `g`'s precision; none
+  /// (a null QuantOut<int8_t>) for a float GEMM or `skip`.
+  template <typename F>
+  static void with_quant_out(const GemmQuant& g, uint8_t* buf, int ld, F&& f, bool skip = false) {
+    if (!skip && g.precision == GemmPrecision::kInt8) {
+      f(QuantOut<int8_t>{reinterpret_cast<int8_t*>(buf), ld, input_inv_scale(g), nullptr});
+    } else if (!skip && g.precision == GemmPrecision::kFp8) {
+      f(QuantOut<__nv_fp8_e4m3>{reinterpret_cast<__nv_fp8_e4m3*>(buf), ld, input_inv_scale(g),
+                                nullptr});
+    } else {
+      f(QuantOut<int8_t>{});
+    }
+  }
+
+  /// Quantizes src [t, width] (T) into buf as g's input.
+  void quantize_input(const GemmQuant& g, const T* src, int width, uint8_t* buf, int t) {
+    with_quant_out(g, buf, width, [&](auto q) {
+      check_cuda(launch_dequant_activation<T, T>(src, width, t, width, Dequant{},
+                                                 Activation::kNone, static_cast<T*>(nullptr), 0,
+                                                 q, stream_),
+                 "quantize kernel");
+    });
+  }
+
+  /// One Linear of a mixed-precision layer, its input already in `x` (T) and, for a quantized
+  /// GEMM, in `x8`: INT8 → the exact int32 product in b.acc; FP8 → alpha-scaled T into `out`
+  /// (+ bias when `bias_t` is set); float → `out` (+ bias when `bias_t` is set).
+  void linear(const LayerWeights& w, Linear which, const GemmQuant& g, int m, int k, int t,
+              const T* x, const uint8_t* x8, T* out, int32_t* acc, const void* bias_t) {
+    const DeviceBuffer* float_w[4] = {&w.qkv_w, &w.out_w, &w.ffn1_w, &w.ffn2_w};
+    const GemmEpilogue ep = bias_t != nullptr ? GemmEpilogue::kBias : GemmEpilogue::kNone;
+    if (g.precision == GemmPrecision::kInt8) {
+      gemm8_->run(m, t, k, w.int8[which].data.get(), x8, acc, GemmEpilogue::kNone, nullptr,
+                  nullptr, stream_);
+    } else if (g.precision == GemmPrecision::kFp8) {
+      const float alpha = w.fp8[which].tensor_scale / input_inv_scale(g);
+      gemmf8_->run(m, t, k, w.fp8[which].data.get(), x8, out, ep, bias_t, nullptr, stream_, alpha);
+    } else {
+      gemm_->run(m, t, k, float_w[which]->get(), x, out, ep, bias_t, nullptr, stream_);
+    }
+  }
+
+  /// A layer of a mixed-precision plan (any GEMM float, INT8 or FP8; attention float or INT8).
+  /// Each quantized GEMM's input is quantized by the kernel that produces it (LayerNorm,
+  /// activation, INT8 attention, QKV epilogue); `x_quantized` says b.x8 already holds this
+  /// layer's QKV input, and is set for the next layer.
+  void quantized_layer(int l, const Buffers& b, int t, int batch, const Packing& p, Recorder* rec,
+                       bool& x_quantized) {
+    const EncoderConfig& c = config;
+    const int h = c.hidden_size;
+    const int inter = c.intermediate_size;
+    const int d = c.head_dim();
+    const LayerWeights& w = *layers_[static_cast<std::size_t>(l)];
+    const LayerQuant lq = c.quant_of(l);
+    const GemmQuant next_qkv = l + 1 < c.num_layers ? c.quant_of(l + 1).qkv : GemmQuant{};
+    const bool recording = rec != nullptr;
+    const auto wants = [&](Tap tap) { return recording && rec->observe->wants(l, tap); };
+    const auto padded = [&](int width) { return std::vector<int>{rec->batch, rec->seq, width}; };
+    const std::string at = "layers." + std::to_string(l) + ".";
+    const auto name = [&](Tap tap) { return at + cpu::tap_name(tap); };
+    if (lq.attention.int8 && (wants(Tap::kScores) || wants(Tap::kProbs))) {
+      invalid("observe", "the attention scores and probabilities of layer " + std::to_string(l) +
+                             " run in INT8 on this CUDA session; observe them on a float session");
+    }
+
+    // QKV: its int8 / FP8 input quantized by the previous LayerNorm (or here); INT8 attention
+    // takes Q, K, V as int8, requantized per part in the QKV epilogue.
+    if (wants(Tap::kQkvInput))
+      record_packed(rec, name(Tap::kQkvInput), padded(h), b.x, h, h, t);
+    if (lq.qkv.quantized() && !x_quantized)
+      quantize_input(lq.qkv, b.x, h, b.x8, t);
+    const ExtrasRef ex = extras(l);
+    QuantOut<int8_t> qkv8{reinterpret_cast<int8_t*>(b.qkv8), 3 * h, 1.0f, ex.qkv_inv_scales};
+    const bool qkv_float_needed = !lq.attention.int8 || recording;
+    if (lq.qkv.precision == GemmPrecision::kInt8) {
+      linear(w, kQkv, lq.qkv, 3 * h, h, t, b.x, b.x8, nullptr, b.acc, nullptr);
+      check_cuda(launch_dequant_activation<int32_t, T>(
+                     b.acc, 3 * h, t, 3 * h, Dequant{lq.qkv.input_scale, w.int8[kQkv].scales.as<float>(), w.qkv_b_f.as<float>()},
+                     Activation::kNone, qkv_float_needed ? b.qkv : nullptr, 3 * h,
+                     lq.attention.int8 ? qkv8 : QuantOut<int8_t>{}, stream_),
+                 "QKV dequantize kernel");
+    } else {
+      linear(w, kQkv, lq.qkv, 3 * h, h, t, b.x, b.x8, b.qkv, nullptr, w.qkv_b.get());
+      if (lq.attention.int8) {
+        check_cuda(launch_dequant_activation<T, T>(b.qkv, 3 * h, t, 3 * h, Dequant{},
+                                                   Activation::kNone, static_cast<T*>(nullptr), 0,
+                                                   qkv8, stream_),
+                   "QKV quantize kernel");
+      }
+    }
+    mark("QKV (mixed precision)");
+    const Tap parts[3] = {Tap::kQuery, Tap::kKey, Tap::kValue};
+    for (int part = 0; part < 3; ++part) {
+      if (wants(parts[part]))
+        record_packed(rec, name(parts[part]), padded(h), b.qkv + part * h, 3 * h, h, t);
+    }
+
+    // Attention; an INT8 attention hands an INT8 attention-output GEMM its context as int8.
+    const GemmQuant& ao = lq.attention_output;
+    const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
+    bool ctx_quantized = false;
+    if (lq.attention.int8) {
+      const AttentionQuant& aq = lq.attention;
+      const float sp = aq.probs_scale > 0.0f ? aq.probs_scale : 1.0f / 127.0f;
+      AttentionInt8Args args;
+      args.qkv8 = reinterpret_cast<const int8_t*>(b.qkv8);
+      args.ld_qkv = 3 * h;
+      args.rows = b.rows;
+      args.num_rows = batch;
+      args.max_queries = p.max_queries;
+      args.heads = c.num_heads;
+      args.head_dim = d;
+      args.score_scale = aq.query_scale * scale * aq.key_scale;
+      args.probs_inv_scale = 1.0f / sp;
+      args.context_scale = sp * aq.value_scale;
+      args.ld_ctx = h;
+      ctx_quantized = ao.precision == GemmPrecision::kInt8;
+      args.ctx8_inv_scale = ctx_quantized ? input_inv_scale(ao) : 1.0f;
+      check_cuda(launch_attention_int8<T>(args, ctx_quantized && !recording ? nullptr : b.ctx,
+                                          ctx_quantized ? reinterpret_cast<int8_t*>(b.ctx8)
+                                                        : nullptr,
+                                          stream_),
+                 "INT8 attention kernel");
+    } else {
+      check_cuda(attention(b, p.max_queries, batch, scale), "attention kernel");
+      if (wants(Tap::kScores) || wants(Tap::kProbs))
+        observe_attention(rec, l, b, p, scale);
+    }
+    mark("attention (mixed precision)");
+    if (wants(Tap::kContext))
+      record_packed(rec, name(Tap::kContext), padded(h), b.ctx, h, h, t);
+    if (ao.quantized() && !ctx_quantized)
+      quantize_input(ao, b.ctx, h, b.ctx8, t);
+
+    // Attention output + bias + residual + LayerNorm, quantizing y for a quantized FFN GEMM.
+    const GemmQuant& f1 = lq.ffn_intermediate;
+    linear(w, kAttentionOutput, ao, h, h, t, b.ctx, b.ctx8, b.tmp, b.acc, nullptr);
+    with_quant_out(f1, b.y8, h, [&](auto q) {
+      cudaError_t err;
+      if (ao.precision == GemmPrecision::kInt8) {
+        err = launch_layer_norm_quantize<int32_t, T>(
+            b.acc, Dequant{ao.input_scale, w.int8[kAttentionOutput].scales.as<float>(), w.out_b.as<float>()},
+            b.x, w.ln1_g.as<float>(), w.ln1_b.as<float>(), t, h, c.layer_norm_eps, b.y, q, stream_);
+      } else {
+        err = launch_layer_norm_quantize<T, T>(b.tmp, Dequant{1.0f, nullptr, w.out_b.as<float>()},
+                                               b.x, w.ln1_g.as<float>(), w.ln1_b.as<float>(), t,
+                                               h, c.layer_norm_eps, b.y, q, stream_);
+      }
+      check_cuda(err, "LayerNorm (+ quantize) kernel");
+    });
+    mark("attention output + LayerNorm (mixed precision)");
+    if (wants(Tap::kFfnIntermediateInput))
+      record_packed(rec, name(Tap::kFfnIntermediateInput), padded(h), b.y, h, h, t);
+
+    // FFN1 + bias + activation, quantizing for a quantized FFN2.
+    const GemmQuant& f2 = lq.ffn_output;
+    const bool ffn_float_needed = !f2.quantized() || recording;
+    linear(w, kFfnIntermediate, f1, inter, h, t, b.y, b.y8, b.ffn, b.acc, nullptr);
+    with_quant_out(f2, b.ffn8, inter, [&](auto q) {
+      cudaError_t err;
+      if (f1.precision == GemmPrecision::kInt8) {
+        err = launch_dequant_activation<int32_t, T>(
+            b.acc, inter, t, inter,
+            Dequant{f1.input_scale, w.int8[kFfnIntermediate].scales.as<float>(), w.ffn1_b.as<float>()},
+            c.activation, ffn_float_needed ? b.ffn : nullptr, inter, q, stream_);
+      } else {
+        err = launch_dequant_activation<T, T>(b.ffn, inter, t, inter,
+                                              Dequant{1.0f, nullptr, w.ffn1_b.as<float>()},
+                                              c.activation, b.ffn, inter, q, stream_);
+      }
+      check_cuda(err, "bias + activation (+ quantize) kernel");
+    });
+    mark("FFN1 + activation (mixed precision)");
+    if (wants(Tap::kFfnOutputInput))
+      record_packed(rec, name(Tap::kFfnOutputInput), padded(inter), b.ffn, inter, inter, t);
+
+    // FFN2 + bias + residual + LayerNorm, quantizing x for the next layer's quantized QKV.
+    linear(w, kFfnOutput, f2, h, inter, t, b.ffn, b.ffn8, b.tmp, b.acc, nullptr);
+    with_quant_out(next_qkv, b.x8, h, [&](auto q) {
+      cudaError_t err;
+      if (f2.precision == GemmPrecision::kInt8) {
+        err = launch_layer_norm_quantize<int32_t, T>(
+            b.acc, Dequant{f2.input_scale, w.int8[kFfnOutput].scales.as<float>(), w.ffn2_b.as<float>()},
+            b.y, w.ln2_g.as<float>(), w.ln2_b.as<float>(), t, h, c.layer_norm_eps, b.x, q, stream_);
+      } else {
+        err = launch_layer_norm_quantize<T, T>(b.tmp, Dequant{1.0f, nullptr, w.ffn2_b.as<float>()},
+                                               b.y, w.ln2_g.as<float>(), w.ln2_b.as<float>(), t,
+                                               h, c.layer_norm_eps, b.x, q, stream_);
+      }
+      check_cuda(err, "LayerNorm (+ quantize) kernel");
+    });
+    x_quantized = next_qkv.quantized();
+    mark("FFN2 + LayerNorm (mixed precision)");
+    if (recording && rec->hidden_states)
+      record_packed(rec, "", {}, b.x, h, h, t);
+  }
+
+  struct ExtrasRef {
+    const float* qkv_inv_scales = nullptr;
+  };
+  ExtrasRef extras(int layer) const {
+    if (extras_.empty())
+      return {};
+    return {extras_[static_cast<std::size_t>(layer)].qkv_inv_scales.template as<float>()};
+  }
+
+  /// Mixed-precision sessions: the INT8 / FP8 GEMM runners, the per-layer inverse scales of the
+  /// INT8 attention's inputs, and the INT8 attention kernel's shared memory.
+  void prepare_quantized(const GemmTuning& tuning) {
+    const EncoderConfig& c = config;
+    bool int8 = false, fp8 = false, attention = false;
+    for (const LayerQuant& q : c.layer_quant) {
+      for (const GemmQuant* g : {&q.qkv, &q.attention_output, &q.ffn_intermediate, &q.ffn_output}) {
+        int8 = int8 || g->precision == GemmPrecision::kInt8;
+        fp8 = fp8 || g->precision == GemmPrecision::kFp8;
+      }
+      attention = attention || q.attention.int8;
+    }
+    quantized_ = int8 || fp8 || attention;
+    if (fp8 && !std::is_same_v<T, __half>)
+      invalid("layerQuant", "FP8 GEMMs run in FP16 sessions only");
+    if (quantized_ && c.hidden_size > kMaxQuantizedLayerNormWidth) {
+      invalid("hiddenSize", "mixed-precision layers take a hidden size up to " +
+                                std::to_string(kMaxQuantizedLayerNormWidth));
+    }
+    if (int8)
+      gemm8_ = std::make_unique<GemmRunner>(GemmKind::kInt8, tuning);
+    if (fp8)
+      gemmf8_ = std::make_unique<GemmRunner>(GemmKind::kFp8, tuning);
+    if (!attention)
+      return;
+    const std::size_t smem = attention_int8_shared_bytes(c.max_sequence_length(), c.head_dim());
+    if (smem > 48 * 1024)
+      check_cuda(allow_attention_int8_shared_bytes(smem), "cudaFuncSetAttribute (INT8 attention)");
+    const std::size_t h = c.hidden_size;
+    for (int l = 0; l < c.num_layers; ++l) {
+      LayerExtras e;
+      const AttentionQuant& a = c.quant_of(l).attention;
+      if (a.int8) {
+        std::vector<float> inv(3 * h);
+        std::fill(inv.begin(), inv.begin() + h, 1.0f / a.query_scale);
+        std::fill(inv.begin() + h, inv.begin() + 2 * h, 1.0f / a.key_scale);
+        std::fill(inv.begin() + 2 * h, inv.end(), 1.0f / a.value_scale);
+        std::size_t ignored = 0;
+        e.qkv_inv_scales = upload<float>({&inv}, &ignored);
+      }
+      extras_.push_back(std::move(e));
+    }
   }
 
   /// Whether the session's stream is being captured into a CUDA graph now.
@@ -775,23 +1067,60 @@ class TypedEncoder final : public Encoder::Impl {
       const auto get = [&](const char* name, std::size_t count) -> const std::vector<float>& {
         return tensor(w, at + name, count);
       };
+      // Which precisions the plan runs each Linear of this source at (ALBERT: several layers).
+      bool need_float[4] = {false, false, false, false}, need8[4] = {}, need_fp8[4] = {};
+      for (int l = 0; l < c.num_layers; ++l) {
+        if (c.layer_sources[static_cast<std::size_t>(l)] != source)
+          continue;
+        const LayerQuant q = c.quant_of(l);
+        const GemmQuant* g[4] = {&q.qkv, &q.attention_output, &q.ffn_intermediate, &q.ffn_output};
+        for (int i = 0; i < 4; ++i) {
+          need_float[i] = need_float[i] || g[i]->precision == GemmPrecision::kFloat;
+          need8[i] = need8[i] || g[i]->precision == GemmPrecision::kInt8;
+          need_fp8[i] = need_fp8[i] || g[i]->precision == GemmPrecision::kFp8;
+        }
+      }
+      // The FP32 weights of each Linear ([out, in]), the QKV parts concatenated.
+      std::vector<float> qkv_all;
+      qkv_all.reserve(3 * h * h);
+      for (const char* part : {"query", "key", "value"}) {
+        const auto& v = get((std::string("attention.") + part + ".weight").c_str(), h * h);
+        qkv_all.insert(qkv_all.end(), v.begin(), v.end());
+      }
+      const std::vector<float>* weights[4] = {&qkv_all, &get("attention.output.weight", h * h),
+                                              &get("ffn.intermediate.weight", inter * h),
+                                              &get("ffn.output.weight", h * inter)};
+      const int outs[4] = {static_cast<int>(3 * h), static_cast<int>(h), static_cast<int>(inter),
+                           static_cast<int>(h)};
+      const int ins[4] = {static_cast<int>(h), static_cast<int>(h), static_cast<int>(h),
+                          static_cast<int>(inter)};
       auto lw = std::make_unique<LayerWeights>();
-      lw->qkv_w =
-          upload<T>({&get("attention.query.weight", h * h), &get("attention.key.weight", h * h),
-                     &get("attention.value.weight", h * h)},
-                    &n);
+      DeviceBuffer* float_w[4] = {&lw->qkv_w, &lw->out_w, &lw->ffn1_w, &lw->ffn2_w};
+      for (int i = 0; i < 4; ++i) {
+        if (need_float[i])
+          *float_w[i] = upload<T>({weights[i]}, &n);
+        if (need8[i]) {
+          const std::vector<float> given = given_scales(at, static_cast<Linear>(i), outs[i]);
+          lw->int8[i] = quantize_int8(*weights[i], outs[i], ins[i],
+                                      given.empty() ? nullptr : given.data(), &n);
+        }
+        if (need_fp8[i])
+          lw->fp8[i] = quantize_fp8(*weights[i], outs[i], ins[i], &n);
+      }
       lw->qkv_b = upload<T>({&get("attention.query.bias", h), &get("attention.key.bias", h),
                              &get("attention.value.bias", h)},
                             &n);
-      lw->out_w = upload<T>({&get("attention.output.weight", h * h)}, &n);
+      if (need8[kQkv]) {
+        lw->qkv_b_f = upload<float>({&get("attention.query.bias", h), &get("attention.key.bias", h),
+                                     &get("attention.value.bias", h)},
+                                    &n);
+      }
       lw->out_b = upload<float>({&get("attention.output.bias", h)}, &n);
       lw->out_b_t = upload<T>({&get("attention.output.bias", h)}, &n);
       lw->ln1_g = upload<float>({&get("attention.norm.weight", h)}, &n);
       lw->ln1_b = upload<float>({&get("attention.norm.bias", h)}, &n);
-      lw->ffn1_w = upload<T>({&get("ffn.intermediate.weight", inter * h)}, &n);
       lw->ffn1_b = upload<float>({&get("ffn.intermediate.bias", inter)}, &n);
       lw->ffn1_b_t = upload<T>({&get("ffn.intermediate.bias", inter)}, &n);
-      lw->ffn2_w = upload<T>({&get("ffn.output.weight", h * inter)}, &n);
       lw->ffn2_b = upload<float>({&get("ffn.output.bias", h)}, &n);
       lw->ffn2_b_t = upload<T>({&get("ffn.output.bias", h)}, &n);
       lw->ln2_g = upload<float>({&get("ffn.norm.weight", h)}, &n);
@@ -801,6 +1130,43 @@ class TypedEncoder final : public Encoder::Impl {
     }
     for (int source : c.layer_sources)
       layers_.push_back(sources_[index[source]].get());
+  }
+
+  /// The profile's per-channel scales of a Linear's weight under `at` (layers.<source>.), or
+  /// empty (then max|row| / 127). QKV takes the three parts' scales, all or none.
+  std::vector<float> given_scales(const std::string& at, Linear which, int out) const {
+    static const char* const kNames[4][3] = {
+        {"attention.query.weight", "attention.key.weight", "attention.value.weight"},
+        {"attention.output.weight", nullptr, nullptr},
+        {"ffn.intermediate.weight", nullptr, nullptr},
+        {"ffn.output.weight", nullptr, nullptr}};
+    const WeightSet& scales = options.weight_scales;
+    std::vector<float> all;
+    int found = 0, parts = 0;
+    for (const char* name : kNames[which]) {
+      if (name == nullptr)
+        continue;
+      ++parts;
+      const auto it = scales.find(at + name);
+      if (it == scales.end())
+        continue;
+      ++found;
+      all.insert(all.end(), it->second.begin(), it->second.end());
+    }
+    if (found == 0)
+      return {};
+    if (found != parts)
+      invalid("weightScales", "has scales for some of " + at + "attention.{query,key,value}.weight but not all");
+    if (static_cast<int>(all.size()) != out) {
+      invalid("weightScales", "the scales of " + at + kNames[which][0] + " have " +
+                                  std::to_string(all.size()) + " values, expected " +
+                                  std::to_string(out));
+    }
+    for (float v : all) {
+      if (!(v > 0.0f) || !std::isfinite(v))
+        invalid("weightScales", "the scales of " + at + kNames[which][0] + " must be positive and finite");
+    }
+    return all;
   }
 
   static constexpr std::size_t kMaxGraphs = 32;
@@ -819,6 +1185,9 @@ class TypedEncoder final : public Encoder::Impl {
   std::vector<std::unique_ptr<LayerWeights>> sources_;
   std::vector<const LayerWeights*> layers_;
   std::unique_ptr<GemmRunner> gemm_;
+  std::unique_ptr<GemmRunner> gemm8_, gemmf8_;  // INT8 / FP8 GEMMs of a mixed-precision plan
+  bool quantized_ = false;                      // any INT8 / FP8 GEMM or INT8 attention
+  std::vector<LayerExtras> extras_;
   std::unique_ptr<Timer> timer_;
   Workspace workspace_;
   mutable std::size_t bytes_needed_ = 0;

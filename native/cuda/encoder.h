@@ -33,6 +33,9 @@ struct SessionOptions {
   std::size_t memory_limit = 0;
   /// kAuto: a shape is captured the second time it runs, then replayed; kOn: from the first run.
   GraphMode graphs = GraphMode::kAuto;
+  /// Per-channel scales of Linear weights by canonical weight name (a QuantProfile's `weights`),
+  /// for the INT8 Linears of a plan; a weight without them is scaled by max|row| / 127.
+  WeightSet weight_scales;
 };
 
 /// A padded, row-major batch (the spec's EncoderInput).

@@ -71,10 +71,25 @@ int current_device() {
 
 }  // namespace
 
-GemmRunner::GemmRunner(cudaDataType_t type, const GemmTuning& tuning)
-    : type_(type), tuning_(tuning) {
+GemmRunner::GemmRunner(GemmKind kind, const GemmTuning& tuning) : kind_(kind), tuning_(tuning) {
+  switch (kind) {
+    case GemmKind::kFp32:
+      in_type_ = out_type_ = CUDA_R_32F;
+      break;
+    case GemmKind::kFp16:
+      in_type_ = out_type_ = CUDA_R_16F;
+      break;
+    case GemmKind::kInt8:
+      in_type_ = CUDA_R_8I;
+      out_type_ = CUDA_R_32I;
+      break;
+    case GemmKind::kFp8:
+      in_type_ = CUDA_R_8F_E4M3;
+      out_type_ = CUDA_R_16F;
+      break;
+  }
   tuning_.candidates = std::clamp(tuning_.candidates, 1, 32);
-  if (type_ != CUDA_R_16F)
+  if (kind_ != GemmKind::kFp16)
     tuning_.fp16_accumulate = false;
   device_ = current_device();
   const lt::Api& api = lt::api();
@@ -104,7 +119,7 @@ std::vector<lt::HeuristicResult> GemmRunner::candidates(const Plan& p, int count
   check_lt(api.pref_create(&pref), "cublasLtMatmulPreferenceCreate");
   const std::uint64_t ws = workspace_.bytes();
   api.pref_set(pref, lt::kPrefMaxWorkspaceBytes, &ws, sizeof ws);
-  if (type_ == CUDA_R_16F) {
+  if (out_type_ == CUDA_R_16F) {
     // Split-K partial sums only in the compute type (FP32): the in-place and output-type schemes
     // add the parts up in FP16, an extra rounding per split (FP16 data, FP32 accumulation is the
     // contract). Measured neutral for speed on BERT-base (GPU run 7).
@@ -137,8 +152,13 @@ GemmRunner::Plan& GemmRunner::plan(const Key& key) {
   auto& slot = plans_[key];
   try {
     const bool half_compute = tuning_.fp16_accumulate;
-    check_lt(api.matmul_desc_create(&p.desc, half_compute ? lt::kCompute16F : lt::kCompute32F,
-                                    half_compute ? CUDA_R_16F : CUDA_R_32F),
+    const bool integer = kind_ == GemmKind::kInt8;
+    check_lt(api.matmul_desc_create(
+                 &p.desc,
+                 integer        ? lt::kCompute32I
+                 : half_compute ? lt::kCompute16F
+                                : lt::kCompute32F,
+                 integer ? CUDA_R_32I : half_compute ? CUDA_R_16F : CUDA_R_32F),
              "cublasLtMatmulDescCreate");
     slot = p;
     const std::int32_t ta = lt::kOpT, tb = lt::kOpN;
@@ -147,11 +167,11 @@ GemmRunner::Plan& GemmRunner::plan(const Key& key) {
     const GemmEpilogue epilogue = static_cast<GemmEpilogue>(epilogue_id);
     const std::uint32_t ep = lt_epilogue(epilogue);
     check_lt(api.matmul_desc_set(p.desc, lt::kDescEpilogue, &ep, sizeof ep), "set EPILOGUE");
-    check_lt(api.layout_create(&p.a, type_, k, m, k), "cublasLtMatrixLayoutCreate(W)");
+    check_lt(api.layout_create(&p.a, in_type_, k, m, k), "cublasLtMatrixLayoutCreate(W)");
     slot = p;
-    check_lt(api.layout_create(&p.b, type_, k, n, k), "cublasLtMatrixLayoutCreate(X)");
+    check_lt(api.layout_create(&p.b, in_type_, k, n, k), "cublasLtMatrixLayoutCreate(X)");
     slot = p;
-    check_lt(api.layout_create(&p.d, type_, m, n, m), "cublasLtMatrixLayoutCreate(Y)");
+    check_lt(api.layout_create(&p.d, out_type_, m, n, m), "cublasLtMatrixLayoutCreate(Y)");
     slot = p;
     if (epilogue != GemmEpilogue::kNone) {
       // The heuristic checks the epilogue's pointer alignment: give it any aligned address.
@@ -164,7 +184,7 @@ GemmRunner::Plan& GemmRunner::plan(const Key& key) {
     if (tuning_.tune) {
       std::lock_guard<std::mutex> lock(shared_mutex);
       const auto shared =
-          shared_tunings().find(SharedKey{device_, static_cast<int>(type_), tuning_.fp16_accumulate,
+          shared_tunings().find(SharedKey{device_, static_cast<int>(kind_), tuning_.fp16_accumulate,
                                           m, size_class(n), k, epilogue_id, residual});
       found = shared != shared_tunings().end();
       if (found)
@@ -203,24 +223,28 @@ GemmRunner::Plan& GemmRunner::plan(const Key& key) {
 }
 
 void GemmRunner::matmul(const Plan& p, const lt::MatmulAlgo& algo, const void* w, const void* x,
-                        void* y, const void* residual, cudaStream_t stream) const {
+                        void* y, const void* residual, float alpha, cudaStream_t stream) const {
   const lt::Api& api = lt::api();
   const void* c = residual != nullptr ? residual : y;
   lt::Status st;
-  if (tuning_.fp16_accumulate) {
+  if (kind_ == GemmKind::kInt8) {
+    const std::int32_t one = 1, zero = 0;
+    st = api.matmul(handle_, p.desc, &one, w, p.a, x, p.b, &zero, c, p.d, y, p.d, &algo,
+                    workspace_.get(), workspace_.bytes(), stream);
+  } else if (tuning_.fp16_accumulate) {
     const std::uint16_t one = 0x3C00, beta = residual != nullptr ? 0x3C00 : 0;  // FP16 1 and 0
     st = api.matmul(handle_, p.desc, &one, w, p.a, x, p.b, &beta, c, p.d, y, p.d, &algo,
                     workspace_.get(), workspace_.bytes(), stream);
   } else {
-    const float one = 1.0f, beta = residual != nullptr ? 1.0f : 0.0f;
-    st = api.matmul(handle_, p.desc, &one, w, p.a, x, p.b, &beta, c, p.d, y, p.d, &algo,
+    const float beta = residual != nullptr ? 1.0f : 0.0f;
+    st = api.matmul(handle_, p.desc, &alpha, w, p.a, x, p.b, &beta, c, p.d, y, p.d, &algo,
                     workspace_.get(), workspace_.bytes(), stream);
   }
   check_lt(st, "cublasLtMatmul");
 }
 
 void GemmRunner::tune(Plan& p, const Key& key, const void* w, const void* x, void* y,
-                      const void* bias, const void* residual, cudaStream_t stream) {
+                      const void* bias, const void* residual, float alpha, cudaStream_t stream) {
   const auto [m, n, k, epilogue_id, has_residual] = key;
   const lt::Api& api = lt::api();
   std::vector<lt::HeuristicResult> list = candidates(p, tuning_.candidates);
@@ -241,10 +265,10 @@ void GemmRunner::tune(Plan& p, const Key& key, const void* w, const void* x, voi
     const lt::MatmulAlgo& algo = list[i].algo;
     // Every candidate computes the same product into y (idempotent: beta reads residual only).
     try {
-      matmul(p, algo, w, x, y, residual, stream);
+      matmul(p, algo, w, x, y, residual, alpha, stream);
       check_cuda(cudaEventRecord(events.start, stream), "cudaEventRecord");
       for (int r = 0; r < kTimedRuns; ++r)
-        matmul(p, algo, w, x, y, residual, stream);
+        matmul(p, algo, w, x, y, residual, alpha, stream);
       check_cuda(cudaEventRecord(events.stop, stream), "cudaEventRecord");
       check_cuda(cudaEventSynchronize(events.stop), "cudaEventSynchronize (GEMM tuning)");
     } catch (const Error&) {
@@ -269,7 +293,7 @@ void GemmRunner::tune(Plan& p, const Key& key, const void* w, const void* x, voi
     std::lock_guard<std::mutex> lock(shared_mutex);
     // A session that tuned the class first wins (emplace keeps it), so every session agrees.
     const auto [it, inserted] = shared_tunings().emplace(
-        SharedKey{device_, static_cast<int>(type_), tuning_.fp16_accumulate, m, size_class(n), k,
+        SharedKey{device_, static_cast<int>(kind_), tuning_.fp16_accumulate, m, size_class(n), k,
                   epilogue_id, has_residual},
         p.algo);
     if (!inserted) {
@@ -287,23 +311,25 @@ void GemmRunner::tune(Plan& p, const Key& key, const void* w, const void* x, voi
 
 void GemmRunner::run(int m, int n, int k, const void* w, const void* x, void* y,
                      GemmEpilogue epilogue, const void* bias, const void* residual,
-                     cudaStream_t stream) {
+                     cudaStream_t stream, float alpha) {
   if (n <= 0)
     return;
+  if (residual != nullptr && (kind_ == GemmKind::kInt8 || kind_ == GemmKind::kFp8))
+    throw Error(codes::kInvalidArgument, "a quantized GEMM takes no residual");
   const Key key{m, n, k, static_cast<int>(epilogue), residual != nullptr};
   Plan& p = plan(key);
   if (!p.tuned && tuning_.tune) {
     cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
     check_cuda(cudaStreamIsCapturing(stream, &capture), "cudaStreamIsCapturing");
     if (capture == cudaStreamCaptureStatusNone)
-      tune(p, key, w, x, y, bias, residual, stream);
+      tune(p, key, w, x, y, bias, residual, alpha, stream);
   }
   const lt::Api& api = lt::api();
   if (bias != nullptr) {
     check_lt(api.matmul_desc_set(p.desc, lt::kDescBiasPointer, &bias, sizeof bias),
              "set BIAS_POINTER");
   }
-  matmul(p, p.algo, w, x, y, residual, stream);
+  matmul(p, p.algo, w, x, y, residual, alpha, stream);
 }
 
 }  // namespace samp::cuda

@@ -22,6 +22,14 @@
 
 namespace samp::cuda {
 
+/// The operand and output types of a runner's GEMMs.
+enum class GemmKind : int {
+  kFp32 = 0,  // FP32 in and out, FP32 compute (no TF32)
+  kFp16 = 1,  // FP16 in and out, FP32 accumulation
+  kInt8 = 2,  // int8 in, exact int32 out (the caller's epilogue kernel dequantizes)
+  kFp8 = 3,   // FP8 E4M3 in, FP16 out scaled by alpha, FP32 accumulation (Hopper)
+};
+
 /// What cuBLASLt applies to the product before it is stored.
 enum class GemmEpilogue : int { kNone = 0, kBias = 1, kGeluTanhBias = 2, kReluBias = 3 };
 
@@ -49,16 +57,16 @@ struct GemmTuneRecord {
 class GemmRunner {
  public:
   /// Creates the cuBLASLt handle and a workspace on the current device.
-  GemmRunner(cudaDataType_t type, const GemmTuning& tuning);
+  GemmRunner(GemmKind kind, const GemmTuning& tuning);
   ~GemmRunner();
   GemmRunner(const GemmRunner&) = delete;
   GemmRunner& operator=(const GemmRunner&) = delete;
 
-  /// y[n, m] = epilogue(x[n, k] · w[m, k]ᵀ + bias[m]) + residual[n, m]. bias is of the data type
-  /// (null unless the epilogue has one); residual (may be null) must not alias y. Throws
-  /// samp::Error.
+  /// y[n, m] = epilogue(alpha · x[n, k] · w[m, k]ᵀ + bias[m]) + residual[n, m]. bias is of the
+  /// output type (null unless the epilogue has one); residual (may be null, float kinds only) must
+  /// not alias y; alpha is ignored by kInt8 (the int32 product is exact). Throws samp::Error.
   void run(int m, int n, int k, const void* w, const void* x, void* y, GemmEpilogue epilogue,
-           const void* bias, const void* residual, cudaStream_t stream);
+           const void* bias, const void* residual, cudaStream_t stream, float alpha = 1.0f);
 
   /// The tunings done so far (oldest first).
   const std::vector<GemmTuneRecord>& tunings() const { return tunings_; }
@@ -74,11 +82,13 @@ class GemmRunner {
   Plan& plan(const Key& key);
   std::vector<lt::HeuristicResult> candidates(const Plan& p, int count) const;
   void tune(Plan& p, const Key& key, const void* w, const void* x, void* y, const void* bias,
-            const void* residual, cudaStream_t stream);
+            const void* residual, float alpha, cudaStream_t stream);
   void matmul(const Plan& p, const lt::MatmulAlgo& algo, const void* w, const void* x, void* y,
-              const void* residual, cudaStream_t stream) const;
+              const void* residual, float alpha, cudaStream_t stream) const;
 
-  cudaDataType_t type_;
+  GemmKind kind_;
+  cudaDataType_t in_type_;   // of w and x
+  cudaDataType_t out_type_;  // of y (and the residual / bias)
   GemmTuning tuning_;
   lt::Handle handle_ = nullptr;
   DeviceBuffer workspace_;

@@ -54,6 +54,8 @@ bool bool_field(const Napi::Object& o, const char* name) {
   return v.As<Napi::Boolean>().Value();
 }
 
+void read_layer_quant(const Napi::Object& o, EncoderConfig& c);
+
 EncoderConfig read_config(const Napi::Object& o) {
   EncoderConfig c;
   c.vocab_size = int_field(o, "vocabSize");
@@ -89,8 +91,79 @@ EncoderConfig read_config(const Napi::Object& o) {
       invalid("config.layerSources: expected numbers");
     c.layer_sources.push_back(v.As<Napi::Number>().Int32Value());
   }
+  read_layer_quant(o, c);
   check_config(c);
   return c;
+}
+
+/// A positive finite scale at `field` (the config checks it again natively).
+float scale_field(const Napi::Object& o, const char* key, const std::string& field) {
+  const Napi::Value v = o.Get(key);
+  if (!v.IsNumber())
+    invalid(field + ": expected a positive finite number");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d > 0) || !(d < 3.4e38))
+    invalid(field + ": expected a positive finite number, got " + std::to_string(d));
+  return static_cast<float>(d);
+}
+
+/// config.layerQuant (optional): per layer { qkv, attentionOutput, ffnIntermediate, ffnOutput }
+/// each null (float) or { precision: 'int8' | 'fp8', scale }, and attention absent (float) or
+/// { query, key, value, probs } (probs 0: the fixed step 1/127).
+void read_layer_quant(const Napi::Object& o, EncoderConfig& c) {
+  const Napi::Value quant = o.Get("layerQuant");
+  if (quant.IsUndefined())
+    return;
+  if (!quant.IsArray())
+    invalid("config.layerQuant: expected an array with one entry per layer");
+  const Napi::Array layers = quant.As<Napi::Array>();
+  for (uint32_t i = 0; i < layers.Length(); ++i) {
+    const std::string at = "config.layerQuant[" + std::to_string(i) + "]";
+    const Napi::Value v = layers.Get(i);
+    if (!v.IsObject())
+      invalid(at + ": expected an object");
+    const Napi::Object layer = v.As<Napi::Object>();
+    const auto gemm = [&](const char* key) {
+      const Napi::Value g = layer.Get(key);
+      GemmQuant q;
+      if (g.IsNull() || g.IsUndefined())
+        return q;
+      const std::string field = at + "." + key;
+      if (!g.IsObject())
+        invalid(field + ": expected null or { precision, scale }");
+      const Napi::Object go = g.As<Napi::Object>();
+      const Napi::Value p = go.Get("precision");
+      const std::string name = p.IsString() ? p.As<Napi::String>().Utf8Value() : "";
+      if (name == "int8") {
+        q.precision = GemmPrecision::kInt8;
+      } else if (name == "fp8") {
+        q.precision = GemmPrecision::kFp8;
+      } else {
+        invalid(field + ".precision: expected int8 or fp8, got \"" + name + "\"");
+      }
+      q.input_scale = scale_field(go, "scale", field + ".scale");
+      return q;
+    };
+    LayerQuant q;
+    q.qkv = gemm("qkv");
+    q.attention_output = gemm("attentionOutput");
+    q.ffn_intermediate = gemm("ffnIntermediate");
+    q.ffn_output = gemm("ffnOutput");
+    const Napi::Value attention = layer.Get("attention");
+    if (!attention.IsUndefined() && !attention.IsNull()) {
+      if (!attention.IsObject())
+        invalid(at + ".attention: expected an object");
+      const Napi::Object ao = attention.As<Napi::Object>();
+      q.attention.int8 = true;
+      q.attention.query_scale = scale_field(ao, "query", at + ".attention.query");
+      q.attention.key_scale = scale_field(ao, "key", at + ".attention.key");
+      q.attention.value_scale = scale_field(ao, "value", at + ".attention.value");
+      const Napi::Value probs = ao.Get("probs");
+      const bool fixed = probs.IsNumber() && probs.As<Napi::Number>().DoubleValue() == 0;
+      q.attention.probs_scale = fixed ? 0.0f : scale_field(ao, "probs", at + ".attention.probs");
+    }
+    c.layer_quant.push_back(q);
+  }
 }
 
 WeightSet read_tensors(const Napi::Object& tensors) {
@@ -140,6 +213,12 @@ SessionOptions read_options(const Napi::Object& spec) {
     o.graphs = GraphMode::kOff;
   } else {
     invalid("cudaGraphs: expected auto, on or off, got \"" + g + "\"");
+  }
+  const Napi::Value scales = spec.Get("weightScales");
+  if (!scales.IsUndefined()) {
+    if (!scales.IsObject())
+      invalid("weightScales: expected an object of Float32Arrays");
+    o.weight_scales = read_tensors(scales.As<Napi::Object>());
   }
   return o;
 }

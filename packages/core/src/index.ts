@@ -6,4 +6,5 @@ export * from './native';
 export * from './quant';
 export * from './registry';
 export * from './spec';
+export type { SessionMemoryUsage } from './spec/encoder-backend';
 export * from './weights';

@@ -9,6 +9,7 @@ import {
   type PrecisionPlan,
   parseActivationTensorName,
   SessionDisposedError,
+  type SessionMemoryUsage,
   type SessionPrecision,
   validateEncoderInput,
 } from '@samp/core';
@@ -68,6 +69,18 @@ export class CpuEncoderSession implements EncoderSession {
     this.threads = info.threads ?? 1;
     this.int8Isa = info.int8Isa ?? 'scalar';
     this.weightBytes = info.weightBytes ?? 0;
+  }
+
+  /**
+   * The memory the session holds now (`device` is `cpu`): its packed Linear weights and its activation
+   * scratch, both 0 once disposed. The native side counts only the Linear weights: the copies of the
+   * embedding tables and LayerNorm parameters it also keeps are not in `weightBytes`.
+   * @example
+   * const { weightBytes, workspaceBytes } = session.memoryUsage();
+   */
+  memoryUsage(): SessionMemoryUsage {
+    if (this.#disposed) return { device: 'cpu', weightBytes: 0, workspaceBytes: 0 };
+    return { device: 'cpu', weightBytes: this.weightBytes, workspaceBytes: this.workspaceBytes };
   }
 
   /**

@@ -1,10 +1,12 @@
 // The trained TNEWS model's dev split and classification head, shared by the TNEWS tests.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import type { EncoderInput, EncoderSession, ModelArtifacts } from '@samp/core';
 
-export const TNEWS_DIR = join(__dirname, '../../model-tnews-zh-small/model');
+// import.meta.url rather than __dirname: the GPU machine runs these helpers bundled as ES modules.
+export const TNEWS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../model-tnews-zh-small/model');
 
 export interface DevLine {
   label: string;

@@ -4,7 +4,9 @@
 # encoder-cuda test file (bundled), compute-sanitizer memcheck and racecheck over the golden and
 # session tests, the native profile tool (samp_cuda_profile: variants, per-op GPU time, GEMM tunings),
 # then the bench (PyTorch peer, samp). Logs and results land in $OUT.
-#   bash packages/encoder-cuda/device/gpu-run.sh [tests|bench|all|profile] [--compile]
+#   bash packages/encoder-cuda/device/gpu-run.sh [tests|bench|all|profile|sanitize] [--compile]
+# Environment: TEST_FILTER (a test file name part), SANITIZE_TESTS (test names for the sanitizers),
+# SKIP_PROFILE=1, SKIP_FLOAT_BENCH=1 (only the mixed-precision bench).
 # profile: the profile tool over the experiment variants, the tests without the sanitizers, the bench.
 set -uo pipefail
 MODE=${1:-all}
@@ -16,12 +18,14 @@ xz -d -c .cuda-carry/node.xz > /tmp/node && chmod +x /tmp/node && export PATH=/t
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv
 BUILD=/tmp/samp-cuda-build
 start=$(date +%s)
-cmake -S native -B $BUILD -G Ninja -DCMAKE_BUILD_TYPE=Release -DSAMP_BUILD_CPU=OFF -DSAMP_BUILD_CUDA=ON \
+cmake -S native -B $BUILD -G Ninja -DCMAKE_BUILD_TYPE=Release -DSAMP_BUILD_CPU=ON -DSAMP_BUILD_CUDA=ON \
   -DSAMP_BUILD_TESTS=ON -DSAMP_NODE_API_HEADERS_DIR="$PWD/.cuda-carry/napi/node-api-headers" \
   -DSAMP_NODE_ADDON_API_DIR="$PWD/.cuda-carry/napi/node-addon-api" > "$OUT/build.log" 2>&1 &&
   cmake --build $BUILD -j 16 >> "$OUT/build.log" 2>&1 || { grep -B2 -A12 -i 'error' "$OUT/build.log" | head -80; exit 1; }
 echo "build: $(( $(date +%s) - start )) s"
 export SAMP_CUDA_BINDING=$(find $BUILD -name samp_cuda.node | head -1)
+# The CPU addon too: the mixed-precision tests compare with the CPU backend's INT8 arithmetic.
+export SAMP_CPU_BINDING=$(find $BUILD -name samp_cpu.node | head -1)
 (cd $BUILD && ctest --output-on-failure 2>&1 | tail -4)
 PROFILE=$BUILD/cuda/samp_cuda_profile
 if [ "$MODE" = profile ]; then
@@ -37,7 +41,7 @@ if [ "$MODE" = profile ]; then
   echo "profile exit $? in $(( $(date +%s) - start )) s"
   head -20 "$OUT/profile.md"
 fi
-if [ "$MODE" = all ]; then
+if [ "$MODE" = all ] && [ "${SKIP_PROFILE:-}" != 1 ]; then
   timeout 150 $PROFILE --profile 'default' \
     'fused-gelu-tanh:SAMP_CUDA_ACT_EPILOGUE=1,SAMP_CUDA_GELU_EPILOGUE=tanh' \
     'before:SAMP_CUDA_ATTENTION=wmma,SAMP_CUDA_GEMM_TUNE=0' \
@@ -46,7 +50,7 @@ if [ "$MODE" = all ]; then
 fi
 if [ "$MODE" = tests ] || [ "$MODE" = all ] || [ "$MODE" = profile ]; then
   start=$(date +%s)
-  node .cuda-carry/run-tests.mjs > "$OUT/tests.log" 2>&1
+  node .cuda-carry/run-tests.mjs ${TEST_FILTER:-} > "$OUT/tests.log" 2>&1
   echo "tests exit $? in $(( $(date +%s) - start )) s"
   grep -E '^\{|✗|^# .*FAILED|all test|failed$' "$OUT/tests.log" | head -60
   grep -A6 '✗' "$OUT/tests.log" | head -60
@@ -55,13 +59,17 @@ if [ "$MODE" = bench ] || [ "$MODE" = all ] || [ "$MODE" = profile ]; then
   start=$(date +%s)
   PYTHONUNBUFFERED=1 timeout 420 python3 bench/cuda-encoder/torch_peer.py --out /tmp/bert-base $COMPILE 2>&1 | grep -v Warning | tee "$OUT/torch.log" | tail -8
   echo "torch: $(( $(date +%s) - start )) s"
-  node .cuda-carry/bench.mjs --model /tmp/bert-base --json "$OUT/bench.json" 2> "$OUT/bench.err" | tee "$OUT/bench.md"
-  tail -3 "$OUT/bench.err"
+  if [ "${SKIP_FLOAT_BENCH:-}" != 1 ]; then
+    node .cuda-carry/bench.mjs --model /tmp/bert-base --json "$OUT/bench.json" 2> "$OUT/bench.err" | tee "$OUT/bench.md"
+    tail -3 "$OUT/bench.err"
+  fi
+  node .cuda-carry/bench-mixed.mjs --model /tmp/bert-base --json "$OUT/bench-mixed.json" 2> "$OUT/bench-mixed.err" | tee "$OUT/bench-mixed.md"
+  tail -3 "$OUT/bench-mixed.err"
 fi
 # The sanitizers last (the slowest part): the bench rows above are in $OUT whatever happens here.
-if [ "$MODE" = tests ] || [ "$MODE" = all ]; then
+if [ "$MODE" = tests ] || [ "$MODE" = all ] || [ "$MODE" = sanitize ]; then
   for tool in memcheck racecheck; do
-    for t in golden session tnews; do
+    for t in ${SANITIZE_TESTS:-golden session tnews mixed-precision}; do
       start=$(date +%s)
       timeout ${SANITIZER_TIMEOUT:-150} compute-sanitizer --tool $tool --error-exitcode 9 node .cuda-carry/tests/$t.test.mjs > "/tmp/$tool-$t.log" 2>&1
       echo "$tool $t: exit $? in $(( $(date +%s) - start )) s; $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "/tmp/$tool-$t.log" | tail -1)" | tee -a "$OUT/sanitizer.log"

@@ -108,11 +108,13 @@ for (const file of readdirSync(testDir).filter((f) => f.endsWith('.test.ts'))) {
     outfile: join(out, 'tests', file.replace(/\.ts$/, '.mjs')),
   });
 }
-await esbuild.build({
-  ...common,
-  entryPoints: [join(root, 'bench/cuda-encoder/bench.mjs')],
-  outfile: join(out, 'bench.mjs'),
-});
+for (const bench of ['bench', 'bench-mixed']) {
+  await esbuild.build({
+    ...common,
+    entryPoints: [join(root, `bench/cuda-encoder/${bench}.mjs`)],
+    outfile: join(out, `${bench}.mjs`),
+  });
+}
 copyFileSync(join(here, 'run-tests.mjs'), join(out, 'run-tests.mjs'));
 const size = (p) =>
   Number(require('node:child_process').execFileSync('du', ['-sb', p]).toString().split('\t')[0]);

@@ -4,12 +4,32 @@ import type { NativeEncoderConfig } from '@samp/core';
 import { loadNativeAddon, nativeAddonCandidates } from '@samp/core';
 import type { CudaProbeResult, CudaSelfTestResult } from './cuda-probe-result';
 
+/** One Linear of a layer: null runs it at the session's float precision. */
+export type NativeLinearQuant = null | {
+  precision: 'int8' | 'fp8';
+  /** The static scale of its input (a QuantProfile's activation scale; FP8 puts 127 · scale at 448). */
+  scale: number;
+};
+
+/** The quantized choices of one layer; `attention` absent runs the attention matmuls in float. */
+export interface NativeLayerQuant {
+  qkv: NativeLinearQuant;
+  attentionOutput: NativeLinearQuant;
+  ffnIntermediate: NativeLinearQuant;
+  ffnOutput: NativeLinearQuant;
+  /** INT8 attention: the static scales of Q, K, V and the probabilities (probs 0: the step 1/127). */
+  attention?: { query: number; key: number; value: number; probs: number };
+}
+
 /** What `createSession` takes. */
 export interface NativeSessionSpec {
-  config: NativeEncoderConfig;
+  config: NativeEncoderConfig & { layerQuant?: NativeLayerQuant[] };
   /** Every canonical tensor the encoder reads, as FP32 (converted to FP16 on upload for fp16). */
   tensors: Record<string, Float32Array>;
+  /** The float parts' precision (quantized layers come from `config.layerQuant`). */
   precision: 'fp32' | 'fp16';
+  /** Per-channel scales of the INT8 Linears' weights, by the canonical name the tensors use. */
+  weightScales?: Record<string, Float32Array>;
   /** Which GPU (default 0). */
   deviceIndex?: number;
   /** Cap on the run workspace in bytes (default 0: none). */
@@ -66,6 +86,11 @@ export interface CudaBinding {
   probe(): Promise<CudaProbeResult>;
   /** Writes a pattern with a kernel and checks it; rejects with a `code` (`SAMP_GPU_UNAVAILABLE`, …). */
   selfTest(deviceIndex: number): Promise<CudaSelfTestResult>;
+  /**
+   * Free and total bytes of a GPU (`cudaMemGetInfo`: every process's use counts); rejects with a `code`
+   * (`SAMP_GPU_UNAVAILABLE` without a driver or device, `SAMP_INVALID_ARGUMENT` for no such device).
+   */
+  deviceMemory(deviceIndex: number): Promise<{ freeBytes: number; totalBytes: number }>;
   /** Copies the tensors, then uploads them to the GPU on a worker thread. */
   createSession(spec: NativeSessionSpec): Promise<NativeSessionHandle>;
   /** Runs one padded batch on a worker thread (runs of one session are serialised natively). */
@@ -106,10 +131,11 @@ const ADDON = {
   addonFile: 'samp_cuda.node',
   packageRoot: resolve(dirname(fileURLToPath(import.meta.url)), '..'),
   envVariable: CUDA_BINDING_ENV,
-  abiVersion: 2,
+  abiVersion: 3,
   functions: [
     'probe',
     'selfTest',
+    'deviceMemory',
     'createSession',
     'runSession',
     'benchmarkSession',

@@ -33,6 +33,30 @@ export interface CudaBackendOptions {
   memoryLimit?: number;
 }
 
+/** Free and total bytes of one GPU, as {@link CudaBackend.deviceMemory} reports them. */
+export interface CudaDeviceMemory {
+  /** `cuda:<index>`. */
+  readonly device: string;
+  /** Bytes free on the device now. */
+  readonly freeBytes: number;
+  /** The device's memory in bytes. */
+  readonly totalBytes: number;
+}
+
+/** The CUDA backend: the backend spec plus a query of the GPUs' memory. */
+export interface CudaBackend extends EncoderBackendV1 {
+  /**
+   * Free and total bytes of a GPU (`cudaMemGetInfo`), every process's allocations counted; creates the
+   * GPU's CUDA context in this process when it has none there yet (a session on that GPU already has one).
+   * @param deviceIndex which GPU (default: the backend's `deviceIndex`).
+   * @throws GpuUnavailableError without a driver or GPU; InvalidArgumentError for a device the machine
+   * lacks; BindingNotFoundError / BindingLoadError when the addon is not built.
+   * @example
+   * const { freeBytes, totalBytes } = await createCudaBackend().deviceMemory(0);
+   */
+  deviceMemory(deviceIndex?: number): Promise<CudaDeviceMemory>;
+}
+
 function checkIndex(value: unknown, field: string): number {
   if (value === undefined) return 0;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 1024) {
@@ -56,8 +80,9 @@ function checkChoice<T extends string>(value: unknown, field: string, choices: r
  * The CUDA backend (`name` and `device` 'cuda'): FP32 (no TF32) and FP16 (FP32 accumulation) encoders for
  * every architecture of `@samp/core` on cuBLASLt GEMMs and fused kernels (embedding + LayerNorm, bias +
  * activation, bias + residual + LayerNorm, attention with an online softmax), with padding removal and
- * CUDA graphs. Creating it loads nothing; the addon loads on the first probe or session, and a machine
- * without a driver gets `unavailable` from `probe()` and GpuUnavailableError from `createSession`.
+ * CUDA graphs. Creating it loads nothing; the addon loads on the first probe, session or `deviceMemory`, and
+ * a machine without a driver gets `unavailable` from `probe()` and GpuUnavailableError from
+ * `createSession` and `deviceMemory`.
  * @param options `deviceIndex` (default 0), `padPositions` (default `skip`), `cudaGraphs` (default
  * `auto`), `memoryLimit` (default none).
  * @example
@@ -65,7 +90,7 @@ function checkChoice<T extends string>(value: unknown, field: string, choices: r
  * await using session = await backend.createSession(await loadModel(dir), { precision: 'fp16' });
  * const { lastHiddenState } = await session.run(batch);
  */
-export function createCudaBackend(options: CudaBackendOptions = {}): EncoderBackendV1 {
+export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend {
   const defaultDevice = checkIndex(options.deviceIndex, 'deviceIndex');
   const padPositions = checkChoice(
     options.padPositions,
@@ -87,7 +112,10 @@ export function createCudaBackend(options: CudaBackendOptions = {}): EncoderBack
     device: 'cuda',
     probe,
     async createSession(model: ModelArtifacts, sessionOptions: EncoderSessionOptions = {}) {
-      const { precision, plan } = resolveCudaPrecision(model, sessionOptions);
+      const { precision, floatPrecision, plan, layerQuant, weightScales } = resolveCudaPrecision(
+        model,
+        sessionOptions,
+      );
       const deviceIndex =
         sessionOptions.deviceIndex === undefined
           ? defaultDevice
@@ -97,9 +125,10 @@ export function createCudaBackend(options: CudaBackendOptions = {}): EncoderBack
       let handle: NativeSessionHandle;
       try {
         handle = await binding.createSession({
-          config,
+          config: layerQuant === undefined ? config : { ...config, layerQuant },
           tensors,
-          precision,
+          precision: floatPrecision,
+          ...(weightScales === undefined ? {} : { weightScales }),
           deviceIndex,
           memoryLimit,
           cudaGraphs,
@@ -108,6 +137,16 @@ export function createCudaBackend(options: CudaBackendOptions = {}): EncoderBack
         throw fromNativeError(error, `cuda:${deviceIndex}`);
       }
       return new CudaEncoderSession(binding, handle, model, precision, plan, padPositions);
+    },
+    async deviceMemory(index?: number): Promise<CudaDeviceMemory> {
+      const deviceIndex = index === undefined ? defaultDevice : checkIndex(index, 'deviceIndex');
+      const device = `cuda:${deviceIndex}`;
+      try {
+        const { freeBytes, totalBytes } = await loadCudaBinding().deviceMemory(deviceIndex);
+        return { device, freeBytes, totalBytes };
+      } catch (error) {
+        throw fromNativeError(error, device);
+      }
     },
   };
 }

@@ -9,6 +9,8 @@ import {
   type PrecisionPlan,
   parseActivationTensorName,
   SessionDisposedError,
+  type SessionMemoryUsage,
+  type SessionPrecision,
   validateEncoderInput,
 } from '@samp/core';
 import type {
@@ -42,7 +44,7 @@ export interface CudaBenchmarkOptions {
  */
 export class CudaEncoderSession implements EncoderSession {
   readonly model: ModelArtifacts;
-  readonly precision: 'fp32' | 'fp16';
+  readonly precision: SessionPrecision;
   readonly plan: PrecisionPlan | undefined;
   /** The GPU's index. */
   readonly deviceIndex: number;
@@ -67,7 +69,7 @@ export class CudaEncoderSession implements EncoderSession {
     binding: CudaBinding,
     handle: NativeSessionHandle,
     model: ModelArtifacts,
-    precision: 'fp32' | 'fp16',
+    precision: SessionPrecision,
     plan: PrecisionPlan | undefined,
     padPositions: CudaPadPositions,
   ) {
@@ -87,6 +89,21 @@ export class CudaEncoderSession implements EncoderSession {
   memory(): { workspaceBytes: number; graphs: number } {
     const info = this.#binding.sessionInfo(this.#handle);
     return { workspaceBytes: info.workspaceBytes ?? 0, graphs: info.graphs ?? 0 };
+  }
+
+  /**
+   * The device memory the session holds now (`device` is `cuda:<index>`): its weights, and its run
+   * workspace, which grows to the largest batch run so far. Both are 0 once the native session is freed.
+   * @example
+   * const { weightBytes, workspaceBytes } = session.memoryUsage();
+   */
+  memoryUsage(): SessionMemoryUsage {
+    const info = this.#binding.sessionInfo(this.#handle);
+    return {
+      device: `cuda:${this.deviceIndex}`,
+      weightBytes: info.disposed ? 0 : (info.weightBytes ?? 0),
+      workspaceBytes: info.disposed ? 0 : (info.workspaceBytes ?? 0),
+    };
   }
 
   /**

@@ -21,7 +21,13 @@ export {
   type NativeSessionHandle,
   type NativeSessionSpec,
 } from './binding';
-export { CUDA_BACKEND_NAME, type CudaBackendOptions, createCudaBackend } from './cuda-backend';
+export {
+  CUDA_BACKEND_NAME,
+  type CudaBackend,
+  type CudaBackendOptions,
+  type CudaDeviceMemory,
+  createCudaBackend,
+} from './cuda-backend';
 export type { CublasLtStatus, CudaDevice, CudaProbeResult, CudaSelfTestResult } from './cuda-probe-result';
 export { type CudaBenchmarkOptions, CudaEncoderSession, type CudaPadPositions } from './cuda-session';
 export { CudaKernelError, CudaNativeError, fromNativeError } from './native-errors';

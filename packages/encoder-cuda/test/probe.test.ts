@@ -10,7 +10,7 @@ const hasDriver = existsSync('/dev/nvidiactl');
 describe('@samp/encoder-cuda probe', () => {
   it('loads the built addon (which links no driver, cudart or cuBLAS)', async () => {
     const binding = loadCudaBinding(); // throws BindingNotFoundError when `build:native` has not run
-    expect(binding.abiVersion).toBe(2);
+    expect(binding.abiVersion).toBe(3);
     const raw = await probeCuda();
     expect(raw.runtimeVersion).toBeGreaterThanOrEqual(12000);
     if (raw.cublasLt.found) {

@@ -15,13 +15,14 @@ const model = () => {
 };
 
 describe('precision and options (no GPU needed)', () => {
-  it('refuses int8 / fp8 and mixed plans with UnsupportedPrecisionError before touching the GPU', async () => {
+  it('refuses int8 / fp8 without a profile, and mixed float plans, with UnsupportedPrecisionError before touching the GPU', async () => {
     const m = await model();
     const backend = createCudaBackend();
     for (const precision of ['int8', 'fp8'] as const) {
       await expect(backend.createSession(m, { precision })).rejects.toMatchObject({
         code: 'SAMP_UNSUPPORTED_PRECISION',
         precision,
+        message: expect.stringMatching(/QuantProfile/),
       });
     }
     const mixed = uniformPlan(m, 'fp16');

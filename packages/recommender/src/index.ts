@@ -36,6 +36,8 @@ export {
   recordLatencies,
   writeLatencyCache,
 } from './latency-cache';
+export { crossValidateLatency } from './latency-cross-validation';
+export { latencyFitPlans } from './latency-fit-plans';
 export {
   checkLatencyTable,
   estimateLatencyTable,
@@ -73,4 +75,5 @@ export {
   type SensitivityMeasure,
   sensitivityOrder,
 } from './sensitivity';
+export { DEFAULT_LATENCY_ROUNDS, timeInRounds } from './time-in-rounds';
 export { toPrecisionPlan } from './to-precision-plan';

@@ -54,6 +54,28 @@ function featuresOf(plan: Candidate): Map<Feature, number> {
   return counts;
 }
 
+/**
+ * Whether `measurements` determine a plan's prediction: its features (the constant, each precision's
+ * layer count, each GEMM override's count) are a combination of the measured plans' features. When they
+ * are not, least squares still returns a table, but its price for the plan is arbitrary.
+ * @internal
+ */
+export function determinesPlan(measurements: readonly LatencyMeasurement[], plan: Candidate): boolean {
+  const target = featuresOf(plan);
+  const perPlan = measurements.map((m) => featuresOf(m.plan));
+  const features = [...new Set([...target.keys(), ...perPlan.flatMap((c) => [...c.keys()])])];
+  // One row per feature (constant first), one column per measured plan: is the target in their span?
+  const rows = [perPlan.map(() => 1), ...features.map((f) => perPlan.map((c) => c.get(f) ?? 0))];
+  const want = [1, ...features.map((f) => target.get(f) ?? 0)];
+  if (perPlan.length === 0) return false;
+  const alpha = leastSquares(rows, want);
+  const scale = Math.max(1, ...want.map(Math.abs));
+  return rows.every((row, i) => {
+    const got = row.reduce((s, x, j) => s + x * (alpha[j] as number), 0);
+    return Math.abs(got - (want[i] as number)) <= 1e-6 * scale;
+  });
+}
+
 /** Options of {@link fitLatencyTable}. */
 export interface FitLatencyOptions {
   numLayers: number;

@@ -10,6 +10,7 @@ import { predictLatency } from './latency-model';
 import { type RecommendProgress, recommend } from './recommend';
 import { recommendFromTables } from './recommend-from-tables';
 import type { EvaluatedPlan } from './recommendation';
+import { renderReport } from './render-report';
 import { createAccuracyPredictor } from './sensitivity';
 
 // A backend stand-in built from the real TNEWS measurements: plans score as the tables predict (the
@@ -65,7 +66,19 @@ describe('recommend', () => {
       '---N',
     ]);
     expect(new Set(choose).size).toBe(choose.length);
-    expect(b.timed.slice(0, 3)).toEqual(['----', 'FFFF', 'NNNN']);
+    // Latency fit: fp32, each mode on every layer and on alternating layers, in three rounds, each round
+    // starting one plan further along.
+    const fit = ['----', 'FFFF', 'F-F-', '-F-F', 'NNNN', 'N-N-', '-N-N'];
+    expect(b.timed.slice(0, 21)).toEqual([
+      ...fit,
+      ...fit.slice(1),
+      fit[0],
+      ...fit.slice(2),
+      ...fit.slice(0, 2),
+    ]);
+    expect(r.latencyFit?.map((c) => c.label)).toEqual(fit);
+    for (const c of r.latencyFit ?? []) expect(Math.abs(c.errorPct)).toBeLessThan(1e-6);
+    expect(renderReport(r)).toContain('Leave-one-out on the plans the model was fitted on');
     const fromTables = recommendFromTables(r.tables, { maxAccuracyDrop: 0.01 });
     expect(r.choice.label).toBe(fromTables.choice.label);
     expect(r.plans.every((p) => p.scoreSource === 'evaluated')).toBe(true);
@@ -112,20 +125,22 @@ describe('recommend', () => {
       measureLatency: second.measureLatency,
       latencyCache,
     });
-    expect(second.timed).toEqual(
-      [
-        ...new Set([
-          r.plans[0] as EvaluatedPlan,
-          ...r.frontier,
-          r.choice,
-          ...r.plans.filter(
-            (p) =>
-              p.families.some((f) => f.startsWith('prefix:')) &&
-              p.plan.filter((l) => l.precision !== 'fp32').length === 2,
-          ),
-        ]),
-      ].map((p) => p.label),
-    );
+    const verified = [
+      ...new Set([
+        r.plans[0] as EvaluatedPlan,
+        ...r.frontier,
+        r.choice,
+        ...r.plans.filter(
+          (p) =>
+            p.families.some((f) => f.startsWith('prefix:')) &&
+            p.plan.filter((l) => l.precision !== 'fp32').length === 2,
+        ),
+      ]),
+    ].map((p) => p.label);
+    // The verified plans only, in three rounds.
+    expect(second.timed).toHaveLength(3 * verified.length);
+    expect(second.timed.slice(0, verified.length)).toEqual(verified);
+    expect([...second.timed].sort()).toEqual([...verified, ...verified, ...verified].sort());
     // No measurer at another shape: the cached table is scaled (work per token).
     const third = backend();
     const other = await recommend({

@@ -17,6 +17,8 @@ import {
   recordLatencies,
   writeLatencyCache,
 } from './latency-cache';
+import { crossValidateLatency } from './latency-cross-validation';
+import { latencyFitPlans } from './latency-fit-plans';
 import {
   checkLatencyTable,
   estimateLatencyTable,
@@ -36,6 +38,7 @@ import { proposeCandidates } from './propose-candidates';
 import { type ConstraintOptions, ruleOf } from './recommend-rule';
 import type { EvaluatedPlan, Recommendation } from './recommendation';
 import type { SensitivityMeasure } from './sensitivity';
+import { DEFAULT_LATENCY_ROUNDS, timeInRounds } from './time-in-rounds';
 
 /** The phases `recommend()` reports progress for, in order. */
 export type RecommendPhase = 'baseline' | 'sensitivity' | 'latency' | 'search' | 'verify' | 'held-out';
@@ -63,6 +66,11 @@ export interface RecommendOptions extends ConstraintOptions {
   metric?: string;
   /** Times a plan at the batch shape (ms). Without it, `latencyTable` or the cache must price plans. */
   measureLatency?: LatencyMeasurer;
+  /**
+   * Rounds each timed set (the fit plans, then the re-timed plans) is measured in; each plan's median
+   * over the rounds counts (default {@link DEFAULT_LATENCY_ROUNDS}). One round is what earlier versions did.
+   */
+  latencyRounds?: number;
   /** A latency table to use instead of measuring. */
   latencyTable?: LatencyTable;
   /**
@@ -112,6 +120,12 @@ function checkOptions(o: RecommendOptions): void {
   }
   for (const g of o.gemms ?? [])
     if (!isGemmName(g)) throw new InvalidArgumentError('gemms', `unknown GEMM ${String(g)}`);
+  if (o.latencyRounds !== undefined && !(Number.isInteger(o.latencyRounds) && o.latencyRounds >= 1)) {
+    throw new InvalidArgumentError(
+      'latencyRounds',
+      `expected a positive integer, got ${String(o.latencyRounds)}`,
+    );
+  }
 }
 
 function checkScore(s: PlanScore, plan: Candidate): PlanScore {
@@ -183,7 +197,8 @@ export async function recommend(options: RecommendOptions): Promise<Recommendati
     progress({ phase: 'sensitivity', done: i + 1, total: units.length, label: describeCandidate(plan) });
   }
 
-  // Latency: fit the model to uniform plans (each mode, each GEMM alone) measured at the caller's shape.
+  // Latency: fit the model to plans measured at the caller's shape: fp32, each mode on every layer and on
+  // alternating layers, each GEMM alone (see latencyFitPlans), each the median of several rounds.
   const cacheKey: LatencyCacheKey = {
     device: options.latencyCache?.key?.device ?? options.device,
     model: options.model.fingerprint,
@@ -198,45 +213,25 @@ export async function recommend(options: RecommendOptions): Promise<Recommendati
   const measured = new Map<string, LatencyMeasurement>(
     (cached?.measurements ?? []).map((m) => [candidateKey(m.plan), { plan: m.plan, ms: m.ms }]),
   );
-  const fitPlans: Candidate[] = [
-    fp32,
-    ...modes.map((m) => uniformCandidate(numLayers, m)),
-    ...gemms.map((g) => fp32.map(() => ({ precision: 'fp32' as const, gemms: { [g]: 'int8' as const } }))),
-  ];
-  // Only the fit round is cached: timings from rounds under other load would make the fit inconsistent.
+  const fitPlans = latencyFitPlans(numLayers, modes, gemms);
+  const rounds = options.latencyRounds ?? DEFAULT_LATENCY_ROUNDS;
+  // Only the fit rounds are cached: timings from rounds under other load would make the fit inconsistent.
   const fresh: LatencyMeasurement[] = [];
-  const timeAll = async (plans: readonly Candidate[]): Promise<number[]> => {
-    const times = await (options.measureLatency as LatencyMeasurer)(plans);
-    if (!Array.isArray(times) || times.length !== plans.length) {
-      throw new InvalidArgumentError(
-        'measureLatency',
-        `returned ${Array.isArray(times) ? times.length : String(times)} times for ${plans.length} plans; expected one per plan`,
-      );
-    }
-    times.forEach((ms, i) => {
-      const plan = plans[i] as Candidate;
-      if (!(ms > 0) || !Number.isFinite(ms)) {
-        throw new InvalidArgumentError(
-          'measureLatency',
-          `returned ${String(ms)} ms for ${describeCandidate(plan)}; expected a positive number`,
-        );
-      }
-    });
-    return times;
-  };
+  let fitMeasurements: LatencyMeasurement[] = [];
   let latency: LatencyTable;
   if (options.latencyTable !== undefined) {
     latency = options.latencyTable;
   } else {
     const missing = fitPlans.filter((p) => !measured.has(candidateKey(p)));
     if (missing.length > 0 && options.measureLatency !== undefined) {
-      progress({ phase: 'latency', done: 0, total: missing.length });
-      const times = await timeAll(missing);
+      progress({ phase: 'latency', done: 0, total: rounds });
+      const times = await timeInRounds(options.measureLatency, missing, rounds, (done) =>
+        progress({ phase: 'latency', done, total: rounds }),
+      );
       for (const [i, plan] of missing.entries()) {
         measured.set(candidateKey(plan), { plan, ms: times[i] as number });
         fresh.push({ plan, ms: times[i] as number });
       }
-      progress({ phase: 'latency', done: missing.length, total: missing.length });
     }
     const fitSet = fitPlans.map((p) => measured.get(candidateKey(p)));
     const shape = {
@@ -246,7 +241,8 @@ export async function recommend(options: RecommendOptions): Promise<Recommendati
       sequenceLength: options.sequenceLength,
     };
     if (fitSet.every((m) => m !== undefined)) {
-      latency = fitLatencyTable(fitSet as LatencyMeasurement[], shape);
+      fitMeasurements = fitSet as LatencyMeasurement[];
+      latency = fitLatencyTable(fitMeasurements, shape);
     } else {
       const others = cache === undefined ? [] : cachedTables(cache, cacheKey);
       if (others.length === 0) {
@@ -315,13 +311,17 @@ export async function recommend(options: RecommendOptions): Promise<Recommendati
   const toCheck = [...new Set([fp32Plan, ...frontier, chosen.choice, ...middle])];
   const checkMeasurements: LatencyMeasurement[] = [];
   if (options.measureLatency !== undefined) {
-    progress({ phase: 'verify', done: 0, total: toCheck.length });
-    const times = await timeAll(toCheck.map((p) => p.plan));
+    progress({ phase: 'verify', done: 0, total: rounds });
+    const times = await timeInRounds(
+      options.measureLatency,
+      toCheck.map((p) => p.plan),
+      rounds,
+      (done) => progress({ phase: 'verify', done, total: rounds }),
+    );
     toCheck.forEach((p, i) => {
       p.measuredLatencyMs = times[i] as number;
       checkMeasurements.push({ plan: p.plan, ms: p.measuredLatencyMs });
     });
-    progress({ phase: 'verify', done: toCheck.length, total: toCheck.length });
   }
 
   // Held-out: fp32, the frontier and the choice on data the choice never saw.
@@ -362,6 +362,12 @@ export async function recommend(options: RecommendOptions): Promise<Recommendati
     orders: Object.fromEntries(proposal.orders),
     sensitivityMeasure: proposal.measure,
     latencyChecks: checkLatencyTable(latency, checkMeasurements, checkMeasurements[0]),
+    latencyFit: crossValidateLatency(fitMeasurements, {
+      numLayers,
+      device: latency.device,
+      batchSize: options.batchSize,
+      sequenceLength: options.sequenceLength,
+    }),
     tables,
     excluded,
     evaluations,

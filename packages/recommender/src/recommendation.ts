@@ -55,6 +55,12 @@ export interface Recommendation {
   sensitivityMeasure: 'drift' | 'score';
   /** Latency model checks against measured plans (empty when nothing was measured). */
   latencyChecks: LatencyCheck[];
+  /**
+   * Leave-one-out checks of the latency model on the plans it was fitted on (each priced by a table fitted
+   * to the others); absent when the table was given, estimated or read from tables. Errors well above the
+   * measuring noise mean a cost the additive model misses (e.g. one per precision change between layers).
+   */
+  latencyFit?: LatencyCheck[];
   /** The measurements the recommendation rests on (save them to recommend again without a backend). */
   tables: MeasurementTables;
   excluded: { precision: string; reason: string }[];

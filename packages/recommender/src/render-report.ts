@@ -113,6 +113,7 @@ export function renderReport(recommendation: Recommendation, options: ReportOpti
     ]),
   );
   const checks = r.latencyChecks;
+  const fit = r.latencyFit ?? [];
   const maxErr = checks.length === 0 ? undefined : Math.max(...checks.map((c) => Math.abs(c.errorPct)));
   const meanErr =
     checks.length === 0 ? undefined : checks.reduce((s, c) => s + Math.abs(c.errorPct), 0) / checks.length;
@@ -182,7 +183,7 @@ ${gemmRows.length === 0 ? '' : table(['layer', 'GEMM', 'int8', 'fp16', 'fp8'], g
 ${
   checks.length === 0
     ? '<p class="note">No plan was re-timed, so the latency model was not checked.</p>'
-    : `<p class="note">Prediction error on plans re-timed after the search, in one interleaved round: mean |error| ${meanErr?.toFixed(1)}%, max ${maxErr?.toFixed(1)}%${
+    : `<p class="note">Prediction error on plans re-timed after the search (interleaved rounds, each plan's median): mean |error| ${meanErr?.toFixed(1)}%, max ${maxErr?.toFixed(1)}%${
         meanAdjusted === undefined
           ? ''
           : `; with the round's load factor taken out (predictions scaled by fp32's measured / predicted time in that round), mean |error| ${meanAdjusted.toFixed(1)}% over the other plans`
@@ -196,6 +197,15 @@ ${table(
     c.errorPct.toFixed(1),
     c.loadAdjustedErrorPct === undefined ? '—' : c.loadAdjustedErrorPct.toFixed(1),
   ]),
+)}`
+}
+${
+  fit.length === 0
+    ? ''
+    : `<p class="note">Leave-one-out on the plans the model was fitted on (each priced by a table fitted to the others; fp32, each mode on every layer and on alternating layers): max |error| ${Math.max(...fit.map((c) => Math.abs(c.errorPct))).toFixed(1)}%. Errors well above the re-timing noise (the uniform plans priced from the alternating ones, which change precision between every pair of layers) would mean a cost at precision changes that the additive model misses.</p>
+${table(
+  ['fitted plan', 'predicted ms (left out)', 'measured ms', 'error %'],
+  fit.map((c) => [c.label, msf(c.predictedMs), msf(c.measuredMs), c.errorPct.toFixed(1)]),
 )}`
 }
 <h2>Precisions left out</h2>

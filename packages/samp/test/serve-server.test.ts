@@ -220,7 +220,17 @@ describe('samp serve over HTTP (TNEWS + SST-2, CPU)', () => {
     expect(text).toMatch(/^samp_queue_depth\{model="tnews"\} 0$/m);
     expect(text).toMatch(/^samp_queue_depth\{model="sst2"\} 0$/m);
     expect(text).toMatch(/^samp_predict_rejected_total\{model="tnews",reason="invalid"\} [1-9]/m);
-    expect(text).toMatch(/^samp_device_memory_bytes\{device="cpu"\} [1-9]\d+$/m);
+    expect(text).toMatch(/^samp_device_memory_bytes\{device="cpu",kind="rss"\} [1-9]\d+$/m);
+    // Both models' CPU sessions, each with its packed weights and the scratch of the runs above.
+    const sessions = server.models.flatMap((m) => m.sessions());
+    expect(sessions.map((s) => s.backend.name)).toEqual(['cpu', 'cpu']);
+    const held = sessions.reduce((sum, { session }) => {
+      const usage = session.memoryUsage?.();
+      expect(usage?.weightBytes).toBeGreaterThan(1_000_000);
+      expect(usage?.workspaceBytes).toBeGreaterThan(0);
+      return sum + (usage?.weightBytes ?? 0) + (usage?.workspaceBytes ?? 0);
+    }, 0);
+    expect(text).toContain(`\nsamp_device_memory_bytes{device="cpu",kind="sessions"} ${held}\n`);
     const predicted = Number(/^samp_predict_inputs_total\{model="tnews"\} (\d+)$/m.exec(text)?.[1]);
     expect(predicted).toBeGreaterThanOrEqual(1 + 8 + 68 + 12);
   });
@@ -284,6 +294,8 @@ describe('samp serve limits and shutdown', () => {
     expect(server.metrics.batchSize).toBeDefined();
     await closing;
     expect(closed).toBe(true);
+    // Freed sessions are no longer reported.
+    expect(server.models[0]?.sessions()).toEqual([]);
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
   });
 });

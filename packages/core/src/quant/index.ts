@@ -28,6 +28,7 @@ export {
   uniformPlan,
 } from './precision-plan';
 export { readPrecisionPlan, serializePrecisionPlan, writePrecisionPlan } from './precision-plan-file';
+export { collectWeightScales, profileInputScale } from './profile-scales';
 export {
   type ActivationScale,
   CALIBRATION_METHODS,

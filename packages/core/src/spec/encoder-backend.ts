@@ -88,6 +88,20 @@ export interface EncoderOutput {
 }
 
 /**
+ * The memory a session holds now, for monitoring (`samp serve`'s `/metrics`). Byte counts are what the
+ * backend itself allocated for the session; allocator overhead and shared runtime state (a CUDA context,
+ * thread pools) are not included.
+ */
+export interface SessionMemoryUsage {
+  /** Where the bytes live: `cpu`, or `cuda:<index>` for a GPU (`<name>:<index>` for other accelerators). */
+  device: string;
+  /** Bytes of the model's weights as the session stores them (0 once disposed). */
+  weightBytes: number;
+  /** Bytes of run workspace (activations, scratch) the session keeps between runs (0 once disposed). */
+  workspaceBytes: number;
+}
+
+/**
  * A model loaded on a backend at a fixed precision. Runs may overlap; `dispose` frees native memory and
  * may be called more than once. A run after `dispose` rejects with SessionDisposedError.
  * @example
@@ -105,6 +119,11 @@ export interface EncoderSession {
    * limits (see `validateEncoderInput`); a refused run leaves the session usable.
    */
   run(input: EncoderInput, options?: EncoderRunOptions): Promise<EncoderOutput>;
+  /**
+   * What the session holds now, in bytes; synchronous and cheap (no GPU work), so monitors may call it
+   * at every scrape. Optional: a backend that cannot tell leaves it out.
+   */
+  memoryUsage?(): SessionMemoryUsage;
   /** Frees the session's resources; idempotent. */
   dispose(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;

@@ -182,6 +182,7 @@ export async function createServer(options: ServeOptions): Promise<SampServer> {
       queueDepth: m.batcher.queueDepth,
       batchesInFlight: m.batcher.batchesInFlight,
       workers: m.workers,
+      sessions: m.sessions(),
     })),
   );
   const batching = {
@@ -291,7 +292,7 @@ export async function createServer(options: ServeOptions): Promise<SampServer> {
     closing ? reply.code(503).send({ status: 'closing' }) : { status: 'ready', models: names },
   );
   app.get('/metrics', async (_request, reply) =>
-    reply.type(PROMETHEUS_CONTENT_TYPE).send(metrics.registry.render()),
+    reply.type(PROMETHEUS_CONTENT_TYPE).send(await metrics.scrape()),
   );
   const openapi = openApiDocument({ models: names, maxInputs, maxTextLength, maxBodyBytes, version });
   app.get('/openapi.json', async () => openapi);

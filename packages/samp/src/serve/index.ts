@@ -17,6 +17,12 @@ export {
   startServer,
 } from './create-server';
 export {
+  type DeviceMemoryReading,
+  deviceMemorySeries,
+  readDeviceMemory,
+  sessionBytesByDevice,
+} from './device-memory';
+export {
   BodyTooLargeError,
   InvalidRequestError,
   QueueFullError,
@@ -49,4 +55,5 @@ export {
   type ServedModel,
   type ServedModelSpec,
 } from './served-model';
+export { recordSessions, type ServedSession, type SessionRecorder } from './served-sessions';
 export { createServerMetrics, type ModelGaugeSource, type ServerMetrics } from './server-metrics';

@@ -1,11 +1,12 @@
 import { availableParallelism } from 'node:os';
-import { InvalidArgumentError } from '@samp/core';
+import { type EncoderBackendV1, InvalidArgumentError } from '@samp/core';
 import {
   type Pipeline,
   type PipelineOptions,
   type PipelineResult,
   type PipelineTask,
   pipeline,
+  selectBackend,
   TASKS,
   type TaskInputs,
 } from '../pipeline';
@@ -13,6 +14,7 @@ import { type Batcher, type BatchReport, createBatcher } from './batcher';
 import { gpuWorkerBackends } from './gpu-workers';
 import { paddingFreeBackends, type ServePadding } from './padding-free';
 import type { PredictInput } from './predict-request';
+import { recordSessions, type ServedSession } from './served-sessions';
 
 /**
  * One model to serve: a name, the pipeline's options and how many workers run it. Its `batchSize` is
@@ -65,6 +67,8 @@ export interface ServedModel {
   readonly workers: number;
   readonly maxLength: number;
   readonly batcher: Batcher<PredictInput, PipelineResult>;
+  /** The workers' backend sessions (for their memory); empty once closing. */
+  sessions(): readonly ServedSession[];
   /** Finishes queued and running work, then frees the sessions. */
   close(): Promise<void>;
 }
@@ -100,6 +104,13 @@ export async function openServedModel(
   const backends = padPositions === 'skip' ? await paddingFreeBackends(options) : undefined;
   // On a machine with several GPUs, the workers are spread over them.
   const perWorker = backends === undefined ? await gpuWorkerBackends(options, workers) : undefined;
+  // Every worker's pipeline gets its backends through a recorder, so the server can read its session's memory.
+  const shared =
+    backends ?? options.backends ?? (perWorker === undefined ? await chosenBackend(options) : undefined);
+  const recorders = Array.from({ length: workers }, (_, w) => {
+    const list = perWorker?.[w] ?? shared;
+    return list === undefined ? undefined : recordSessions(list);
+  });
   // Workers share the cores rather than each claiming all of them.
   const threads =
     options.threads ?? (workers > 1 ? Math.max(1, Math.floor(availableParallelism() / workers)) : undefined);
@@ -107,8 +118,7 @@ export async function openServedModel(
     Array.from({ length: workers }, (_, w) =>
       pipeline(task, {
         ...options,
-        ...(backends === undefined ? {} : { backends }),
-        ...(perWorker === undefined ? {} : { backends: perWorker[w] }),
+        ...(recorders[w] === undefined ? {} : { backends: recorders[w].backends }),
         ...(threads === undefined ? {} : { threads }),
         // By default one batch of the batcher is one encoder run.
         batchSize: options.batchSize ?? batching.maxBatchSize,
@@ -148,6 +158,10 @@ export async function openServedModel(
     workers,
     maxLength: first.maxLength,
     batcher,
+    sessions() {
+      if (closing !== undefined) return [];
+      return recorders.flatMap((r) => r?.latest() ?? []);
+    },
     close() {
       closing ??= batcher.drain().then(async () => {
         await Promise.all(pipelines.map((p) => p.dispose()));
@@ -155,4 +169,21 @@ export async function openServedModel(
       return closing;
     },
   };
+}
+
+/**
+ * The backend `pipeline()` would choose for the spec among the installed packages, chosen here so that
+ * its sessions can be recorded; `undefined` when the choice fails, so that the pipeline reports the
+ * failure in its own order (a broken model before an unusable device).
+ */
+async function chosenBackend(options: PipelineOptions): Promise<readonly EncoderBackendV1[] | undefined> {
+  try {
+    const { backend } = await selectBackend(options.device ?? 'auto', {
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...(options.importer === undefined ? {} : { importer: options.importer }),
+    });
+    return [backend];
+  } catch {
+    return undefined;
+  }
 }

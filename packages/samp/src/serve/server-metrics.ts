@@ -1,4 +1,11 @@
+import {
+  type DeviceMemoryReading,
+  deviceMemorySeries,
+  readDeviceMemory,
+  sessionBytesByDevice,
+} from './device-memory';
 import { type Counter, type Histogram, MetricsRegistry } from './metrics';
+import type { ServedSession } from './served-sessions';
 
 /** What the server's gauges read at scrape time, per model. */
 export interface ModelGaugeSource {
@@ -6,6 +13,8 @@ export interface ModelGaugeSource {
   readonly queueDepth: number;
   readonly batchesInFlight: number;
   readonly workers: number;
+  /** The workers' live sessions, whose memory `samp_device_memory_bytes` reports (default none). */
+  readonly sessions?: readonly ServedSession[];
 }
 
 /** The metrics `samp serve` exposes on `GET /metrics`. */
@@ -23,18 +32,29 @@ export interface ServerMetrics {
   readonly batchSize: Histogram;
   /** Batch run time in seconds, by `model`. */
   readonly batchSeconds: Histogram;
+  /**
+   * Reads the GPUs' memory (asynchronous, off the JS thread), then renders every metric: what
+   * `GET /metrics` answers. `registry.render()` alone shows the GPU readings of the last scrape.
+   */
+  scrape(): Promise<string>;
 }
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 
 /**
- * Creates the server's metrics. Gauges (queue depth, batches in flight, workers, process memory) are
- * read from `models()` and `process.memoryUsage()` when scraped.
+ * Creates the server's metrics. Gauges (queue depth, batches in flight, workers, memory) are read from
+ * `models()`, the sessions' `memoryUsage()` and `process.memoryUsage()` when rendered; the GPUs' used and
+ * total memory (`deviceMemory` of the CUDA backend) are read by `scrape()`.
  * @param models the served models' live state.
+ * @example
+ * const metrics = createServerMetrics(() => [{ name: 'tnews', queueDepth: 0, batchesInFlight: 0, workers: 1, sessions }]);
+ * const text = await metrics.scrape(); // '# HELP samp_http_requests_total …'
  */
 export function createServerMetrics(models: () => readonly ModelGaugeSource[]): ServerMetrics {
   const registry = new MetricsRegistry();
+  const sessions = (): ServedSession[] => models().flatMap((m) => m.sessions ?? []);
+  let readings: ReadonlyMap<string, DeviceMemoryReading> = new Map();
   const metrics: ServerMetrics = {
     registry,
     requests: registry.counter(
@@ -64,6 +84,10 @@ export function createServerMetrics(models: () => readonly ModelGaugeSource[]): 
       'Run time of one batch (tokenize, encode, decode) in seconds, by model.',
       LATENCY_BUCKETS,
     ),
+    async scrape() {
+      readings = await readDeviceMemory(sessions());
+      return registry.render();
+    },
   };
   registry.gauge('samp_queue_depth', 'Inputs waiting for a worker, by model.', () =>
     models().map((m) => [{ model: m.name }, m.queueDepth]),
@@ -74,12 +98,10 @@ export function createServerMetrics(models: () => readonly ModelGaugeSource[]): 
   registry.gauge('samp_workers', 'Workers (backend sessions) per model.', () =>
     models().map((m) => [{ model: m.name }, m.workers]),
   );
-  // Device memory: the CPU backend's weights and scratch live in the process, so its resident set is the
-  // device memory of a CPU server. (The backend spec has no GPU memory query yet.)
   registry.gauge(
     'samp_device_memory_bytes',
-    'Memory in use per device, in bytes (cpu: the resident set of the process).',
-    () => [[{ device: 'cpu' }, process.memoryUsage().rss]],
+    'Memory per device in bytes, by kind: rss (cpu: the resident set of the process), sessions (weights and workspace the sessions hold), used and total (GPUs: the whole device).',
+    () => deviceMemorySeries(process.memoryUsage().rss, sessionBytesByDevice(sessions()), readings),
   );
   registry.gauge('nodejs_heap_used_bytes', 'V8 heap in use, in bytes.', () => [
     [{}, process.memoryUsage().heapUsed],
