@@ -3,7 +3,10 @@
 // sit in shared memory (rows padded by one word so the warps read them without bank conflicts);
 // each warp takes one query at a time: Q·Kᵀ with dp4a (lane j: key j), a warp softmax into int8
 // probabilities, then P·V with dp4a over four keys at once (lane c: dimension c). Both products are
-// exact int32, as on the CPU.
+// exact int32, as on the CPU. launch_attention_int8 takes the tensor-core kernel instead
+// (attention-int8-mma.cu) for head_dim 64 unless the session asked for this one
+// (SAMP_CUDA_INT8_ATTENTION=generic).
+#include <algorithm>
 #include <cfloat>
 
 #include "device-math.cuh"
@@ -129,7 +132,9 @@ __global__ void __launch_bounds__(kWarps * 32)
 }  // namespace
 
 std::size_t attention_int8_shared_bytes(int max_keys, int head_dim) {
-  return Layout(max_keys, head_dim).bytes();
+  // Either kernel may run (the tensor-core one unless the session asked for this one).
+  const std::size_t generic = Layout(max_keys, head_dim).bytes();
+  return head_dim == 64 ? std::max(generic, attention_int8_mma_shared_bytes(max_keys)) : generic;
 }
 
 cudaError_t allow_attention_int8_shared_bytes(std::size_t bytes) {
@@ -142,7 +147,7 @@ cudaError_t allow_attention_int8_shared_bytes(std::size_t bytes) {
     if (err != cudaSuccess)
       return err;
   }
-  return cudaSuccess;
+  return allow_attention_int8_mma_shared_bytes(bytes);
 }
 
 template <typename T>
@@ -150,6 +155,8 @@ cudaError_t launch_attention_int8(const AttentionInt8Args& a, T* ctx, int8_t* ct
                                   cudaStream_t stream) {
   if (a.num_rows <= 0 || a.max_queries <= 0)
     return cudaSuccess;
+  if (!a.generic_kernel && attention_int8_mma_supported(a, ctx, ctx8))
+    return launch_attention_int8_mma(a, ctx, ctx8, stream);
   if (a.head_dim % 4 != 0)
     return cudaErrorInvalidValue;
   const dim3 grid(a.num_rows * a.heads, (a.max_queries + kQueriesPerBlock - 1) / kQueriesPerBlock);

@@ -253,6 +253,9 @@ class TypedEncoder final : public Encoder::Impl {
     attention_kernel = attention_ == AttentionKernel::kMma    ? "tensor-core"
                        : attention_ == AttentionKernel::kWmma ? "tensor-core-wmma"
                                                               : "generic";
+    // SAMP_CUDA_INT8_ATTENTION=generic: INT8 attention layers take the dp4a kernel even where the
+    // tensor-core one applies (tests compare the two).
+    int8_attention_generic_ = env("SAMP_CUDA_INT8_ATTENTION") == "generic";
     // SAMP_CUDA_RESIDUAL_EPILOGUE=1: the projections' bias and residual ride in the GEMM epilogue
     // (C = residual, beta 1) and the LayerNorm reads one tensor. Off by default: measured on the
     // H100 the GEMMs lost more (reading C) than the LayerNorms gained (NOTES.md, GPU run 4).
@@ -842,6 +845,7 @@ class TypedEncoder final : public Encoder::Impl {
       args.ld_ctx = h;
       ctx_quantized = ao.precision == GemmPrecision::kInt8;
       args.ctx8_inv_scale = ctx_quantized ? input_inv_scale(ao) : 1.0f;
+      args.generic_kernel = int8_attention_generic_;
       check_cuda(launch_attention_int8<T>(args, ctx_quantized && !recording ? nullptr : b.ctx,
                                           ctx_quantized ? reinterpret_cast<int8_t*>(b.ctx8)
                                                         : nullptr,
@@ -1172,6 +1176,7 @@ class TypedEncoder final : public Encoder::Impl {
   static constexpr std::size_t kMaxGraphs = 32;
 
   AttentionKernel attention_ = AttentionKernel::kGeneric;
+  bool int8_attention_generic_ = false;
   bool fused_residual_ = false;
   GemmEpilogue ffn1_epilogue_ = GemmEpilogue::kNone;
   std::set<int> eager_tokens_;  // token counts that ran eagerly (their GEMMs are tuned)

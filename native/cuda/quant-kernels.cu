@@ -1,5 +1,6 @@
 // Dequantize + bias + activation (+ quantize), and dequantize + bias + residual + LayerNorm
 // (+ quantize): the epilogues of the INT8 / FP8 GEMMs and the producers of their inputs.
+#include <cstdint>
 #include <type_traits>
 
 #include "device-math.cuh"
@@ -39,6 +40,84 @@ __global__ void dequant_activation_kernel(const In* __restrict__ in, int ld_in, 
     if (q.q != nullptr)
       quantize_to(q, static_cast<size_t>(r) * q.ld + c, c, v);
   }
+}
+
+// Eight columns per thread with 16-byte loads and stores (cols and strides multiples of 8, pointers
+// 16-byte aligned); the weight scales and bias of the thread's columns are read once.
+__device__ __forceinline__ void load8(const int32_t* p, float* v) {
+  const int4 a = reinterpret_cast<const int4*>(p)[0], b = reinterpret_cast<const int4*>(p)[1];
+  const int x[8] = {a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w};
+#pragma unroll
+  for (int i = 0; i < 8; ++i)
+    v[i] = static_cast<float>(x[i]);
+}
+__device__ __forceinline__ void load8(const float* p, float* v) {
+  const float4 a = reinterpret_cast<const float4*>(p)[0], b = reinterpret_cast<const float4*>(p)[1];
+  const float x[8] = {a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w};
+#pragma unroll
+  for (int i = 0; i < 8; ++i)
+    v[i] = x[i];
+}
+__device__ __forceinline__ void load8(const __half* p, float* v) {
+  const uint4 a = *reinterpret_cast<const uint4*>(p);
+  const __half2* h = reinterpret_cast<const __half2*>(&a);
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const float2 f = __half22float2(h[i]);
+    v[2 * i] = f.x;
+    v[2 * i + 1] = f.y;
+  }
+}
+__device__ __forceinline__ void store8(float* p, const float* v) {
+  reinterpret_cast<float4*>(p)[0] = make_float4(v[0], v[1], v[2], v[3]);
+  reinterpret_cast<float4*>(p)[1] = make_float4(v[4], v[5], v[6], v[7]);
+}
+__device__ __forceinline__ void store8(__half* p, const float* v) {
+  uint4 o;
+  __half2* h = reinterpret_cast<__half2*>(&o);
+#pragma unroll
+  for (int i = 0; i < 4; ++i)
+    h[i] = __floats2half2_rn(v[2 * i], v[2 * i + 1]);
+  *reinterpret_cast<uint4*>(p) = o;
+}
+template <typename Q>
+__device__ __forceinline__ void store8_quantized(Q* p, const float* v, const float* inv) {
+  Q codes[8];
+#pragma unroll
+  for (int i = 0; i < 8; ++i)
+    dev::store_quantized(codes + i, v[i] * inv[i]);
+  *reinterpret_cast<uint2*>(p) = *reinterpret_cast<const uint2*>(codes);
+}
+
+template <typename In, typename T, typename Q>
+__global__ void dequant_activation_vec8_kernel(const In* __restrict__ in, int ld_in, int rows,
+                                               int cols, Dequant dq, Activation act, T* out,
+                                               int ld_out, QuantOut<Q> q) {
+  const int c = (blockIdx.x * blockDim.x + threadIdx.x) * 8;
+  if (c >= cols)
+    return;
+  float scale[8], bias[8], inv[8];
+#pragma unroll
+  for (int i = 0; i < 8; ++i) {
+    scale[i] = dq.in_scale * (dq.w_scales != nullptr ? dq.w_scales[c + i] : 1.0f);
+    bias[i] = dq.bias != nullptr ? dq.bias[c + i] : 0.0f;
+    inv[i] = q.inv_scales != nullptr ? q.inv_scales[c + i] : q.inv_scale;
+  }
+  for (int r = blockIdx.y; r < rows; r += gridDim.y) {
+    float v[8];
+    load8(in + static_cast<size_t>(r) * ld_in + c, v);
+#pragma unroll
+    for (int i = 0; i < 8; ++i)
+      v[i] = dev::activate(act, v[i] * scale[i] + bias[i]);
+    if (out != nullptr)
+      store8(out + static_cast<size_t>(r) * ld_out + c, v);
+    if (q.q != nullptr)
+      store8_quantized(q.q + static_cast<size_t>(r) * q.ld + c, v, inv);
+  }
+}
+
+bool aligned16(const void* p) {
+  return reinterpret_cast<std::uintptr_t>(p) % 16 == 0;
 }
 
 // One warp per row, the row in registers as FP32 (two exact passes for mean and variance).
@@ -97,6 +176,17 @@ cudaError_t launch_dequant_activation(const In* in, int ld_in, int rows, int col
   if (rows <= 0 || cols <= 0)
     return cudaSuccess;
   constexpr int kThreads = 256;
+  const bool vec8 = cols % 8 == 0 && ld_in % 8 == 0 && (out == nullptr || ld_out % 8 == 0) &&
+                    (q.q == nullptr || q.ld % 8 == 0) && aligned16(in) &&
+                    (out == nullptr || aligned16(out)) &&
+                    (q.q == nullptr || reinterpret_cast<std::uintptr_t>(q.q) % 8 == 0);
+  if (vec8) {
+    const int threads = cols / 8 < kThreads ? ((cols / 8 + 31) / 32) * 32 : kThreads;
+    const dim3 grid((cols / 8 + threads - 1) / threads, rows < 65535 ? rows : 65535);
+    dequant_activation_vec8_kernel<In, T, Q>
+        <<<grid, threads, 0, stream>>>(in, ld_in, rows, cols, dq, act, out, ld_out, q);
+    return cudaGetLastError();
+  }
   const dim3 grid((cols + kThreads - 1) / kThreads, rows < 65535 ? rows : 65535);
   dequant_activation_kernel<In, T, Q>
       <<<grid, kThreads, 0, stream>>>(in, ld_in, rows, cols, dq, act, out, ld_out, q);

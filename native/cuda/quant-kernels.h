@@ -70,9 +70,11 @@ struct AttentionInt8Args {
   float context_scale = 1.0f;    // s_p · s_v
   int ld_ctx = 0;
   float ctx8_inv_scale = 1.0f;   // 1 / the attention-output GEMM's input scale
+  bool generic_kernel = false;   // the dp4a kernel whatever the shape (SAMP_CUDA_INT8_ATTENTION)
 };
 
-/// Runs the INT8 attention; writes ctx (T, may be null) and / or ctx8 (int8, may be null).
+/// Runs the INT8 attention; writes ctx (T, may be null) and / or ctx8 (int8, may be null). Takes
+/// the tensor-core kernel where attention_int8_mma_supported (head_dim 64), else the dp4a one.
 template <typename T>
 cudaError_t launch_attention_int8(const AttentionInt8Args& a, T* ctx, int8_t* ctx8,
                                   cudaStream_t stream);
@@ -83,5 +85,27 @@ std::size_t attention_int8_shared_bytes(int max_keys, int head_dim);
 /// Allows launch_attention_int8 `bytes` of dynamic shared memory (call before any launch that
 /// needs more than 48 KiB; not a stream operation, so outside graph captures too).
 cudaError_t allow_attention_int8_shared_bytes(std::size_t bytes);
+
+/// Whether the tensor-core INT8 attention takes these arguments: head_dim 64, 16-byte aligned
+/// query / key / value rows (ld_qkv % 16 == 0), ld_ctx % 4 == 0 and outputs aligned for four
+/// adjacent values. `generic_kernel` is not looked at.
+template <typename T>
+bool attention_int8_mma_supported(const AttentionInt8Args& a, const T* ctx, const int8_t* ctx8);
+
+/// The INT8 attention on INT8 tensor cores (mma.sync m16n8k32; same contract and arithmetic as
+/// launch_attention_int8, which dispatches to it); cudaErrorInvalidValue where not supported.
+template <typename T>
+cudaError_t launch_attention_int8_mma(const AttentionInt8Args& a, T* ctx, int8_t* ctx8,
+                                      cudaStream_t stream);
+
+/// Warps per block launch_attention_int8_mma takes for this grid (4: 64 queries per block, 8: 128).
+int attention_int8_mma_warps(int num_rows, int max_queries, int heads);
+
+/// Dynamic shared memory launch_attention_int8_mma needs for rows of up to `max_keys` keys.
+std::size_t attention_int8_mma_shared_bytes(int max_keys);
+
+/// Allows launch_attention_int8_mma `bytes` of dynamic shared memory (as
+/// allow_attention_int8_shared_bytes, which calls it).
+cudaError_t allow_attention_int8_mma_shared_bytes(std::size_t bytes);
 
 }  // namespace samp::cuda

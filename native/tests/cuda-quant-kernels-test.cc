@@ -1,17 +1,17 @@
 // The kernels of the CUDA mixed-precision layers against host references of the same arithmetic:
-// the INT8 GEMM (cuBLASLt, int32 out) bit for bit; the INT8 attention (int8 codes out) exactly
-// except where a softmax value sits on a rounding tie (counted, at most one code off); the
-// dequantize / LayerNorm / quantize epilogues to float rounding; the FP8 GEMM against the product
-// of its own E4M3 codes. Without a driver (CI) the launchers must report the CUDA error instead of
-// crashing; the branch is chosen by /dev/nvidiactl.
+// the INT8 GEMM (cuBLASLt, int32 out) bit for bit; the INT8 attention, both kernels (dp4a and
+// tensor cores), exactly except where a softmax value sits on a rounding tie (counted, and within
+// the range those ties allow); the dequantize / LayerNorm / quantize epilogues to float rounding;
+// the FP8 GEMM against the product of its own E4M3 codes. Without a driver (CI) the launchers must
+// report the CUDA error instead of crashing; the branch is chosen by /dev/nvidiactl.
 #include <cuda_fp8.h>
 #include <cuda_runtime.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <random>
 #include <vector>
 
@@ -26,7 +26,7 @@ namespace {
 using samp::cuda::DeviceBuffer;
 
 bool has_driver_node() {
-  struct stat st {};
+  struct stat st{};
   return ::stat("/dev/nvidiactl", &st) == 0;
 }
 
@@ -58,7 +58,8 @@ int8_t host_code(float v) {
 
 void int8_gemm(std::mt19937& rng) {
   samp::cuda::GemmRunner runner(samp::cuda::GemmKind::kInt8, samp::cuda::GemmTuning{});
-  const int shapes[][3] = {{96, 7, 32}, {2304, 128, 768}, {768, 300, 3072}};  // m (out), n (tokens), k
+  const int shapes[][3] = {
+      {96, 7, 32}, {2304, 128, 768}, {768, 300, 3072}};  // m (out), n (tokens), k
   for (const auto& s : shapes) {
     const int m = s[0], n = s[1], k = s[2];
     const auto w = random_codes(static_cast<std::size_t>(m) * k, rng);
@@ -83,19 +84,30 @@ void int8_gemm(std::mt19937& rng) {
   }
 }
 
-void int8_attention(std::mt19937& rng) {
-  using samp::cuda::RowSpan;
-  const int heads = 4, d = 64, h = heads * d;
-  const std::vector<RowSpan> rows = {{0, 5, 5}, {5, 128, 128}, {133, 77, 60}};  // the last computes padding
-  const int tokens = 210, max_queries = 128;
-  const auto qkv = random_codes(static_cast<std::size_t>(tokens) * 3 * h, rng, 60);
-  samp::cuda::AttentionInt8Args a;
-  const DeviceBuffer dqkv = to_device(qkv), drows = to_device(rows);
-  a.qkv8 = dqkv.as<int8_t>();
+/// One INT8 attention problem: int8 query | key | value rows, the batch rows, the scales.
+struct AttentionCase {
+  int heads = 0, d = 0;
+  std::vector<samp::cuda::RowSpan> rows;
+  int tokens = 0, max_queries = 0;
+  std::vector<int8_t> qkv;
+  samp::cuda::AttentionInt8Args args;  // pointers set per launch
+};
+
+AttentionCase attention_case(std::mt19937& rng, int heads, int d,
+                             const std::vector<std::pair<int, int>>& queries_keys) {
+  AttentionCase c;
+  c.heads = heads;
+  c.d = d;
+  for (const auto& [queries, keys] : queries_keys) {
+    c.rows.push_back({c.tokens, queries, keys});
+    c.tokens += queries;
+    c.max_queries = std::max(c.max_queries, queries);
+  }
+  const int h = heads * d;
+  c.qkv = random_codes(static_cast<std::size_t>(c.tokens) * 3 * h, rng, 60);
+  samp::cuda::AttentionInt8Args& a = c.args;
   a.ld_qkv = 3 * h;
-  a.rows = drows.as<RowSpan>();
-  a.num_rows = static_cast<int>(rows.size());
-  a.max_queries = max_queries;
+  a.max_queries = c.max_queries;
   a.heads = heads;
   a.head_dim = d;
   a.score_scale = 0.02f * 0.03f / 8.0f;
@@ -103,26 +115,39 @@ void int8_attention(std::mt19937& rng) {
   a.context_scale = (1.0f / 127.0f) * 0.05f;
   a.ld_ctx = h;
   a.ctx8_inv_scale = 1.0f / 0.01f;
-  DeviceBuffer dctx8(static_cast<std::size_t>(tokens) * h);
-  DeviceBuffer dctx(static_cast<std::size_t>(tokens) * h * sizeof(float));
-  cudaMemset(dctx8.get(), 0, dctx8.bytes());
-  SAMP_CHECK(samp::cuda::launch_attention_int8<float>(a, dctx.as<float>(), dctx8.as<int8_t>(),
-                                                      nullptr) == cudaSuccess);
-  SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
-  const auto ctx8 = to_host<int8_t>(dctx8, static_cast<std::size_t>(tokens) * h);
-  const auto ctx = to_host<float>(dctx, static_cast<std::size_t>(tokens) * h);
-  std::size_t off = 0, far = 0, float_off = 0, total = 0;
-  for (const RowSpan& r : rows) {
-    for (int head = 0; head < heads; ++head) {
+  return c;
+}
+
+/// The host reference of every computed output [token, head · d + c]: the exact int32 sum P_q·V
+/// with the reference's probability codes, and the range [lo, hi] that sum takes when the codes
+/// whose softmax value sits within float noise of a rounding tie round the other way (the kernels
+/// sum Σe in another order, so such a code may legitimately differ by one).
+struct AttentionReference {
+  std::vector<int32_t> acc, lo, hi;
+};
+
+AttentionReference attention_reference(const AttentionCase& c) {
+  const int h = c.heads * c.d, d = c.d;
+  const samp::cuda::AttentionInt8Args& a = c.args;
+  AttentionReference ref;
+  const std::size_t n = static_cast<std::size_t>(c.tokens) * h;
+  ref.acc.assign(n, 0);
+  ref.lo.assign(n, 0);
+  ref.hi.assign(n, 0);
+  const auto at = [&](int token, int part, int head) {
+    return c.qkv.data() + static_cast<std::size_t>(token) * 3 * h + part * h + head * d;
+  };
+  for (const samp::cuda::RowSpan& r : c.rows) {
+    for (int head = 0; head < c.heads; ++head) {
       for (int i = 0; i < r.queries; ++i) {
-        const int8_t* q = qkv.data() + static_cast<std::size_t>(r.start + i) * 3 * h + head * d;
+        const int8_t* q = at(r.start + i, 0, head);
         std::vector<float> s(static_cast<std::size_t>(r.keys));
         float m = -INFINITY;
         for (int j = 0; j < r.keys; ++j) {
-          const int8_t* k = qkv.data() + static_cast<std::size_t>(r.start + j) * 3 * h + h + head * d;
+          const int8_t* k = at(r.start + j, 1, head);
           int32_t acc = 0;
-          for (int c = 0; c < d; ++c)
-            acc += q[c] * k[c];
+          for (int x = 0; x < d; ++x)
+            acc += q[x] * k[x];
           s[j] = static_cast<float>(acc) * a.score_scale;
           m = std::max(m, s[j]);
         }
@@ -132,30 +157,200 @@ void int8_attention(std::mt19937& rng) {
           sum += v;
         }
         const float factor = (1.0f / sum) * a.probs_inv_scale;
-        std::vector<int> codes(s.size());
-        for (std::size_t j = 0; j < s.size(); ++j)
-          codes[j] = std::min(127, static_cast<int>(std::nearbyint(s[j] * factor)));
-        for (int c = 0; c < d; ++c) {
-          int32_t acc = 0;
-          for (int j = 0; j < r.keys; ++j)
-            acc += codes[j] * qkv[static_cast<std::size_t>(r.start + j) * 3 * h + 2 * h + head * d + c];
-          const float value = static_cast<float>(acc) * a.context_scale;
-          const std::size_t at = static_cast<std::size_t>(r.start + i) * h + head * d + c;
-          const int diff = std::abs(static_cast<int>(ctx8[at]) - host_code(value * a.ctx8_inv_scale));
-          off += diff != 0;
-          far += diff > 1;
-          // One probability code off moves the float output by at most one value (|v| ≤ 60) step.
-          float_off += std::fabs(ctx[at] - value) > 60.0f * a.context_scale * 1.001f;
-          ++total;
+        std::vector<int> codes(s.size()), alt(s.size());
+        for (std::size_t j = 0; j < s.size(); ++j) {
+          const float x = s[j] * factor;
+          codes[j] = std::min(127, static_cast<int>(std::nearbyint(x)));
+          const float below = std::floor(x);
+          const int down = static_cast<int>(below);
+          const bool tie = std::fabs(x - (below + 0.5f)) <= 1e-5f * std::max(x, 1.0f);
+          alt[j] = tie ? std::min(127, codes[j] == down ? down + 1 : down) : codes[j];
+        }
+        for (int x = 0; x < d; ++x) {
+          int32_t acc = 0, lo = 0, hi = 0;
+          for (int j = 0; j < r.keys; ++j) {
+            const int v = at(r.start + j, 2, head)[x];
+            acc += codes[j] * v;
+            const int other = (alt[j] - codes[j]) * v;
+            lo += std::min(0, other);
+            hi += std::max(0, other);
+          }
+          const std::size_t o = static_cast<std::size_t>(r.start + i) * h + head * d + x;
+          ref.acc[o] = acc;
+          ref.lo[o] = acc + lo;
+          ref.hi[o] = acc + hi;
         }
       }
     }
   }
-  std::printf("int8 attention: %zu of %zu int8 outputs one code off (softmax ties), %zu further\n",
-              off, total, far);
-  SAMP_CHECK_MSG(far == 0, far << " outputs more than one code off");
-  SAMP_CHECK_MSG(off * 200 <= total, off << " of " << total << " outputs off by one (over 0.5%)");
-  SAMP_CHECK_MSG(float_off * 200 <= total, float_off << " float outputs off by more than one value step");
+  return ref;
+}
+
+/// What one launch wrote (empty: that output was not asked for).
+struct AttentionRun {
+  std::vector<int8_t> ctx8;
+  std::vector<float> ctx;
+};
+
+constexpr int8_t kUntouched = 0x55;
+
+float as_float(float v) {
+  return v;
+}
+float as_float(__half v) {
+  return __half2float(v);
+}
+
+/// Runs launch_attention_int8 on the first `num_rows` rows (ctx8 / ctx as asked) with T outputs.
+template <typename T>
+AttentionRun run_attention(AttentionCase& c, int num_rows, bool generic, bool want_ctx,
+                           bool want_ctx8) {
+  const std::size_t n = static_cast<std::size_t>(c.tokens) * c.heads * c.d;
+  const DeviceBuffer dqkv = to_device(c.qkv), drows = to_device(c.rows);
+  DeviceBuffer dctx8(n), dctx(n * sizeof(T));
+  cudaMemset(dctx8.get(), kUntouched, n);
+  cudaMemset(dctx.get(), 0xff, n * sizeof(T));  // NaN
+  samp::cuda::AttentionInt8Args a = c.args;
+  a.qkv8 = dqkv.as<int8_t>();
+  a.rows = drows.as<samp::cuda::RowSpan>();
+  a.num_rows = num_rows;
+  a.generic_kernel = generic;
+  const cudaError_t err = samp::cuda::launch_attention_int8<T>(
+      a, want_ctx ? dctx.as<T>() : nullptr, want_ctx8 ? dctx8.as<int8_t>() : nullptr, nullptr);
+  SAMP_CHECK_MSG(err == cudaSuccess, cudaGetErrorName(err));
+  SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
+  AttentionRun run;
+  if (want_ctx8)
+    run.ctx8 = to_host<int8_t>(dctx8, n);
+  if (want_ctx) {
+    for (const T& v : to_host<T>(dctx, n))
+      run.ctx.push_back(as_float(v));
+  }
+  return run;
+}
+
+/// Checks a run of the first `num_rows` rows against the reference: int8 outputs exact except
+/// tie codes (at most 0.5% off, all within the tie range), float outputs the exact sum's value
+/// (T float) or its rounding (T half), everything past those rows untouched.
+void check_attention(const AttentionCase& c, const AttentionReference& ref, const AttentionRun& run,
+                     int num_rows, float float_tolerance, const char* label) {
+  const int h = c.heads * c.d;
+  const float cs = c.args.context_scale, inv = c.args.ctx8_inv_scale;
+  const int end = c.rows[static_cast<std::size_t>(num_rows) - 1].start +
+                  c.rows[static_cast<std::size_t>(num_rows) - 1].queries;
+  std::size_t off = 0, far = 0, float_off = 0, float_far = 0, total = 0, touched = 0;
+  for (int token = 0; token < c.tokens; ++token) {
+    for (int x = 0; x < h; ++x) {
+      const std::size_t o = static_cast<std::size_t>(token) * h + x;
+      if (token >= end) {
+        touched += (!run.ctx8.empty() && run.ctx8[o] != kUntouched) ||
+                   (!run.ctx.empty() && !std::isnan(run.ctx[o]));
+        continue;
+      }
+      ++total;
+      if (!run.ctx8.empty()) {
+        const int got = run.ctx8[o];
+        off += got != host_code(static_cast<float>(ref.acc[o]) * cs * inv);
+        far += got < host_code(static_cast<float>(ref.lo[o]) * cs * inv) ||
+               got > host_code(static_cast<float>(ref.hi[o]) * cs * inv);
+      }
+      if (!run.ctx.empty()) {
+        const float exact = static_cast<float>(ref.acc[o]) * cs;
+        const float lo = static_cast<float>(ref.lo[o]) * cs,
+                    hi = static_cast<float>(ref.hi[o]) * cs;
+        const float slack = float_tolerance * std::max(std::fabs(lo), std::fabs(hi));
+        float_off += std::fabs(run.ctx[o] - exact) > slack;
+        float_far += !(run.ctx[o] >= lo - slack && run.ctx[o] <= hi + slack);  // NaN: not written
+      }
+    }
+  }
+  std::printf("%s: %zu outputs; int8 %zu off by a softmax tie, %zu further; float %zu / %zu\n",
+              label, total, off, far, float_off, float_far);
+  SAMP_CHECK_MSG(far == 0, label << ": " << far << " int8 outputs outside their tie range");
+  SAMP_CHECK_MSG(off * 200 <= total, label << ": " << off << " of " << total << " off (over 0.5%)");
+  SAMP_CHECK_MSG(float_far == 0,
+                 label << ": " << float_far << " float outputs outside their tie range");
+  SAMP_CHECK_MSG(float_off * 200 <= total, label << ": " << float_off << " float outputs off");
+  SAMP_CHECK_MSG(touched == 0, label << ": " << touched << " outputs past the rows written");
+}
+
+/// The dispatch rules, host-side (no driver needed).
+void int8_attention_dispatch() {
+  samp::cuda::AttentionInt8Args a;
+  alignas(16) static int8_t buffer[64];
+  a.qkv8 = buffer;
+  a.ld_qkv = 3 * 768;
+  a.head_dim = 64;
+  a.ld_ctx = 768;
+  float* ctx = reinterpret_cast<float*>(buffer);
+  SAMP_CHECK(samp::cuda::attention_int8_mma_supported(a, ctx, buffer));
+  SAMP_CHECK(samp::cuda::attention_int8_mma_supported<float>(a, nullptr, buffer + 4));
+  SAMP_CHECK(!samp::cuda::attention_int8_mma_supported<float>(a, nullptr, buffer + 2));
+  SAMP_CHECK(!samp::cuda::attention_int8_mma_supported(a, ctx + 1, buffer));
+  a.head_dim = 32;
+  SAMP_CHECK(!samp::cuda::attention_int8_mma_supported(a, ctx, buffer));
+  a.head_dim = 64;
+  a.ld_qkv = 3 * 768 + 4;
+  SAMP_CHECK(!samp::cuda::attention_int8_mma_supported(a, ctx, buffer));
+  a.ld_qkv = 3 * 768;
+  a.qkv8 = buffer + 8;
+  SAMP_CHECK(!samp::cuda::attention_int8_mma_supported(a, ctx, buffer));
+  // Unsupported arguments are refused before any launch.
+  a.num_rows = 1;
+  a.max_queries = 1;
+  SAMP_CHECK(samp::cuda::launch_attention_int8_mma<float>(a, ctx, nullptr, nullptr) ==
+             cudaErrorInvalidValue);
+  SAMP_CHECK(samp::cuda::attention_int8_mma_warps(32, 128, 12) == 8);
+  SAMP_CHECK(samp::cuda::attention_int8_mma_warps(32, 64, 12) == 4);
+  SAMP_CHECK(samp::cuda::attention_int8_mma_warps(2, 128, 12) == 4);
+  SAMP_CHECK(samp::cuda::attention_int8_shared_bytes(512, 64) >=
+             samp::cuda::attention_int8_mma_shared_bytes(512));
+}
+
+void int8_attention(std::mt19937& rng) {
+  // head_dim 64: rows of one to ten 32-key chunks (several 64-key tiles), one computing padding
+  // (77 queries, 60 keys). 11 rows × 12 heads make the tensor-core kernel take 8-warp blocks; the
+  // first 6 rows alone take 4-warp blocks.
+  AttentionCase c = attention_case(rng, 12, 64,
+                                   {{5, 5},
+                                    {64, 64},
+                                    {65, 65},
+                                    {128, 128},
+                                    {300, 300},
+                                    {77, 60},
+                                    {1, 1},
+                                    {33, 33},
+                                    {96, 96},
+                                    {129, 129},
+                                    {200, 200}});
+  const int all = static_cast<int>(c.rows.size());
+  SAMP_CHECK(samp::cuda::attention_int8_mma_warps(all, c.max_queries, c.heads) == 8);
+  SAMP_CHECK(samp::cuda::attention_int8_mma_warps(6, c.max_queries, c.heads) == 4);
+  SAMP_CHECK(samp::cuda::allow_attention_int8_shared_bytes(
+                 samp::cuda::attention_int8_shared_bytes(c.max_queries, c.d)) == cudaSuccess);
+  const AttentionReference ref = attention_reference(c);
+  const AttentionRun generic = run_attention<float>(c, all, true, true, true);
+  check_attention(c, ref, generic, all, 1e-6f, "int8 attention, dp4a kernel");
+  const AttentionRun mma8 = run_attention<float>(c, all, false, true, true);
+  check_attention(c, ref, mma8, all, 1e-6f, "int8 attention, tensor cores (8 warps)");
+  const AttentionRun mma4 = run_attention<float>(c, 6, false, false, true);
+  check_attention(c, ref, mma4, 6, 1e-6f, "int8 attention, tensor cores (4 warps, int8 only)");
+  const AttentionRun half = run_attention<__half>(c, all, false, true, false);
+  check_attention(c, ref, half, all, 1.0f / 1024, "int8 attention, tensor cores (FP16 out)");
+  // The two kernels against each other: they may differ only where one of them met a tie.
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < generic.ctx8.size(); ++i)
+    differ += generic.ctx8[i] != mma8.ctx8[i];
+  std::printf("int8 attention: dp4a vs tensor cores: %zu of %zu int8 outputs differ\n", differ,
+              generic.ctx8.size());
+  SAMP_CHECK_MSG(differ * 200 <= generic.ctx8.size(), differ << " outputs differ between kernels");
+
+  // head_dim 32: the dp4a kernel whatever was asked.
+  AttentionCase small = attention_case(rng, 2, 32, {{5, 5}, {40, 33}});
+  const AttentionReference small_ref = attention_reference(small);
+  const int small_rows = static_cast<int>(small.rows.size());
+  check_attention(small, small_ref, run_attention<float>(small, small_rows, false, true, true),
+                  small_rows, 1e-6f, "int8 attention, head_dim 32");
 }
 
 void epilogues(std::mt19937& rng) {
@@ -223,7 +418,8 @@ void epilogues(std::mt19937& rng) {
   }
   SAMP_CHECK_MSG(worst_ln < 1e-4, "LayerNorm off by " << worst_ln);
   SAMP_CHECK_MSG(worst_act < 1e-5, "GELU epilogue off by " << worst_act);
-  SAMP_CHECK_MSG(code_off == 0, code_off << " quantized copies differ from the stored values' codes");
+  SAMP_CHECK_MSG(code_off == 0,
+                 code_off << " quantized copies differ from the stored values' codes");
 }
 
 void fp8_gemm(std::mt19937& rng) {
@@ -247,8 +443,9 @@ void fp8_gemm(std::mt19937& rng) {
     for (int o = 0; o < m; ++o) {
       double acc = 0, mag = 0;
       for (int i = 0; i < k; ++i) {
-        const double p = static_cast<double>(static_cast<float>(x[static_cast<std::size_t>(t) * k + i])) *
-                         static_cast<float>(w[static_cast<std::size_t>(o) * k + i]);
+        const double p =
+            static_cast<double>(static_cast<float>(x[static_cast<std::size_t>(t) * k + i])) *
+            static_cast<float>(w[static_cast<std::size_t>(o) * k + i]);
         acc += p;
         mag += std::fabs(p);
       }
@@ -271,11 +468,13 @@ int main() {
         static_cast<float*>(nullptr), 4, none, nullptr);
     SAMP_CHECK_MSG(err != cudaSuccess, "a launch without a driver reported success");
     std::printf("no driver: the launch reported %s\n", cudaGetErrorName(err));
+    int8_attention_dispatch();
     return samp::test::result("cuda-quant-kernels-test");
   }
   std::mt19937 rng(1234);
   try {
     int8_gemm(rng);
+    int8_attention_dispatch();
     int8_attention(rng);
     epilogues(rng);
     fp8_gemm(rng);

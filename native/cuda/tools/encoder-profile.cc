@@ -2,9 +2,12 @@
 // FFN 3072, seq 128) with seeded random weights, no Node needed. For each variant (a label and
 // environment settings read when a session is made: SAMP_CUDA_ATTENTION, SAMP_CUDA_GEMM_TUNE, …) it
 // prints the CUDA-graph median per batch, the per-op GPU time (eager, events after each op), the
-// GEMM tunings, and the largest difference of its output from the first variant's.
+// GEMM tunings, and the largest difference of its output from the first variant's. A variant
+// whose label starts with "int8-full" runs every layer INT8 Fully-Quant (INT8 GEMMs and INT8
+// attention with static scales; SAMP_CUDA_INT8_ATTENTION=generic picks the dp4a attention).
 //   samp_cuda_profile [--iters N] [--batches 1,32,128] [--profile] [--check-gelu]
 //                     [label:VAR=value,VAR=value ...]
+//   e.g. samp_cuda_profile --profile fp16 int8-full int8-full-dp4a:SAMP_CUDA_INT8_ATTENTION=generic
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -33,7 +36,7 @@ constexpr int kSeq = 128;
 const char* const kKnobs[] = {"SAMP_CUDA_ATTENTION",         "SAMP_CUDA_GEMM_TUNE",
                               "SAMP_CUDA_GEMM_CANDIDATES",   "SAMP_CUDA_GEMM_COMPUTE",
                               "SAMP_CUDA_RESIDUAL_EPILOGUE", "SAMP_CUDA_ACT_EPILOGUE",
-                              "SAMP_CUDA_GELU_EPILOGUE"};
+                              "SAMP_CUDA_GELU_EPILOGUE",     "SAMP_CUDA_INT8_ATTENTION"};
 
 EncoderConfig bert_base(int layers, Activation act) {
   EncoderConfig c;
@@ -48,6 +51,23 @@ EncoderConfig bert_base(int layers, Activation act) {
   c.activation = act;
   for (int i = 0; i < layers; ++i)
     c.layer_sources.push_back(i);
+  return c;
+}
+
+/// Every layer INT8 Fully-Quant: the four Linears int8 × int8 → int32 and the attention in INT8,
+/// with static input scales of about max|x| / 127 for the random model (weights N(0, 0.02²), so
+/// LayerNorm outputs ~N(0, 1) reach ~5, projections of them (std √768 · 0.02 ≈ 0.55) ~2.8, the
+/// near-uniform attention's context ~0.6); the weights' per-channel scales come from max|row|.
+EncoderConfig int8_full(EncoderConfig c) {
+  constexpr float kNormed = 5.0f / 127, kProjected = 2.8f / 127, kContext = 0.6f / 127;
+  samp::cuda::LayerQuant q;
+  q.qkv = {samp::cuda::GemmPrecision::kInt8, kNormed};
+  q.attention_output = {samp::cuda::GemmPrecision::kInt8, kContext};
+  q.ffn_intermediate = {samp::cuda::GemmPrecision::kInt8, kNormed};
+  q.ffn_output = {samp::cuda::GemmPrecision::kInt8, kProjected};  // GELU of a projection
+  q.attention.int8 = true;
+  q.attention.query_scale = q.attention.key_scale = q.attention.value_scale = kProjected;
+  c.layer_quant.assign(static_cast<std::size_t>(c.num_layers), q);
   return c;
 }
 
@@ -190,8 +210,15 @@ int main(int argc, char** argv) {
       SessionOptions o;
       o.precision = Precision::kFp16;
       o.graphs = GraphMode::kOn;
-      Encoder e(c, weights, o);
-      std::string row = "| " + label + " | " + e.attention_kernel() + " |";
+      const bool int8 = label.rfind("int8-full", 0) == 0;
+      Encoder e(int8 ? int8_full(c) : c, weights, o);
+      // attention_kernel() names the float layers' kernel; the INT8 one is chosen per launch
+      // (tensor cores for head_dim 64 unless SAMP_CUDA_INT8_ATTENTION=generic).
+      const char* env_int8 = std::getenv("SAMP_CUDA_INT8_ATTENTION");
+      const bool dp4a = env_int8 != nullptr && std::strcmp(env_int8, "generic") == 0;
+      std::string row = "| " + label + " | " +
+                        (int8 ? (dp4a ? "int8 dp4a" : "int8 tensor-core") : e.attention_kernel()) +
+                        " |";
       for (int b : batches) {
         const auto r = e.benchmark(batch_of(b, c.vocab_size), false, 10, iters);
         char cell[64];

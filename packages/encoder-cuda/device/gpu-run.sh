@@ -42,10 +42,14 @@ if [ "$MODE" = profile ]; then
   head -20 "$OUT/profile.md"
 fi
 if [ "$MODE" = all ] && [ "${SKIP_PROFILE:-}" != 1 ]; then
-  timeout 150 $PROFILE --profile 'default' \
-    'fused-gelu-tanh:SAMP_CUDA_ACT_EPILOGUE=1,SAMP_CUDA_GELU_EPILOGUE=tanh' \
-    'before:SAMP_CUDA_ATTENTION=wmma,SAMP_CUDA_GEMM_TUNE=0' \
-    > "$OUT/profile.md" 2>&1
+  # PROFILE_VARIANTS: space-separated variants to profile (label:ENV=V,...); default the FP16 ones.
+  if [ -n "${PROFILE_VARIANTS:-}" ]; then
+    timeout 200 $PROFILE --profile $PROFILE_VARIANTS > "$OUT/profile.md" 2>&1
+  else
+    timeout 150 $PROFILE --profile 'default' \
+      'fused-gelu-tanh:SAMP_CUDA_ACT_EPILOGUE=1,SAMP_CUDA_GELU_EPILOGUE=tanh' \
+      'before:SAMP_CUDA_ATTENTION=wmma,SAMP_CUDA_GEMM_TUNE=0' > "$OUT/profile.md" 2>&1
+  fi
   echo "profile exit $?"; head -6 "$OUT/profile.md"
 fi
 if [ "$MODE" = tests ] || [ "$MODE" = all ] || [ "$MODE" = profile ]; then

@@ -1,3 +1,4 @@
+import { isBaseLayer } from './candidate';
 import type { EvaluatedPlan, Recommendation } from './recommendation';
 
 /** Escapes text for HTML and SVG (element content and attribute values). */
@@ -24,7 +25,7 @@ const decimals = (values: readonly number[]) => {
 
 /**
  * An SVG scatter of every scored plan (latency on x, score on y), the Pareto frontier as a line, the
- * choice circled, fp32 marked, and the constraint as a dashed line; each point has a tooltip.
+ * choice circled, the base plan (fp32, or fp16 on GPUs) marked by its precision, and the constraint as a dashed line; each point has a tooltip.
  * @param options `width` (default 760) and `height` (default 440) in pixels.
  */
 export function accuracyLatencyChart(
@@ -105,10 +106,11 @@ export function accuracyLatencyChart(
       `<circle cx="${f(px(p.latencyMs))}" cy="${f(py(p.score * 100))}" r="5" fill="#1565c0"><title>${escapeXml(tip(p))}</title></circle>`,
     );
   }
-  const base = plans.find((p) => p.plan.every((l) => l.precision === 'fp32' && l.gemms === undefined));
+  const basePrecision = recommendation.basePrecision;
+  const base = plans.find((p) => p.plan.every((l) => isBaseLayer(l, basePrecision)));
   if (base !== undefined) {
     parts.push(
-      `<rect x="${f(px(base.latencyMs) - 6)}" y="${f(py(base.score * 100) - 6)}" width="12" height="12" fill="none" stroke="#000" stroke-width="1.5"><title>${escapeXml(`fp32 — ${tip(base)}`)}</title></rect><text x="${f(px(base.latencyMs))}" y="${f(py(base.score * 100) - 10)}" text-anchor="middle" fill="#000">fp32</text>`,
+      `<rect x="${f(px(base.latencyMs) - 6)}" y="${f(py(base.score * 100) - 6)}" width="12" height="12" fill="none" stroke="#000" stroke-width="1.5"><title>${escapeXml(`${basePrecision} — ${tip(base)}`)}</title></rect><text x="${f(px(base.latencyMs))}" y="${f(py(base.score * 100) - 10)}" text-anchor="middle" fill="#000">${basePrecision}</text>`,
     );
   }
   parts.push(

@@ -10,6 +10,25 @@ import {
 /** A plan under consideration: one `LayerPlan` per encoder layer, in layer order. */
 export type Candidate = readonly LayerPlan[];
 
+/**
+ * The float precision every layer the search leaves unquantized runs at: `fp32` on CPUs, `fp16` on GPUs
+ * (a CUDA session runs one float precision, so an fp16-based plan never has an fp32 layer).
+ */
+export type BasePrecision = 'fp32' | 'fp16';
+
+/** The base precisions, in the order they are documented. */
+export const BASE_PRECISIONS: readonly BasePrecision[] = ['fp32', 'fp16'];
+
+/** Whether `value` is a {@link BasePrecision}. */
+export function isBasePrecision(value: unknown): value is BasePrecision {
+  return value === 'fp32' || value === 'fp16';
+}
+
+/** Whether `layer` is the base precision with no per-GEMM override: the layer the search leaves alone. */
+export function isBaseLayer(layer: LayerPlan, base: BasePrecision): boolean {
+  return layer.precision === base && layer.gemms === undefined;
+}
+
 /** One-letter codes of the layer precisions in plan labels (`FFN-` = int8-full ×2, int8-ffn, fp32). */
 export const LAYER_CODES: Readonly<Record<LayerPrecision, string>> = {
   fp32: '-',
@@ -19,7 +38,10 @@ export const LAYER_CODES: Readonly<Record<LayerPrecision, string>> = {
   'int8-ffn': 'N',
 };
 
-/** One-letter codes of the GEMMs in the brackets of per-GEMM labels (`-[qf]`: fp32 with QKV and FFN-out int8). */
+/**
+ * One-letter codes of the GEMMs in the brackets of per-GEMM labels (`-[qf]`: fp32 with QKV and FFN-out
+ * int8; `h[q]`: fp16 with QKV in int8).
+ */
 export const GEMM_CODES: Readonly<Record<GemmName, string>> = {
   qkv: 'q',
   'attention-scores': 's',
@@ -70,16 +92,18 @@ export function withLayer(candidate: Candidate, index: number, layer: LayerPlan)
 }
 
 /**
- * The canonical layer plan whose GEMMs in `int8` are exactly `int8Gemms` among `searchable` (the others in
- * fp32): `int8-full` when every searchable GEMM is int8, `int8-ffn` for exactly the two FFN GEMMs, `fp32`
- * for none, else fp32 with per-GEMM overrides. Canonical forms keep equal plans under one key.
+ * The canonical layer plan whose GEMMs in `int8` are exactly `int8Gemms` among `searchable` (the others at
+ * `base`): `int8-full` when every searchable GEMM is int8, `int8-ffn` for exactly the two FFN GEMMs, `base`
+ * for none, else `base` with per-GEMM overrides. Canonical forms keep equal plans under one key.
+ * @param base the float precision of the other GEMMs (default `fp32`).
  */
 export function layerWithInt8Gemms(
   int8Gemms: ReadonlySet<GemmName>,
   searchable: readonly GemmName[],
+  base: BasePrecision = 'fp32',
 ): LayerPlan {
   const chosen = searchable.filter((g) => int8Gemms.has(g));
-  if (chosen.length === 0) return { precision: 'fp32' };
+  if (chosen.length === 0) return { precision: base };
   if (chosen.length === searchable.length && searchable.length > 0) {
     // int8-full also covers GEMMs outside `searchable` (the attention matmuls a backend may keep in float).
     return { precision: 'int8-full' };
@@ -87,10 +111,10 @@ export function layerWithInt8Gemms(
   if (chosen.length === 2 && chosen.includes('ffn-intermediate') && chosen.includes('ffn-output')) {
     return { precision: 'int8-ffn' };
   }
-  return { precision: 'fp32', gemms: Object.fromEntries(chosen.map((g) => [g, 'int8'])) };
+  return { precision: base, gemms: Object.fromEntries(chosen.map((g) => [g, 'int8'])) };
 }
 
-/** The searchable GEMMs a layer runs in int8 (float precision fp32 for what its mode leaves in float). */
+/** The searchable GEMMs a layer runs in int8 (what its mode leaves in float does not matter here). */
 export function int8GemmsOf(layer: LayerPlan, searchable: readonly GemmName[]): Set<GemmName> {
   const resolved = resolveLayerGemms(layer, 'fp32');
   return new Set(searchable.filter((g) => resolved[g] === 'int8'));

@@ -4,7 +4,7 @@ import type { EvaluatedPlan, RecommendationRule } from './recommendation';
 
 /**
  * The accuracy drop the default rule allows (a fraction: 0.01 is one point of accuracy, or of agreement
- * with fp32 in the label-free mode).
+ * with the base plan in the label-free mode), relative to the base plan (fp32, or fp16 on GPUs).
  */
 export const DEFAULT_MAX_ACCURACY_DROP = 0.01;
 
@@ -24,7 +24,7 @@ export function summarizePlan(p: EvaluatedPlan, metric = 'accuracy'): string {
 }
 
 /**
- * The knee of a frontier (fastest first, fp32-most-accurate last): the point with the largest gain in
+ * The knee of a frontier (fastest first, the base plan — most accurate — last): the point with the largest gain in
  * normalized speed minus normalized accuracy loss between its two ends — where further speed starts to
  * cost more accuracy than it is worth. A fastest end that loses nothing is its own knee.
  */
@@ -55,13 +55,15 @@ export function kneeOf(frontier: readonly EvaluatedPlan[]): EvaluatedPlan | unde
  * `max-latency` → the most accurate plan within the latency limit (the closest, the fastest, with
  * `constraintMet: false` when none is); `default` → the knee ({@link kneeOf}) of the frontier restricted to
  * plans within the default drop ({@link DEFAULT_MAX_ACCURACY_DROP}).
- * @param plans every scored plan (fp32 included).
+ * @param plans every scored plan (the base plan included).
+ * @param context the metric and shape for the explanation; `baseline` names the plan drops are measured
+ *   against (default `fp32`).
  * @throws InvalidArgumentError for a negative or non-finite limit.
  */
 export function choosePlan(
   plans: readonly EvaluatedPlan[],
   rule: RecommendationRule,
-  context: { metric: string; batchSize: number; sequenceLength: number },
+  context: { metric: string; batchSize: number; sequenceLength: number; baseline?: string },
 ): Choice {
   if (plans.length === 0) throw new InvalidArgumentError('plans', 'no plan was scored');
   const shape = `batch ${context.batchSize} × sequence ${context.sequenceLength}`;
@@ -115,7 +117,7 @@ export function choosePlan(
     return {
       choice,
       constraintMet: true,
-      explanation: `the fastest of the ${within.length} plans within ${points(maxDrop)} of fp32's ${context.metric} (predicted at ${shape})`,
+      explanation: `the fastest of the ${within.length} plans within ${points(maxDrop)} of ${context.baseline ?? 'fp32'}'s ${context.metric} (predicted at ${shape})`,
     };
   }
   const frontier = paretoFrontier(within);

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@samp/core';
-import { type Candidate, uniformCandidate } from './candidate';
+import { type BasePrecision, type Candidate, isBaseLayer, uniformCandidate } from './candidate';
 
 /**
  * The two evaluation splits: `choose` is what the recommender ranks and chooses with; `held-out` is only
@@ -9,9 +9,9 @@ export type EvaluationSplit = 'choose' | 'held-out';
 
 /** What an evaluator says about one plan on one split. */
 export interface PlanScore {
-  /** Quality in [0, 1], higher is better: accuracy with labels, agreement with fp32 without. */
+  /** Quality in [0, 1], higher is better: accuracy with labels, agreement with the base plan without. */
   score: number;
-  /** Output drift from fp32 (mean KL divergence of the output distributions), when the evaluator knows it. */
+  /** Output drift from the base plan (mean KL divergence of the output distributions), when known. */
   drift?: number;
 }
 
@@ -37,9 +37,11 @@ export interface OutputsEvaluatorOptions {
   outputs: OutputsRunner;
   /**
    * Gold class ids per split, in the order of the rows `outputs` returns. Without labels for a split
-   * (default) the score is agreement with fp32's argmax: the label-free mode.
+   * (default) the score is agreement with the reference plan's argmax: the label-free mode.
    */
   labels?: Partial<Record<EvaluationSplit, readonly number[]>>;
+  /** The reference plan's precision on every layer: drift and agreement are measured from it (default `fp32`). */
+  basePrecision?: BasePrecision;
 }
 
 /** The softmax of a row, computed stably in float64. */
@@ -63,7 +65,7 @@ function argmax(row: ArrayLike<number>): number {
 }
 
 /**
- * Scores output rows against reference rows (fp32's): accuracy against `labels` when given, else argmax
+ * Scores output rows against reference rows (the base plan's): accuracy against `labels` when given, else argmax
  * agreement with the reference; `drift` is the mean KL(reference ‖ rows) in nats.
  * @throws InvalidArgumentError when the row counts or widths differ.
  * @example
@@ -77,7 +79,7 @@ export function scoreOutputs(
   if (rows.length !== reference.length || rows.length === 0) {
     throw new InvalidArgumentError(
       'outputs',
-      `expected ${reference.length} rows (as many as fp32 gave, at least one), got ${rows.length}`,
+      `expected ${reference.length} rows (as many as the reference gave, at least one), got ${rows.length}`,
     );
   }
   if (labels !== undefined && labels.length !== rows.length) {
@@ -107,9 +109,10 @@ export function scoreOutputs(
 }
 
 /**
- * A {@link PlanEvaluator} over a function that returns a plan's logits: it runs fp32 once per split
- * (cached) and scores every plan against it with {@link scoreOutputs}, so sensitivity can be measured as
- * output drift, and accuracy without labels becomes agreement with fp32 (the label-free mode).
+ * A {@link PlanEvaluator} over a function that returns a plan's logits: it runs the all-base plan (fp32, or
+ * fp16 with `basePrecision: 'fp16'`) once per split (cached) and scores every plan against it with
+ * {@link scoreOutputs}, so sensitivity can be measured as output drift, and accuracy without labels becomes
+ * agreement with the base (the label-free mode).
  * @example
  * const evaluate = createOutputsEvaluator({
  *   outputs: async (plan, split) => (await classify(texts[split], plan)).map((r) => r.logits),
@@ -117,17 +120,18 @@ export function scoreOutputs(
  * });
  */
 export function createOutputsEvaluator(options: OutputsEvaluatorOptions): PlanEvaluator {
+  const base = options.basePrecision ?? 'fp32';
   const references = new Map<EvaluationSplit, Promise<readonly ArrayLike<number>[]>>();
   return async (plan, split) => {
     let reference = references.get(split);
     if (reference === undefined) {
-      reference = options.outputs(uniformCandidate(plan.length, 'fp32'), split);
+      reference = options.outputs(uniformCandidate(plan.length, base), split);
       references.set(split, reference);
     }
     const ref = await reference;
-    // fp32 itself is the reference: no second run.
-    const isFp32 = plan.every((l) => l.precision === 'fp32' && l.gemms === undefined);
-    const rows = isFp32 ? ref : await options.outputs(plan, split);
+    // The base plan itself is the reference: no second run.
+    const isBase = plan.every((l) => isBaseLayer(l, base));
+    const rows = isBase ? ref : await options.outputs(plan, split);
     return scoreOutputs(ref, rows, options.labels?.[split]);
   };
 }

@@ -3,10 +3,14 @@
 
 export { accuracyLatencyChart } from './accuracy-latency-chart';
 export {
+  BASE_PRECISIONS,
+  type BasePrecision,
   type Candidate,
   candidateKey,
   describeCandidate,
   GEMM_CODES,
+  isBaseLayer,
+  isBasePrecision,
   LAYER_CODES,
   uniformCandidate,
 } from './candidate';

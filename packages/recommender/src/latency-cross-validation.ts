@@ -12,7 +12,7 @@ import {
  * Leave-one-out check of the latency model: each measurement is predicted by a table fitted to all the
  * others, so the errors say how well the model prices a plan it has not seen (a fit's own residuals
  * flatter it). Repeated measurements of one plan may appear more than once; a measurement whose plan needs
- * a price the others do not determine (a GEMM timed only there, fp32 when it alone fixes the constant) is
+ * a price the others do not determine (a GEMM timed only there, the base when it alone fixes the constant) is
  * skipped.
  * @example
  * const checks = crossValidateLatency(measurements, { numLayers: 4, device: 'cpu', batchSize: 32, sequenceLength: 64 });
@@ -25,7 +25,7 @@ export function crossValidateLatency(
   const checks: LatencyCheck[] = [];
   measurements.forEach((m, i) => {
     const others = measurements.filter((_, k) => k !== i);
-    if (!determinesPlan(others, m.plan)) return;
+    if (!determinesPlan(others, m.plan, options.basePrecision)) return;
     const p = predictLatency(fitLatencyTable(others, options), m.plan);
     if (p.ms === undefined) return;
     checks.push({

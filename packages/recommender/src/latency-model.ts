@@ -1,5 +1,5 @@
 import { GEMM_NAMES, type GemmName, type GemmPrecision, type LayerPrecision } from '@samp/core';
-import { type Candidate, describeCandidate } from './candidate';
+import { type BasePrecision, type Candidate, describeCandidate } from './candidate';
 import { leastSquares } from './least-squares';
 import type { LatencyTable } from './measurement-tables';
 
@@ -41,11 +41,12 @@ export function predictLatency(table: LatencyTable, plan: Candidate): LatencyPre
 
 type Feature = `layer:${LayerPrecision}` | `gemm:${GemmName}:${GemmPrecision}`;
 
-function featuresOf(plan: Candidate): Map<Feature, number> {
+/** The plan's features: each non-base layer precision's count and each GEMM override's (base layers are free). */
+function featuresOf(plan: Candidate, base: BasePrecision): Map<Feature, number> {
   const counts = new Map<Feature, number>();
   const add = (f: Feature) => counts.set(f, (counts.get(f) ?? 0) + 1);
   for (const layer of plan) {
-    if (layer.precision !== 'fp32') add(`layer:${layer.precision}`);
+    if (layer.precision !== base) add(`layer:${layer.precision}`);
     for (const g of GEMM_NAMES) {
       const p = layer.gemms?.[g];
       if (p !== undefined) add(`gemm:${g}:${p}`);
@@ -58,11 +59,16 @@ function featuresOf(plan: Candidate): Map<Feature, number> {
  * Whether `measurements` determine a plan's prediction: its features (the constant, each precision's
  * layer count, each GEMM override's count) are a combination of the measured plans' features. When they
  * are not, least squares still returns a table, but its price for the plan is arbitrary.
+ * @param base the precision whose layers cost 0 (default `fp32`).
  * @internal
  */
-export function determinesPlan(measurements: readonly LatencyMeasurement[], plan: Candidate): boolean {
-  const target = featuresOf(plan);
-  const perPlan = measurements.map((m) => featuresOf(m.plan));
+export function determinesPlan(
+  measurements: readonly LatencyMeasurement[],
+  plan: Candidate,
+  base: BasePrecision = 'fp32',
+): boolean {
+  const target = featuresOf(plan, base);
+  const perPlan = measurements.map((m) => featuresOf(m.plan, base));
   const features = [...new Set([...target.keys(), ...perPlan.flatMap((c) => [...c.keys()])])];
   // One row per feature (constant first), one column per measured plan: is the target in their span?
   const rows = [perPlan.map(() => 1), ...features.map((f) => perPlan.map((c) => c.get(f) ?? 0))];
@@ -82,13 +88,16 @@ export interface FitLatencyOptions {
   device: string;
   batchSize: number;
   sequenceLength: number;
+  /** The precision of the unquantized layers, which cost 0 (default `fp32`). */
+  basePrecision?: BasePrecision;
 }
 
 /**
  * Fits a {@link LatencyTable} to measured plans: latency = fixed + Σ per-layer cost of each layer's
  * precision (+ each per-GEMM override's cost), least squares. The layers of a BERT-family encoder have one
- * shape, so a precision costs the same on every layer; plan variation cannot separate the fp32 layers' time
- * from the fixed part, so fp32 layers cost 0 and `fixedMs` is the all-fp32 latency.
+ * shape, so a precision costs the same on every layer; plan variation cannot separate the base layers' time
+ * from the fixed part, so base layers (fp32, or fp16 with `basePrecision: 'fp16'`) cost 0 and `fixedMs` is
+ * the all-base latency.
  * @example
  * const table = fitLatencyTable(measurements, { numLayers: 4, device: 'cpu', batchSize: 32, sequenceLength: 64 });
  */
@@ -96,8 +105,9 @@ export function fitLatencyTable(
   measurements: readonly LatencyMeasurement[],
   options: FitLatencyOptions,
 ): LatencyTable {
+  const base = options.basePrecision ?? 'fp32';
   const features: Feature[] = [];
-  const perPlan = measurements.map((m) => featuresOf(m.plan));
+  const perPlan = measurements.map((m) => featuresOf(m.plan, base));
   for (const counts of perPlan) for (const f of counts.keys()) if (!features.includes(f)) features.push(f);
   const rows = perPlan.map((counts) => [1, ...features.map((f) => counts.get(f) ?? 0)]);
   const w = leastSquares(
@@ -105,7 +115,7 @@ export function fitLatencyTable(
     measurements.map((m) => m.ms),
   );
   const weight = (f: Feature) => w[1 + features.indexOf(f)] as number;
-  const layerCosts: Partial<Record<LayerPrecision, number>> = { fp32: 0 };
+  const layerCosts: Partial<Record<LayerPrecision, number>> = { [base]: 0 };
   const gemmCosts: Partial<Record<GemmName, Partial<Record<GemmPrecision, number>>>> = {};
   for (const f of features) {
     const parts = f.split(':');
@@ -144,7 +154,7 @@ export interface LatencyCheck {
 
 /**
  * Compares a table's predictions with measured plans (plans the table cannot price are skipped).
- * @param reference a plan timed in the same round as `measured` (all-fp32, say), to also report errors
+ * @param reference a plan timed in the same round as `measured` (all-base, say), to also report errors
  *   with the round's common load factor taken out.
  */
 export function checkLatencyTable(

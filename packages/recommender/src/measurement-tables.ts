@@ -7,6 +7,7 @@ import {
   type LayerPlan,
   type LayerPrecision,
 } from '@samp/core';
+import { BASE_PRECISIONS, type BasePrecision } from './candidate';
 
 /** The `format` marker of a measurement-tables document. */
 export const MEASUREMENT_TABLES_FORMAT = 'samp.recommender-tables';
@@ -14,22 +15,22 @@ export const MEASUREMENT_TABLES_FORMAT = 'samp.recommender-tables';
 /** The measurement-tables version this copy of the recommender reads and writes. */
 export const MEASUREMENT_TABLES_VERSION = 1;
 
-/** The quality of one layer (or one GEMM of it) quantized alone, every other layer fp32. */
+/** The quality of one layer (or one GEMM of it) quantized alone, every other layer at the base precision. */
 export interface SensitivityEntry {
   /** The layer quantized alone. */
   layer: number;
-  /** Its plan (a layer precision, or fp32 with per-GEMM overrides). */
+  /** Its plan (a layer precision, or the base precision with per-GEMM overrides). */
   plan: LayerPlan;
   /** The plan's score on the choose split (accuracy or agreement, in [0, 1]). */
   score: number;
-  /** The plan's output drift from fp32 (mean KL divergence), when measured. */
+  /** The plan's output drift from the base plan (mean KL divergence), when measured. */
   drift?: number;
 }
 
 /**
  * Per-layer latency of each precision at one batch shape: a plan costs `fixedMs` plus, for each layer,
- * the entry of its precision (per-GEMM plans: the layer's fp32 entry plus each overridden GEMM's entry).
- * Only sums matter, so a fitted table may keep the fp32 layers' time in `fixedMs` with fp32 entries 0.
+ * the entry of its precision (per-GEMM plans: the layer's base entry plus each overridden GEMM's entry).
+ * Only sums matter, so a fitted table may keep the base layers' time in `fixedMs` with base entries 0.
  */
 export interface LatencyTable {
   /** The device the numbers were measured on (`cpu:AMD EPYC (avx2)`, `cuda:NVIDIA H100…`). */
@@ -39,7 +40,7 @@ export interface LatencyTable {
   fixedMs: number;
   /** Per layer: the milliseconds the layer adds at each precision. */
   layers: Partial<Record<LayerPrecision, number>>[];
-  /** Per layer and GEMM: the milliseconds one GEMM adds at a precision over its fp32 run (per-GEMM plans). */
+  /** Per layer and GEMM: the milliseconds one GEMM adds at a precision over its base run (per-GEMM plans). */
   gemms?: Partial<Record<GemmName, Partial<Record<GemmPrecision, number>>>>[];
   /** Set when the table was estimated for this shape from tables measured at these other shapes. */
   estimatedFrom?: { batchSize: number; sequenceLength: number }[];
@@ -59,9 +60,14 @@ export interface MeasurementTables {
   format: typeof MEASUREMENT_TABLES_FORMAT;
   version: typeof MEASUREMENT_TABLES_VERSION;
   model: { fingerprint: string; numHiddenLayers: number };
-  /** What `score` means: `accuracy` (labelled data) or `agreement` (with fp32, label-free). */
+  /** What `score` means: `accuracy` (labelled data) or `agreement` (with the base plan, label-free). */
   metric: string;
-  /** fp32's score on the choose split, and on the held-out split when it was measured. */
+  /**
+   * The float precision of the unquantized layers; every drop is relative to the all-base plan. Absent
+   * means `fp32` (and `fp32` tables leave it out, so they read as before).
+   */
+  basePrecision?: BasePrecision;
+  /** The all-base plan's score on the choose split, and on the held-out split when it was measured. */
   baseline: { score: number; heldOutScore?: number };
   sensitivity: SensitivityEntry[];
   latency: LatencyTable;
@@ -212,6 +218,7 @@ export function parseMeasurementTablesWith(json: unknown, fail: FailFn): Measure
     'version',
     'model',
     'metric',
+    'basePrecision',
     'baseline',
     'sensitivity',
     'latency',
@@ -259,6 +266,21 @@ export function parseMeasurementTablesWith(json: unknown, fail: FailFn): Measure
     sensitivity,
     latency: readLatencyTable(fail, doc.latency, 'latency', numLayers),
   };
+  if (doc.basePrecision !== undefined) {
+    const base = oneOf(fail, doc.basePrecision, 'basePrecision', BASE_PRECISIONS);
+    // fp32 is the default: left out, so a table reads the same whether or not it was spelled.
+    if (base !== 'fp32') tables.basePrecision = base;
+  }
+  if (tables.basePrecision === 'fp16') {
+    // An fp16-based search never mixes in fp32 (a GPU session runs one float precision).
+    sensitivity.forEach((e, i) => {
+      const at = `sensitivity[${i}].plan`;
+      if (e.plan.precision === 'fp32') fail(`${at}.precision`, 'expected no fp32 layer in fp16-based tables');
+      for (const [g, p] of Object.entries(e.plan.gemms ?? {})) {
+        if (p === 'fp32') fail(`${at}.gemms.${g}`, 'expected no fp32 GEMM in fp16-based tables');
+      }
+    });
+  }
   if (doc.gemms !== undefined) {
     tables.gemms = array(fail, doc.gemms, 'gemms').map((g, i) => oneOf(fail, g, `gemms[${i}]`, GEMM_NAMES));
   }

@@ -28,18 +28,20 @@ export interface Proposal {
 
 /**
  * The candidate plans for a model's measurements: SAMP's prefix plans per mode (and the `mixed` INT8
- * family), the plans of the greedy walk, and each single-layer sensitivity plan.
+ * family), the plans of the greedy walk, and each single-layer sensitivity plan. Unquantized layers run at
+ * the tables' base precision (`tables.basePrecision`, default fp32).
  */
 export function proposeCandidates(tables: MeasurementTables, options: ProposeOptions = {}): Proposal {
   const numLayers = tables.model.numHiddenLayers;
+  const base = tables.basePrecision ?? 'fp32';
   const measure = options.sensitivityMeasure ?? defaultSensitivityMeasure(tables.sensitivity);
   const modes = [
     ...new Set(tables.sensitivity.filter((e) => e.plan.gemms === undefined).map((e) => e.plan.precision)),
-  ].filter((p) => p !== 'fp32');
+  ].filter((p) => p !== base);
   const orders = new Map(modes.map((m) => [m, sensitivityOrder(tables.sensitivity, m, numLayers, measure)]));
-  // fp32 first, always: the baseline every drop is measured against.
-  const plans: ProposedPlan[] = [{ plan: uniformCandidate(numLayers, 'fp32'), families: ['baseline'] }];
-  for (const p of prefixPlans(numLayers, orders)) {
+  // The all-base plan first, always: the baseline every drop is measured against.
+  const plans: ProposedPlan[] = [{ plan: uniformCandidate(numLayers, base), families: ['baseline'] }];
+  for (const p of prefixPlans(numLayers, orders, base)) {
     if (candidateKey(p.plan) === candidateKey(plans[0]?.plan ?? []))
       (plans[0] as ProposedPlan).families.push(...p.families);
     else plans.push(p);
@@ -58,15 +60,21 @@ export function proposeCandidates(tables: MeasurementTables, options: ProposeOpt
     const path = greedyPath({
       numLayers,
       modes,
+      basePrecision: base,
       gemms: tables.gemms ?? [],
-      predictAccuracy: createAccuracyPredictor(tables.baseline.score, tables.sensitivity, tables.gemms ?? []),
+      predictAccuracy: createAccuracyPredictor(
+        tables.baseline.score,
+        tables.sensitivity,
+        tables.gemms ?? [],
+        base,
+      ),
       latency: options.latency ?? tables.latency,
     });
     for (const plan of path) add(plan, 'greedy');
   }
   for (const e of tables.sensitivity) {
     add(
-      Array.from({ length: numLayers }, (_, i) => (i === e.layer ? e.plan : { precision: 'fp32' as const })),
+      Array.from({ length: numLayers }, (_, i) => (i === e.layer ? e.plan : { precision: base })),
       'single-layer',
     );
   }

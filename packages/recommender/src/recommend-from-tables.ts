@@ -23,7 +23,9 @@ export interface RecommendFromTablesOptions extends ConstraintOptions, Omit<Prop
 
 /**
  * Recommends a plan from measurement tables alone (no backend, no evaluation): every candidate's score is
- * predicted by adding up single-layer drops, its latency by the latency table. Pure and synchronous.
+ * predicted by adding up single-layer drops, its latency by the latency table. Unquantized layers run at
+ * the tables' base precision (`tables.basePrecision`: fp32 when absent, fp16 for GPU tables), and drops
+ * are relative to the all-base plan. Pure and synchronous.
  * @example
  * const tables = await readMeasurementTables('tnews-cpu-tables.json');
  * const rec = recommendFromTables(tables, { maxAccuracyDrop: 0.01 });
@@ -47,8 +49,14 @@ export function recommendFromTables(
     batchSize === tables.latency.batchSize && sequenceLength === tables.latency.sequenceLength
       ? tables.latency
       : estimateLatencyTable([tables.latency, ...(options.latencyTables ?? [])], batchSize, sequenceLength);
+  const basePrecision = tables.basePrecision ?? 'fp32';
   const proposal = proposeCandidates(tables, { ...options, latency });
-  const predict = createAccuracyPredictor(tables.baseline.score, tables.sensitivity, tables.gemms ?? []);
+  const predict = createAccuracyPredictor(
+    tables.baseline.score,
+    tables.sensitivity,
+    tables.gemms ?? [],
+    basePrecision,
+  );
   const plans: EvaluatedPlan[] = [];
   for (const { plan, families } of proposal.plans) {
     const accuracy = predict(plan);
@@ -67,10 +75,11 @@ export function recommendFromTables(
     plans.push(p);
   }
   const metric = tables.metric;
-  const chosen = choosePlan(plans, rule, { metric, batchSize, sequenceLength });
+  const chosen = choosePlan(plans, rule, { metric, batchSize, sequenceLength, baseline: basePrecision });
   return {
     metric,
     device: latency.device,
+    basePrecision,
     batchSize,
     sequenceLength,
     numLayers: tables.model.numHiddenLayers,

@@ -5,7 +5,15 @@ import {
   isLayerPrecision,
   type LayerPrecision,
 } from '@samp/core';
-import { type Candidate, candidateKey, describeCandidate, uniformCandidate } from './candidate';
+import {
+  type BasePrecision,
+  type Candidate,
+  candidateKey,
+  describeCandidate,
+  isBaseLayer,
+  isBasePrecision,
+  uniformCandidate,
+} from './candidate';
 import { choosePlan } from './choose';
 import type { LatencyMeasurer, PlanEvaluator, PlanScore } from './evaluator';
 import { paretoFrontier } from './frontier';
@@ -57,6 +65,13 @@ export interface RecommendOptions extends ConstraintOptions {
   model: { readonly fingerprint: string; readonly config: { readonly numHiddenLayers: number } };
   /** The device the plan is for, as the plan records it (`cpu`, `cuda`). */
   device: string;
+  /**
+   * The float precision of every layer the search leaves unquantized (default `fp32`, the CPU's): the
+   * baseline is the all-base plan, sensitivity quantizes one layer of it, and every drop is relative to it.
+   * `fp16` suits GPUs, whose sessions run one float precision: no plan then has an fp32 layer, and fp16 is
+   * not a mode.
+   */
+  basePrecision?: BasePrecision;
   /** The batch shape latency is measured and predicted at. */
   batchSize: number;
   sequenceLength: number;
@@ -78,7 +93,10 @@ export interface RecommendOptions extends ConstraintOptions {
    * `key` names the device precisely (default: `device`) and any variant that changes speed.
    */
   latencyCache?: { file: string; key?: Partial<Omit<LatencyCacheKey, 'model'>> };
-  /** Layer precisions the backend runs besides fp32 (default `int8-full`, `int8-ffn`). */
+  /**
+   * Layer precisions the backend runs besides the base (default `int8-full`, `int8-ffn`); neither float
+   * precision is one with an fp16 base.
+   */
   precisions?: readonly LayerPrecision[];
   /** Precisions left out of the search, with the reason (recorded in the result). */
   excluded?: readonly ExcludedPrecision[];
@@ -88,7 +106,7 @@ export interface RecommendOptions extends ConstraintOptions {
   greedy?: boolean;
   /** What orders layers (default: drift when the evaluator reports it, else score). */
   sensitivityMeasure?: SensitivityMeasure;
-  /** Score fp32, the frontier and the choice on the held-out split (default true). */
+  /** Score the base plan, the frontier and the choice on the held-out split (default true). */
   heldOut?: boolean;
   /** Most search plans evaluated beyond the sensitivity runs (default 64); later proposals are dropped. */
   maxEvaluations?: number;
@@ -110,11 +128,18 @@ function checkOptions(o: RecommendOptions): void {
     if (!Number.isInteger(v) || v < 1)
       throw new InvalidArgumentError(name, `expected a positive integer, got ${String(v)}`);
   }
+  const base = o.basePrecision ?? 'fp32';
+  if (!isBasePrecision(base)) {
+    throw new InvalidArgumentError('basePrecision', `expected fp32 or fp16, got ${String(base)}`);
+  }
   for (const p of o.precisions ?? []) {
-    if (!isLayerPrecision(p) || p === 'fp32') {
+    // An fp16 base takes no fp32 layer either: GPU sessions run one float precision.
+    if (!isLayerPrecision(p) || p === base || (base === 'fp16' && p === 'fp32')) {
       throw new InvalidArgumentError(
         'precisions',
-        `expected layer precisions other than fp32, got ${String(p)}`,
+        base === 'fp32'
+          ? `expected layer precisions other than fp32, got ${String(p)}`
+          : `expected quantized layer precisions (int8-full, int8-ffn, fp8) with an fp16 base, got ${String(p)}`,
       );
     }
   }
@@ -145,8 +170,9 @@ function checkScore(s: PlanScore, plan: Candidate): PlanScore {
  * choose split, prices them with a latency model fitted to measured plans at the caller's shape (checked
  * against re-timed plans), and chooses by the constraint: the fastest plan within `maxAccuracyDrop`, the
  * most accurate within `maxLatencyMs`, or the knee of the frontier within the default drop. The choice,
- * fp32 and the frontier are then scored on the held-out split. It never imports a backend: the caller
- * injects `evaluate` and `measureLatency`.
+ * the base plan and the frontier are then scored on the held-out split. Unquantized layers run at
+ * `basePrecision` (fp32 by default; fp16 on GPUs), and drops are relative to the all-base plan. It never
+ * imports a backend: the caller injects `evaluate` and `measureLatency`.
  * @example
  * const rec = await recommend({
  *   model, device: 'cpu', batchSize: 32, sequenceLength: 64,
@@ -164,7 +190,8 @@ export async function recommend(options: RecommendOptions): Promise<Recommendati
   const gemms = [...new Set(options.gemms ?? [])];
   const metric = options.metric ?? 'accuracy';
   const progress = options.onProgress ?? (() => {});
-  const fp32 = uniformCandidate(numLayers, 'fp32');
+  const basePrecision = options.basePrecision ?? 'fp32';
+  const basePlan = uniformCandidate(numLayers, basePrecision);
 
   const scores = new Map<string, PlanScore>();
   let evaluations = 0;
@@ -178,18 +205,18 @@ export async function recommend(options: RecommendOptions): Promise<Recommendati
     return s;
   };
 
-  progress({ phase: 'baseline', done: 0, total: 1, label: describeCandidate(fp32) });
-  const baseline = await evaluate(fp32);
-  progress({ phase: 'baseline', done: 1, total: 1, label: describeCandidate(fp32) });
+  progress({ phase: 'baseline', done: 0, total: 1, label: describeCandidate(basePlan) });
+  const baseline = await evaluate(basePlan);
+  progress({ phase: 'baseline', done: 1, total: 1, label: describeCandidate(basePlan) });
 
-  // Sensitivity: each layer alone in each mode (and each GEMM alone in int8), the others fp32.
+  // Sensitivity: each layer alone in each mode (and each GEMM alone in int8), the others at the base.
   const units = Array.from({ length: numLayers }, (_, layer) => [
     ...modes.map((precision) => ({ layer, plan: { precision } })),
-    ...gemms.map((g) => ({ layer, plan: { precision: 'fp32' as const, gemms: { [g]: 'int8' as const } } })),
+    ...gemms.map((g) => ({ layer, plan: { precision: basePrecision, gemms: { [g]: 'int8' as const } } })),
   ]).flat();
   const sensitivity: SensitivityEntry[] = [];
   for (const [i, unit] of units.entries()) {
-    const plan = fp32.map((l, k) => (k === unit.layer ? unit.plan : l));
+    const plan = basePlan.map((l, k) => (k === unit.layer ? unit.plan : l));
     const s = await evaluate(plan);
     const entry: SensitivityEntry = { layer: unit.layer, plan: unit.plan, score: s.score };
     if (s.drift !== undefined) entry.drift = s.drift;
@@ -197,12 +224,15 @@ export async function recommend(options: RecommendOptions): Promise<Recommendati
     progress({ phase: 'sensitivity', done: i + 1, total: units.length, label: describeCandidate(plan) });
   }
 
-  // Latency: fit the model to plans measured at the caller's shape: fp32, each mode on every layer and on
-  // alternating layers, each GEMM alone (see latencyFitPlans), each the median of several rounds.
+  // Latency: fit the model to plans measured at the caller's shape: the base, each mode on every layer and
+  // on alternating layers, each GEMM alone (see latencyFitPlans), each the median of several rounds.
+  const variant = options.latencyCache?.key?.variant ?? '';
   const cacheKey: LatencyCacheKey = {
     device: options.latencyCache?.key?.device ?? options.device,
     model: options.model.fingerprint,
-    variant: options.latencyCache?.key?.variant ?? '',
+    // Tables fitted with another base price other plans (fp16 layers cost 0): keep them apart.
+    variant:
+      basePrecision === 'fp32' ? variant : `${variant}${variant === '' ? '' : ', '}${basePrecision} base`,
   };
   const cache =
     options.latencyCache === undefined ? undefined : await readLatencyCache(options.latencyCache.file);
@@ -213,7 +243,7 @@ export async function recommend(options: RecommendOptions): Promise<Recommendati
   const measured = new Map<string, LatencyMeasurement>(
     (cached?.measurements ?? []).map((m) => [candidateKey(m.plan), { plan: m.plan, ms: m.ms }]),
   );
-  const fitPlans = latencyFitPlans(numLayers, modes, gemms);
+  const fitPlans = latencyFitPlans(numLayers, modes, gemms, basePrecision);
   const rounds = options.latencyRounds ?? DEFAULT_LATENCY_ROUNDS;
   // Only the fit rounds are cached: timings from rounds under other load would make the fit inconsistent.
   const fresh: LatencyMeasurement[] = [];
@@ -239,6 +269,7 @@ export async function recommend(options: RecommendOptions): Promise<Recommendati
       device: cacheKey.device,
       batchSize: options.batchSize,
       sequenceLength: options.sequenceLength,
+      basePrecision,
     };
     if (fitSet.every((m) => m !== undefined)) {
       fitMeasurements = fitSet as LatencyMeasurement[];
@@ -265,6 +296,8 @@ export async function recommend(options: RecommendOptions): Promise<Recommendati
     sensitivity,
     latency,
   };
+  // fp32 tables leave the field out, so they stay what they were.
+  if (basePrecision !== 'fp32') tables.basePrecision = basePrecision;
   if (gemms.length > 0) tables.gemms = gemms;
   if (excluded.length > 0) tables.excluded = excluded;
 
@@ -293,22 +326,23 @@ export async function recommend(options: RecommendOptions): Promise<Recommendati
     if (s.drift !== undefined) p.drift = s.drift;
     plans.push(p);
   }
-  const fp32Plan = plans.find((p) => candidateKey(p.plan) === candidateKey(fp32)) as EvaluatedPlan;
+  const baselinePlan = plans.find((p) => candidateKey(p.plan) === candidateKey(basePlan)) as EvaluatedPlan;
   const chosen = choosePlan(plans, rule, {
     metric,
     batchSize: options.batchSize,
     sequenceLength: options.sequenceLength,
+    baseline: basePrecision,
   });
   const frontier = paretoFrontier(plans);
 
-  // Verify: re-time fp32 (the round's load reference), the frontier, the choice and the middle prefix
-  // plan of each mode (mixed plans the model was not fitted on), and compare with the predictions.
+  // Verify: re-time the base plan (the round's load reference), the frontier, the choice and the middle
+  // prefix plan of each mode (mixed plans the model was not fitted on), and compare with the predictions.
   const middle = plans.filter(
     (p) =>
       p.families.some((f) => f.startsWith('prefix:')) &&
-      p.plan.filter((l) => l.precision !== 'fp32').length === Math.ceil(numLayers / 2),
+      p.plan.filter((l) => !isBaseLayer(l, basePrecision)).length === Math.ceil(numLayers / 2),
   );
-  const toCheck = [...new Set([fp32Plan, ...frontier, chosen.choice, ...middle])];
+  const toCheck = [...new Set([baselinePlan, ...frontier, chosen.choice, ...middle])];
   const checkMeasurements: LatencyMeasurement[] = [];
   if (options.measureLatency !== undefined) {
     progress({ phase: 'verify', done: 0, total: rounds });
@@ -324,10 +358,10 @@ export async function recommend(options: RecommendOptions): Promise<Recommendati
     });
   }
 
-  // Held-out: fp32, the frontier and the choice on data the choice never saw.
+  // Held-out: the base plan, the frontier and the choice on data the choice never saw.
   let heldOutBaseline: number | undefined;
   if (options.heldOut !== false) {
-    const list = [fp32Plan, ...toCheck.filter((p) => p !== fp32Plan)];
+    const list = [baselinePlan, ...toCheck.filter((p) => p !== baselinePlan)];
     for (const [i, p] of list.entries()) {
       const s = checkScore(await options.evaluate(p.plan, 'held-out'), p.plan);
       evaluations++;
@@ -349,6 +383,7 @@ export async function recommend(options: RecommendOptions): Promise<Recommendati
   const recommendation: Recommendation = {
     metric,
     device: options.device,
+    basePrecision,
     batchSize: options.batchSize,
     sequenceLength: options.sequenceLength,
     numLayers,
@@ -367,6 +402,7 @@ export async function recommend(options: RecommendOptions): Promise<Recommendati
       device: latency.device,
       batchSize: options.batchSize,
       sequenceLength: options.sequenceLength,
+      basePrecision,
     }),
     tables,
     excluded,

@@ -1,4 +1,4 @@
-import type { Candidate } from './candidate';
+import type { BasePrecision, Candidate } from './candidate';
 import type { LatencyCheck } from './latency-model';
 import type { ExcludedPrecision, MeasurementTables } from './measurement-tables';
 
@@ -11,7 +11,7 @@ export interface EvaluatedPlan {
   families: string[];
   /** Score on the choose split (accuracy or agreement, in [0, 1]). */
   score: number;
-  /** fp32's score minus this plan's (positive means worse). */
+  /** The base plan's score minus this plan's (positive means worse). */
   drop: number;
   drift?: number;
   /** `evaluated`: really run on the choose split; `predicted`: from the sensitivity tables. */
@@ -33,14 +33,19 @@ export type RecommendationRule =
 
 /** The outcome of `recommend()` / `recommendFromTables()`. */
 export interface Recommendation {
-  /** What scores mean: `accuracy` or `agreement` (with fp32, label-free). */
+  /** What scores mean: `accuracy` or `agreement` (with the base plan, label-free). */
   metric: string;
   device: string;
+  /**
+   * The float precision of the unquantized layers: the baseline is the all-`basePrecision` plan and every
+   * drop is relative to it (on GPUs fp16, itself within 3e-3 of fp32).
+   */
+  basePrecision: BasePrecision;
   batchSize: number;
   sequenceLength: number;
   numLayers: number;
   baseline: { score: number; heldOutScore?: number };
-  /** Every plan scored, fp32 first. */
+  /** Every plan scored, the base plan first. */
   plans: EvaluatedPlan[];
   /** The Pareto frontier of `plans` (predicted latency vs choose-split score), fastest first. */
   frontier: EvaluatedPlan[];

@@ -61,9 +61,12 @@ export function renderReport(recommendation: Recommendation, options: ReportOpti
   const title = options.title ?? 'samp recommend';
   const frontierSet = new Set(r.frontier);
   const predictedOnly = r.plans.every((p) => p.scoreSource === 'predicted');
+  // The baseline is labelled by its precision: fp32 on CPUs, fp16 on GPUs (drops are relative to it).
+  const base = r.basePrecision;
   const summary: [string, string][] = [
     ['model', `${options.model ?? ''} (${r.tables.model.fingerprint}, ${r.numLayers} layers)`.trim()],
     ['device', r.device],
+    ['base precision', `${base} (unquantized layers; drops are relative to the all-${base} plan)`],
     ['shape', `batch ${r.batchSize} × sequence ${r.sequenceLength}`],
     [
       'metric',
@@ -74,13 +77,13 @@ export function renderReport(recommendation: Recommendation, options: ReportOpti
     ['why', r.explanation],
     [
       `${r.metric} (choose)`,
-      `fp32 ${pct(r.baseline.score)}%, choice ${pct(r.choice.score)}% (drop ${pct(r.choice.drop)} points)`,
+      `${base} ${pct(r.baseline.score)}%, choice ${pct(r.choice.score)}% (drop ${pct(r.choice.drop)} points)`,
     ],
   ];
   if (r.choice.heldOutScore !== undefined) {
     summary.push([
       `${r.metric} (held-out)`,
-      `fp32 ${pct(r.baseline.heldOutScore)}%, choice ${pct(r.choice.heldOutScore)}% (drop ${pct(r.choice.heldOutDrop)} points)`,
+      `${base} ${pct(r.baseline.heldOutScore)}%, choice ${pct(r.choice.heldOutScore)}% (drop ${pct(r.choice.heldOutDrop)} points)`,
     ]);
   }
   summary.push([
@@ -158,7 +161,7 @@ ${table(['', ''], summary, 'kv')}
 ${accuracyLatencyChart(r)}
 <p class="note">Plan codes, one per layer: ${Object.entries(LAYER_CODES)
     .map(([p, c]) => `<code>${escapeXml(c)}</code> ${p}`)
-    .join(', ')}; brackets list GEMMs run in int8 on an otherwise fp32 layer (${Object.entries(GEMM_CODES)
+    .join(', ')}; brackets list GEMMs run in int8 on an otherwise ${base} layer (${Object.entries(GEMM_CODES)
     .map(([g, c]) => `<code>${c}</code> ${g}`)
     .join(', ')}).</p>
 <h2>Frontier</h2>
@@ -171,13 +174,13 @@ ${table(
   header,
   byLatency.map((p) => planRow(p, r.choice, frontierSet)),
 )}
-<h2>Sensitivity (one layer quantized, the others fp32)</h2>
-<p class="note">Layers ordered by ${r.sensitivityMeasure === 'drift' ? 'output drift (KL divergence from fp32)' : 'score drop'}, least sensitive first: ${modes
+<h2>Sensitivity (one layer quantized, the others ${base})</h2>
+<p class="note">Layers ordered by ${r.sensitivityMeasure === 'drift' ? `output drift (KL divergence from ${base})` : 'score drop'}, least sensitive first: ${modes
     .map((m) => `${escapeXml(m)} ${(r.orders[m] ?? []).join(' → ')}`)
     .join('; ')}.</p>
 ${table(['layer', 'plan', `${r.metric} %`, 'drop (points)', 'drift (KL)'], sensRows)}
 <h2>Latency model (${escapeXml(lat.device)}, batch ${lat.batchSize} × sequence ${lat.sequenceLength})</h2>
-<p class="note">latency = ${msf(lat.fixedMs)} ms fixed + per layer the cost of its precision${lat.estimatedFrom === undefined ? '' : `; estimated from tables at ${lat.estimatedFrom.map((s) => `${s.batchSize}×${s.sequenceLength}`).join(', ')}`}. Fitted tables keep the fp32 layers' time in the fixed part (plan variation cannot separate them), so fp32 costs 0 and the other entries are the change per layer.</p>
+<p class="note">latency = ${msf(lat.fixedMs)} ms fixed + per layer the cost of its precision${lat.estimatedFrom === undefined ? '' : `; estimated from tables at ${lat.estimatedFrom.map((s) => `${s.batchSize}×${s.sequenceLength}`).join(', ')}`}. Fitted tables keep the ${base} layers' time in the fixed part (plan variation cannot separate them), so ${base} costs 0 and the other entries are the change per layer.</p>
 ${table(['layer', ...LAYER_PRECISIONS], latRows)}
 ${gemmRows.length === 0 ? '' : table(['layer', 'GEMM', 'int8', 'fp16', 'fp8'], gemmRows)}
 ${
@@ -186,7 +189,7 @@ ${
     : `<p class="note">Prediction error on plans re-timed after the search (interleaved rounds, each plan's median): mean |error| ${meanErr?.toFixed(1)}%, max ${maxErr?.toFixed(1)}%${
         meanAdjusted === undefined
           ? ''
-          : `; with the round's load factor taken out (predictions scaled by fp32's measured / predicted time in that round), mean |error| ${meanAdjusted.toFixed(1)}% over the other plans`
+          : `; with the round's load factor taken out (predictions scaled by ${base}'s measured / predicted time in that round), mean |error| ${meanAdjusted.toFixed(1)}% over the other plans`
       }.</p>
 ${table(
   ['plan', 'predicted ms', 'measured ms', 'error %', 'load-adjusted error %'],
@@ -202,7 +205,7 @@ ${table(
 ${
   fit.length === 0
     ? ''
-    : `<p class="note">Leave-one-out on the plans the model was fitted on (each priced by a table fitted to the others; fp32, each mode on every layer and on alternating layers): max |error| ${Math.max(...fit.map((c) => Math.abs(c.errorPct))).toFixed(1)}%. Errors well above the re-timing noise (the uniform plans priced from the alternating ones, which change precision between every pair of layers) would mean a cost at precision changes that the additive model misses.</p>
+    : `<p class="note">Leave-one-out on the plans the model was fitted on (each priced by a table fitted to the others; ${base}, each mode on every layer and on alternating layers): max |error| ${Math.max(...fit.map((c) => Math.abs(c.errorPct))).toFixed(1)}%. Errors well above the re-timing noise (the uniform plans priced from the alternating ones, which change precision between every pair of layers) would mean a cost at precision changes that the additive model misses.</p>
 ${table(
   ['fitted plan', 'predicted ms (left out)', 'measured ms', 'error %'],
   fit.map((c) => [c.label, msf(c.predictedMs), msf(c.measuredMs), c.errorPct.toFixed(1)]),

@@ -1,5 +1,12 @@
 import type { GemmName, LayerPlan, LayerPrecision } from '@samp/core';
-import { type Candidate, candidateKey, layerWithInt8Gemms, uniformCandidate, withLayer } from './candidate';
+import {
+  type BasePrecision,
+  type Candidate,
+  candidateKey,
+  layerWithInt8Gemms,
+  uniformCandidate,
+  withLayer,
+} from './candidate';
 import { predictLatency } from './latency-model';
 import type { LatencyTable } from './measurement-tables';
 import type { AccuracyPrediction } from './sensitivity';
@@ -20,18 +27,20 @@ function propose(into: Map<string, ProposedPlan>, plan: Candidate, family: strin
 
 /**
  * SAMP's accuracy-decay-aware plans: for each mode, the plans that run the first k layers of that mode's
- * sensitivity order (least sensitive first) in the mode and the rest in fp32, k = 0…L. With both INT8
- * modes, also the `mixed` family: every layer int8-ffn, the first k of the int8-full order upgraded to
- * int8-full.
+ * sensitivity order (least sensitive first) in the mode and the rest at the base precision, k = 0…L. With
+ * both INT8 modes, also the `mixed` family: every layer int8-ffn, the first k of the int8-full order
+ * upgraded to int8-full.
  * @param orders each mode's layer order, least sensitive first.
+ * @param base the precision of the layers not quantized (default `fp32`).
  */
 export function prefixPlans(
   numLayers: number,
   orders: ReadonlyMap<LayerPrecision, readonly number[]>,
+  base: BasePrecision = 'fp32',
 ): ProposedPlan[] {
   const out = new Map<string, ProposedPlan>();
   for (const [mode, order] of orders) {
-    let plan = uniformCandidate(numLayers, 'fp32');
+    let plan = uniformCandidate(numLayers, base);
     propose(out, plan, `prefix:${mode}`);
     for (const layer of order) {
       plan = withLayer(plan, layer, { precision: mode });
@@ -53,8 +62,10 @@ export function prefixPlans(
 /** Options of {@link greedyPath}. */
 export interface GreedyOptions {
   numLayers: number;
-  /** Runnable layer precisions besides fp32. */
+  /** Runnable layer precisions besides the base. */
   modes: readonly LayerPrecision[];
+  /** The precision the walk starts from and layers may return to (default `fp32`). */
+  basePrecision?: BasePrecision;
   /** GEMMs to set one by one (per-GEMM search); empty for layer precisions only. */
   gemms: readonly GemmName[];
   predictAccuracy: (plan: Candidate) => AccuracyPrediction;
@@ -72,23 +83,25 @@ function subsets<T>(items: readonly T[]): T[][] {
 }
 
 /**
- * A greedy walk over the whole plan space (not only prefixes): from all-fp32, repeatedly make the
- * one-layer change (to another layer precision, or another set of int8 GEMMs) that costs the least predicted
- * accuracy — drift when known, else score drop — per millisecond of predicted latency saved, until no
- * change saves time. Returns every plan on the way, fp32 first.
+ * A greedy walk over the whole plan space (not only prefixes): from the all-base plan (all-fp32 by
+ * default), repeatedly make the one-layer change (to another layer precision, or another set of int8 GEMMs)
+ * that costs the least predicted accuracy — drift when known, else score drop — per millisecond of
+ * predicted latency saved, until no change saves time. Returns every plan on the way, the base first.
  */
 export function greedyPath(options: GreedyOptions): Candidate[] {
   const { numLayers, predictAccuracy, latency } = options;
+  const base = options.basePrecision ?? 'fp32';
   const layerOptions: LayerPlan[] = [
-    { precision: 'fp32' },
+    { precision: base },
     ...options.modes.map((precision) => ({ precision })),
   ];
   if (options.gemms.length > 0) {
-    for (const s of subsets(options.gemms)) layerOptions.push(layerWithInt8Gemms(new Set(s), options.gemms));
+    for (const s of subsets(options.gemms))
+      layerOptions.push(layerWithInt8Gemms(new Set(s), options.gemms, base));
   }
   const unique = new Map(layerOptions.map((l) => [candidateKey([l]), l]));
   const cost = (p: AccuracyPrediction) => (p.missing !== undefined ? undefined : (p.drift ?? p.drop));
-  let current = uniformCandidate(numLayers, 'fp32');
+  let current = uniformCandidate(numLayers, base);
   const path: Candidate[] = [current];
   for (;;) {
     const curMs = predictLatency(latency, current).ms;

@@ -1,8 +1,8 @@
 import { GEMM_NAMES, type GemmName, type LayerPlan, type LayerPrecision } from '@samp/core';
-import { type Candidate, candidateKey, int8GemmsOf } from './candidate';
+import { type BasePrecision, type Candidate, candidateKey, int8GemmsOf, isBaseLayer } from './candidate';
 import type { SensitivityEntry } from './measurement-tables';
 
-/** What orders layers from least to most sensitive: output drift (KL from fp32) or the score drop. */
+/** What orders layers from least to most sensitive: output drift (KL from the base plan) or the score drop. */
 export type SensitivityMeasure = 'drift' | 'score';
 
 /** `drift` when every entry has one (it separates layers that a few hundred examples' accuracy cannot), else `score`. */
@@ -46,15 +46,17 @@ export type AccuracyPrediction =
  * up: score = baseline − Σ per-layer drop. A layer plan without its own entry (a per-GEMM subset) adds
  * up the entries of its int8 GEMMs quantized alone.
  * @param searchable the GEMMs per-GEMM entries exist for (to decompose layer modes when needed).
+ * @param base the precision of the unquantized layers, which drop nothing (default `fp32`).
  */
 export function createAccuracyPredictor(
   baselineScore: number,
   entries: readonly SensitivityEntry[],
   searchable: readonly GemmName[] = [],
+  base: BasePrecision = 'fp32',
 ): (plan: Candidate) => AccuracyPrediction {
   const byKey = new Map(entries.map((e) => [`${e.layer}:${candidateKey([e.plan])}`, e]));
   const unit = (layer: number, plan: LayerPlan): { drop: number; drift: number | undefined } | string => {
-    if (plan.precision === 'fp32' && plan.gemms === undefined) return { drop: 0, drift: 0 };
+    if (isBaseLayer(plan, base)) return { drop: 0, drift: 0 };
     const direct = byKey.get(`${layer}:${candidateKey([plan])}`);
     if (direct !== undefined) return { drop: baselineScore - direct.score, drift: direct.drift };
     if (searchable.length === 0) return `layer ${layer} at ${candidateKey([plan])} has no sensitivity entry`;
@@ -63,14 +65,14 @@ export function createAccuracyPredictor(
     const other = GEMM_NAMES.some((g) => plan.gemms?.[g] !== undefined && plan.gemms[g] !== 'int8');
     if (
       other ||
-      (plan.precision !== 'fp32' && plan.precision !== 'int8-full' && plan.precision !== 'int8-ffn')
+      (plan.precision !== base && plan.precision !== 'int8-full' && plan.precision !== 'int8-ffn')
     ) {
       return `layer ${layer} at ${candidateKey([plan])} has no sensitivity entry`;
     }
     let drop = 0;
     let drift: number | undefined = 0;
     for (const g of gemms) {
-      const e = byKey.get(`${layer}:${candidateKey([{ precision: 'fp32', gemms: { [g]: 'int8' } }])}`);
+      const e = byKey.get(`${layer}:${candidateKey([{ precision: base, gemms: { [g]: 'int8' } }])}`);
       if (e === undefined) return `layer ${layer} GEMM ${g} in int8 has no sensitivity entry`;
       drop += baselineScore - e.score;
       drift = drift === undefined || e.drift === undefined ? undefined : drift + e.drift;
@@ -83,7 +85,7 @@ export function createAccuracyPredictor(
     for (let i = 0; i < plan.length; i++) {
       const u = unit(i, plan[i] as LayerPlan);
       if (typeof u === 'string') return { missing: u };
-      // A single layer that scores above fp32 is noise, not a gain to bank on for other layers.
+      // A single layer that scores above the base is noise, not a gain to bank on for other layers.
       drop += Math.max(0, u.drop);
       drift = drift === undefined || u.drift === undefined ? undefined : drift + u.drift;
     }

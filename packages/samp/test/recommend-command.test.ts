@@ -49,7 +49,14 @@ describe('samp recommend', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.out);
-    expect(summary).toMatchObject({ backend: 'cpu', batchSize: 8, sequenceLength: 32, metric: 'accuracy' });
+    expect(summary).toMatchObject({
+      backend: 'cpu',
+      batchSize: 8,
+      sequenceLength: 32,
+      metric: 'accuracy',
+      basePrecision: 'fp32',
+    });
+    expect(summary.explanation).toMatch(/of fp32's accuracy/);
     expect(summary.rule).toEqual({ kind: 'max-accuracy-drop', maxDrop: 0.01 });
     expect(summary.choice.drop).toBeLessThanOrEqual(0.01);
     expect(summary.choice.heldOutScore).toBeGreaterThan(0);
@@ -153,6 +160,38 @@ describe('samp recommend', () => {
     );
     expect(r.err).toContain('[SAMP_INVALID_PROFILE]');
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('--base-precision fp16 on the CPU: exit 1, one line naming the refusal; an unknown base: exit 2', async () => {
+    const data = await writeJsonl(readDev(TRAINED.sst2, 4).map(({ text, label }) => ({ text, label })));
+    const out = join(dirname(data), 'plan.json');
+    const fp16 = await recommend([
+      '--model',
+      TRAINED.sst2,
+      '--eval',
+      data,
+      ...FAST,
+      '--base-precision',
+      'fp16',
+      '--out',
+      out,
+    ]);
+    expect(fp16.code).toBe(1);
+    oneLine(fp16.err);
+    expect(fp16.err).toMatch(/^samp recommend: .*fp16.*\[SAMP_UNSUPPORTED_PRECISION\]$/m);
+    expect(existsSync(out)).toBe(false);
+    const bad = await recommend([
+      '--model',
+      TRAINED.sst2,
+      '--eval',
+      data,
+      '--base-precision',
+      'bf16',
+      '--out',
+      out,
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toBe('samp recommend: --base-precision expects auto, fp32 or fp16, got "bf16"\n');
   });
 
   it('usage and data errors: both constraints, no --out, a line without a label among labelled ones', async () => {

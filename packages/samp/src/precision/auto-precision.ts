@@ -29,10 +29,14 @@ import { recommendOnBackend } from './recommend-on-backend';
 export interface AutoPrecisionOptions {
   /**
    * Unlabelled inputs like the ones the pipeline will serve (at least 8): calibration runs on all of
-   * them, the plan is chosen on every other one and its drop checked on the rest (agreement with fp32).
+   * them, the plan is chosen on every other one and its drop checked on the rest (agreement with the base
+   * precision: fp16 on a CUDA backend, else fp32).
    */
   readonly calibrationData?: readonly PipelineInput[];
-  /** Largest loss of agreement with fp32 accepted, as a fraction (default the recommender's 0.01). */
+  /**
+   * Largest loss of agreement with the base precision (fp16 on CUDA, else fp32) accepted, as a fraction
+   * (default the recommender's 0.01).
+   */
   readonly accuracyDrop?: number;
   /** The most accurate plan predicted within this many ms per batch instead. */
   readonly latencyMs?: number;
@@ -136,7 +140,8 @@ async function cacheFolder(c: AutoPrecisionContext): Promise<string> {
 
 /**
  * `precision: 'auto'`: calibrates a QuantProfile on the caller's unlabelled inputs, runs the recommender
- * on the chosen backend (label-free: agreement with fp32, half the inputs to choose and half held out),
+ * on the chosen backend (label-free: agreement with the base precision — fp16 on a CUDA backend that runs
+ * it, with int8-full, int8-ffn and fp8 as modes; fp32 elsewhere — half the inputs to choose and half held out),
  * and caches both files keyed by model fingerprint, device, shape, constraint and data, so the next start
  * reads them instead of recomputing.
  * @throws InvalidArgumentError for a task without logits, too few inputs or a bad constraint.
@@ -155,7 +160,8 @@ export async function resolveAutoPrecision(c: AutoPrecisionContext): Promise<Aut
   const key = createHash('sha256')
     .update(
       JSON.stringify({
-        version: 1,
+        // 2: plans on CUDA are fp16-based (version 1 searched them over fp32).
+        version: 2,
         fingerprint: c.model.fingerprint,
         device,
         threads: c.threads ?? null,

@@ -4,5 +4,10 @@ export {
   type AutoPrecisionOptions,
   resolveAutoPrecision,
 } from './auto-precision';
+export {
+  type BasePrecisionChoice,
+  type BasePrecisionOptions,
+  chooseBasePrecision,
+} from './base-precision';
 export { encoderBatches, type TokenizerInput } from './encoder-batches';
 export { type BackendRecommendOptions, recommendOnBackend } from './recommend-on-backend';

@@ -6,7 +6,7 @@ import type {
   ModelArtifacts,
   QuantProfile,
 } from '@samp/core';
-import type { Candidate, LatencyMeasurer } from '@samp/recommender';
+import type { BasePrecision, Candidate, LatencyMeasurer } from '@samp/recommender';
 import type { WordPieceTokenizer } from '@samp/tokenizer';
 import { planDocument } from './plan-document';
 
@@ -57,6 +57,8 @@ export interface LatencyMeasurerOptions {
   readonly threads?: number;
   /** Timed runs per plan after one warm-up (default 10). */
   readonly runs?: number;
+  /** The sessions' precision for what a plan leaves unset, as the recommender's base (default `fp32`). */
+  readonly basePrecision?: BasePrecision;
 }
 
 /**
@@ -66,6 +68,7 @@ export interface LatencyMeasurerOptions {
 export function createLatencyMeasurer(o: LatencyMeasurerOptions): LatencyMeasurer {
   const runs = o.runs ?? 10;
   const sessionOptions = {
+    precision: o.basePrecision ?? 'fp32',
     ...(o.profile === undefined ? {} : { profile: o.profile }),
     ...(o.threads === undefined ? {} : { threads: o.threads }),
   };

@@ -4,6 +4,7 @@ import {
   ConstraintUnmetError,
   type EvaluationSplit,
   frontierRows,
+  isBasePrecision,
   type Recommendation,
   type RecommendProgress,
   summarizePlan,
@@ -22,7 +23,8 @@ import { UsageError } from '../usage-error';
 import { readGoldLabel } from './eval';
 
 const usage = `usage: samp recommend --model DIR --eval FILE.jsonl [--held-out FILE.jsonl] [--profile PROFILE.json]
-                      [--device cpu|cuda|auto] [--max-accuracy-drop D | --max-latency-ms T]
+                      [--device cpu|cuda|auto] [--base-precision auto|fp32|fp16]
+                      [--max-accuracy-drop D | --max-latency-ms T]
                       [--batch-size B] [--seq-len S] [--threads N] [--per-gemm] [--no-greedy] [--label-free]
                       [--latency-runs N] [--latency-cache FILE] [--tables-out FILE]
                       --out PLAN.json [--report REPORT.html] [--json]
@@ -30,17 +32,21 @@ const usage = `usage: samp recommend --model DIR --eval FILE.jsonl [--held-out F
 Chooses a precision per layer (or per GEMM) for a classification or text-matching model. It measures each
 layer's sensitivity (that layer alone in each INT8 mode), scores SAMP's plans (the k least sensitive layers
 quantized, k = 0…L, per mode) and those of a greedy search on the choose split, times plans on the device at
-the batch shape to fit a latency model, and chooses. The chosen plan, fp32 and the frontier are then scored
-on the held-out split, which the choice never saw.
+the batch shape to fit a latency model, and chooses. Layers left unquantized run at the base precision (fp32
+on the CPU; fp16 on CUDA, where int8-full, int8-ffn and fp8 are the modes), and every drop is relative to the
+all-base plan. The chosen plan, the base plan and the frontier are then scored on the held-out split, which
+the choice never saw.
 
   --eval FILE         JSON Lines {"text", "text_pair"?, "label"?}; without --held-out, even lines (1st, 3rd,
                       …) are the choose split and odd lines the held-out split. Without labels (or with
-                      --label-free) the score is agreement with fp32's predictions
+                      --label-free) the score is agreement with the base plan's predictions
   --held-out FILE     a separate held-out split (then all of --eval is the choose split)
   --task T            auto (default: from config.json), classification or text-matching
   --profile FILE      a QuantProfile (samp calibrate) for static INT8 scales; without one INT8 layers quantize
                       activations dynamically (per row)
-  --max-accuracy-drop D  the fastest plan within D points of fp32's accuracy (1 = one percentage point)
+  --base-precision P  auto (default: fp16 on a CUDA device that runs it, else fp32), fp32 or fp16: the
+                      precision of unquantized layers and of the baseline drops are measured from
+  --max-accuracy-drop D  the fastest plan within D points of the base's accuracy (1 = one percentage point)
   --max-latency-ms T  the most accurate plan predicted within T ms per batch
                       (neither: the knee of the accuracy-latency frontier within a 1-point drop)
   --batch-size B      the batch shape plans are timed and predicted at, and the evaluation batch (default 32)
@@ -48,7 +54,7 @@ on the held-out split, which the choice never saw.
   --threads N         CPU threads (default: the backend's choice)
   --per-gemm          also search precisions GEMM by GEMM, not only per layer
   --no-greedy         SAMP's prefix plans only (no greedy search over the whole plan space)
-  --label-free        ignore labels: score by agreement with fp32 (and order layers by output drift)
+  --label-free        ignore labels: score by agreement with the base (and order layers by output drift)
   --latency-runs N    timed runs per plan, after one warm-up; the median counts (default 10)
   --latency-cache FILE  reuse and update measured latencies per device, model and shape (JSON)
   --tables-out FILE   also write the measurement tables (for recommendFromTables without a backend)
@@ -62,6 +68,7 @@ const OPTIONS = {
   'held-out': { type: 'string' },
   profile: { type: 'string' },
   device: { type: 'string' },
+  'base-precision': { type: 'string' },
   task: { type: 'string' },
   'max-accuracy-drop': { type: 'string' },
   'max-latency-ms': { type: 'string' },
@@ -148,11 +155,11 @@ function summaryText(r: Recommendation, files: { out?: string; report?: string; 
   const lines = [
     `plan        ${c.label}  (${c.plan.map((l) => l.precision).join(', ')})`,
     `rule        ${r.rule.kind}: ${r.explanation}`,
-    `${r.metric.padEnd(12)}${(c.score * 100).toFixed(2)}% on the choose split (fp32 ${(r.baseline.score * 100).toFixed(2)}%, drop ${pts(c.drop)})`,
+    `${r.metric.padEnd(12)}${(c.score * 100).toFixed(2)}% on the choose split (${r.basePrecision} ${(r.baseline.score * 100).toFixed(2)}%, drop ${pts(c.drop)})`,
   ];
   if (c.heldOutScore !== undefined) {
     lines.push(
-      `held-out    ${(c.heldOutScore * 100).toFixed(2)}% (fp32 ${((r.baseline.heldOutScore ?? 0) * 100).toFixed(2)}%, drop ${pts(c.heldOutDrop)})`,
+      `held-out    ${(c.heldOutScore * 100).toFixed(2)}% (${r.basePrecision} ${((r.baseline.heldOutScore ?? 0) * 100).toFixed(2)}%, drop ${pts(c.heldOutDrop)})`,
     );
   }
   lines.push(
@@ -185,6 +192,10 @@ export const recommendCommand: Command = {
     const sequenceLength = integerOption(v['seq-len'], 'seq-len', 3) ?? 128;
     const threads = integerOption(v.threads, 'threads', 0);
     const latencyRuns = integerOption(v['latency-runs'], 'latency-runs', 1) ?? 10;
+    const basePrecision = v['base-precision'] ?? 'auto';
+    if (basePrecision !== 'auto' && !isBasePrecision(basePrecision)) {
+      throw new UsageError(`--base-precision expects auto, fp32 or fp16, got "${basePrecision}"`);
+    }
 
     // Data and profile first: a bad file is reported before the model loads.
     const chooseData = await readData(evalPath, io, '--eval');
@@ -264,6 +275,7 @@ export const recommendCommand: Command = {
         ...(labels === undefined ? {} : { labels }),
         batchSize,
         sequenceLength,
+        basePrecision,
         perGemm: v['per-gemm'] === true,
         greedy: v['no-greedy'] !== true,
         latencyRuns,
@@ -319,6 +331,7 @@ export const recommendCommand: Command = {
             batchSize,
             sequenceLength,
             metric: recommendation.metric,
+            basePrecision: recommendation.basePrecision,
             rule: recommendation.rule,
             explanation: recommendation.explanation,
             baseline: recommendation.baseline,

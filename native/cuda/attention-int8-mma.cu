@@ -1,0 +1,408 @@
+// The INT8 attention of a Fully-Quant layer on INT8 tensor cores (mma.sync m16n8k32, s8 × s8 →
+// s32) for head_dim 64; quant-kernels.h has the arithmetic, which this kernel keeps: both products
+// are exact int32 sums and the softmax is FP32 expf as in the dp4a kernel and on the CPU, so the
+// results agree except where Σe, summed in another order, moves a probability across a rounding
+// tie.
+//
+// One block of 4 or 8 warps per (row, head, 64 or 128 queries), each warp owning 16 queries. The
+// row's int8 keys and values ([key][dim], 64 bytes a row) and the block's queries are copied to
+// shared memory with cp.async at the start: queries and keys as one group, values as a second that
+// lands while pass 1 runs. The probabilities are quantized with the FINAL softmax normaliser, so
+// each warp walks the keys twice, 32 at a time:
+//   pass 1: S = Q·Kᵀ (int32 mma) → the running max and sum of exp per query row, kept per lane
+//           (online rescaling in FP32) and merged across the row's four lanes at the end;
+//   pass 2: S again → int8 codes clamp(rne(e · (1/Σe · probs_inv_scale)), 0, 127) → P·V on int32
+//           accumulators, which need no rescaling (the codes are final).
+//
+// Fragments (PTX ISA, mma.m16n8k32 with .s8; g = lane / 4, t = lane % 4): A (16×32, row-major)
+// reg 0 = row g bytes 4t…4t+3, reg 1 = row g+8 bytes 4t…, reg 2 / 3 = the same rows at bytes
+// 16+4t…; B (32×8, stored [n][k]) reg 0 = column g at k 4t…4t+3, reg 1 = column g at k 16+4t…;
+// C (16×8 int32) c0, c1 = row g columns 2t, 2t+1; c2, c3 = row g+8. This is byte for byte the FP16
+// m16n8k16 layout, so ldmatrix (16-byte rows) loads int8 Q as A and K ([key][dim] = [n][k]) as B.
+//
+// P·V without storing P or transposing V:
+//  * The key order inside each 32-key chunk is permuted (the sum over keys does not care, as long
+//    as A and B agree). A slot 4t + e (and 16 + 4t + e) holds key 2t + (e & 1) + 8·(e >> 1) (plus
+//    16): exactly the keys lane t's S fragment already has (keys 2t, 2t+1 of n-tiles 0 and 1, and
+//    of n-tiles 2 and 3), so the codes become the A fragment in registers.
+//  * B needs V at those keys: for one dimension d, the bytes V[2t][d], V[2t+1][d], V[2t+8][d],
+//    V[2t+9][d]. ldmatrix .trans on V as b16 pairs (8 keys × 8 pairs of dims) hands lane (g, t)
+//    V[2t][2g], V[2t][2g+1], V[2t+1][2g], V[2t+1][2g+1] (keys 0…7) and the same for keys 8…15;
+//    byte permutes 0x6420 / 0x7531 of the two registers give dimension 2g / 2g+1 in slot order.
+//    So each 16-dimension slice is two n-tiles: even dimensions (column n = dim 2n) and odd
+//    dimensions (column n = dim 2n+1), and a lane's C values are dimensions 4t, 4t+1, 4t+2, 4t+3 of
+//    the slice (even c0, odd c0, even c1, odd c1): four adjacent outputs, stored at once.
+// Keys past the row's real ones are excluded from the max and sum and get code 0 (their rows are
+// zero-filled by the copy anyway); queries past the row's computed ones are zero-filled and never
+// written.
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+
+#include "device-math.cuh"
+#include "quant-kernels.h"
+
+namespace samp::cuda {
+namespace {
+
+constexpr int kD = 64;      // head_dim
+constexpr int kChunk = 32;  // keys per step (the k of the P·V mma)
+// Bytes per staged row: 80, so the 8 rows (16 bytes each) of an ldmatrix hit distinct banks.
+constexpr int kLd = kD + 16;
+
+__host__ __device__ constexpr int round_chunk(int n) {
+  return (n + kChunk - 1) / kChunk * kChunk;
+}
+
+/// Bytes of shared memory of a block of kWarps warps for rows of up to max_keys keys.
+template <int kWarps>
+constexpr std::size_t shared_bytes(int max_keys) {
+  return static_cast<std::size_t>(kWarps * 16 + 2 * round_chunk(max_keys)) * kLd;
+}
+
+__device__ __forceinline__ std::uint32_t smem_addr(const void* p) {
+  return static_cast<std::uint32_t>(__cvta_generic_to_shared(p));
+}
+
+/// 16 bytes global → shared, asynchronously; zero-filled when `valid` is false (src not read).
+__device__ __forceinline__ void copy16(void* dst, const void* src, bool valid) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_addr(dst)), "l"(src),
+               "r"(valid ? 16 : 0));
+}
+__device__ __forceinline__ void commit() {
+  asm volatile("cp.async.commit_group;\n" ::);
+}
+template <int kPending>
+__device__ __forceinline__ void wait_copies() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending));
+}
+
+__device__ __forceinline__ void ldmatrix_x4(std::uint32_t (&r)[4], const void* p) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(smem_addr(p)));
+}
+__device__ __forceinline__ void ldmatrix_x4_trans(std::uint32_t (&r)[4], const void* p) {
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(smem_addr(p)));
+}
+
+/// c += a · b for one m16n8k32 tile (int8 row-major A, int8 column-major B, int32 accumulators;
+/// no saturation needed: |sums| ≤ 512 · 127² < 2³¹).
+__device__ __forceinline__ void mma(int (&c)[4], const std::uint32_t (&a)[4], std::uint32_t b0,
+                                    std::uint32_t b1) {
+  asm("mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, "
+      "{%8, %9}, {%0, %1, %2, %3};\n"
+      : "+r"(c[0]), "+r"(c[1]), "+r"(c[2]), "+r"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+/// Queues the copy of `valid` of `rows` token rows (64 bytes each) starting at src into a staged
+/// block; rows past `valid` become zeros.
+template <int kThreads>
+__device__ __forceinline__ void stage(const int8_t* __restrict__ src, int ld, int rows, int valid,
+                                      int8_t* dst) {
+  for (int i = threadIdx.x; i < rows * 4; i += kThreads) {
+    const int row = i >> 2;
+    const int chunk = (i & 3) * 16;
+    const bool ok = row < valid;
+    copy16(dst + row * kLd + chunk, ok ? src + static_cast<size_t>(row) * ld + chunk : src, ok);
+  }
+}
+
+/// S (16 queries × 32 keys) = Q_w · K_chunkᵀ: n-tile j holds keys 8j … 8j + 7 of the chunk.
+__device__ __forceinline__ void chunk_scores(int (&s)[4][4], const std::uint32_t (&qf)[2][4],
+                                             const int8_t* keys, int lane) {
+#pragma unroll
+  for (int j = 0; j < 4; ++j) {
+    s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0;
+    // Matrices: keys 8j…8j+7 × dims {0, 16, 32, 48} … +15 → b0/b1 of k-steps 0 and 1.
+    std::uint32_t b[4];
+    ldmatrix_x4(b, keys + (j * 8 + (lane & 7)) * kLd + (lane >> 3) * 16);
+    mma(s[j], qf[0], b[0], b[1]);
+    mma(s[j], qf[1], b[2], b[3]);
+  }
+}
+
+/// A score as the reference rounds it: acc · scale rounded before max and exp (never contracted
+/// into an FMA with the subtraction of the max, which would shift exp by the product's rounding).
+__device__ __forceinline__ float score(int acc, float scale) {
+  return __fmul_rn(static_cast<float>(acc), scale);
+}
+
+/// The code of probability e · factor: clamp(rne(·), 0, 127) as the CPU backend.
+__device__ __forceinline__ std::uint32_t prob_code(float x) {
+  return static_cast<std::uint32_t>(min(127, max(0, __float2int_rn(x))));
+}
+
+__device__ __forceinline__ std::uint32_t pack4(std::uint32_t b0, std::uint32_t b1, std::uint32_t b2,
+                                               std::uint32_t b3) {
+  return b0 | (b1 << 8) | (b2 << 16) | (b3 << 24);
+}
+
+/// Raises the running max m to at least mx, rescaling the running sum l to it.
+__device__ __forceinline__ void rescale(float& m, float& l, float mx) {
+  const float mn = fmaxf(m, mx);
+  // An unchanged max needs no rescale (and −∞ − −∞ would be NaN while no real key was seen).
+  l = m == mn ? l : l * expf(m - mn);
+  m = mn;
+}
+
+/// Merges another lane's (max, sum of exp relative to that max) into this one's.
+__device__ __forceinline__ void merge(float& m, float& l, float mo, float lo) {
+  const float mn = fmaxf(m, mo);
+  // Equal maxima need no rescale (and −∞ − −∞ would be NaN for lanes that saw no real key).
+  l = (m == mn ? l : l * expf(m - mn)) + (mo == mn ? lo : lo * expf(mo - mn));
+  m = mn;
+}
+
+__device__ __forceinline__ void store4(float* p, const float (&v)[4]) {
+  *reinterpret_cast<float4*>(p) = make_float4(v[0], v[1], v[2], v[3]);
+}
+__device__ __forceinline__ void store4(__half* p, const float (&v)[4]) {
+  const __half2 lo = __floats2half2_rn(v[0], v[1]);
+  const __half2 hi = __floats2half2_rn(v[2], v[3]);
+  uint2 u;
+  u.x = *reinterpret_cast<const std::uint32_t*>(&lo);
+  u.y = *reinterpret_cast<const std::uint32_t*>(&hi);
+  *reinterpret_cast<uint2*>(p) = u;
+}
+
+/// Writes four adjacent outputs (int32 sums) of one query as T and / or int8.
+template <typename T>
+__device__ __forceinline__ void store_outputs(const AttentionInt8Args& a, int a0, int a1, int a2,
+                                              int a3, T* ctx, int8_t* ctx8, size_t at) {
+  const float v[4] = {
+      static_cast<float>(a0) * a.context_scale, static_cast<float>(a1) * a.context_scale,
+      static_cast<float>(a2) * a.context_scale, static_cast<float>(a3) * a.context_scale};
+  if (ctx != nullptr)
+    store4(ctx + at, v);
+  if (ctx8 != nullptr) {
+    const auto code = [&](float x) {
+      return static_cast<std::uint32_t>(
+          static_cast<std::uint8_t>(dev::to_int8(x * a.ctx8_inv_scale)));
+    };
+    *reinterpret_cast<std::uint32_t*>(ctx8 + at) =
+        pack4(code(v[0]), code(v[1]), code(v[2]), code(v[3]));
+  }
+}
+
+template <typename T, int kWarps>
+__global__ void __launch_bounds__(kWarps * 32)
+    attention_int8_mma_kernel(AttentionInt8Args a, T* __restrict__ ctx, int8_t* __restrict__ ctx8) {
+  constexpr int kRows = kWarps * 16;  // queries per block
+  constexpr int kThreads = kWarps * 32;
+  const int r = blockIdx.x / a.heads;
+  const int h = blockIdx.x % a.heads;
+  const RowSpan span = a.rows[r];
+  const int q0 = blockIdx.y * kRows;
+  if (q0 >= span.queries)
+    return;  // the same for the whole block
+  extern __shared__ __align__(16) int8_t smem[];
+  int8_t* qs = smem;
+  int8_t* ks = qs + kRows * kLd;
+  int8_t* vs = ks + round_chunk(a.max_queries) * kLd;  // sized for the longest row, as at launch
+
+  const int warp = threadIdx.x >> 5;
+  const int lane = threadIdx.x & 31;
+  const int g = lane >> 2;  // the accumulator row (and row + 8) this lane holds
+  const int t = lane & 3;   // its column pair
+  const int nk = span.keys;
+  const int chunks = round_chunk(nk) / kChunk;
+  const int hidden = a.heads * kD;
+  const int8_t* base = a.qkv8 + static_cast<size_t>(span.start) * a.ld_qkv + h * kD;
+
+  stage<kThreads>(base + static_cast<size_t>(q0) * a.ld_qkv, a.ld_qkv, kRows, span.queries - q0,
+                  qs);
+  stage<kThreads>(base + hidden, a.ld_qkv, chunks * kChunk, nk, ks);
+  commit();
+  stage<kThreads>(base + 2 * hidden, a.ld_qkv, chunks * kChunk, nk, vs);
+  commit();
+  // A warp whose 16 queries are all past the row's computed ones only takes part in the barriers.
+  const bool active = q0 + warp * 16 < span.queries;
+
+  wait_copies<1>();  // queries and keys landed; values may still be in flight
+  __syncthreads();
+  std::uint32_t qf[2][4];  // the warp's 16 queries as A fragments of k-steps dims 0…31, 32…63
+  float m_lo = -INFINITY, m_hi = -INFINITY;  // rows g and g + 8: max score
+  float l_lo = 0.0f, l_hi = 0.0f;            // and the sum of exp(score − max)
+  if (active) {
+#pragma unroll
+    for (int kk = 0; kk < 2; ++kk)
+      ldmatrix_x4(qf[kk], qs + (warp * 16 + (lane & 15)) * kLd + kk * 32 + (lane >> 4) * 16);
+
+    // Pass 1: this lane's running max and sum over its keys of every chunk.
+    for (int c = 0; c < chunks; ++c) {
+      int s[4][4];
+      chunk_scores(s, qf, ks + c * kChunk * kLd, lane);
+      const int valid = nk - c * kChunk;
+      float x[4][4];
+      float mx_lo = -INFINITY, mx_hi = -INFINITY;
+#pragma unroll
+      for (int j = 0; j < 4; ++j) {
+#pragma unroll
+        for (int e = 0; e < 2; ++e) {
+          const bool real = j * 8 + 2 * t + e < valid;
+          x[j][e] = real ? score(s[j][e], a.score_scale) : -INFINITY;
+          x[j][2 + e] = real ? score(s[j][2 + e], a.score_scale) : -INFINITY;
+          mx_lo = fmaxf(mx_lo, x[j][e]);
+          mx_hi = fmaxf(mx_hi, x[j][2 + e]);
+        }
+      }
+      rescale(m_lo, l_lo, mx_lo);
+      rescale(m_hi, l_hi, mx_hi);
+#pragma unroll
+      for (int j = 0; j < 4; ++j) {
+#pragma unroll
+        for (int e = 0; e < 2; ++e) {
+          // A masked key (x = −∞) adds nothing; the select also covers a lane with no real key yet.
+          l_lo += x[j][e] == -INFINITY ? 0.0f : expf(x[j][e] - m_lo);
+          l_hi += x[j][2 + e] == -INFINITY ? 0.0f : expf(x[j][2 + e] - m_hi);
+        }
+      }
+    }
+    // The row's max and sum over the four lanes that share it.
+#pragma unroll
+    for (int off = 1; off <= 2; off <<= 1) {
+      merge(m_lo, l_lo, __shfl_xor_sync(0xffffffffu, m_lo, off),
+            __shfl_xor_sync(0xffffffffu, l_lo, off));
+      merge(m_hi, l_hi, __shfl_xor_sync(0xffffffffu, m_hi, off),
+            __shfl_xor_sync(0xffffffffu, l_hi, off));
+    }
+  }
+
+  wait_copies<0>();
+  __syncthreads();
+  if (!active)
+    return;  // no barrier follows
+  // As the reference: factor = (1 / Σe) · probs_inv_scale, applied to each e.
+  const float f_lo = (1.0f / l_lo) * a.probs_inv_scale;
+  const float f_hi = (1.0f / l_hi) * a.probs_inv_scale;
+  int o[8][4];  // n-tile 2i: dims 16i + 2n (even), 2i + 1: dims 16i + 2n + 1 (odd)
+#pragma unroll
+  for (int i = 0; i < 8; ++i)
+    o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0;
+
+  // Pass 2: the int8 codes with the final max and sum, then O += P · V (exact int32).
+  for (int c = 0; c < chunks; ++c) {
+    int s[4][4];
+    chunk_scores(s, qf, ks + c * kChunk * kLd, lane);
+    const int valid = nk - c * kChunk;
+    std::uint32_t code[4][4];
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+#pragma unroll
+      for (int e = 0; e < 2; ++e) {
+        const bool real = j * 8 + 2 * t + e < valid;
+        const float e_lo = expf(score(s[j][e], a.score_scale) - m_lo);
+        const float e_hi = expf(score(s[j][2 + e], a.score_scale) - m_hi);
+        code[j][e] = real ? prob_code(e_lo * f_lo) : 0u;
+        code[j][2 + e] = real ? prob_code(e_hi * f_hi) : 0u;
+      }
+    }
+    // A slots 4t…4t+3 = keys 2t, 2t+1, 8+2t, 9+2t (n-tiles 0, 1); 16+4t… = n-tiles 2, 3.
+    const std::uint32_t pf[4] = {
+        pack4(code[0][0], code[0][1], code[1][0], code[1][1]),  // row g, slots 4t…
+        pack4(code[0][2], code[0][3], code[1][2], code[1][3]),  // row g + 8, slots 4t…
+        pack4(code[2][0], code[2][1], code[3][0], code[3][1]),  // row g, slots 16 + 4t…
+        pack4(code[2][2], code[2][3], code[3][2], code[3][3]),  // row g + 8, slots 16 + 4t…
+    };
+    const int8_t* v = vs + (c * kChunk + lane) * kLd;  // lane l: key l of the chunk (matrix l / 8)
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      // Matrices (transposed b16 pairs): keys 0…7, 8…15, 16…23, 24…31 × dims 16i … 16i + 15.
+      std::uint32_t b[4];
+      ldmatrix_x4_trans(b, v + i * 16);
+      mma(o[2 * i], pf, __byte_perm(b[0], b[1], 0x6420), __byte_perm(b[2], b[3], 0x6420));
+      mma(o[2 * i + 1], pf, __byte_perm(b[0], b[1], 0x7531), __byte_perm(b[2], b[3], 0x7531));
+    }
+  }
+
+  const int qa = q0 + warp * 16 + g;
+  const int qb = qa + 8;
+  const size_t col = static_cast<size_t>(h) * kD + 4 * t;
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    if (qa < span.queries) {
+      store_outputs(a, o[2 * i][0], o[2 * i + 1][0], o[2 * i][1], o[2 * i + 1][1], ctx, ctx8,
+                    static_cast<size_t>(span.start + qa) * a.ld_ctx + col + 16 * i);
+    }
+    if (qb < span.queries) {
+      store_outputs(a, o[2 * i][2], o[2 * i + 1][2], o[2 * i][3], o[2 * i + 1][3], ctx, ctx8,
+                    static_cast<size_t>(span.start + qb) * a.ld_ctx + col + 16 * i);
+    }
+  }
+}
+
+template <typename T, int kWarps>
+cudaError_t launch(const AttentionInt8Args& a, T* ctx, int8_t* ctx8, cudaStream_t stream) {
+  constexpr int kRows = kWarps * 16;
+  const dim3 grid(static_cast<unsigned>(a.num_rows * a.heads),
+                  static_cast<unsigned>((a.max_queries + kRows - 1) / kRows));
+  attention_int8_mma_kernel<T, kWarps>
+      <<<grid, kWarps * 32, shared_bytes<kWarps>(a.max_queries), stream>>>(a, ctx, ctx8);
+  return cudaGetLastError();
+}
+
+bool aligned(const void* p, std::size_t bytes) {
+  return reinterpret_cast<std::uintptr_t>(p) % bytes == 0;
+}
+
+}  // namespace
+
+int attention_int8_mma_warps(int num_rows, int max_queries, int heads) {
+  // As the FP16 kernel: 128 queries per block (each key and value staged once for all of them)
+  // when rows are longer than 64 and there are at least ~one block per SM (H100: 132).
+  return max_queries > 64 && num_rows * heads >= 132 ? 8 : 4;
+}
+
+std::size_t attention_int8_mma_shared_bytes(int max_keys) {
+  return shared_bytes<8>(max_keys);  // the larger of the two block sizes
+}
+
+cudaError_t allow_attention_int8_mma_shared_bytes(std::size_t bytes) {
+  const int n = static_cast<int>(bytes);
+  for (cudaError_t err : {cudaFuncSetAttribute(attention_int8_mma_kernel<float, 4>,
+                                               cudaFuncAttributeMaxDynamicSharedMemorySize, n),
+                          cudaFuncSetAttribute(attention_int8_mma_kernel<float, 8>,
+                                               cudaFuncAttributeMaxDynamicSharedMemorySize, n),
+                          cudaFuncSetAttribute(attention_int8_mma_kernel<__half, 4>,
+                                               cudaFuncAttributeMaxDynamicSharedMemorySize, n),
+                          cudaFuncSetAttribute(attention_int8_mma_kernel<__half, 8>,
+                                               cudaFuncAttributeMaxDynamicSharedMemorySize, n)}) {
+    if (err != cudaSuccess)
+      return err;
+  }
+  return cudaSuccess;
+}
+
+template <typename T>
+bool attention_int8_mma_supported(const AttentionInt8Args& a, const T* ctx, const int8_t* ctx8) {
+  // 16-byte cp.async of every staged row; four adjacent outputs stored at once.
+  return a.head_dim == kD && a.ld_qkv % 16 == 0 && aligned(a.qkv8, 16) && a.ld_ctx % 4 == 0 &&
+         (ctx == nullptr || aligned(ctx, 4 * sizeof(T))) && (ctx8 == nullptr || aligned(ctx8, 4));
+}
+
+template <typename T>
+cudaError_t launch_attention_int8_mma(const AttentionInt8Args& a, T* ctx, int8_t* ctx8,
+                                      cudaStream_t stream) {
+  if (a.num_rows <= 0 || a.max_queries <= 0)
+    return cudaSuccess;
+  if (!attention_int8_mma_supported(a, ctx, ctx8))
+    return cudaErrorInvalidValue;
+  if (attention_int8_mma_warps(a.num_rows, a.max_queries, a.heads) == 8)
+    return launch<T, 8>(a, ctx, ctx8, stream);
+  return launch<T, 4>(a, ctx, ctx8, stream);
+}
+
+template bool attention_int8_mma_supported<float>(const AttentionInt8Args&, const float*,
+                                                  const int8_t*);
+template bool attention_int8_mma_supported<__half>(const AttentionInt8Args&, const __half*,
+                                                   const int8_t*);
+template cudaError_t launch_attention_int8_mma<float>(const AttentionInt8Args&, float*, int8_t*,
+                                                      cudaStream_t);
+template cudaError_t launch_attention_int8_mma<__half>(const AttentionInt8Args&, __half*, int8_t*,
+                                                       cudaStream_t);
+
+}  // namespace samp::cuda
