@@ -469,7 +469,14 @@ class TypedEncoder final : public Encoder::Impl {
     return ops;
   }
 
-  std::vector<GemmTuneRecord> gemm_tunings() const override { return gemm_->tunings(); }
+  std::vector<GemmTuneRecord> gemm_tunings() const override {
+    std::vector<GemmTuneRecord> all = gemm_->tunings();
+    for (const auto* runner : {gemm8_.get(), gemmf8_.get()}) {
+      if (runner != nullptr)
+        all.insert(all.end(), runner->tunings().begin(), runner->tunings().end());
+    }
+    return all;
+  }
 
  private:
   using Key = std::tuple<int, int, int>;  // tokens, rows, longest row

@@ -249,6 +249,7 @@ void GemmRunner::tune(Plan& p, const Key& key, const void* w, const void* x, voi
   const lt::Api& api = lt::api();
   std::vector<lt::HeuristicResult> list = candidates(p, tuning_.candidates);
   GemmTuneRecord record;
+  record.kind = static_cast<int>(kind_);
   record.m = m;
   record.n = n;
   record.k = k;

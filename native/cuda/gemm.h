@@ -45,6 +45,7 @@ struct GemmTuning {
 
 /// One timed candidate of a tuning (for the profile tool).
 struct GemmTuneRecord {
+  int kind = 0;  // GemmKind
   int m = 0, n = 0, k = 0;
   int epilogue = 0;
   bool residual = false;

@@ -71,6 +71,17 @@ EncoderConfig int8_full(EncoderConfig c) {
   return c;
 }
 
+/// The same scales with every Linear in FP8 E4M3 and the attention in FP16 (variants "fp8…").
+EncoderConfig fp8_linears(EncoderConfig c) {
+  c = int8_full(c);
+  for (samp::cuda::LayerQuant& q : c.layer_quant) {
+    for (samp::cuda::GemmQuant* g : {&q.qkv, &q.attention_output, &q.ffn_intermediate, &q.ffn_output})
+      g->precision = samp::cuda::GemmPrecision::kFp8;
+    q.attention = {};
+  }
+  return c;
+}
+
 WeightSet random_weights(const EncoderConfig& c) {
   std::mt19937 rng(0);
   std::normal_distribution<float> normal(0.0f, 0.02f);
@@ -166,6 +177,9 @@ void check_gelu(const WeightSet& weights) {
 
 }  // namespace
 
+/// GemmKind names for the tuning lines.
+const char* const kKindNames[4] = {"fp32", "fp16", "int8", "fp8 "};
+
 int main(int argc, char** argv) {
   int iters = 50;
   bool profile = false, gelu = false;
@@ -211,7 +225,8 @@ int main(int argc, char** argv) {
       o.precision = Precision::kFp16;
       o.graphs = GraphMode::kOn;
       const bool int8 = label.rfind("int8-full", 0) == 0;
-      Encoder e(int8 ? int8_full(c) : c, weights, o);
+      const bool fp8 = label.rfind("fp8", 0) == 0;
+      Encoder e(int8 ? int8_full(c) : fp8 ? fp8_linears(c) : c, weights, o);
       // attention_kernel() names the float layers' kernel; the INT8 one is chosen per launch
       // (tensor cores for head_dim 64 unless SAMP_CUDA_INT8_ATTENTION=generic).
       const char* env_int8 = std::getenv("SAMP_CUDA_INT8_ATTENTION");
@@ -257,9 +272,9 @@ int main(int argc, char** argv) {
         for (const auto& t : e.gemm_tunings()) {
           char line[200];
           std::snprintf(line, sizeof line,
-                        "  tuned %5d x %5d x %5d ep %d res %d: %2d candidates, chose #%d: %.4f ms "
+                        "  tuned %s %5d x %5d x %5d ep %d res %d: %2d candidates, chose #%d: %.4f ms "
                         "(heuristic #0 %.4f ms, %.0f TFLOP/s)\n",
-                        t.m, t.n, t.k, t.epilogue, t.residual ? 1 : 0, t.candidates, t.chosen,
+                        kKindNames[t.kind & 3], t.m, t.n, t.k, t.epilogue, t.residual ? 1 : 0, t.candidates, t.chosen,
                         t.best_ms, t.heuristic_ms, 2.0 * t.m * t.n * t.k / (t.best_ms * 1e9));
           profiles += line;
         }

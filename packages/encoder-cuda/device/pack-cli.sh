@@ -13,5 +13,7 @@ mkdir -p "$PKG"
 "$ESBUILD" packages/encoder-cuda/src/index.ts packages/encoder-cuda/src/register.ts --bundle --splitting \
   --platform=node --format=esm --conditions=source --outdir="$PKG" --out-extension:.js=.mjs --banner:js="$BANNER" --log-level=error
 echo '{"name":"@samp/encoder-cuda","type":"module","exports":{".":"./index.mjs","./register":"./register.mjs"}}' > "$PKG/package.json"
-cp packages/encoder-cuda/device/cli-check.sh .cuda-carry/
+cp packages/encoder-cuda/device/cli-check.sh packages/encoder-cuda/device/recommend-check.sh .cuda-carry/
+# SST-2's calibration sentences (the first 1,000 of train.tsv), when present (bench/recommender/xeon uses them).
+if [ -f "${SST2_CALIB:-/tmp/sst2-calib.jsonl}" ]; then cp "${SST2_CALIB:-/tmp/sst2-calib.jsonl}" .cuda-carry/sst2-calib.jsonl; fi
 echo "packed the samp CLI into .cuda-carry ($(du -sh .cuda-carry | cut -f1))"

@@ -48,6 +48,31 @@ export function robustTime(times: readonly number[]): number {
   return half[Math.floor(half.length / 2)] as number;
 }
 
+/** A session that can time its encoder alone on the device (the CUDA backend's `benchmark`). */
+interface DeviceTimedSession {
+  benchmark(
+    input: EncoderInput,
+    options: { warmup: number; iterations: number },
+  ): Promise<{ medianMs: number }>;
+}
+
+function isDeviceTimed(session: EncoderSession): session is EncoderSession & DeviceTimedSession {
+  return typeof (session as Partial<DeviceTimedSession>).benchmark === 'function';
+}
+
+/**
+ * One timing of a plan's session: the encoder's device time (CUDA events, the batch already on the GPU)
+ * where the session offers `benchmark`, so host-side copies and scheduling — the same for every plan,
+ * and at sub-millisecond GPU runs larger than the differences between plans — stay out; the wall time
+ * of `run()` otherwise (CPU backends, where it is the encoder's time).
+ */
+async function timeOnce(session: EncoderSession, input: EncoderInput): Promise<number> {
+  if (isDeviceTimed(session)) return (await session.benchmark(input, { warmup: 1, iterations: 5 })).medianMs;
+  const t0 = performance.now();
+  await session.run(input);
+  return performance.now() - t0;
+}
+
 /** Options of {@link createLatencyMeasurer}. */
 export interface LatencyMeasurerOptions {
   readonly backend: EncoderBackendV1;
@@ -84,11 +109,7 @@ export function createLatencyMeasurer(o: LatencyMeasurerOptions): LatencyMeasure
         for (const s of sessions) await s.run(o.input);
         const times = sessions.map(() => [] as number[]);
         for (let round = 0; round < runs; round++) {
-          for (const [i, s] of sessions.entries()) {
-            const t0 = performance.now();
-            await s.run(o.input);
-            times[i]?.push(performance.now() - t0);
-          }
+          for (const [i, s] of sessions.entries()) times[i]?.push(await timeOnce(s, o.input));
         }
         result.push(...times.map(robustTime));
       } finally {

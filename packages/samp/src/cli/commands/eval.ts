@@ -16,7 +16,7 @@ import { openCliPipeline, PIPELINE_CLI_OPTIONS, PIPELINE_CLI_USAGE } from '../pi
 import { checkLineForTask, chunkSize, toPipelineInput } from './predict';
 
 const usage = `usage: samp eval --model DIR --data FILE.jsonl [--task auto|classification|token-classification|text-matching]
-                 [--device cpu|cuda|auto] [--precision fp32|fp16|int8] [--profile FILE] [--plan FILE]
+                 [--device cpu|cuda|auto] [--precision fp32|fp16|int8|fp8] [--profile FILE] [--plan FILE]
                  [--max-length N] [--batch-size B] [--threads N] [--json]
 
 Reads JSON Lines of predict inputs plus the gold answer: {"text": str, "text_pair"?: str, "label": str | int}

@@ -7,7 +7,7 @@ import { parseOptions } from '../parse-options';
 import { openCliPipeline, PIPELINE_CLI_OPTIONS, PIPELINE_CLI_USAGE } from '../pipeline-options';
 
 const usage = `usage: samp predict --model DIR [--task auto|classification|token-classification|text-matching]
-                    [--device cpu|cuda|auto] [--precision fp32|fp16|int8] [--profile FILE] [--plan FILE]
+                    [--device cpu|cuda|auto] [--precision fp32|fp16|int8|fp8] [--profile FILE] [--plan FILE]
                     [--max-length N] [--batch-size B] [--threads N] [--input FILE] [--output FILE]
 
 Reads JSON Lines {"text": str, "text_pair"?: str} and writes, one line per input line, in input order:

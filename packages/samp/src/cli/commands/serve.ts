@@ -7,7 +7,7 @@ import { integerOption, parseOptions } from '../parse-options';
 import { UsageError } from '../usage-error';
 
 const usage = `usage: samp serve --model [NAME=]DIR [--model NAME=DIR ...] [--host H] [--port P]
-                  [--task T] [--device cpu|cuda|auto] [--precision fp32|fp16|int8] [--profile FILE] [--plan FILE]
+                  [--task T] [--device cpu|cuda|auto] [--precision fp32|fp16|int8|fp8] [--profile FILE] [--plan FILE]
                   [--max-length N] [--threads N] [--workers N] [--pad-positions skip|compute]
                   [--max-batch-size B] [--run-size N] [--batch-window-ms MS]
                   [--max-queue N] [--timeout-ms MS] [--max-body-bytes N] [--max-text-length N] [--max-inputs N]
