@@ -167,6 +167,95 @@ __global__ void __launch_bounds__(128)
   }
 }
 
+// The same LayerNorm with eight columns per lane step (width a multiple of 8, up to 256 × kVec):
+// 16-byte loads of the input, residual, scales, bias, gamma and beta.
+template <typename In, typename T, typename Q, int kVec>
+__global__ void __launch_bounds__(128)
+    layer_norm_quantize_vec8_kernel(const In* __restrict__ in, Dequant dq,
+                                    const T* __restrict__ residual,
+                                    const float* __restrict__ gamma,
+                                    const float* __restrict__ beta, int rows, int width, float eps,
+                                    T* out, QuantOut<Q> q) {
+  const int row = blockIdx.x * 4 + (threadIdx.x >> 5);
+  if (row >= rows)
+    return;
+  const int lane = threadIdx.x & 31;
+  const int vectors = width / 8;
+  const size_t base = static_cast<size_t>(row) * width;
+  float v[kVec][8];
+  float sum = 0.0f;
+#pragma unroll
+  for (int i = 0; i < kVec; ++i) {
+    const int vi = lane + 32 * i;
+    if (vi >= vectors)
+      continue;
+    const int c = vi * 8;
+    load8(in + base + c, v[i]);
+    float scale[8], add[8], res[8];
+    if (dq.w_scales != nullptr) {
+      load8(dq.w_scales + c, scale);
+    } else {
+#pragma unroll
+      for (int e = 0; e < 8; ++e)
+        scale[e] = 1.0f;
+    }
+    if (dq.bias != nullptr) {
+      load8(dq.bias + c, add);
+    } else {
+#pragma unroll
+      for (int e = 0; e < 8; ++e)
+        add[e] = 0.0f;
+    }
+    if (residual != nullptr) {
+      load8(residual + base + c, res);
+    } else {
+#pragma unroll
+      for (int e = 0; e < 8; ++e)
+        res[e] = 0.0f;
+    }
+#pragma unroll
+    for (int e = 0; e < 8; ++e) {
+      v[i][e] = v[i][e] * dq.in_scale * scale[e] + add[e] + res[e];
+      sum += v[i][e];
+    }
+  }
+  const float mean = dev::warp_sum(sum) / static_cast<float>(width);
+  float var = 0.0f;
+#pragma unroll
+  for (int i = 0; i < kVec; ++i) {
+    if (lane + 32 * i < vectors) {
+#pragma unroll
+      for (int e = 0; e < 8; ++e)
+        var += (v[i][e] - mean) * (v[i][e] - mean);
+    }
+  }
+  const float inv = rsqrtf(dev::warp_sum(var) / static_cast<float>(width) + eps);
+#pragma unroll
+  for (int i = 0; i < kVec; ++i) {
+    const int vi = lane + 32 * i;
+    if (vi >= vectors)
+      continue;
+    const int c = vi * 8;
+    float g[8], b[8], o[8];
+    load8(gamma + c, g);
+    load8(beta + c, b);
+#pragma unroll
+    for (int e = 0; e < 8; ++e)
+      o[e] = (v[i][e] - mean) * inv * g[e] + b[e];
+    store8(out + base + c, o);
+    if (q.q != nullptr) {
+      // The quantized copy is made from the stored (rounded) value, as in the scalar kernel.
+      float stored[8], invs[8];
+#pragma unroll
+      for (int e = 0; e < 8; ++e) {
+        stored[e] = dev::to_f(dev::from_f<T>(o[e]));
+        invs[e] = q.inv_scale;
+      }
+      store8_quantized(q.q + static_cast<size_t>(row) * q.ld + c, stored, invs);
+    }
+  }
+}
+
 }  // namespace
 
 template <typename In, typename T, typename Q>
@@ -181,13 +270,15 @@ cudaError_t launch_dequant_activation(const In* in, int ld_in, int rows, int col
                     (out == nullptr || aligned16(out)) &&
                     (q.q == nullptr || reinterpret_cast<std::uintptr_t>(q.q) % 8 == 0);
   if (vec8) {
-    const int threads = cols / 8 < kThreads ? ((cols / 8 + 31) / 32) * 32 : kThreads;
-    const dim3 grid((cols / 8 + threads - 1) / threads, rows < 65535 ? rows : 65535);
+    // 128 threads × 8 columns per block and up to 512 row groups: each thread keeps its columns'
+    // scales and bias in registers over several rows (one row per block re-read them every row).
+    const int threads = 128;
+    const dim3 grid((cols / 8 + threads - 1) / threads, rows < 512 ? rows : 512);
     dequant_activation_vec8_kernel<In, T, Q>
         <<<grid, threads, 0, stream>>>(in, ld_in, rows, cols, dq, act, out, ld_out, q);
     return cudaGetLastError();
   }
-  const dim3 grid((cols + kThreads - 1) / kThreads, rows < 65535 ? rows : 65535);
+  const dim3 grid((cols + kThreads - 1) / kThreads, rows < 512 ? rows : 512);
   dequant_activation_kernel<In, T, Q>
       <<<grid, kThreads, 0, stream>>>(in, ld_in, rows, cols, dq, act, out, ld_out, q);
   return cudaGetLastError();
@@ -203,6 +294,29 @@ cudaError_t launch_layer_norm_quantize(const In* in, const Dequant& dq, const T*
   if (width > kMaxQuantizedLayerNormWidth)
     return cudaErrorInvalidValue;
   const int blocks = (rows + 3) / 4;
+  const bool vec8 = width % 8 == 0 && aligned16(in) && aligned16(out) &&
+                    (residual == nullptr || aligned16(residual)) &&
+                    (dq.w_scales == nullptr || aligned16(dq.w_scales)) &&
+                    (dq.bias == nullptr || aligned16(dq.bias)) && aligned16(gamma) &&
+                    aligned16(beta) &&
+                    (q.q == nullptr || (q.ld % 8 == 0 && reinterpret_cast<std::uintptr_t>(q.q) % 8 == 0));
+  if (vec8 && q.inv_scales == nullptr) {
+    const int vec = (width / 8 + 31) / 32;
+    if (vec == 1) {
+      layer_norm_quantize_vec8_kernel<In, T, Q, 1>
+          <<<blocks, 128, 0, stream>>>(in, dq, residual, gamma, beta, rows, width, eps, out, q);
+    } else if (vec == 2) {
+      layer_norm_quantize_vec8_kernel<In, T, Q, 2>
+          <<<blocks, 128, 0, stream>>>(in, dq, residual, gamma, beta, rows, width, eps, out, q);
+    } else if (vec == 3) {
+      layer_norm_quantize_vec8_kernel<In, T, Q, 3>
+          <<<blocks, 128, 0, stream>>>(in, dq, residual, gamma, beta, rows, width, eps, out, q);
+    } else {
+      layer_norm_quantize_vec8_kernel<In, T, Q, 4>
+          <<<blocks, 128, 0, stream>>>(in, dq, residual, gamma, beta, rows, width, eps, out, q);
+    }
+    return cudaGetLastError();
+  }
   if (width <= 256) {
     layer_norm_quantize_kernel<In, T, Q, 8>
         <<<blocks, 128, 0, stream>>>(in, dq, residual, gamma, beta, rows, width, eps, out, q);

@@ -353,8 +353,9 @@ void int8_attention(std::mt19937& rng) {
                   small_rows, 1e-6f, "int8 attention, head_dim 32");
 }
 
-void epilogues(std::mt19937& rng) {
-  const int rows = 37, width = 96;
+// width 96 takes the 16-byte kernels, width 36 the scalar ones.
+void epilogues(std::mt19937& rng, int width) {
+  const int rows = 37;
   std::uniform_int_distribution<int> acc_d(-40000, 40000);
   std::normal_distribution<float> nd(0.0f, 1.0f);
   std::vector<int32_t> acc(static_cast<std::size_t>(rows) * width);
@@ -476,7 +477,8 @@ int main() {
     int8_gemm(rng);
     int8_attention_dispatch();
     int8_attention(rng);
-    epilogues(rng);
+    epilogues(rng, 96);
+    epilogues(rng, 36);
     fp8_gemm(rng);
   } catch (const samp::Error& e) {
     SAMP_CHECK_MSG(false, "threw " << e.code() << ": " << e.what());
