@@ -103,9 +103,19 @@ __global__ void dequant_activation_vec8_kernel(const In* __restrict__ in, int ld
     bias[i] = dq.bias != nullptr ? dq.bias[c + i] : 0.0f;
     inv[i] = q.inv_scales != nullptr ? q.inv_scales[c + i] : q.inv_scale;
   }
-  for (int r = blockIdx.y; r < rows; r += gridDim.y) {
+  // The next row's input is loaded before this row is stored: `out` may alias `in` (the compiler
+  // cannot move loads above those stores), so this keeps two rows of loads in flight.
+  float next[8];
+  int r = blockIdx.y;
+  if (r < rows)
+    load8(in + static_cast<size_t>(r) * ld_in + c, next);
+  for (; r < rows; r += gridDim.y) {
     float v[8];
-    load8(in + static_cast<size_t>(r) * ld_in + c, v);
+#pragma unroll
+    for (int i = 0; i < 8; ++i)
+      v[i] = next[i];
+    if (r + static_cast<int>(gridDim.y) < rows)
+      load8(in + static_cast<size_t>(r + gridDim.y) * ld_in + c, next);
 #pragma unroll
     for (int i = 0; i < 8; ++i)
       v[i] = dev::activate(act, v[i] * scale[i] + bias[i]);

@@ -73,7 +73,7 @@ fi
 # The sanitizers last (the slowest part): the bench rows above are in $OUT whatever happens here.
 if [ "$MODE" = tests ] || [ "$MODE" = all ] || [ "$MODE" = sanitize ]; then
   for tool in memcheck racecheck; do
-    for t in ${SANITIZE_TESTS:-golden session tnews mixed-precision}; do
+    for t in ${SANITIZE_TESTS-golden session tnews mixed-precision}; do
       start=$(date +%s)
       timeout ${SANITIZER_TIMEOUT:-150} compute-sanitizer --tool $tool --error-exitcode 9 node .cuda-carry/tests/$t.test.mjs > "/tmp/$tool-$t.log" 2>&1
       echo "$tool $t: exit $? in $(( $(date +%s) - start )) s; $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "/tmp/$tool-$t.log" | tail -1)" | tee -a "$OUT/sanitizer.log"
