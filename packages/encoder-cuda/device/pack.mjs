@@ -88,7 +88,17 @@ const common = {
 };
 
 const testDir = join(root, 'packages/encoder-cuda/test');
-for (const file of readdirSync(testDir).filter((f) => f.endsWith('.test.ts'))) {
+// Besides this package's tests, the GPU-gated tests of other packages that need the CUDA backend.
+const otherTests = ['packages/samp/test/serve-device-memory.test.ts'];
+const testFiles = [
+  ...readdirSync(testDir)
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => join(testDir, f)),
+  ...otherTests.map((f) => join(root, f)),
+];
+for (const path of testFiles) {
+  const file = path.slice(path.lastIndexOf('/') + 1);
+  const dir = dirname(path);
   await esbuild.build({
     ...common,
     stdin: {
@@ -99,7 +109,7 @@ for (const file of readdirSync(testDir).filter((f) => f.endsWith('.test.ts'))) {
         `process.stdout.write(JSON.stringify({ file: ${JSON.stringify(file)}, passed: result.passed, failed: result.failed, skipped: result.skipped }) + '\\n');`,
         'process.exitCode = result.failed > 0 ? 1 : 0;',
       ].join('\n'),
-      resolveDir: testDir,
+      resolveDir: dir,
       sourcefile: `$file.entry.ts`,
       loader: 'ts',
     },

@@ -3,8 +3,12 @@
 # and SST-2 `samp calibrate --device cuda` and `samp recommend --device cuda` (fp16 base; int8-full, int8-ffn,
 # fp8 modes; batch 32 x 64) with the same splits as bench/recommender/xeon/rec-run.sh, and `samp eval` of the
 # chosen plan; then `samp predict --device cuda --precision int8|fp8 --profile` on four titles. Results in $OUT.
+# CONSTRAINT: the recommend constraint (default "--max-accuracy-drop 1"; empty: the default choice), TAG: a
+# suffix for the result files.
 set -uo pipefail
 OUT=${OUT:-/tmp/samp-out}; mkdir -p "$OUT"
+CONSTRAINT=${CONSTRAINT---max-accuracy-drop 1}
+TAG=${TAG:-}
 export SAMP_REPO_ROOT=$PWD
 xz -d -c .cuda-carry/node.xz > /tmp/node && chmod +x /tmp/node && export PATH=/tmp:$PATH
 BUILD=/tmp/samp-cuda-build
@@ -22,10 +26,10 @@ run() { # name dir
   if [ -f .cuda-carry/$name-calib.jsonl ]; then cp .cuda-carry/$name-calib.jsonl /tmp/$name-calib.jsonl; else zcat $dir/dev.jsonl.gz | sed -n 2001,3000p > /tmp/$name-calib.jsonl; fi
   s=$(date +%s); node $CLI calibrate --model $dir --data /tmp/$name-calib.jsonl --device cuda --out /tmp/$name-profile.json --json > $OUT/$name-cuda-calibrate.json 2>&1; echo "$name calibrate (cuda) exit $? $(( $(date +%s) - s )) s"
   s=$(date +%s); node $CLI recommend --model $dir --eval /tmp/$name-eval.jsonl --profile /tmp/$name-profile.json --device cuda \
-    --batch-size 32 --seq-len 64 --max-accuracy-drop 1 --out $OUT/$name-cuda-plan.json --report $OUT/$name-cuda-report.html \
-    --json > $OUT/$name-cuda-recommend.json 2> $OUT/$name-cuda-recommend.err
-  echo "$name recommend (cuda) exit $? $(( $(date +%s) - s )) s"; tail -3 $OUT/$name-cuda-recommend.err
-  node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1]));console.log("base", r.basePrecision, "choice", r.choice.label, "pred", r.choice.latencyMs?.toFixed(3), "meas", r.choice.measuredLatencyMs?.toFixed(3), "heldOutDrop", r.choice.heldOutDrop, "excluded", JSON.stringify(r.excluded));for(const c of r.latencyChecks??[])console.log(" check", JSON.stringify(c));for(const p of r.frontier??[])console.log(" frontier", JSON.stringify(p))' $OUT/$name-cuda-recommend.json
+    --batch-size 32 --seq-len 64 $CONSTRAINT --out $OUT/$name-cuda$TAG-plan.json --report $OUT/$name-cuda$TAG-report.html \
+    --json > $OUT/$name-cuda$TAG-recommend.json 2> $OUT/$name-cuda$TAG-recommend.err
+  echo "$name recommend (cuda) exit $? $(( $(date +%s) - s )) s"; tail -3 $OUT/$name-cuda$TAG-recommend.err
+  node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1]));console.log("base", r.basePrecision, "choice", r.choice.label, "pred", r.choice.latencyMs?.toFixed(3), "meas", r.choice.measuredLatencyMs?.toFixed(3), "heldOutDrop", r.choice.heldOutDrop, "excluded", JSON.stringify(r.excluded));for(const c of r.latencyChecks??[])console.log(" check", JSON.stringify(c));for(const p of r.frontier??[])console.log(" frontier", JSON.stringify(p))' $OUT/$name-cuda$TAG-recommend.json
 }
 run tnews packages/model-tnews-zh-small/model
 run sst2 models/sst2-en-small
