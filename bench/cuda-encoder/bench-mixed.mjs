@@ -6,35 +6,16 @@
 // 32 / 128 x seq 128. GPU time per forward pass with the batch on the device (session.benchmark, CUDA graph
 // replay). The profile is calibrated on the same model's FP32 session over 4 batches of its inputs.
 // Usage: node bench/cuda-encoder/bench-mixed.mjs --model DIR [--iters 50] [--json out.json]
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
 import { calibrate } from '../../packages/calibration/dist/index.js';
-import { loadModel, uniformPlan } from '../../packages/core/dist/index.js';
+import { uniformPlan } from '../../packages/core/dist/index.js';
 import { createCudaBackend, probeCuda } from '../../packages/encoder-cuda/dist/index.js';
+import { benchArgs, benchModel, SEQ, torchResults } from './bench-model.mjs';
 
-const { values } = parseArgs({
-  options: {
-    model: { type: 'string' },
-    iters: { type: 'string', default: '50' },
-    json: { type: 'string' },
-  },
-});
-if (values.model === undefined) throw new Error('--model DIR is required (made by torch_peer.py)');
-const dir = values.model;
-const iterations = Number(values.iters);
-const SEQ = 128;
+const { dir, iterations, json } = benchArgs();
 const BATCHES = [1, 32, 128];
-
-const model = await loadModel(dir, { tokenizer: false });
+const { model, batchOf } = await benchModel(dir);
 const layers = model.config.numHiddenLayers;
-const ids = new Int32Array(readFileSync(join(dir, 'inputs.bin')).buffer.slice(0));
-const batchOf = (batch, offset = 0) => ({
-  inputIds: ids.slice(offset * SEQ, (offset + batch) * SEQ),
-  attentionMask: new Int32Array(batch * SEQ).fill(1),
-  batchSize: batch,
-  sequenceLength: SEQ,
-});
 
 const backend = createCudaBackend({ cudaGraphs: 'on' });
 const t0 = performance.now();
@@ -79,8 +60,7 @@ for (const [config, options] of configs) {
 }
 
 const probe = await probeCuda();
-const torchFile = join(dir, 'torch.json');
-const torch = existsSync(torchFile) ? JSON.parse(readFileSync(torchFile, 'utf8')) : { rows: [] };
+const torch = torchResults(dir);
 const all = [...torch.rows, ...rows];
 const at = (config, b) => all.find((r) => r.config === config && r.batch === b);
 const fp16 = (b) => at('samp fp16', b)?.medianMs;
@@ -107,4 +87,4 @@ for (const k of [0, 3, 6, 9, 12]) {
   lines.push(`- k = ${k}: ${at(config, 32)?.medianMs.toFixed(3) ?? '—'} ms`);
 }
 console.log(lines.join('\n'));
-if (values.json !== undefined) writeFileSync(values.json, JSON.stringify({ rows: all, probe }, null, 1));
+if (json !== undefined) writeFileSync(json, JSON.stringify({ rows: all, probe }, null, 1));

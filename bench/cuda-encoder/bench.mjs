@@ -7,36 +7,18 @@
 // floor (dense FP16 tensor-core peak, 989 TFLOP/s on the H100 SXM) reached.
 // Usage: node bench/cuda-encoder/bench.mjs --model DIR [--iters 50] [--json out.json]
 // Runs from the built packages (dist); on the GPU machine pack.mjs bundles it from the sources.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { loadModel } from '../../packages/core/dist/index.js';
 import { createCudaBackend, probeCuda } from '../../packages/encoder-cuda/dist/index.js';
 import { pipeline } from '../../packages/samp/dist/index.js';
+import { benchArgs, benchModel, SEQ, torchResults } from './bench-model.mjs';
 
-const { values } = parseArgs({
-  options: {
-    model: { type: 'string' },
-    iters: { type: 'string', default: '50' },
-    json: { type: 'string' },
-  },
-});
-if (values.model === undefined) throw new Error('--model DIR is required (made by torch_peer.py)');
-const dir = values.model;
-const iterations = Number(values.iters);
-const SEQ = 128;
+const { dir, iterations, json } = benchArgs();
 const BATCHES = [1, 32, 128];
 const PEAK_TFLOPS = 989; // H100 SXM dense FP16 tensor core
 
-const model = await loadModel(dir, { tokenizer: false });
+const { model, ids, batchOf } = await benchModel(dir);
 const c = model.config;
-const ids = new Int32Array(readFileSync(join(dir, 'inputs.bin')).buffer.slice(0));
-const batchOf = (batch) => ({
-  inputIds: ids.slice(0, batch * SEQ),
-  attentionMask: new Int32Array(batch * SEQ).fill(1),
-  batchSize: batch,
-  sequenceLength: SEQ,
-});
 /** FLOPs of one forward pass: the four Linears and the two attention matmuls. */
 const flops = (batch) => {
   const t = batch * SEQ;
@@ -125,8 +107,7 @@ for (const batch of BATCHES) {
   }
 }
 
-const torchFile = join(dir, 'torch.json');
-const torch = existsSync(torchFile) ? JSON.parse(readFileSync(torchFile, 'utf8')) : { rows: [] };
+const torch = torchResults(dir);
 const all = [...torch.rows, ...rows];
 const lines = [
   `device: ${probe.devices[0]?.name ?? '?'}; torch ${torch.torch ?? '?'}; cuBLASLt ${probe.cublasLt.version ?? '?'}`,
@@ -146,4 +127,4 @@ lines.push(
   `floor at batch 32 x 128: ${(flops(32) / 1e9).toFixed(0)} GFLOP / ${PEAK_TFLOPS} TFLOP/s = ${((flops(32) / (PEAK_TFLOPS * 1e12)) * 1e3).toFixed(3)} ms`,
 );
 console.log(lines.join('\n'));
-if (values.json !== undefined) writeFileSync(values.json, JSON.stringify({ rows: all, probe }, null, 1));
+if (json !== undefined) writeFileSync(json, JSON.stringify({ rows: all, probe }, null, 1));

@@ -1,17 +1,17 @@
 import {
   checkPlanMatches,
   checkProfileMatches,
+  collectWeightScales,
   type EncoderSessionOptions,
   GEMM_NAMES,
   type GemmName,
   InvalidArgumentError,
-  InvalidProfileError,
   isSessionPrecision,
   type LayerActivationTap,
   layerActivationName,
-  layerSources,
   type ModelArtifacts,
   type PrecisionPlan,
+  profileInputScale,
   type QuantProfile,
   resolveLayerGemms,
   type SessionPrecision,
@@ -82,7 +82,6 @@ export function resolvePrecisionSpec(model: ModelArtifacts, options: EncoderSess
   }
   let anyInt8 = false;
   const weightScales: Record<string, Float32Array> = {};
-  const sources = layerSources(model);
   const layerQuant = plan.layers.map((layer, i) => {
     const gemms = resolveLayerGemms(layer, 'fp32');
     for (const gemm of GEMM_NAMES) {
@@ -115,12 +114,7 @@ export function resolvePrecisionSpec(model: ModelArtifacts, options: EncoderSess
       if (quant[key] === -1) continue;
       anyInt8 = true;
       // The native side reads weights (and their scales) under the layer's source (ALBERT shares).
-      for (const weight of LINEAR_WEIGHTS[key]) {
-        const given = profile?.weights?.[`layers.${i}.${weight}`];
-        if (given !== undefined) {
-          weightScales[`layers.${sources[i]}.${weight}`] = Float32Array.from(given.perChannelScales);
-        }
-      }
+      collectWeightScales(profile, model, i, LINEAR_WEIGHTS[key], weightScales);
     }
     return quant;
   });
@@ -135,18 +129,8 @@ export function resolvePrecisionSpec(model: ModelArtifacts, options: EncoderSess
 
 /** The INT8 attention's input scales of layer `layer`: the profile's where it has them, else 0 (dynamic). */
 function attentionQuant(profile: QuantProfile | undefined, layer: number): NativeAttentionQuant {
-  const scale = (tap: LayerActivationTap): number => {
-    const entry = profile?.activations[layerActivationName(layer, tap)];
-    if (entry === undefined) return 0;
-    if (!(entry.scale > 0) || !Number.isFinite(entry.scale)) {
-      throw new InvalidProfileError(
-        'QuantProfile',
-        `activations["${layerActivationName(layer, tap)}"].scale`,
-        'expected a positive finite number',
-      );
-    }
-    return entry.scale;
-  };
+  const scale = (tap: LayerActivationTap): number =>
+    profile === undefined ? 0 : (profileInputScale(profile, layerActivationName(layer, tap), false) ?? 0);
   return {
     query: scale('attention.query'),
     key: scale('attention.key'),
@@ -155,23 +139,8 @@ function attentionQuant(profile: QuantProfile | undefined, layer: number): Nativ
   };
 }
 
+/** -1 for an FP32 GEMM, 0 for INT8 with dynamic scales (no profile), else the profile's static scale. */
 function gemmQuant(int8: boolean, profile: QuantProfile | undefined, tap: string): NativeGemmQuant {
   if (!int8) return -1;
-  if (profile === undefined) return 0;
-  const entry = profile.activations[tap];
-  if (entry === undefined) {
-    throw new InvalidProfileError(
-      'QuantProfile',
-      `activations["${tap}"]`,
-      'the plan runs this GEMM in int8 but the profile has no scale for its input',
-    );
-  }
-  if (!(entry.scale > 0) || !Number.isFinite(entry.scale)) {
-    throw new InvalidProfileError(
-      'QuantProfile',
-      `activations["${tap}"].scale`,
-      'expected a positive finite number',
-    );
-  }
-  return entry.scale;
+  return profile === undefined ? 0 : profileInputScale(profile, tap);
 }
