@@ -40,6 +40,7 @@
 #include <cstdint>
 
 #include "device-math.cuh"
+#include "mma-ptx.cuh"
 #include "quant-kernels.h"
 
 namespace samp::cuda {
@@ -58,34 +59,6 @@ __host__ __device__ constexpr int round_chunk(int n) {
 template <int kWarps>
 constexpr std::size_t shared_bytes(int max_keys) {
   return static_cast<std::size_t>(kWarps * 16 + 2 * round_chunk(max_keys)) * kLd;
-}
-
-__device__ __forceinline__ std::uint32_t smem_addr(const void* p) {
-  return static_cast<std::uint32_t>(__cvta_generic_to_shared(p));
-}
-
-/// 16 bytes global → shared, asynchronously; zero-filled when `valid` is false (src not read).
-__device__ __forceinline__ void copy16(void* dst, const void* src, bool valid) {
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_addr(dst)), "l"(src),
-               "r"(valid ? 16 : 0));
-}
-__device__ __forceinline__ void commit() {
-  asm volatile("cp.async.commit_group;\n" ::);
-}
-template <int kPending>
-__device__ __forceinline__ void wait_copies() {
-  asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending));
-}
-
-__device__ __forceinline__ void ldmatrix_x4(std::uint32_t (&r)[4], const void* p) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(smem_addr(p)));
-}
-__device__ __forceinline__ void ldmatrix_x4_trans(std::uint32_t (&r)[4], const void* p) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(smem_addr(p)));
 }
 
 /// c += a · b for one m16n8k32 tile (int8 row-major A, int8 column-major B, int32 accumulators;
@@ -107,7 +80,8 @@ __device__ __forceinline__ void stage(const int8_t* __restrict__ src, int ld, in
     const int row = i >> 2;
     const int chunk = (i & 3) * 16;
     const bool ok = row < valid;
-    copy16(dst + row * kLd + chunk, ok ? src + static_cast<size_t>(row) * ld + chunk : src, ok);
+    ptx::copy16(dst + row * kLd + chunk, ok ? src + static_cast<size_t>(row) * ld + chunk : src,
+                ok);
   }
 }
 
@@ -119,7 +93,7 @@ __device__ __forceinline__ void chunk_scores(int (&s)[4][4], const std::uint32_t
     s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0;
     // Matrices: keys 8j…8j+7 × dims {0, 16, 32, 48} … +15 → b0/b1 of k-steps 0 and 1.
     std::uint32_t b[4];
-    ldmatrix_x4(b, keys + (j * 8 + (lane & 7)) * kLd + (lane >> 3) * 16);
+    ptx::ldmatrix_x4(b, keys + (j * 8 + (lane & 7)) * kLd + (lane >> 3) * 16);
     mma(s[j], qf[0], b[0], b[1]);
     mma(s[j], qf[1], b[2], b[3]);
   }
@@ -216,13 +190,13 @@ __global__ void __launch_bounds__(kWarps * 32)
   stage<kThreads>(base + static_cast<size_t>(q0) * a.ld_qkv, a.ld_qkv, kRows, span.queries - q0,
                   qs);
   stage<kThreads>(base + hidden, a.ld_qkv, chunks * kChunk, nk, ks);
-  commit();
+  ptx::commit();
   stage<kThreads>(base + 2 * hidden, a.ld_qkv, chunks * kChunk, nk, vs);
-  commit();
+  ptx::commit();
   // A warp whose 16 queries are all past the row's computed ones only takes part in the barriers.
   const bool active = q0 + warp * 16 < span.queries;
 
-  wait_copies<1>();  // queries and keys landed; values may still be in flight
+  ptx::wait_copies<1>();  // queries and keys landed; values may still be in flight
   __syncthreads();
   std::uint32_t qf[2][4];  // the warp's 16 queries as A fragments of k-steps dims 0…31, 32…63
   float m_lo = -INFINITY, m_hi = -INFINITY;  // rows g and g + 8: max score
@@ -230,7 +204,7 @@ __global__ void __launch_bounds__(kWarps * 32)
   if (active) {
 #pragma unroll
     for (int kk = 0; kk < 2; ++kk)
-      ldmatrix_x4(qf[kk], qs + (warp * 16 + (lane & 15)) * kLd + kk * 32 + (lane >> 4) * 16);
+      ptx::ldmatrix_x4(qf[kk], qs + (warp * 16 + (lane & 15)) * kLd + kk * 32 + (lane >> 4) * 16);
 
     // Pass 1: this lane's running max and sum over its keys of every chunk.
     for (int c = 0; c < chunks; ++c) {
@@ -272,7 +246,7 @@ __global__ void __launch_bounds__(kWarps * 32)
     }
   }
 
-  wait_copies<0>();
+  ptx::wait_copies<0>();
   __syncthreads();
   if (!active)
     return;  // no barrier follows
@@ -313,7 +287,7 @@ __global__ void __launch_bounds__(kWarps * 32)
     for (int i = 0; i < 4; ++i) {
       // Matrices (transposed b16 pairs): keys 0…7, 8…15, 16…23, 24…31 × dims 16i … 16i + 15.
       std::uint32_t b[4];
-      ldmatrix_x4_trans(b, v + i * 16);
+      ptx::ldmatrix_x4_trans(b, v + i * 16);
       mma(o[2 * i], pf, __byte_perm(b[0], b[1], 0x6420), __byte_perm(b[2], b[3], 0x6420));
       mma(o[2 * i + 1], pf, __byte_perm(b[0], b[1], 0x7531), __byte_perm(b[2], b[3], 0x7531));
     }

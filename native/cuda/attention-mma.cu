@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "kernels.h"
+#include "mma-ptx.cuh"
 
 namespace samp::cuda {
 namespace {
@@ -29,34 +30,6 @@ struct Smem {
   __half k[2][kTile];
   __half v[2][kTile];
 };
-
-__device__ __forceinline__ std::uint32_t smem_addr(const void* p) {
-  return static_cast<std::uint32_t>(__cvta_generic_to_shared(p));
-}
-
-/// 16 bytes global → shared, asynchronously; zero-filled when `valid` is false (src not read).
-__device__ __forceinline__ void copy16(void* dst, const void* src, bool valid) {
-  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_addr(dst)), "l"(src),
-               "r"(valid ? 16 : 0));
-}
-__device__ __forceinline__ void commit() {
-  asm volatile("cp.async.commit_group;\n" ::);
-}
-template <int kPending>
-__device__ __forceinline__ void wait_copies() {
-  asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending));
-}
-
-__device__ __forceinline__ void ldmatrix_x4(std::uint32_t (&r)[4], const void* p) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(smem_addr(p)));
-}
-__device__ __forceinline__ void ldmatrix_x4_trans(std::uint32_t (&r)[4], const void* p) {
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(smem_addr(p)));
-}
 
 /// c += a · b for one m16n8k16 tile (row-major A, column-major B, FP32 accumulators).
 __device__ __forceinline__ void mma(float (&c)[4], const std::uint32_t (&a)[4], std::uint32_t b0,
@@ -83,7 +56,8 @@ __device__ __forceinline__ void stage(const __half* __restrict__ src, int ld, in
     const int row = i >> 3;
     const int chunk = (i & 7) * 8;
     const bool ok = row < valid;
-    copy16(dst + row * kLd + chunk, ok ? src + static_cast<size_t>(row) * ld + chunk : src, ok);
+    ptx::copy16(dst + row * kLd + chunk, ok ? src + static_cast<size_t>(row) * ld + chunk : src,
+                ok);
   }
 }
 
@@ -113,7 +87,7 @@ __global__ void __launch_bounds__(kWarps * 32)
   stage<kRows, kThreads>(base + static_cast<size_t>(q0) * ld_qkv, ld_qkv, span.queries - q0, sm.q);
   stage<kKeys, kThreads>(base + hidden, ld_qkv, span.keys, sm.k[0]);
   stage<kKeys, kThreads>(base + 2 * hidden, ld_qkv, span.keys, sm.v[0]);
-  commit();
+  ptx::commit();
 
   float o[kD / 8][4];
 #pragma unroll
@@ -132,16 +106,17 @@ __global__ void __launch_bounds__(kWarps * 32)
                              sm.k[buf ^ 1]);
       stage<kKeys, kThreads>(base + static_cast<size_t>(k0) * ld_qkv + 2 * hidden, ld_qkv, valid,
                              sm.v[buf ^ 1]);
-      commit();
-      wait_copies<1>();  // this tile (and q) landed; the next may still be in flight
+      ptx::commit();
+      ptx::wait_copies<1>();  // this tile (and q) landed; the next may still be in flight
     } else {
-      wait_copies<0>();
+      ptx::wait_copies<0>();
     }
     __syncthreads();
     if (tile == 0) {
 #pragma unroll
       for (int kk = 0; kk < kD / 16; ++kk) {
-        ldmatrix_x4(qf[kk], sm.q + (warp * 16 + (lane & 15)) * kLd + kk * 16 + (lane >> 4) * 8);
+        ptx::ldmatrix_x4(qf[kk],
+                         sm.q + (warp * 16 + (lane & 15)) * kLd + kk * 16 + (lane >> 4) * 8);
       }
     }
     const __half* ks = sm.k[buf];
@@ -156,7 +131,7 @@ __global__ void __launch_bounds__(kWarps * 32)
       for (int kk = 0; kk < kD / 16; kk += 2) {
         // Matrices: keys 8j…8j+7 × dims 16kk + {0, 8, 16, 24} … +7 → b0/b1 of k-steps kk, kk+1.
         std::uint32_t b[4];
-        ldmatrix_x4(b, ks + (j * 8 + (lane & 7)) * kLd + kk * 16 + (lane >> 3) * 8);
+        ptx::ldmatrix_x4(b, ks + (j * 8 + (lane & 7)) * kLd + kk * 16 + (lane >> 3) * 8);
         mma(s[j], qf[kk], b[0], b[1]);
         mma(s[j], qf[kk + 1], b[2], b[3]);
       }
@@ -216,7 +191,7 @@ __global__ void __launch_bounds__(kWarps * 32)
       for (int j = 0; j < kD / 8; j += 2) {
         // Matrices (transposed): keys 16kk + {0, 8} … +7 × dims 8j and 8j + 8 → b0/b1 of j, j+1.
         std::uint32_t b[4];
-        ldmatrix_x4_trans(
+        ptx::ldmatrix_x4_trans(
             b, vs + (kk * 16 + (lane & 7) + ((lane >> 3) & 1) * 8) * kLd + j * 8 + (lane >> 4) * 8);
         mma(o[j], pf[kk], b[0], b[1]);
         mma(o[j + 1], pf[kk], b[2], b[3]);

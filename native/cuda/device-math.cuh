@@ -78,6 +78,31 @@ __device__ __forceinline__ float warp_max(float v) {
   return v;
 }
 
+/// The mean and 1 / sqrt(variance + eps) of a LayerNorm row held by one warp.
+struct RowStats {
+  float mean;
+  float inv_std;
+};
+
+/// Row statistics in two exact passes (no E[x²] − E[x]² cancellation) for a row of `width` values
+/// spread over a warp: this lane holds kGroups groups of kGroupSize values in v (row-major), group
+/// i valid where lane + 32·i < groups; `sum` is the lane's sum of its valid values.
+template <int kGroups, int kGroupSize>
+__device__ __forceinline__ RowStats warp_row_stats(const float* v, float sum, int lane, int groups,
+                                                   int width, float eps) {
+  const float mean = warp_sum(sum) / static_cast<float>(width);
+  float var = 0.0f;
+#pragma unroll
+  for (int i = 0; i < kGroups; ++i) {
+    if (lane + 32 * i < groups) {
+#pragma unroll
+      for (int e = 0; e < kGroupSize; ++e)
+        var += (v[i * kGroupSize + e] - mean) * (v[i * kGroupSize + e] - mean);
+    }
+  }
+  return {mean, rsqrtf(warp_sum(var) / static_cast<float>(width) + eps)};
+}
+
 /// Sum over the block (blockDim.x a multiple of 32, at most 1024); every thread gets the result.
 /// `scratch` holds 32 floats; the call ends with the block synchronised.
 __device__ __forceinline__ float block_sum(float v, float* scratch) {

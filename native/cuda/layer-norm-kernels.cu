@@ -6,6 +6,7 @@
 
 #include "device-math.cuh"
 #include "kernels.h"
+#include "vector-io.cuh"
 
 namespace samp::cuda {
 namespace {
@@ -98,20 +99,12 @@ __global__ void __launch_bounds__(128)
       sum += v[i];
     }
   }
-  const float mean = dev::warp_sum(sum) / static_cast<float>(width);
-  float var = 0.0f;
+  const dev::RowStats stats = dev::warp_row_stats<kPerLane, 1>(v, sum, lane, width, width, eps);
 #pragma unroll
   for (int i = 0; i < kPerLane; ++i) {
     const int c = lane + 32 * i;
     if (c < width)
-      var += (v[i] - mean) * (v[i] - mean);
-  }
-  const float inv = rsqrtf(dev::warp_sum(var) / static_cast<float>(width) + eps);
-#pragma unroll
-  for (int i = 0; i < kPerLane; ++i) {
-    const int c = lane + 32 * i;
-    if (c < width)
-      out[base + c] = dev::from_f<T>((v[i] - mean) * inv * gamma[c] + beta[c]);
+      out[base + c] = dev::from_f<T>((v[i] - stats.mean) * stats.inv_std * gamma[c] + beta[c]);
   }
 }
 
@@ -139,86 +132,42 @@ __global__ void __launch_bounds__(128)
       v[i][e] = 0.0f;
     if (vi < vectors) {
       const int c = vi * 8;
-      const uint4 a = *reinterpret_cast<const uint4*>(in + base + c);
-      const __half2* ah = reinterpret_cast<const __half2*>(&a);
-#pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        const float2 f = __half22float2(ah[e]);
-        v[i][2 * e] = f.x;
-        v[i][2 * e + 1] = f.y;
-      }
+      dev::load8(in + base + c, v[i]);
       if (residual != nullptr) {
-        const uint4 b = *reinterpret_cast<const uint4*>(residual + base + c);
-        const __half2* bh = reinterpret_cast<const __half2*>(&b);
+        float r[8];
+        dev::load8(residual + base + c, r);
 #pragma unroll
-        for (int e = 0; e < 4; ++e) {
-          const float2 f = __half22float2(bh[e]);
-          v[i][2 * e] += f.x;
-          v[i][2 * e + 1] += f.y;
-        }
+        for (int e = 0; e < 8; ++e)
+          v[i][e] += r[e];
       }
       if (bias != nullptr) {
-        const float4 b0 = *reinterpret_cast<const float4*>(bias + c);
-        const float4 b1 = *reinterpret_cast<const float4*>(bias + c + 4);
-        v[i][0] += b0.x;
-        v[i][1] += b0.y;
-        v[i][2] += b0.z;
-        v[i][3] += b0.w;
-        v[i][4] += b1.x;
-        v[i][5] += b1.y;
-        v[i][6] += b1.z;
-        v[i][7] += b1.w;
+        float b[8];
+        dev::load8(bias + c, b);
+#pragma unroll
+        for (int e = 0; e < 8; ++e)
+          v[i][e] += b[e];
       }
 #pragma unroll
       for (int e = 0; e < 8; ++e)
         sum += v[i][e];
     }
   }
-  const float mean = dev::warp_sum(sum) / static_cast<float>(width);
-  float var = 0.0f;
-#pragma unroll
-  for (int i = 0; i < kVec; ++i) {
-    if (lane + 32 * i < vectors) {
-#pragma unroll
-      for (int e = 0; e < 8; ++e)
-        var += (v[i][e] - mean) * (v[i][e] - mean);
-    }
-  }
-  const float inv = rsqrtf(dev::warp_sum(var) / static_cast<float>(width) + eps);
+  const dev::RowStats stats =
+      dev::warp_row_stats<kVec, 8>(&v[0][0], sum, lane, vectors, width, eps);
 #pragma unroll
   for (int i = 0; i < kVec; ++i) {
     const int vi = lane + 32 * i;
     if (vi < vectors) {
       const int c = vi * 8;
-      const float4 g0 = *reinterpret_cast<const float4*>(gamma + c);
-      const float4 g1 = *reinterpret_cast<const float4*>(gamma + c + 4);
-      const float4 e0 = *reinterpret_cast<const float4*>(beta + c);
-      const float4 e1 = *reinterpret_cast<const float4*>(beta + c + 4);
-      const float g[8] = {g0.x, g0.y, g0.z, g0.w, g1.x, g1.y, g1.z, g1.w};
-      const float b[8] = {e0.x, e0.y, e0.z, e0.w, e1.x, e1.y, e1.z, e1.w};
-      uint4 o;
-      __half2* oh = reinterpret_cast<__half2*>(&o);
+      float g[8], b[8], o[8];
+      dev::load8(gamma + c, g);
+      dev::load8(beta + c, b);
 #pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        oh[e] = __floats2half2_rn((v[i][2 * e] - mean) * inv * g[2 * e] + b[2 * e],
-                                  (v[i][2 * e + 1] - mean) * inv * g[2 * e + 1] + b[2 * e + 1]);
-      }
-      *reinterpret_cast<uint4*>(out + base + c) = o;
+      for (int e = 0; e < 8; ++e)
+        o[e] = (v[i][e] - stats.mean) * stats.inv_std * g[e] + b[e];
+      dev::store8(out + base + c, o);
     }
   }
-}
-
-template <int kVec>
-void launch_ln_half8(const __half* in, const float* bias, const __half* residual,
-                     const float* gamma, const float* beta, int rows, int width, float eps,
-                     __half* out, cudaStream_t stream) {
-  bias_residual_ln_half8_kernel<kVec>
-      <<<(rows + 3) / 4, 128, 0, stream>>>(in, bias, residual, gamma, beta, rows, width, eps, out);
-}
-
-/// Whether every pointer the 16-byte kernel reads or writes is 16-byte aligned.
-bool aligned16(const void* p) {
-  return reinterpret_cast<std::uintptr_t>(p) % 16 == 0;
 }
 
 template <typename T, int kPerLane>
@@ -252,16 +201,10 @@ cudaError_t launch_bias_residual_layer_norm(const T* in, const float* bias, cons
     if (width % 8 == 0 && width <= 32 * 8 * 4 && aligned16(in) && aligned16(out) &&
         (residual == nullptr || aligned16(residual)) && (bias == nullptr || aligned16(bias)) &&
         aligned16(gamma) && aligned16(beta)) {
-      const int vec = (width / 8 + 31) / 32;
-      if (vec == 1) {
-        launch_ln_half8<1>(in, bias, residual, gamma, beta, rows, width, eps, out, stream);
-      } else if (vec == 2) {
-        launch_ln_half8<2>(in, bias, residual, gamma, beta, rows, width, eps, out, stream);
-      } else if (vec == 3) {
-        launch_ln_half8<3>(in, bias, residual, gamma, beta, rows, width, eps, out, stream);
-      } else {
-        launch_ln_half8<4>(in, bias, residual, gamma, beta, rows, width, eps, out, stream);
-      }
+      dispatch_vectors_per_lane<4>((width / 8 + 31) / 32, [&](auto vectors) {
+        bias_residual_ln_half8_kernel<decltype(vectors)::value><<<(rows + 3) / 4, 128, 0, stream>>>(
+            in, bias, residual, gamma, beta, rows, width, eps, out);
+      });
       return cudaGetLastError();
     }
   }

@@ -5,6 +5,7 @@
 
 #include "device-math.cuh"
 #include "quant-kernels.h"
+#include "vector-io.cuh"
 
 namespace samp::cuda {
 namespace {
@@ -44,51 +45,6 @@ __global__ void dequant_activation_kernel(const In* __restrict__ in, int ld_in, 
 
 // Eight columns per thread with 16-byte loads and stores (cols and strides multiples of 8, pointers
 // 16-byte aligned); the weight scales and bias of the thread's columns are read once.
-__device__ __forceinline__ void load8(const int32_t* p, float* v) {
-  const int4 a = reinterpret_cast<const int4*>(p)[0], b = reinterpret_cast<const int4*>(p)[1];
-  const int x[8] = {a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w};
-#pragma unroll
-  for (int i = 0; i < 8; ++i)
-    v[i] = static_cast<float>(x[i]);
-}
-__device__ __forceinline__ void load8(const float* p, float* v) {
-  const float4 a = reinterpret_cast<const float4*>(p)[0], b = reinterpret_cast<const float4*>(p)[1];
-  const float x[8] = {a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w};
-#pragma unroll
-  for (int i = 0; i < 8; ++i)
-    v[i] = x[i];
-}
-__device__ __forceinline__ void load8(const __half* p, float* v) {
-  const uint4 a = *reinterpret_cast<const uint4*>(p);
-  const __half2* h = reinterpret_cast<const __half2*>(&a);
-#pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    const float2 f = __half22float2(h[i]);
-    v[2 * i] = f.x;
-    v[2 * i + 1] = f.y;
-  }
-}
-__device__ __forceinline__ void store8(float* p, const float* v) {
-  reinterpret_cast<float4*>(p)[0] = make_float4(v[0], v[1], v[2], v[3]);
-  reinterpret_cast<float4*>(p)[1] = make_float4(v[4], v[5], v[6], v[7]);
-}
-__device__ __forceinline__ void store8(__half* p, const float* v) {
-  uint4 o;
-  __half2* h = reinterpret_cast<__half2*>(&o);
-#pragma unroll
-  for (int i = 0; i < 4; ++i)
-    h[i] = __floats2half2_rn(v[2 * i], v[2 * i + 1]);
-  *reinterpret_cast<uint4*>(p) = o;
-}
-template <typename Q>
-__device__ __forceinline__ void store8_quantized(Q* p, const float* v, const float* inv) {
-  Q codes[8];
-#pragma unroll
-  for (int i = 0; i < 8; ++i)
-    dev::store_quantized(codes + i, v[i] * inv[i]);
-  *reinterpret_cast<uint2*>(p) = *reinterpret_cast<const uint2*>(codes);
-}
-
 template <typename In, typename T, typename Q>
 __global__ void dequant_activation_vec8_kernel(const In* __restrict__ in, int ld_in, int rows,
                                                int cols, Dequant dq, Activation act, T* out,
@@ -108,26 +64,22 @@ __global__ void dequant_activation_vec8_kernel(const In* __restrict__ in, int ld
   float next[8];
   int r = blockIdx.y;
   if (r < rows)
-    load8(in + static_cast<size_t>(r) * ld_in + c, next);
+    dev::load8(in + static_cast<size_t>(r) * ld_in + c, next);
   for (; r < rows; r += gridDim.y) {
     float v[8];
 #pragma unroll
     for (int i = 0; i < 8; ++i)
       v[i] = next[i];
     if (r + static_cast<int>(gridDim.y) < rows)
-      load8(in + static_cast<size_t>(r + gridDim.y) * ld_in + c, next);
+      dev::load8(in + static_cast<size_t>(r + gridDim.y) * ld_in + c, next);
 #pragma unroll
     for (int i = 0; i < 8; ++i)
       v[i] = dev::activate(act, v[i] * scale[i] + bias[i]);
     if (out != nullptr)
-      store8(out + static_cast<size_t>(r) * ld_out + c, v);
+      dev::store8(out + static_cast<size_t>(r) * ld_out + c, v);
     if (q.q != nullptr)
-      store8_quantized(q.q + static_cast<size_t>(r) * q.ld + c, v, inv);
+      dev::store8_quantized(q.q + static_cast<size_t>(r) * q.ld + c, v, inv);
   }
-}
-
-bool aligned16(const void* p) {
-  return reinterpret_cast<std::uintptr_t>(p) % 16 == 0;
 }
 
 // One warp per row, the row in registers as FP32 (two exact passes for mean and variance).
@@ -154,22 +106,14 @@ __global__ void __launch_bounds__(128)
       sum += v[i];
     }
   }
-  const float mean = dev::warp_sum(sum) / static_cast<float>(width);
-  float var = 0.0f;
-#pragma unroll
-  for (int i = 0; i < kPerLane; ++i) {
-    const int c = lane + 32 * i;
-    if (c < width)
-      var += (v[i] - mean) * (v[i] - mean);
-  }
-  const float inv = rsqrtf(dev::warp_sum(var) / static_cast<float>(width) + eps);
+  const dev::RowStats stats = dev::warp_row_stats<kPerLane, 1>(v, sum, lane, width, width, eps);
 #pragma unroll
   for (int i = 0; i < kPerLane; ++i) {
     const int c = lane + 32 * i;
     if (c < width) {
       // The quantized copy is made from the stored (rounded) value, as a consumer reading `out`
       // and quantizing it would.
-      const T o = dev::from_f<T>((v[i] - mean) * inv * gamma[c] + beta[c]);
+      const T o = dev::from_f<T>((v[i] - stats.mean) * stats.inv_std * gamma[c] + beta[c]);
       out[base + c] = o;
       if (q.q != nullptr)
         quantize_to(q, static_cast<size_t>(row) * q.ld + c, c, dev::to_f(o));
@@ -182,8 +126,7 @@ __global__ void __launch_bounds__(128)
 template <typename In, typename T, typename Q, int kVec>
 __global__ void __launch_bounds__(128)
     layer_norm_quantize_vec8_kernel(const In* __restrict__ in, Dequant dq,
-                                    const T* __restrict__ residual,
-                                    const float* __restrict__ gamma,
+                                    const T* __restrict__ residual, const float* __restrict__ gamma,
                                     const float* __restrict__ beta, int rows, int width, float eps,
                                     T* out, QuantOut<Q> q) {
   const int row = blockIdx.x * 4 + (threadIdx.x >> 5);
@@ -200,46 +143,19 @@ __global__ void __launch_bounds__(128)
     if (vi >= vectors)
       continue;
     const int c = vi * 8;
-    load8(in + base + c, v[i]);
+    dev::load8(in + base + c, v[i]);
     float scale[8], add[8], res[8];
-    if (dq.w_scales != nullptr) {
-      load8(dq.w_scales + c, scale);
-    } else {
-#pragma unroll
-      for (int e = 0; e < 8; ++e)
-        scale[e] = 1.0f;
-    }
-    if (dq.bias != nullptr) {
-      load8(dq.bias + c, add);
-    } else {
-#pragma unroll
-      for (int e = 0; e < 8; ++e)
-        add[e] = 0.0f;
-    }
-    if (residual != nullptr) {
-      load8(residual + base + c, res);
-    } else {
-#pragma unroll
-      for (int e = 0; e < 8; ++e)
-        res[e] = 0.0f;
-    }
+    dev::load8_or(dq.w_scales, c, 1.0f, scale);
+    dev::load8_or(dq.bias, c, 0.0f, add);
+    dev::load8_or(residual, base + c, 0.0f, res);
 #pragma unroll
     for (int e = 0; e < 8; ++e) {
       v[i][e] = v[i][e] * dq.in_scale * scale[e] + add[e] + res[e];
       sum += v[i][e];
     }
   }
-  const float mean = dev::warp_sum(sum) / static_cast<float>(width);
-  float var = 0.0f;
-#pragma unroll
-  for (int i = 0; i < kVec; ++i) {
-    if (lane + 32 * i < vectors) {
-#pragma unroll
-      for (int e = 0; e < 8; ++e)
-        var += (v[i][e] - mean) * (v[i][e] - mean);
-    }
-  }
-  const float inv = rsqrtf(dev::warp_sum(var) / static_cast<float>(width) + eps);
+  const dev::RowStats stats =
+      dev::warp_row_stats<kVec, 8>(&v[0][0], sum, lane, vectors, width, eps);
 #pragma unroll
   for (int i = 0; i < kVec; ++i) {
     const int vi = lane + 32 * i;
@@ -247,12 +163,12 @@ __global__ void __launch_bounds__(128)
       continue;
     const int c = vi * 8;
     float g[8], b[8], o[8];
-    load8(gamma + c, g);
-    load8(beta + c, b);
+    dev::load8(gamma + c, g);
+    dev::load8(beta + c, b);
 #pragma unroll
     for (int e = 0; e < 8; ++e)
-      o[e] = (v[i][e] - mean) * inv * g[e] + b[e];
-    store8(out + base + c, o);
+      o[e] = (v[i][e] - stats.mean) * stats.inv_std * g[e] + b[e];
+    dev::store8(out + base + c, o);
     if (q.q != nullptr) {
       // The quantized copy is made from the stored (rounded) value, as in the scalar kernel.
       float stored[8], invs[8];
@@ -261,7 +177,7 @@ __global__ void __launch_bounds__(128)
         stored[e] = dev::to_f(dev::from_f<T>(o[e]));
         invs[e] = q.inv_scale;
       }
-      store8_quantized(q.q + static_cast<size_t>(row) * q.ld + c, stored, invs);
+      dev::store8_quantized(q.q + static_cast<size_t>(row) * q.ld + c, stored, invs);
     }
   }
 }
@@ -277,8 +193,7 @@ cudaError_t launch_dequant_activation(const In* in, int ld_in, int rows, int col
   constexpr int kThreads = 256;
   const bool vec8 = cols % 8 == 0 && ld_in % 8 == 0 && (out == nullptr || ld_out % 8 == 0) &&
                     (q.q == nullptr || q.ld % 8 == 0) && aligned16(in) &&
-                    (out == nullptr || aligned16(out)) &&
-                    (q.q == nullptr || reinterpret_cast<std::uintptr_t>(q.q) % 8 == 0);
+                    (out == nullptr || aligned16(out)) && (q.q == nullptr || aligned8(q.q));
   if (vec8) {
     // 128 threads × 8 columns per block and up to 512 row groups: each thread keeps its columns'
     // scales and bias in registers over several rows (one row per block re-read them every row).
@@ -296,8 +211,8 @@ cudaError_t launch_dequant_activation(const In* in, int ld_in, int rows, int col
 
 template <typename In, typename T, typename Q>
 cudaError_t launch_layer_norm_quantize(const In* in, const Dequant& dq, const T* residual,
-                                       const float* gamma, const float* beta, int rows,
-                                       int width, float eps, T* out, const QuantOut<Q>& q,
+                                       const float* gamma, const float* beta, int rows, int width,
+                                       float eps, T* out, const QuantOut<Q>& q,
                                        cudaStream_t stream) {
   if (rows <= 0)
     return cudaSuccess;
@@ -308,23 +223,12 @@ cudaError_t launch_layer_norm_quantize(const In* in, const Dequant& dq, const T*
                     (residual == nullptr || aligned16(residual)) &&
                     (dq.w_scales == nullptr || aligned16(dq.w_scales)) &&
                     (dq.bias == nullptr || aligned16(dq.bias)) && aligned16(gamma) &&
-                    aligned16(beta) &&
-                    (q.q == nullptr || (q.ld % 8 == 0 && reinterpret_cast<std::uintptr_t>(q.q) % 8 == 0));
+                    aligned16(beta) && (q.q == nullptr || (q.ld % 8 == 0 && aligned8(q.q)));
   if (vec8 && q.inv_scales == nullptr) {
-    const int vec = (width / 8 + 31) / 32;
-    if (vec == 1) {
-      layer_norm_quantize_vec8_kernel<In, T, Q, 1>
+    dispatch_vectors_per_lane<4>((width / 8 + 31) / 32, [&](auto vectors) {
+      layer_norm_quantize_vec8_kernel<In, T, Q, decltype(vectors)::value>
           <<<blocks, 128, 0, stream>>>(in, dq, residual, gamma, beta, rows, width, eps, out, q);
-    } else if (vec == 2) {
-      layer_norm_quantize_vec8_kernel<In, T, Q, 2>
-          <<<blocks, 128, 0, stream>>>(in, dq, residual, gamma, beta, rows, width, eps, out, q);
-    } else if (vec == 3) {
-      layer_norm_quantize_vec8_kernel<In, T, Q, 3>
-          <<<blocks, 128, 0, stream>>>(in, dq, residual, gamma, beta, rows, width, eps, out, q);
-    } else {
-      layer_norm_quantize_vec8_kernel<In, T, Q, 4>
-          <<<blocks, 128, 0, stream>>>(in, dq, residual, gamma, beta, rows, width, eps, out, q);
-    }
+    });
     return cudaGetLastError();
   }
   if (width <= 256) {
@@ -337,12 +241,12 @@ cudaError_t launch_layer_norm_quantize(const In* in, const Dequant& dq, const T*
   return cudaGetLastError();
 }
 
-#define SAMP_QUANT_KERNELS(In, T, Q)                                                              \
-  template cudaError_t launch_dequant_activation<In, T, Q>(const In*, int, int, int,              \
-                                                           const Dequant&, Activation, T*, int,    \
-                                                           const QuantOut<Q>&, cudaStream_t);      \
-  template cudaError_t launch_layer_norm_quantize<In, T, Q>(                                      \
-      const In*, const Dequant&, const T*, const float*, const float*, int, int, float, T*,        \
+#define SAMP_QUANT_KERNELS(In, T, Q)                                                            \
+  template cudaError_t launch_dequant_activation<In, T, Q>(const In*, int, int, int,            \
+                                                           const Dequant&, Activation, T*, int, \
+                                                           const QuantOut<Q>&, cudaStream_t);   \
+  template cudaError_t launch_layer_norm_quantize<In, T, Q>(                                    \
+      const In*, const Dequant&, const T*, const float*, const float*, int, int, float, T*,     \
       const QuantOut<Q>&, cudaStream_t);
 
 SAMP_QUANT_KERNELS(int32_t, float, int8_t)

@@ -4,16 +4,8 @@
 # racecheck + memcheck over a light TNEWS predict (the tensor-core attention kernel). Results in $OUT.
 set -uo pipefail
 OUT=${OUT:-/tmp/samp-out}; mkdir -p "$OUT"
-export SAMP_REPO_ROOT=$PWD
-xz -d -c .cuda-carry/node.xz > /tmp/node && chmod +x /tmp/node && export PATH=/tmp:$PATH
-BUILD=/tmp/samp-cuda-build
-start=$(date +%s)
-cmake -S native -B $BUILD -G Ninja -DCMAKE_BUILD_TYPE=Release -DSAMP_BUILD_CPU=OFF -DSAMP_BUILD_CUDA=ON \
-  -DSAMP_BUILD_TESTS=OFF -DSAMP_NODE_API_HEADERS_DIR="$PWD/.cuda-carry/napi/node-api-headers" \
-  -DSAMP_NODE_ADDON_API_DIR="$PWD/.cuda-carry/napi/node-addon-api" > "$OUT/build.log" 2>&1 &&
-  cmake --build $BUILD -j 16 --target samp_cuda >> "$OUT/build.log" 2>&1 || { grep -B2 -A12 -i 'error' "$OUT/build.log" | head -60; exit 1; }
-echo "build: $(( $(date +%s) - start )) s"
-export SAMP_CUDA_BINDING=$(find $BUILD -name samp_cuda.node | head -1)
+source packages/encoder-cuda/device/build-addon.sh
+build_addon cuda
 CLI=".cuda-carry/samp-cli.mjs"
 echo "== doctor"; node $CLI doctor 2>&1 | tee "$OUT/doctor.txt"
 echo "== encode --device cuda (bert fixture, fp32 and fp16)"

@@ -13,19 +13,9 @@ MODE=${1:-all}
 COMPILE=${2:-}
 OUT=${OUT:-/tmp/samp-out}
 mkdir -p "$OUT"
-export SAMP_REPO_ROOT=$PWD
-xz -d -c .cuda-carry/node.xz > /tmp/node && chmod +x /tmp/node && export PATH=/tmp:$PATH
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv
-BUILD=/tmp/samp-cuda-build
-start=$(date +%s)
-cmake -S native -B $BUILD -G Ninja -DCMAKE_BUILD_TYPE=Release -DSAMP_BUILD_CPU=ON -DSAMP_BUILD_CUDA=ON \
-  -DSAMP_BUILD_TESTS=ON -DSAMP_NODE_API_HEADERS_DIR="$PWD/.cuda-carry/napi/node-api-headers" \
-  -DSAMP_NODE_ADDON_API_DIR="$PWD/.cuda-carry/napi/node-addon-api" > "$OUT/build.log" 2>&1 &&
-  cmake --build $BUILD -j 16 >> "$OUT/build.log" 2>&1 || { grep -B2 -A12 -i 'error' "$OUT/build.log" | head -80; exit 1; }
-echo "build: $(( $(date +%s) - start )) s"
-export SAMP_CUDA_BINDING=$(find $BUILD -name samp_cuda.node | head -1)
-# The CPU addon too: the mixed-precision tests compare with the CPU backend's INT8 arithmetic.
-export SAMP_CPU_BINDING=$(find $BUILD -name samp_cpu.node | head -1)
+source packages/encoder-cuda/device/build-addon.sh
+build_addon all
 (cd $BUILD && ctest --output-on-failure 2>&1 | tail -4)
 PROFILE=$BUILD/cuda/samp_cuda_profile
 if [ "$MODE" = profile ]; then

@@ -1,0 +1,111 @@
+// Eight-wide vector IO for the kernels that move 16 bytes per access: rows of float, __half or
+// int32 loaded into (and stored from) float[8] registers; and, for their launchers, the alignment
+// checks made before choosing them and the dispatch on vectors per lane.
+#pragma once
+
+#include <cuda_fp16.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "device-math.cuh"
+
+namespace samp::cuda {
+
+/// Whether p is 16-byte aligned (a uint4 / float4 access may start there).
+inline bool aligned16(const void* p) {
+  return reinterpret_cast<std::uintptr_t>(p) % 16 == 0;
+}
+
+/// Whether p is 8-byte aligned (eight one-byte codes may be stored there as one uint2).
+inline bool aligned8(const void* p) {
+  return reinterpret_cast<std::uintptr_t>(p) % 8 == 0;
+}
+
+/// Calls launch(std::integral_constant<int, k>{}) with k = vectors when it is one of 1 … kMax − 1,
+/// else with k = kMax: the host-side choice of a kernel instantiated for k eight-wide vectors per
+/// lane.
+template <int kMax, int k = 1, typename Launch>
+void dispatch_vectors_per_lane(int vectors, const Launch& launch) {
+  if constexpr (k < kMax) {
+    if (vectors != k)
+      return dispatch_vectors_per_lane<kMax, k + 1>(vectors, launch);
+  }
+  launch(std::integral_constant<int, k>{});
+}
+
+namespace dev {
+
+/// Loads 8 int32 at p (16-byte aligned) as floats.
+__device__ __forceinline__ void load8(const int32_t* p, float* v) {
+  const int4 a = reinterpret_cast<const int4*>(p)[0], b = reinterpret_cast<const int4*>(p)[1];
+  const int x[8] = {a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w};
+#pragma unroll
+  for (int i = 0; i < 8; ++i)
+    v[i] = static_cast<float>(x[i]);
+}
+
+/// Loads 8 floats at p (16-byte aligned) with two float4 reads.
+__device__ __forceinline__ void load8(const float* p, float* v) {
+  const float4 a = reinterpret_cast<const float4*>(p)[0], b = reinterpret_cast<const float4*>(p)[1];
+  const float x[8] = {a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w};
+#pragma unroll
+  for (int i = 0; i < 8; ++i)
+    v[i] = x[i];
+}
+
+/// Loads 8 halves at p (16-byte aligned) with one uint4 read, widened to float.
+__device__ __forceinline__ void load8(const __half* p, float* v) {
+  const uint4 a = *reinterpret_cast<const uint4*>(p);
+  const __half2* h = reinterpret_cast<const __half2*>(&a);
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const float2 f = __half22float2(h[i]);
+    v[2 * i] = f.x;
+    v[2 * i + 1] = f.y;
+  }
+}
+
+/// Loads the 8 values at base + offset as load8 does, or sets all 8 to `fill` where base is null
+/// (an optional operand: no scales, no bias, no residual).
+template <typename T>
+__device__ __forceinline__ void load8_or(const T* base, size_t offset, float fill, float* v) {
+  if (base != nullptr) {
+    load8(base + offset, v);
+  } else {
+#pragma unroll
+    for (int i = 0; i < 8; ++i)
+      v[i] = fill;
+  }
+}
+
+/// Stores 8 floats at p (16-byte aligned) with two float4 writes.
+__device__ __forceinline__ void store8(float* p, const float* v) {
+  reinterpret_cast<float4*>(p)[0] = make_float4(v[0], v[1], v[2], v[3]);
+  reinterpret_cast<float4*>(p)[1] = make_float4(v[4], v[5], v[6], v[7]);
+}
+
+/// Stores 8 floats at p (16-byte aligned) as halves (round to nearest even), one uint4 write.
+__device__ __forceinline__ void store8(__half* p, const float* v) {
+  uint4 o;
+  __half2* h = reinterpret_cast<__half2*>(&o);
+#pragma unroll
+  for (int i = 0; i < 4; ++i)
+    h[i] = __floats2half2_rn(v[2 * i], v[2 * i + 1]);
+  *reinterpret_cast<uint4*>(p) = o;
+}
+
+/// Stores the quantized codes of v[i] · inv[i] (int8 or FP8, see store_quantized) at p (8-byte
+/// aligned) with one uint2 write.
+template <typename Q>
+__device__ __forceinline__ void store8_quantized(Q* p, const float* v, const float* inv) {
+  Q codes[8];
+#pragma unroll
+  for (int i = 0; i < 8; ++i)
+    store_quantized(codes + i, v[i] * inv[i]);
+  *reinterpret_cast<uint2*>(p) = *reinterpret_cast<const uint2*>(codes);
+}
+
+}  // namespace dev
+}  // namespace samp::cuda
