@@ -3,17 +3,13 @@ import {
   type EncoderOutput,
   type EncoderRunOptions,
   type EncoderSession,
-  InvalidArgumentError,
   type ModelArtifacts,
-  type ObservedTensor,
+  NativeSessionRunner,
   type PrecisionPlan,
-  parseActivationTensorName,
-  SessionDisposedError,
   type SessionMemoryUsage,
   type SessionPrecision,
-  validateEncoderInput,
 } from '@samp/core';
-import type { CpuBinding, NativeSessionHandle } from './binding';
+import type { CpuBinding, NativeRunResult, NativeSessionHandle } from './binding';
 import { fromNativeError } from './native-errors';
 
 /** How padded positions are treated (see `CpuBackendOptions.padPositions`). */
@@ -40,14 +36,12 @@ export class CpuEncoderSession implements EncoderSession {
    * larger than those, over 64 MiB, is freed after its run; 0 once disposed).
    */
   get workspaceBytes(): number {
-    if (this.#disposed) return 0;
+    if (this.#runner.disposed) return 0;
     return this.#binding.sessionInfo(this.#handle).workspaceBytes ?? 0;
   }
   readonly #binding: CpuBinding;
   readonly #handle: NativeSessionHandle;
-  readonly #padPositions: PadPositions;
-  #queue: Promise<unknown> = Promise.resolve();
-  #disposed = false;
+  readonly #runner: NativeSessionRunner<NativeSessionHandle, NativeRunResult>;
 
   /** @internal Made by `createCpuBackend().createSession`. */
   constructor(
@@ -63,7 +57,14 @@ export class CpuEncoderSession implements EncoderSession {
     this.model = model;
     this.precision = precision;
     this.plan = plan;
-    this.#padPositions = padPositions;
+    this.#runner = new NativeSessionRunner({
+      binding,
+      handle,
+      model,
+      padPositions,
+      session: 'cpu session',
+      mapError: fromNativeError,
+    });
     const info = binding.sessionInfo(handle);
     this.isa = info.isa ?? 'scalar';
     this.threads = info.threads ?? 1;
@@ -79,7 +80,7 @@ export class CpuEncoderSession implements EncoderSession {
    * const { weightBytes, workspaceBytes } = session.memoryUsage();
    */
   memoryUsage(): SessionMemoryUsage {
-    if (this.#disposed) return { device: 'cpu', weightBytes: 0, workspaceBytes: 0 };
+    if (this.#runner.disposed) return { device: 'cpu', weightBytes: 0, workspaceBytes: 0 };
     return { device: 'cpu', weightBytes: this.weightBytes, workspaceBytes: this.workspaceBytes };
   }
 
@@ -89,75 +90,16 @@ export class CpuEncoderSession implements EncoderSession {
    * @throws InvalidArgumentError / InputTooLongError for malformed input, SessionDisposedError after dispose.
    */
   async run(input: EncoderInput, options: EncoderRunOptions = {}): Promise<EncoderOutput> {
-    if (this.#disposed) throw new SessionDisposedError('cpu session');
-    const config = this.model.config;
-    validateEncoderInput(input, config);
-    const observe = checkObserve(options.observe, config.numHiddenLayers);
-    const job = this.#queue.then(async () => {
-      if (this.#disposed) throw new SessionDisposedError('cpu session');
-      try {
-        return await this.#binding.runSession(
-          this.#handle,
-          {
-            inputIds: input.inputIds,
-            attentionMask: input.attentionMask,
-            ...(input.tokenTypeIds === undefined ? {} : { tokenTypeIds: input.tokenTypeIds }),
-            batchSize: input.batchSize,
-            sequenceLength: input.sequenceLength,
-          },
-          {
-            outputHiddenStates: options.outputHiddenStates === true,
-            computePadding: this.#padPositions === 'compute',
-            observe,
-          },
-        );
-      } catch (error) {
-        throw fromNativeError(error);
-      }
-    });
-    this.#queue = job.catch(() => undefined);
-    const result = await job;
-    const output: EncoderOutput = {
-      lastHiddenState: result.lastHiddenState,
-      batchSize: input.batchSize,
-      sequenceLength: input.sequenceLength,
-      hiddenSize: config.hiddenSize,
-    };
-    if (options.outputHiddenStates === true) output.hiddenStates = result.hiddenStates ?? [];
-    if (observe.length > 0) {
-      const observed: Record<string, ObservedTensor> = {};
-      for (const [name, t] of Object.entries(result.observed ?? {})) observed[name] = t;
-      output.observed = observed;
-    }
-    return output;
+    return (await this.#runner.run(input, options)).output;
   }
 
   /** Frees the native weights (once runs in flight finish); idempotent. */
   async dispose(): Promise<void> {
-    if (this.#disposed) return;
-    this.#disposed = true;
+    if (!this.#runner.markDisposed()) return;
     this.#binding.disposeSession(this.#handle);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.dispose();
   }
-}
-
-function checkObserve(names: readonly string[] | undefined, layers: number): string[] {
-  if (names === undefined) return [];
-  if (!Array.isArray(names)) throw new InvalidArgumentError('observe', 'expected an array of tensor names');
-  return names.map((name, i) => {
-    const parsed = typeof name === 'string' ? parseActivationTensorName(name) : undefined;
-    if (parsed === undefined) {
-      throw new InvalidArgumentError(`observe[${i}]`, `unknown activation tensor ${String(name)}`);
-    }
-    if (parsed.kind === 'layer' && parsed.layer >= layers) {
-      throw new InvalidArgumentError(
-        `observe[${i}]`,
-        `${name} names layer ${parsed.layer}; the model has ${layers}`,
-      );
-    }
-    return name;
-  });
 }

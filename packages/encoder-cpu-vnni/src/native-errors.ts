@@ -1,4 +1,4 @@
-import { InputTooLongError, InvalidArgumentError, SampError, SessionDisposedError } from '@samp/core';
+import { mapNativeError, type NativeErrorTable, SampError } from '@samp/core';
 
 /** The native failure with no more specific class (a bug or an exhausted machine). */
 export class CpuNativeError extends SampError {
@@ -7,34 +7,19 @@ export class CpuNativeError extends SampError {
   }
 }
 
+// The cpu addon's codes beyond the ones every addon shares (mapped by @samp/core).
+const CPU_ERRORS: NativeErrorTable = {
+  session: 'cpu session',
+  codes: {
+    SAMP_NATIVE_FAILURE: (error) =>
+      new CpuNativeError('SAMP_NATIVE_FAILURE', error.message, { cause: error }),
+  },
+};
+
 /**
  * Turns an error thrown or rejected by `samp_cpu.node` (an Error with a stable `code`) into samp's typed
  * error for that code; anything else is returned unchanged.
  */
 export function fromNativeError(error: unknown): unknown {
-  if (SampError.isInstance(error)) return error;
-  if (!(error instanceof Error)) return error;
-  const code = (error as { code?: unknown }).code;
-  switch (code) {
-    case 'SAMP_SESSION_DISPOSED':
-      return new SessionDisposedError('cpu session');
-    case 'SAMP_INVALID_ARGUMENT': {
-      const [argument, ...rest] = error.message.split(': ');
-      return rest.length > 0
-        ? new InvalidArgumentError(argument ?? 'input', rest.join(': '), { cause: error })
-        : new InvalidArgumentError('input', error.message, { cause: error });
-    }
-    case 'SAMP_INPUT_TOO_LONG': {
-      // "<what> has length N, over the limit of L": sequenceLength past the position table, or
-      // "batchSize × sequenceLength (…)" past the native per-run token limit.
-      const m = /^(.*) has length (\d+), over the limit of (\d+)$/s.exec(error.message);
-      return m
-        ? new InputTooLongError(m[1] as string, Number(m[2]), Number(m[3]), { cause: error })
-        : new InvalidArgumentError('input', error.message, { cause: error });
-    }
-    case 'SAMP_NATIVE_FAILURE':
-      return new CpuNativeError('SAMP_NATIVE_FAILURE', error.message, { cause: error });
-    default:
-      return error;
-  }
+  return mapNativeError(error, CPU_ERRORS);
 }

@@ -5,18 +5,17 @@ import {
   type EncoderSession,
   InvalidArgumentError,
   type ModelArtifacts,
-  type ObservedTensor,
+  NativeSessionRunner,
   type PrecisionPlan,
-  parseActivationTensorName,
-  SessionDisposedError,
   type SessionMemoryUsage,
   type SessionPrecision,
+  toNativeBatch,
   validateEncoderInput,
 } from '@samp/core';
 import type {
   CudaBinding,
-  NativeBatch,
   NativeBenchmarkResult,
+  NativeRunResult,
   NativeRunStats,
   NativeSessionHandle,
 } from './binding';
@@ -61,8 +60,7 @@ export class CudaEncoderSession implements EncoderSession {
   readonly #binding: CudaBinding;
   readonly #handle: NativeSessionHandle;
   readonly #padPositions: CudaPadPositions;
-  #queue: Promise<unknown> = Promise.resolve();
-  #disposed = false;
+  readonly #runner: NativeSessionRunner<NativeSessionHandle, NativeRunResult>;
 
   /** @internal Made by `createCudaBackend().createSession`. */
   constructor(
@@ -83,6 +81,15 @@ export class CudaEncoderSession implements EncoderSession {
     this.deviceIndex = info.device ?? 0;
     this.weightBytes = info.weightBytes ?? 0;
     this.attentionKernel = info.attentionKernel ?? 'generic';
+    const mapError = (error: unknown) => fromNativeError(error, `cuda:${this.deviceIndex}`);
+    this.#runner = new NativeSessionRunner({
+      binding,
+      handle,
+      model,
+      padPositions,
+      session: 'cuda session',
+      mapError,
+    });
   }
 
   /** Bytes of the run workspace now, and CUDA graphs captured so far. */
@@ -113,30 +120,8 @@ export class CudaEncoderSession implements EncoderSession {
    * dispose, DeviceOutOfMemoryError (the session stays usable), CudaKernelError.
    */
   async run(input: EncoderInput, options: EncoderRunOptions = {}): Promise<EncoderOutput> {
-    if (this.#disposed) throw new SessionDisposedError('cuda session');
-    const config = this.model.config;
-    validateEncoderInput(input, config);
-    const observe = checkObserve(options.observe, config.numHiddenLayers);
-    const result = await this.#enqueue(() =>
-      this.#binding.runSession(this.#handle, toNative(input), {
-        outputHiddenStates: options.outputHiddenStates === true,
-        computePadding: this.#padPositions === 'compute',
-        observe,
-      }),
-    );
+    const { output, result } = await this.#runner.run(input, options);
     this.lastRunStats = result.stats;
-    const output: EncoderOutput = {
-      lastHiddenState: result.lastHiddenState,
-      batchSize: input.batchSize,
-      sequenceLength: input.sequenceLength,
-      hiddenSize: config.hiddenSize,
-    };
-    if (options.outputHiddenStates === true) output.hiddenStates = result.hiddenStates ?? [];
-    if (observe.length > 0) {
-      const observed: Record<string, ObservedTensor> = {};
-      for (const [name, t] of Object.entries(result.observed ?? {})) observed[name] = t;
-      output.observed = observed;
-    }
     return output;
   }
 
@@ -147,7 +132,7 @@ export class CudaEncoderSession implements EncoderSession {
    * const { medianMs } = await session.benchmark(batch, { iterations: 100 });
    */
   async benchmark(input: EncoderInput, options: CudaBenchmarkOptions = {}): Promise<NativeBenchmarkResult> {
-    if (this.#disposed) throw new SessionDisposedError('cuda session');
+    this.#runner.assertLive();
     validateEncoderInput(input, this.model.config);
     const warmup = options.warmup ?? 10;
     const iterations = options.iterations ?? 50;
@@ -158,8 +143,8 @@ export class CudaEncoderSession implements EncoderSession {
       if (!Number.isInteger(value) || value < min || value > 100_000)
         throw new InvalidArgumentError(field, `expected an integer from ${min} to 100000, got ${value}`);
     }
-    return this.#enqueue(() =>
-      this.#binding.benchmarkSession(this.#handle, toNative(input), {
+    return this.#runner.enqueue(() =>
+      this.#binding.benchmarkSession(this.#handle, toNativeBatch(input), {
         computePadding: this.#padPositions === 'compute',
         warmup,
         iterations,
@@ -169,54 +154,12 @@ export class CudaEncoderSession implements EncoderSession {
 
   /** Frees the GPU memory (once runs in flight finish); idempotent. */
   async dispose(): Promise<void> {
-    if (this.#disposed) return;
-    this.#disposed = true;
-    await this.#queue;
+    if (!this.#runner.markDisposed()) return;
+    await this.#runner.settled();
     await this.#binding.disposeSession(this.#handle);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.dispose();
   }
-
-  #enqueue<T>(work: () => Promise<T>): Promise<T> {
-    const job = this.#queue.then(async () => {
-      if (this.#disposed) throw new SessionDisposedError('cuda session');
-      try {
-        return await work();
-      } catch (error) {
-        throw fromNativeError(error, `cuda:${this.deviceIndex}`);
-      }
-    });
-    this.#queue = job.catch(() => undefined);
-    return job;
-  }
-}
-
-function toNative(input: EncoderInput): NativeBatch {
-  return {
-    inputIds: input.inputIds,
-    attentionMask: input.attentionMask,
-    ...(input.tokenTypeIds === undefined ? {} : { tokenTypeIds: input.tokenTypeIds }),
-    batchSize: input.batchSize,
-    sequenceLength: input.sequenceLength,
-  };
-}
-
-function checkObserve(names: readonly string[] | undefined, layers: number): string[] {
-  if (names === undefined) return [];
-  if (!Array.isArray(names)) throw new InvalidArgumentError('observe', 'expected an array of tensor names');
-  return names.map((name, i) => {
-    const parsed = typeof name === 'string' ? parseActivationTensorName(name) : undefined;
-    if (parsed === undefined) {
-      throw new InvalidArgumentError(`observe[${i}]`, `unknown activation tensor ${String(name)}`);
-    }
-    if (parsed.kind === 'layer' && parsed.layer >= layers) {
-      throw new InvalidArgumentError(
-        `observe[${i}]`,
-        `${name} names layer ${parsed.layer}; the model has ${layers}`,
-      );
-    }
-    return name;
-  });
 }

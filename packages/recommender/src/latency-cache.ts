@@ -1,9 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '@samp/core';
 import { type Candidate, candidateKey } from './candidate';
-import { InvalidTablesError } from './errors';
 import type { LatencyMeasurement } from './latency-model';
 import { type FailFn, type LatencyTable, readLatencyTable, readLayerPlan } from './measurement-tables';
+import { readTablesJsonFile, tablesFail, writeTablesJsonFile } from './tables-json-file';
 
 /** The `format` marker of a latency cache file. */
 export const LATENCY_CACHE_FORMAT = 'samp.latency-cache';
@@ -94,9 +92,8 @@ export function recordLatencies(
 }
 
 function parseCache(json: unknown, source: string): LatencyCache {
-  const fail: FailFn = (path, problem) => {
-    throw new InvalidTablesError(source, path === '' ? undefined : path, problem);
-  };
+  // Annotated so that TypeScript treats each fail(...) call as the end of its branch.
+  const fail: FailFn = tablesFail(source);
   const doc = json as Record<string, unknown>;
   if (typeof json !== 'object' || json === null || doc.format !== LATENCY_CACHE_FORMAT) {
     fail('format', `expected ${JSON.stringify(LATENCY_CACHE_FORMAT)} (is this a latency cache?)`);
@@ -146,25 +143,10 @@ function parseCache(json: unknown, source: string): LatencyCache {
  * const cache = await readLatencyCache('latency-cache.json');
  */
 export async function readLatencyCache(file: string): Promise<LatencyCache> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return emptyLatencyCache();
-    throw new InvalidTablesError(file, undefined, `cannot be read: ${(cause as Error).message}`, { cause });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (cause) {
-    throw new InvalidTablesError(file, undefined, `is not valid JSON: ${(cause as Error).message}`, {
-      cause,
-    });
-  }
-  return parseCache(json, file);
+  return readTablesJsonFile(file, parseCache, { ifMissing: emptyLatencyCache });
 }
 
 /** Writes a latency cache atomically (temp file, then rename). */
 export async function writeLatencyCache(file: string, cache: LatencyCache): Promise<void> {
-  await writeFileAtomic(file, `${JSON.stringify(cache, null, 2)}\n`);
+  await writeTablesJsonFile(file, cache);
 }

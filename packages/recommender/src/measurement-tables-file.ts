@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '@samp/core';
-import { InvalidTablesError } from './errors';
 import { type MeasurementTables, parseMeasurementTablesWith } from './measurement-tables';
+import { readTablesJsonFile, tablesFail, writeTablesJsonFile } from './tables-json-file';
 
 /**
  * Validates a parsed measurement-tables document.
@@ -11,9 +9,7 @@ import { type MeasurementTables, parseMeasurementTablesWith } from './measuremen
  * const tables = parseMeasurementTables(JSON.parse(text), 'tables.json');
  */
 export function parseMeasurementTables(json: unknown, source: string): MeasurementTables {
-  return parseMeasurementTablesWith(json, (path, problem) => {
-    throw new InvalidTablesError(source, path === '' ? undefined : path, problem);
-  });
+  return parseMeasurementTablesWith(json, tablesFail(source));
 }
 
 /**
@@ -23,21 +19,7 @@ export function parseMeasurementTables(json: unknown, source: string): Measureme
  * const tables = await readMeasurementTables('tnews-cpu-tables.json');
  */
 export async function readMeasurementTables(file: string): Promise<MeasurementTables> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    throw new InvalidTablesError(file, undefined, `cannot be read: ${(cause as Error).message}`, { cause });
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (cause) {
-    throw new InvalidTablesError(file, undefined, `is not valid JSON: ${(cause as Error).message}`, {
-      cause,
-    });
-  }
-  return parseMeasurementTables(json, file);
+  return readTablesJsonFile(file, parseMeasurementTables);
 }
 
 /**
@@ -45,5 +27,5 @@ export async function readMeasurementTables(file: string): Promise<MeasurementTa
  * @throws InvalidTablesError when `tables` is not valid (nothing is written).
  */
 export async function writeMeasurementTables(file: string, tables: MeasurementTables): Promise<void> {
-  await writeFileAtomic(file, `${JSON.stringify(parseMeasurementTables(tables, file), null, 2)}\n`);
+  await writeTablesJsonFile(file, parseMeasurementTables(tables, file));
 }
