@@ -42,14 +42,11 @@ inline constexpr int kCompute32I = 72;
 inline constexpr std::int32_t kOpN = 0;
 inline constexpr std::int32_t kOpT = 1;
 // cublasLtMatmulDescAttributes_t
-inline constexpr int kDescPointerMode = 2;
 inline constexpr int kDescTransA = 3;
 inline constexpr int kDescTransB = 4;
 inline constexpr int kDescEpilogue = 7;
 inline constexpr int kDescBiasPointer = 8;
 inline constexpr int kDescBiasDataType = 26;
-// cublasLtPointerMode_t
-inline constexpr std::int32_t kPointerModeAlphaDeviceVectorBetaZero = 3;
 // cublasLtEpilogue_t
 inline constexpr std::uint32_t kEpilogueDefault = 1;
 inline constexpr std::uint32_t kEpilogueBias = 4;

@@ -163,10 +163,6 @@ struct LayerWeights {
 /// Per-layer data of a mixed-precision session besides the weights.
 struct LayerExtras {
   DeviceBuffer qkv_inv_scales;  // [3H]: 1/s_q | 1/s_k | 1/s_v, for the INT8 attention's inputs
-  // FP16 sessions, INT8 QKV into INT8 attention: the QKV GEMM requantizes in cuBLASLt's epilogue,
-  // int8 = sat(rne(alpha[c] · acc + bias[c])) with alpha[c] = s_in · s_w[c] / s_part and
-  // bias[c] = b[c] / s_part (no int32 product in memory).
-  DeviceBuffer qkv_alpha, qkv_bias;
 };
 
 /// The inverse scale that quantizes a GEMM's input: int8 codes are x / s; FP8 values are
@@ -288,7 +284,7 @@ class TypedEncoder final : public Encoder::Impl {
       upload_weights(w);
       gemm_ = std::make_unique<GemmRunner>(
           o.precision == Precision::kFp16 ? GemmKind::kFp16 : GemmKind::kFp32, tuning);
-      prepare_quantized(tuning, w);
+      prepare_quantized(tuning);
       timer_ = std::make_unique<Timer>();
     } catch (...) {
       cudaStreamDestroy(stream_);
@@ -475,7 +471,7 @@ class TypedEncoder final : public Encoder::Impl {
 
   std::vector<GemmTuneRecord> gemm_tunings() const override {
     std::vector<GemmTuneRecord> all = gemm_->tunings();
-    for (const auto* runner : {gemm8_.get(), gemmf8_.get(), gemm8o_.get()}) {
+    for (const auto* runner : {gemm8_.get(), gemmf8_.get()}) {
       if (runner != nullptr)
         all.insert(all.end(), runner->tunings().begin(), runner->tunings().end());
     }
@@ -812,10 +808,7 @@ class TypedEncoder final : public Encoder::Impl {
     const ExtrasRef ex = extras(l);
     QuantOut<int8_t> qkv8{reinterpret_cast<int8_t*>(b.qkv8), 3 * h, 1.0f, ex.qkv_inv_scales};
     const bool qkv_float_needed = !lq.attention.int8 || recording;
-    if (lq.qkv.precision == GemmPrecision::kInt8 && lq.attention.int8 && !recording &&
-        requantizing_qkv(w, ex, t, b)) {
-      // Q, K, V are in b.qkv8 already.
-    } else if (lq.qkv.precision == GemmPrecision::kInt8) {
+    if (lq.qkv.precision == GemmPrecision::kInt8) {
       linear(w, kQkv, lq.qkv, 3 * h, h, t, b.x, b.x8, nullptr, b.acc, nullptr);
       check_cuda(launch_dequant_activation<int32_t, T>(
                      b.acc, 3 * h, t, 3 * h, Dequant{lq.qkv.input_scale, w.int8[kQkv].scales.as<float>(), w.qkv_b_f.as<float>()},
@@ -941,39 +934,16 @@ class TypedEncoder final : public Encoder::Impl {
 
   struct ExtrasRef {
     const float* qkv_inv_scales = nullptr;
-    const float* qkv_alpha = nullptr;  // null: no requantizing QKV GEMM for this layer
-    const float* qkv_bias = nullptr;
   };
   ExtrasRef extras(int layer) const {
     if (extras_.empty())
       return {};
-    const LayerExtras& e = extras_[static_cast<std::size_t>(layer)];
-    return {e.qkv_inv_scales.template as<float>(), e.qkv_alpha.template as<float>(),
-            e.qkv_bias.template as<float>()};
-  }
-
-  /// FP16 sessions: the QKV GEMM writes the INT8 attention's int8 Q, K, V itself. False (and off
-  /// for the session from then on) when cuBLASLt has no algorithm for it: the caller then takes
-  /// the int32 path. Never inside a capture: a shape's first run is eager.
-  bool requantizing_qkv(const LayerWeights& w, const ExtrasRef& ex, int t, const Buffers& b) {
-    const int h = config.hidden_size;
-    if (ex.qkv_alpha == nullptr || gemm8o_ == nullptr || !qkv_int8_out_)
-      return false;
-    try {
-      gemm8o_->run_requantized(3 * h, t, h, w.int8[kQkv].data.get(), b.x8, b.qkv8, ex.qkv_alpha,
-                               ex.qkv_bias, stream_);
-      return true;
-    } catch (const Error&) {
-      if (capturing())
-        throw;
-      qkv_int8_out_ = false;
-      return false;
-    }
+    return {extras_[static_cast<std::size_t>(layer)].qkv_inv_scales.template as<float>()};
   }
 
   /// Mixed-precision sessions: the INT8 / FP8 GEMM runners, the per-layer inverse scales of the
   /// INT8 attention's inputs, and the INT8 attention kernel's shared memory.
-  void prepare_quantized(const GemmTuning& tuning, const WeightSet& weights) {
+  void prepare_quantized(const GemmTuning& tuning) {
     const EncoderConfig& c = config;
     bool int8 = false, fp8 = false, attention = false;
     for (const LayerQuant& q : c.layer_quant) {
@@ -1000,39 +970,15 @@ class TypedEncoder final : public Encoder::Impl {
     if (smem > 48 * 1024)
       check_cuda(allow_attention_int8_shared_bytes(smem), "cudaFuncSetAttribute (INT8 attention)");
     const std::size_t h = c.hidden_size;
-    // SAMP_CUDA_QKV_INT8_OUT=0 keeps the int32 product + epilogue kernel (the FP32 sessions always do:
-    // their arithmetic stays the CPU backend's to the last rounding).
-    const bool requantize_in_gemm =
-        std::is_same_v<T, __half> && env("SAMP_CUDA_QKV_INT8_OUT") != "0";
     for (int l = 0; l < c.num_layers; ++l) {
       LayerExtras e;
-      const LayerQuant q = c.quant_of(l);
-      const AttentionQuant& a = q.attention;
+      const AttentionQuant& a = c.quant_of(l).attention;
       if (a.int8) {
         std::vector<float> inv(3 * h);
         std::fill(inv.begin(), inv.begin() + h, 1.0f / a.query_scale);
         std::fill(inv.begin() + h, inv.begin() + 2 * h, 1.0f / a.key_scale);
         std::fill(inv.begin() + 2 * h, inv.end(), 1.0f / a.value_scale);
         std::size_t ignored = 0;
-        if (requantize_in_gemm && q.qkv.precision == GemmPrecision::kInt8) {
-          const std::string at =
-              "layers." + std::to_string(c.layer_sources[static_cast<std::size_t>(l)]) + ".";
-          const std::vector<float>& ws = layers_[static_cast<std::size_t>(l)]->int8[kQkv].host_scales;
-          std::vector<float> alpha(3 * h), bias(3 * h);
-          const char* parts[3] = {"attention.query.bias", "attention.key.bias", "attention.value.bias"};
-          for (std::size_t part = 0; part < 3; ++part) {
-            const std::vector<float>& b = tensor(weights, at + parts[part], h);
-            for (std::size_t i = 0; i < h; ++i) {
-              const std::size_t col = part * h + i;
-              alpha[col] = q.qkv.input_scale * ws[col] * inv[col];
-              bias[col] = b[i] * inv[col];
-            }
-          }
-          e.qkv_alpha = upload<float>({&alpha}, &ignored);
-          e.qkv_bias = upload<float>({&bias}, &ignored);
-          if (gemm8o_ == nullptr)
-            gemm8o_ = std::make_unique<GemmRunner>(GemmKind::kInt8To8, tuning);
-        }
         e.qkv_inv_scales = upload<float>({&inv}, &ignored);
       }
       extras_.push_back(std::move(e));
@@ -1252,8 +1198,6 @@ class TypedEncoder final : public Encoder::Impl {
   std::vector<const LayerWeights*> layers_;
   std::unique_ptr<GemmRunner> gemm_;
   std::unique_ptr<GemmRunner> gemm8_, gemmf8_;  // INT8 / FP8 GEMMs of a mixed-precision plan
-  std::unique_ptr<GemmRunner> gemm8o_;          // INT8 QKV requantizing in its epilogue (FP16)
-  bool qkv_int8_out_ = true;                    // until cuBLASLt turns it down
   bool quantized_ = false;                      // any INT8 / FP8 GEMM or INT8 attention
   std::vector<LayerExtras> extras_;
   std::unique_ptr<Timer> timer_;

@@ -87,9 +87,6 @@ GemmRunner::GemmRunner(GemmKind kind, const GemmTuning& tuning) : kind_(kind), t
       in_type_ = CUDA_R_8F_E4M3;
       out_type_ = CUDA_R_16F;
       break;
-    case GemmKind::kInt8To8:
-      in_type_ = out_type_ = CUDA_R_8I;
-      break;
   }
   tuning_.candidates = std::clamp(tuning_.candidates, 1, 32);
   if (kind_ != GemmKind::kFp16)
@@ -155,13 +152,13 @@ GemmRunner::Plan& GemmRunner::plan(const Key& key) {
   auto& slot = plans_[key];
   try {
     const bool half_compute = tuning_.fp16_accumulate;
-    const bool integer = kind_ == GemmKind::kInt8 || kind_ == GemmKind::kInt8To8;
+    const bool integer = kind_ == GemmKind::kInt8;
     check_lt(api.matmul_desc_create(
                  &p.desc,
                  integer        ? lt::kCompute32I
                  : half_compute ? lt::kCompute16F
                                 : lt::kCompute32F,
-                 kind_ == GemmKind::kInt8 ? CUDA_R_32I : half_compute ? CUDA_R_16F : CUDA_R_32F),
+                 integer ? CUDA_R_32I : half_compute ? CUDA_R_16F : CUDA_R_32F),
              "cublasLtMatmulDescCreate");
     slot = p;
     const std::int32_t ta = lt::kOpT, tb = lt::kOpN;
@@ -170,14 +167,6 @@ GemmRunner::Plan& GemmRunner::plan(const Key& key) {
     const GemmEpilogue epilogue = static_cast<GemmEpilogue>(epilogue_id);
     const std::uint32_t ep = lt_epilogue(epilogue);
     check_lt(api.matmul_desc_set(p.desc, lt::kDescEpilogue, &ep, sizeof ep), "set EPILOGUE");
-    if (kind_ == GemmKind::kInt8To8) {
-      const std::int32_t mode = lt::kPointerModeAlphaDeviceVectorBetaZero;
-      check_lt(api.matmul_desc_set(p.desc, lt::kDescPointerMode, &mode, sizeof mode),
-               "set POINTER_MODE");
-      const std::int32_t bias_type = CUDA_R_32F;
-      check_lt(api.matmul_desc_set(p.desc, lt::kDescBiasDataType, &bias_type, sizeof bias_type),
-               "set BIAS_DATA_TYPE");
-    }
     check_lt(api.layout_create(&p.a, in_type_, k, m, k), "cublasLtMatrixLayoutCreate(W)");
     slot = p;
     check_lt(api.layout_create(&p.b, in_type_, k, n, k), "cublasLtMatrixLayoutCreate(X)");
@@ -241,10 +230,6 @@ void GemmRunner::matmul(const Plan& p, const lt::MatmulAlgo& algo, const void* w
   if (kind_ == GemmKind::kInt8) {
     const std::int32_t one = 1, zero = 0;
     st = api.matmul(handle_, p.desc, &one, w, p.a, x, p.b, &zero, c, p.d, y, p.d, &algo,
-                    workspace_.get(), workspace_.bytes(), stream);
-  } else if (kind_ == GemmKind::kInt8To8) {
-    const float zero = 0.0f;  // beta: ignored in this pointer mode
-    st = api.matmul(handle_, p.desc, alpha_vector_, w, p.a, x, p.b, &zero, c, p.d, y, p.d, &algo,
                     workspace_.get(), workspace_.bytes(), stream);
   } else if (tuning_.fp16_accumulate) {
     const std::uint16_t one = 0x3C00, beta = residual != nullptr ? 0x3C00 : 0;  // FP16 1 and 0
@@ -330,7 +315,7 @@ void GemmRunner::run(int m, int n, int k, const void* w, const void* x, void* y,
                      cudaStream_t stream, float alpha) {
   if (n <= 0)
     return;
-  if (residual != nullptr && kind_ != GemmKind::kFp32 && kind_ != GemmKind::kFp16)
+  if (residual != nullptr && (kind_ == GemmKind::kInt8 || kind_ == GemmKind::kFp8))
     throw Error(codes::kInvalidArgument, "a quantized GEMM takes no residual");
   const Key key{m, n, k, static_cast<int>(epilogue), residual != nullptr};
   Plan& p = plan(key);
@@ -346,14 +331,6 @@ void GemmRunner::run(int m, int n, int k, const void* w, const void* x, void* y,
              "set BIAS_POINTER");
   }
   matmul(p, p.algo, w, x, y, residual, alpha, stream);
-}
-
-void GemmRunner::run_requantized(int m, int n, int k, const void* w, const void* x, void* y,
-                                 const float* alpha, const float* bias, cudaStream_t stream) {
-  if (kind_ != GemmKind::kInt8To8)
-    throw Error(codes::kInvalidArgument, "run_requantized needs a kInt8To8 runner");
-  alpha_vector_ = alpha;
-  run(m, n, k, w, x, y, GemmEpilogue::kBias, bias, nullptr, stream);
 }
 
 }  // namespace samp::cuda

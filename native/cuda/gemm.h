@@ -28,9 +28,6 @@ enum class GemmKind : int {
   kFp16 = 1,  // FP16 in and out, FP32 accumulation
   kInt8 = 2,  // int8 in, exact int32 out (the caller's epilogue kernel dequantizes)
   kFp8 = 3,   // FP8 E4M3 in, FP16 out scaled by alpha, FP32 accumulation (Hopper)
-  // int8 in, int8 out = sat(rne(alpha[row] · product + bias[row])): a per-output-channel alpha vector
-  // on the device and an FP32 bias (the QKV GEMM requantizing straight to the INT8 attention's input).
-  kInt8To8 = 4,
 };
 
 /// What cuBLASLt applies to the product before it is stored.
@@ -71,9 +68,6 @@ class GemmRunner {
   /// not alias y; alpha is ignored by kInt8 (the int32 product is exact). Throws samp::Error.
   void run(int m, int n, int k, const void* w, const void* x, void* y, GemmEpilogue epilogue,
            const void* bias, const void* residual, cudaStream_t stream, float alpha = 1.0f);
-  /// kInt8To8: y[n, m] = sat(rne(alpha[m] · x · wᵀ + bias[m])), alpha and bias FP32 device vectors.
-  void run_requantized(int m, int n, int k, const void* w, const void* x, void* y,
-                       const float* alpha, const float* bias, cudaStream_t stream);
 
   /// The tunings done so far (oldest first).
   const std::vector<GemmTuneRecord>& tunings() const { return tunings_; }
@@ -96,7 +90,6 @@ class GemmRunner {
   GemmKind kind_;
   cudaDataType_t in_type_;   // of w and x
   cudaDataType_t out_type_;  // of y (and the residual / bias)
-  const float* alpha_vector_ = nullptr;  // kInt8To8: the call's alpha vector
   GemmTuning tuning_;
   lt::Handle handle_ = nullptr;
   DeviceBuffer workspace_;

@@ -51,7 +51,6 @@ QuantizedWeight quantize_int8(const std::vector<float>& w, int out, int in, cons
   QuantizedWeight qw;
   qw.data = upload_codes(codes, total);
   qw.scales = upload_codes(scales, total);
-  qw.host_scales = std::move(scales);
   return qw;
 }
 

@@ -13,7 +13,6 @@ namespace samp::cuda {
 struct QuantizedWeight {
   DeviceBuffer data;         // int8 or E4M3 codes, [out, in]
   DeviceBuffer scales;       // INT8: float [out], one per output channel
-  std::vector<float> host_scales;  // INT8: the same scales on the host
   float tensor_scale = 1.0f;  // FP8: the one scale of the tensor
   bool empty() const { return data.get() == nullptr; }
 };

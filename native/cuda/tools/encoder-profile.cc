@@ -178,7 +178,7 @@ void check_gelu(const WeightSet& weights) {
 }  // namespace
 
 /// GemmKind names for the tuning lines.
-const char* const kKindNames[5] = {"fp32", "fp16", "int8", "fp8 ", "i8i8"};
+const char* const kKindNames[4] = {"fp32", "fp16", "int8", "fp8 "};
 
 int main(int argc, char** argv) {
   int iters = 50;
@@ -274,7 +274,7 @@ int main(int argc, char** argv) {
           std::snprintf(line, sizeof line,
                         "  tuned %s %5d x %5d x %5d ep %d res %d: %2d candidates, chose #%d: %.4f ms "
                         "(heuristic #0 %.4f ms, %.0f TFLOP/s)\n",
-                        kKindNames[t.kind % 5], t.m, t.n, t.k, t.epilogue, t.residual ? 1 : 0, t.candidates, t.chosen,
+                        kKindNames[t.kind & 3], t.m, t.n, t.k, t.epilogue, t.residual ? 1 : 0, t.candidates, t.chosen,
                         t.best_ms, t.heuristic_ms, 2.0 * t.m * t.n * t.k / (t.best_ms * 1e9));
           profiles += line;
         }
