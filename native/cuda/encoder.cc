@@ -17,8 +17,11 @@
 #include "device-memory.h"
 #include "gemm.h"
 #include "kernels.h"
+#include "layer-weights.h"
+#include "packing.h"
 #include "quant-kernels.h"
 #include "quantized-weights.h"
+#include "timer.h"
 
 namespace samp::cuda {
 
@@ -29,147 +32,6 @@ namespace {
 
 [[noreturn]] void invalid(const std::string& field, const std::string& problem) {
   throw Error(codes::kInvalidArgument, field + ": " + problem);
-}
-
-/// The packed token layout of one run (the same rules as the CPU backend's).
-struct Packing {
-  std::vector<RowSpan> rows;
-  std::vector<int32_t> ids, positions, types;
-  std::vector<int> padded_index;  // packed token → index in the padded [batch, seq] layout
-  int tokens = 0;
-  int max_queries = 0;
-};
-
-Packing pack(const EncoderConfig& c, const EncoderInput& in, bool compute_padding) {
-  Packing p;
-  p.rows.resize(static_cast<std::size_t>(in.batch));
-  for (int b = 0; b < in.batch; ++b) {
-    const std::size_t base = static_cast<std::size_t>(b) * in.seq;
-    int len = 0;
-    while (len < in.seq && in.mask[base + len] == 1)
-      ++len;
-    const int queries = compute_padding ? in.seq : len;
-    p.rows[static_cast<std::size_t>(b)] = {p.tokens, queries, len};
-    p.max_queries = std::max(p.max_queries, queries);
-    int counted = 0;  // non-padding ids so far (RoBERTa positions)
-    for (int i = 0; i < queries; ++i) {
-      const int32_t id = in.ids[base + i];
-      int32_t position = i;
-      if (c.padding_aware_positions) {
-        if (id != c.pad_token_id)
-          ++counted;
-        position = id != c.pad_token_id ? c.pad_token_id + counted : c.pad_token_id;
-      }
-      if (position >= c.max_positions) {
-        throw Error(codes::kInputTooLong, "position id " + std::to_string(position) + " of row " +
-                                              std::to_string(b) +
-                                              " is outside the position table (" +
-                                              std::to_string(c.max_positions) + " entries)");
-      }
-      p.ids.push_back(id);
-      p.positions.push_back(position);
-      p.types.push_back(in.types.empty() ? 0 : in.types[base + i]);
-      p.padded_index.push_back(static_cast<int>(base) + i);
-    }
-    p.tokens += queries;
-  }
-  return p;
-}
-
-/// Packed rows [tokens, width] → a zeroed padded tensor [batch, seq, width].
-std::vector<float> unpack(const Packing& p, const float* packed, int width, int batch, int seq) {
-  const std::size_t size = static_cast<std::size_t>(batch) * seq * width;
-  if (static_cast<std::size_t>(p.tokens) * width == size)
-    return std::vector<float>(packed, packed + size);  // no padding: one pass, no zero fill
-  std::vector<float> out(size, 0.0f);
-  for (int t = 0; t < p.tokens; ++t) {
-    const float* src = packed + static_cast<std::size_t>(t) * width;
-    std::copy(src, src + width,
-              out.begin() + static_cast<std::ptrdiff_t>(p.padded_index[t]) * width);
-  }
-  return out;
-}
-
-/// unpack() into a HostArray (the run's output, handed to JS without a copy).
-HostArray unpack_output(const Packing& p, const float* packed, int width, int batch, int seq) {
-  const std::size_t size = static_cast<std::size_t>(batch) * seq * width;
-  HostArray out(size);
-  if (static_cast<std::size_t>(p.tokens) * width == size) {
-    std::copy(packed, packed + size, out.data());  // no padding: one pass
-    return out;
-  }
-  std::fill(out.begin(), out.end(), 0.0f);
-  for (int t = 0; t < p.tokens; ++t) {
-    const float* src = packed + static_cast<std::size_t>(t) * width;
-    std::copy(src, src + width, out.data() + static_cast<std::size_t>(p.padded_index[t]) * width);
-  }
-  return out;
-}
-
-const std::vector<float>& tensor(const WeightSet& w, const std::string& name, std::size_t count) {
-  const auto it = w.find(name);
-  if (it == w.end())
-    invalid("tensors." + name, "missing");
-  if (it->second.size() != count) {
-    invalid("tensors." + name, "has " + std::to_string(it->second.size()) + " elements, expected " +
-                                   std::to_string(count));
-  }
-  return it->second;
-}
-
-template <typename T>
-T convert(float v);
-template <>
-float convert<float>(float v) {
-  return v;
-}
-template <>
-__half convert<__half>(float v) {
-  return __float2half_rn(v);
-}
-
-/// Uploads the concatenation of `parts`, converted to T.
-template <typename T>
-DeviceBuffer upload(std::initializer_list<const std::vector<float>*> parts, std::size_t* total) {
-  std::size_t n = 0;
-  for (const auto* p : parts)
-    n += p->size();
-  std::vector<T> host;
-  host.reserve(n);
-  for (const auto* p : parts)
-    for (float v : *p)
-      host.push_back(convert<T>(v));
-  DeviceBuffer buffer(n * sizeof(T));
-  check_cuda(cudaMemcpy(buffer.get(), host.data(), n * sizeof(T), cudaMemcpyHostToDevice),
-             "cudaMemcpy (weights)");
-  *total += n * sizeof(T);
-  return buffer;
-}
-
-/// The four Linears of a layer, indexing LayerWeights' quantized copies.
-enum Linear { kQkv = 0, kAttentionOutput = 1, kFfnIntermediate = 2, kFfnOutput = 3 };
-
-struct LayerWeights {
-  DeviceBuffer qkv_w, qkv_b;  // [3H, H], [3H] in the storage type (cuBLASLt's bias epilogue)
-  DeviceBuffer out_w, out_b, ln1_g, ln1_b;
-  DeviceBuffer ffn1_w, ffn1_b, ffn2_w, ffn2_b, ln2_g, ln2_b;
-  // The biases again in the storage type, for the GEMM epilogues (FP32 copies: the kernels').
-  DeviceBuffer out_b_t, ffn1_b_t, ffn2_b_t;
-  DeviceBuffer qkv_b_f;  // FP32 QKV bias, for the INT8 QKV epilogue (mixed-precision sessions)
-  // Per Linear, made when a layer of the plan runs it quantized (ALBERT layers share them).
-  QuantizedWeight int8[4], fp8[4];
-};
-
-/// Per-layer data of a mixed-precision session besides the weights.
-struct LayerExtras {
-  DeviceBuffer qkv_inv_scales;  // [3H]: 1/s_q | 1/s_k | 1/s_v, for the INT8 attention's inputs
-};
-
-/// The inverse scale that quantizes a GEMM's input: int8 codes are x / s; FP8 values are
-/// x / (s · 127 / 448), the int8 clipping range put at E4M3's largest finite value.
-float input_inv_scale(const GemmQuant& g) {
-  return g.precision == GemmPrecision::kFp8 ? 448.0f / (127.0f * g.input_scale)
-                                            : 1.0f / g.input_scale;
 }
 
 /// The value of an environment variable ("" when unset).
@@ -187,33 +49,6 @@ struct Record {
   DeviceBuffer data;
   bool packed = true;  // [tokens, width] to unpack, or already padded
   int width = 0;
-};
-
-class Timer {
- public:
-  Timer() {
-    check_cuda(cudaEventCreate(&start_), "cudaEventCreate");
-    const cudaError_t err = cudaEventCreate(&stop_);
-    if (err != cudaSuccess)
-      cudaEventDestroy(start_);
-    check_cuda(err, "cudaEventCreate");
-  }
-  ~Timer() {
-    cudaEventDestroy(start_);
-    cudaEventDestroy(stop_);
-  }
-  Timer(const Timer&) = delete;
-  Timer& operator=(const Timer&) = delete;
-  void start(cudaStream_t s) { check_cuda(cudaEventRecord(start_, s), "cudaEventRecord"); }
-  void stop(cudaStream_t s) { check_cuda(cudaEventRecord(stop_, s), "cudaEventRecord"); }
-  double ms() const {
-    float ms = 0;
-    check_cuda(cudaEventElapsedTime(&ms, start_, stop_), "cudaEventElapsedTime");
-    return ms;
-  }
-
- private:
-  cudaEvent_t start_ = nullptr, stop_ = nullptr;
 };
 
 }  // namespace
@@ -733,7 +568,6 @@ class TypedEncoder final : public Encoder::Impl {
       eager_tokens_.insert(t);
   }
 
-
   /// The quantized copy of a GEMM input in `buf` (stride ld), typed for `g`'s precision; none
   /// (a null QuantOut<int8_t>) for a float GEMM or `skip`.
   template <typename F>
@@ -751,9 +585,8 @@ class TypedEncoder final : public Encoder::Impl {
   /// Quantizes src [t, width] (T) into buf as g's input.
   void quantize_input(const GemmQuant& g, const T* src, int width, uint8_t* buf, int t) {
     with_quant_out(g, buf, width, [&](auto q) {
-      check_cuda(launch_dequant_activation<T, T>(src, width, t, width, Dequant{},
-                                                 Activation::kNone, static_cast<T*>(nullptr), 0,
-                                                 q, stream_),
+      check_cuda(launch_dequant_activation<T, T>(src, width, t, width, Dequant{}, Activation::kNone,
+                                                 static_cast<T*>(nullptr), 0, q, stream_),
                  "quantize kernel");
     });
   }
@@ -766,8 +599,8 @@ class TypedEncoder final : public Encoder::Impl {
     const DeviceBuffer* float_w[4] = {&w.qkv_w, &w.out_w, &w.ffn1_w, &w.ffn2_w};
     const GemmEpilogue ep = bias_t != nullptr ? GemmEpilogue::kBias : GemmEpilogue::kNone;
     if (g.precision == GemmPrecision::kInt8) {
-      gemm8_->run(m, t, k, w.int8[which].data.get(), x8, acc, GemmEpilogue::kNone, nullptr,
-                  nullptr, stream_);
+      gemm8_->run(m, t, k, w.int8[which].data.get(), x8, acc, GemmEpilogue::kNone, nullptr, nullptr,
+                  stream_);
     } else if (g.precision == GemmPrecision::kFp8) {
       const float alpha = w.fp8[which].tensor_scale / input_inv_scale(g);
       gemmf8_->run(m, t, k, w.fp8[which].data.get(), x8, out, ep, bias_t, nullptr, stream_, alpha);
@@ -810,18 +643,20 @@ class TypedEncoder final : public Encoder::Impl {
     const bool qkv_float_needed = !lq.attention.int8 || recording;
     if (lq.qkv.precision == GemmPrecision::kInt8) {
       linear(w, kQkv, lq.qkv, 3 * h, h, t, b.x, b.x8, nullptr, b.acc, nullptr);
-      check_cuda(launch_dequant_activation<int32_t, T>(
-                     b.acc, 3 * h, t, 3 * h, Dequant{lq.qkv.input_scale, w.int8[kQkv].scales.as<float>(), w.qkv_b_f.as<float>()},
-                     Activation::kNone, qkv_float_needed ? b.qkv : nullptr, 3 * h,
-                     lq.attention.int8 ? qkv8 : QuantOut<int8_t>{}, stream_),
-                 "QKV dequantize kernel");
+      check_cuda(
+          launch_dequant_activation<int32_t, T>(
+              b.acc, 3 * h, t, 3 * h,
+              Dequant{lq.qkv.input_scale, w.int8[kQkv].scales.as<float>(), w.qkv_b_f.as<float>()},
+              Activation::kNone, qkv_float_needed ? b.qkv : nullptr, 3 * h,
+              lq.attention.int8 ? qkv8 : QuantOut<int8_t>{}, stream_),
+          "QKV dequantize kernel");
     } else {
       linear(w, kQkv, lq.qkv, 3 * h, h, t, b.x, b.x8, b.qkv, nullptr, w.qkv_b.get());
       if (lq.attention.int8) {
-        check_cuda(launch_dequant_activation<T, T>(b.qkv, 3 * h, t, 3 * h, Dequant{},
-                                                   Activation::kNone, static_cast<T*>(nullptr), 0,
-                                                   qkv8, stream_),
-                   "QKV quantize kernel");
+        check_cuda(
+            launch_dequant_activation<T, T>(b.qkv, 3 * h, t, 3 * h, Dequant{}, Activation::kNone,
+                                            static_cast<T*>(nullptr), 0, qkv8, stream_),
+            "QKV quantize kernel");
       }
     }
     mark("QKV (mixed precision)");
@@ -853,10 +688,9 @@ class TypedEncoder final : public Encoder::Impl {
       ctx_quantized = ao.precision == GemmPrecision::kInt8;
       args.ctx8_inv_scale = ctx_quantized ? input_inv_scale(ao) : 1.0f;
       args.generic_kernel = int8_attention_generic_;
-      check_cuda(launch_attention_int8<T>(args, ctx_quantized && !recording ? nullptr : b.ctx,
-                                          ctx_quantized ? reinterpret_cast<int8_t*>(b.ctx8)
-                                                        : nullptr,
-                                          stream_),
+      check_cuda(launch_attention_int8<T>(
+                     args, ctx_quantized && !recording ? nullptr : b.ctx,
+                     ctx_quantized ? reinterpret_cast<int8_t*>(b.ctx8) : nullptr, stream_),
                  "INT8 attention kernel");
     } else {
       check_cuda(attention(b, p.max_queries, batch, scale), "attention kernel");
@@ -876,12 +710,14 @@ class TypedEncoder final : public Encoder::Impl {
       cudaError_t err;
       if (ao.precision == GemmPrecision::kInt8) {
         err = launch_layer_norm_quantize<int32_t, T>(
-            b.acc, Dequant{ao.input_scale, w.int8[kAttentionOutput].scales.as<float>(), w.out_b.as<float>()},
+            b.acc,
+            Dequant{ao.input_scale, w.int8[kAttentionOutput].scales.as<float>(),
+                    w.out_b.as<float>()},
             b.x, w.ln1_g.as<float>(), w.ln1_b.as<float>(), t, h, c.layer_norm_eps, b.y, q, stream_);
       } else {
         err = launch_layer_norm_quantize<T, T>(b.tmp, Dequant{1.0f, nullptr, w.out_b.as<float>()},
-                                               b.x, w.ln1_g.as<float>(), w.ln1_b.as<float>(), t,
-                                               h, c.layer_norm_eps, b.y, q, stream_);
+                                               b.x, w.ln1_g.as<float>(), w.ln1_b.as<float>(), t, h,
+                                               c.layer_norm_eps, b.y, q, stream_);
       }
       check_cuda(err, "LayerNorm (+ quantize) kernel");
     });
@@ -898,7 +734,8 @@ class TypedEncoder final : public Encoder::Impl {
       if (f1.precision == GemmPrecision::kInt8) {
         err = launch_dequant_activation<int32_t, T>(
             b.acc, inter, t, inter,
-            Dequant{f1.input_scale, w.int8[kFfnIntermediate].scales.as<float>(), w.ffn1_b.as<float>()},
+            Dequant{f1.input_scale, w.int8[kFfnIntermediate].scales.as<float>(),
+                    w.ffn1_b.as<float>()},
             c.activation, ffn_float_needed ? b.ffn : nullptr, inter, q, stream_);
       } else {
         err = launch_dequant_activation<T, T>(b.ffn, inter, t, inter,
@@ -917,12 +754,13 @@ class TypedEncoder final : public Encoder::Impl {
       cudaError_t err;
       if (f2.precision == GemmPrecision::kInt8) {
         err = launch_layer_norm_quantize<int32_t, T>(
-            b.acc, Dequant{f2.input_scale, w.int8[kFfnOutput].scales.as<float>(), w.ffn2_b.as<float>()},
+            b.acc,
+            Dequant{f2.input_scale, w.int8[kFfnOutput].scales.as<float>(), w.ffn2_b.as<float>()},
             b.y, w.ln2_g.as<float>(), w.ln2_b.as<float>(), t, h, c.layer_norm_eps, b.x, q, stream_);
       } else {
         err = launch_layer_norm_quantize<T, T>(b.tmp, Dequant{1.0f, nullptr, w.ffn2_b.as<float>()},
-                                               b.y, w.ln2_g.as<float>(), w.ln2_b.as<float>(), t,
-                                               h, c.layer_norm_eps, b.x, q, stream_);
+                                               b.y, w.ln2_g.as<float>(), w.ln2_b.as<float>(), t, h,
+                                               c.layer_norm_eps, b.x, q, stream_);
       }
       check_cuda(err, "LayerNorm (+ quantize) kernel");
     });
@@ -1167,7 +1005,8 @@ class TypedEncoder final : public Encoder::Impl {
     if (found == 0)
       return {};
     if (found != parts)
-      invalid("weightScales", "has scales for some of " + at + "attention.{query,key,value}.weight but not all");
+      invalid("weightScales",
+              "has scales for some of " + at + "attention.{query,key,value}.weight but not all");
     if (static_cast<int>(all.size()) != out) {
       invalid("weightScales", "the scales of " + at + kNames[which][0] + " have " +
                                   std::to_string(all.size()) + " values, expected " +
@@ -1175,7 +1014,8 @@ class TypedEncoder final : public Encoder::Impl {
     }
     for (float v : all) {
       if (!(v > 0.0f) || !std::isfinite(v))
-        invalid("weightScales", "the scales of " + at + kNames[which][0] + " must be positive and finite");
+        invalid("weightScales",
+                "the scales of " + at + kNames[which][0] + " must be positive and finite");
     }
     return all;
   }
@@ -1210,59 +1050,6 @@ class TypedEncoder final : public Encoder::Impl {
 };
 
 }  // namespace
-
-void check_input(const EncoderConfig& c, const EncoderInput& in) {
-  if (in.batch < 1)
-    invalid("batchSize", "expected a positive integer, got " + std::to_string(in.batch));
-  if (in.seq < 1)
-    invalid("sequenceLength", "expected a positive integer, got " + std::to_string(in.seq));
-  if (in.seq > c.max_sequence_length()) {
-    throw Error(codes::kInputTooLong, "sequenceLength has length " + std::to_string(in.seq) +
-                                          ", over the limit of " +
-                                          std::to_string(c.max_sequence_length()));
-  }
-  const std::size_t size = static_cast<std::size_t>(in.batch) * in.seq;
-  if (in.ids.size() != size)
-    invalid("inputIds",
-            "has " + std::to_string(in.ids.size()) + " elements, expected " + std::to_string(size));
-  if (in.mask.size() != size)
-    invalid("attentionMask", "has " + std::to_string(in.mask.size()) + " elements, expected " +
-                                 std::to_string(size));
-  if (!in.types.empty() && in.types.size() != size)
-    invalid("tokenTypeIds", "has " + std::to_string(in.types.size()) + " elements, expected " +
-                                std::to_string(size));
-  const int type_limit = std::max(c.type_vocab_size, 1);
-  for (std::size_t i = 0; i < size; ++i) {
-    if (in.ids[i] < 0 || in.ids[i] >= c.vocab_size) {
-      invalid("inputIds[" + std::to_string(i) + "]", "token id " + std::to_string(in.ids[i]) +
-                                                         " is outside the vocabulary (0…" +
-                                                         std::to_string(c.vocab_size - 1) + ")");
-    }
-    if (in.mask[i] != 0 && in.mask[i] != 1)
-      invalid("attentionMask[" + std::to_string(i) + "]",
-              "expected 0 or 1, got " + std::to_string(in.mask[i]));
-    if (!in.types.empty() && (in.types[i] < 0 || in.types[i] >= type_limit)) {
-      invalid("tokenTypeIds[" + std::to_string(i) + "]",
-              "token type id " + std::to_string(in.types[i]) + " is outside 0…" +
-                  std::to_string(type_limit - 1));
-    }
-  }
-  for (int b = 0; b < in.batch; ++b) {
-    const std::size_t base = static_cast<std::size_t>(b) * in.seq;
-    if (in.mask[base] != 1)
-      invalid("attentionMask[" + std::to_string(base) + "]",
-              "row " + std::to_string(b) + " must start with a real token");
-    bool padded = false;
-    for (int j = 1; j < in.seq; ++j) {
-      if (in.mask[base + j] == 0) {
-        padded = true;
-      } else if (padded) {
-        invalid("attentionMask[" + std::to_string(base + j) + "]",
-                "row " + std::to_string(b) + " has a real token after padding");
-      }
-    }
-  }
-}
 
 Encoder::Encoder(const EncoderConfig& config, const WeightSet& weights,
                  const SessionOptions& options) {
