@@ -5,7 +5,9 @@
 #include <cmath>
 #include <ctime>
 
+#include "common/encoder-input-check.h"
 #include "common/error.h"
+#include "common/token-packing.h"
 #include "cpu/attention-int8.h"
 #include "cpu/attention.h"
 #include "cpu/embedding.h"
@@ -15,52 +17,10 @@
 namespace samp::cpu {
 namespace {
 
-using codes::kInputTooLong;
-
-[[noreturn]] void invalid(const std::string& field, const std::string& problem) {
-  throw Error(codes::kInvalidArgument, field + ": " + problem);
-}
-
-/// The packed token layout of one run.
-struct Packing {
-  std::vector<AttentionRow> rows;
-  std::vector<int32_t> ids, positions, types;
-  std::vector<int> padded_index;  // packed token → index in the padded [batch, seq] layout
-  int tokens = 0;
-};
+using Packing = TokenPacking<AttentionRow>;
 
 Packing pack(const EncoderConfig& c, const EncoderInput& in, bool compute_padding) {
-  Packing p;
-  p.rows.resize(static_cast<std::size_t>(in.batch));
-  for (int b = 0; b < in.batch; ++b) {
-    const std::size_t base = static_cast<std::size_t>(b) * in.seq;
-    int len = 0;
-    while (len < in.seq && in.mask[base + len] == 1)
-      ++len;
-    const int queries = compute_padding ? in.seq : len;
-    p.rows[static_cast<std::size_t>(b)] = {p.tokens, queries, len};
-    int counted = 0;  // non-padding ids so far (RoBERTa positions)
-    for (int i = 0; i < queries; ++i) {
-      const int32_t id = in.ids[base + i];
-      int32_t position = i;
-      if (c.padding_aware_positions) {
-        if (id != c.pad_token_id)
-          ++counted;
-        position = id != c.pad_token_id ? c.pad_token_id + counted : c.pad_token_id;
-      }
-      if (position >= c.max_positions) {
-        throw Error(kInputTooLong, "position id " + std::to_string(position) + " of row " +
-                                       std::to_string(b) + " is outside the position table (" +
-                                       std::to_string(c.max_positions) + " entries)");
-      }
-      p.ids.push_back(id);
-      p.positions.push_back(position);
-      p.types.push_back(in.types.empty() ? 0 : in.types[base + i]);
-      p.padded_index.push_back(static_cast<int>(base) + i);
-    }
-    p.tokens += queries;
-  }
-  return p;
+  return pack_tokens<AttentionRow>(c, in, compute_padding);
 }
 
 /// Writes packed rows [tokens, width] into a zeroed padded tensor [batch, seq, width].
@@ -111,72 +71,11 @@ const char* RunProfile::name(int stage) {
 }
 
 void check_run_size(const EncoderConfig& c, int batch, int seq) {
-  if (batch < 1)
-    invalid("batchSize", "expected a positive integer, got " + std::to_string(batch));
-  if (seq < 1)
-    invalid("sequenceLength", "expected a positive integer, got " + std::to_string(seq));
-  if (seq > c.max_sequence_length()) {
-    throw Error(kInputTooLong, "sequenceLength has length " + std::to_string(seq) +
-                                   ", over the limit of " +
-                                   std::to_string(c.max_sequence_length()));
-  }
-  // The same message as @samp/core's validateEncoderInput ("<what> has length N, over the limit
-  // of L"), which the TypeScript side turns back into an InputTooLongError.
-  const int64_t tokens = int64_t{batch} * seq;
-  if (tokens > kMaxTokensPerRun) {
-    const int rows = std::max(1, kMaxTokensPerRun / seq);
-    throw Error(kInputTooLong, "batchSize × sequenceLength (" + std::to_string(batch) + " × " +
-                                   std::to_string(seq) +
-                                   " padded tokens in one run; split it into runs of at most " +
-                                   std::to_string(rows) + " rows) has length " +
-                                   std::to_string(tokens) + ", over the limit of " +
-                                   std::to_string(kMaxTokensPerRun));
-  }
+  samp::check_run_size(c, batch, seq);
 }
 
 void check_input(const EncoderConfig& c, const EncoderInput& in) {
-  check_run_size(c, in.batch, in.seq);
-  const std::size_t size = static_cast<std::size_t>(in.batch) * in.seq;
-  if (in.ids.size() != size)
-    invalid("inputIds",
-            "has " + std::to_string(in.ids.size()) + " elements, expected " + std::to_string(size));
-  if (in.mask.size() != size)
-    invalid("attentionMask", "has " + std::to_string(in.mask.size()) + " elements, expected " +
-                                 std::to_string(size));
-  if (!in.types.empty() && in.types.size() != size)
-    invalid("tokenTypeIds", "has " + std::to_string(in.types.size()) + " elements, expected " +
-                                std::to_string(size));
-  const int type_limit = std::max(c.type_vocab_size, 1);
-  for (std::size_t i = 0; i < size; ++i) {
-    if (in.ids[i] < 0 || in.ids[i] >= c.vocab_size) {
-      invalid("inputIds[" + std::to_string(i) + "]", "token id " + std::to_string(in.ids[i]) +
-                                                         " is outside the vocabulary (0…" +
-                                                         std::to_string(c.vocab_size - 1) + ")");
-    }
-    if (in.mask[i] != 0 && in.mask[i] != 1)
-      invalid("attentionMask[" + std::to_string(i) + "]",
-              "expected 0 or 1, got " + std::to_string(in.mask[i]));
-    if (!in.types.empty() && (in.types[i] < 0 || in.types[i] >= type_limit)) {
-      invalid("tokenTypeIds[" + std::to_string(i) + "]",
-              "token type id " + std::to_string(in.types[i]) + " is outside 0…" +
-                  std::to_string(type_limit - 1));
-    }
-  }
-  for (int b = 0; b < in.batch; ++b) {
-    const std::size_t base = static_cast<std::size_t>(b) * in.seq;
-    if (in.mask[base] != 1)
-      invalid("attentionMask[" + std::to_string(base) + "]",
-              "row " + std::to_string(b) + " must start with a real token");
-    bool padded = false;
-    for (int j = 1; j < in.seq; ++j) {
-      if (in.mask[base + j] == 0) {
-        padded = true;
-      } else if (padded) {
-        invalid("attentionMask[" + std::to_string(base + j) + "]",
-                "row " + std::to_string(b) + " has a real token after padding");
-      }
-    }
-  }
+  check_encoder_input(c, in);
 }
 
 Encoder::Encoder(const EncoderConfig& config, const WeightSet& weights, unsigned threads,

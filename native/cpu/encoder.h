@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cpu/activation-taps.h"
+#include "common/encoder-input-check.h"
 #include "cpu/encoder-config.h"
 #include "cpu/encoder-weights.h"
 #include "cpu/fp32-isa.h"
@@ -67,11 +68,6 @@ struct EncoderOutput {
   /// Bytes the encoder's workspace holds after this run (for the N-API layer's report to V8).
   std::size_t workspace_bytes = 0;
 };
-
-/// The most padded tokens (batch × seq) one run takes: @samp/core's MAX_TOKENS_PER_RUN, checked
-/// here too so that callers of the addon who skip the TypeScript checks cannot ask a session for
-/// gigabytes (a run needs ~12.8 KB a token for the 4-layer demo model, ~36 KB for BERT-base).
-inline constexpr int kMaxTokensPerRun = 65536;
 
 /// Checks a batch's sizes alone, before any array is read: batch and seq positive, seq within
 /// the position table, batch × seq within kMaxTokensPerRun. Throws samp::Error

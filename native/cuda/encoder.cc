@@ -11,6 +11,7 @@
 #include <tuple>
 #include <type_traits>
 
+#include "common/encoder-input-check.h"
 #include "common/error.h"
 #include "cpu/activation-taps.h"
 #include "cuda-check.h"
@@ -1050,6 +1051,10 @@ class TypedEncoder final : public Encoder::Impl {
 };
 
 }  // namespace
+
+void check_input(const EncoderConfig& c, const EncoderInput& in) {
+  check_encoder_input(c, in);
+}
 
 Encoder::Encoder(const EncoderConfig& config, const WeightSet& weights,
                  const SessionOptions& options) {

@@ -90,8 +90,9 @@ struct OpTime {
   int count = 0;  // launches per forward pass
 };
 
-/// Checks a batch against the model (shapes, ids, types, mask form). Throws
-/// samp::Error(SAMP_INVALID_ARGUMENT) or (SAMP_INPUT_TOO_LONG) naming the element at fault.
+/// Checks a batch against the model (run size within the positions and kMaxTokensPerRun, shapes,
+/// ids, types, mask form: common/encoder-input-check.h). Throws samp::Error(SAMP_INVALID_ARGUMENT)
+/// or (SAMP_INPUT_TOO_LONG) naming the element at fault.
 void check_input(const EncoderConfig& config, const EncoderInput& input);
 
 class Encoder {

@@ -8,39 +8,7 @@
 namespace samp::cuda {
 
 Packing pack(const EncoderConfig& c, const EncoderInput& in, bool compute_padding) {
-  Packing p;
-  p.rows.resize(static_cast<std::size_t>(in.batch));
-  for (int b = 0; b < in.batch; ++b) {
-    const std::size_t base = static_cast<std::size_t>(b) * in.seq;
-    int len = 0;
-    while (len < in.seq && in.mask[base + len] == 1)
-      ++len;
-    const int queries = compute_padding ? in.seq : len;
-    p.rows[static_cast<std::size_t>(b)] = {p.tokens, queries, len};
-    p.max_queries = std::max(p.max_queries, queries);
-    int counted = 0;  // non-padding ids so far (RoBERTa positions)
-    for (int i = 0; i < queries; ++i) {
-      const int32_t id = in.ids[base + i];
-      int32_t position = i;
-      if (c.padding_aware_positions) {
-        if (id != c.pad_token_id)
-          ++counted;
-        position = id != c.pad_token_id ? c.pad_token_id + counted : c.pad_token_id;
-      }
-      if (position >= c.max_positions) {
-        throw Error(codes::kInputTooLong, "position id " + std::to_string(position) + " of row " +
-                                              std::to_string(b) +
-                                              " is outside the position table (" +
-                                              std::to_string(c.max_positions) + " entries)");
-      }
-      p.ids.push_back(id);
-      p.positions.push_back(position);
-      p.types.push_back(in.types.empty() ? 0 : in.types[base + i]);
-      p.padded_index.push_back(static_cast<int>(base) + i);
-    }
-    p.tokens += queries;
-  }
-  return p;
+  return pack_tokens<RowSpan>(c, in, compute_padding);
 }
 
 std::vector<float> unpack(const Packing& p, const float* packed, int width, int batch, int seq) {

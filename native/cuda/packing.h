@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/token-packing.h"
 #include "encoder-config.h"
 #include "encoder.h"
 #include "host-array.h"
@@ -12,14 +13,8 @@
 
 namespace samp::cuda {
 
-/// The packed token layout of one run (the same rules as the CPU backend's).
-struct Packing {
-  std::vector<RowSpan> rows;
-  std::vector<int32_t> ids, positions, types;
-  std::vector<int> padded_index;  // packed token → index in the padded [batch, seq] layout
-  int tokens = 0;
-  int max_queries = 0;
-};
+/// The packed token layout of one run (common/token-packing.h).
+using Packing = TokenPacking<RowSpan>;
 
 /// Packs a batch's rows. Throws samp::Error(SAMP_INPUT_TOO_LONG) for a position outside the table.
 Packing pack(const EncoderConfig& c, const EncoderInput& in, bool compute_padding);
