@@ -383,24 +383,7 @@ Napi::Value RunSession(const Napi::CallbackInfo& info) {
       throw Error(codes::kSessionDisposed, "the session has been disposed");
     EncoderInput input = read_input(object_arg(info, 1, "input"));
     RunOptions options;
-    if (info.Length() > 2 && info[2].IsObject()) {
-      const Napi::Object o = info[2].As<Napi::Object>();
-      options.hidden_states = o.Get("outputHiddenStates").ToBoolean().Value();
-      const Napi::Value pad = o.Get("computePadding");
-      options.compute_padding = pad.IsUndefined() ? true : pad.ToBoolean().Value();
-      const Napi::Value obs = o.Get("observe");
-      if (!obs.IsUndefined()) {
-        if (!obs.IsArray())
-          invalid("observe: expected an array of tensor names");
-        const Napi::Array arr = obs.As<Napi::Array>();
-        for (uint32_t i = 0; i < arr.Length(); ++i) {
-          const Napi::Value v = arr.Get(i);
-          if (!v.IsString())
-            invalid("observe[" + std::to_string(i) + "]: expected a string");
-          options.observe.push_back(v.As<Napi::String>().Utf8Value());
-        }
-      }
-    }
+    samp::napi::read_run_options(info, 2, options);
     // Check on the JS thread too, so bad input rejects before any work is queued.
     check_input(encoder->config(), input);
     auto shared_input = std::make_shared<EncoderInput>(std::move(input));

@@ -4,6 +4,8 @@
 
 #include <napi.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <new>
@@ -35,6 +37,32 @@ auto guard(Napi::Env env, F&& fn) -> decltype(fn()) {
     throw make_error(env, codes::kNativeFailure, "out of host memory");
   } catch (const std::exception& e) {
     throw make_error(env, codes::kNativeFailure, e.what());
+  }
+}
+
+/// Reads a run's options object ({outputHiddenStates, computePadding, observe}) at info[index]
+/// into `options` (a backend's RunOptions: hidden_states, compute_padding, observe); absent fields
+/// keep their defaults, computePadding defaults to true. Throws samp::Error(SAMP_INVALID_ARGUMENT)
+/// naming a malformed `observe`.
+template <typename Options>
+void read_run_options(const Napi::CallbackInfo& info, std::size_t index, Options& options) {
+  if (info.Length() <= index || !info[index].IsObject())
+    return;
+  const Napi::Object o = info[index].As<Napi::Object>();
+  options.hidden_states = o.Get("outputHiddenStates").ToBoolean().Value();
+  const Napi::Value pad = o.Get("computePadding");
+  options.compute_padding = pad.IsUndefined() ? true : pad.ToBoolean().Value();
+  const Napi::Value obs = o.Get("observe");
+  if (obs.IsUndefined())
+    return;
+  if (!obs.IsArray())
+    throw Error(codes::kInvalidArgument, "observe: expected an array of tensor names");
+  const Napi::Array arr = obs.As<Napi::Array>();
+  for (uint32_t i = 0; i < arr.Length(); ++i) {
+    const Napi::Value v = arr.Get(i);
+    if (!v.IsString())
+      throw Error(codes::kInvalidArgument, "observe[" + std::to_string(i) + "]: expected a string");
+    options.observe.push_back(v.As<Napi::String>().Utf8Value());
   }
 }
 
