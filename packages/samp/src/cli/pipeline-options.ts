@@ -25,8 +25,8 @@ export const PIPELINE_CLI_USAGE = `  --model DIR         a Hugging Face model fo
   --task T            auto (default: from config.json architectures), classification,
                       token-classification or text-matching
   --device D          cpu, cuda or auto (default auto: CUDA, else the CPU); a named device never falls back
-  --precision P       fp32 (default), fp16 or int8, where the backend supports it
-  --profile FILE      a QuantProfile (from samp calibrate), for INT8
+  --precision P       fp32 (default), fp16, int8 or fp8, where the backend supports it
+  --profile FILE      a QuantProfile (from samp calibrate), for INT8 and FP8
   --plan FILE         a PrecisionPlan (from samp recommend); wins over --precision
   --max-length N      tokens per input, special tokens included; longer inputs are truncated
                       longest_first (default: the tokenizer's model_max_length)

@@ -43,7 +43,7 @@ checkpoint has a sequence- or token-classification head, "logits" (number[] or n
   --model DIR         a Hugging Face model folder
   --device D          cpu, cuda or auto (default auto: the best available backend)
   --precision P       fp32 (default); fp16, int8 and fp8 where the backend supports them
-  --profile FILE      a QuantProfile (from samp calibrate), for INT8
+  --profile FILE      a QuantProfile (from samp calibrate), for INT8 and FP8
   --plan FILE         a PrecisionPlan (from samp recommend); wins over --precision
   --batch-size B      lines encoded together (default 32)
   --threads N         CPU threads (default: all cores)

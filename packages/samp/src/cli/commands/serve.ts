@@ -23,8 +23,8 @@ requests in flight and exits 0.
   --task T              auto (default: from config.json architectures), classification,
                         token-classification, text-matching or feature-extraction (every model)
   --device D            cpu, cuda or auto (default auto: CUDA, else the CPU); a named device never falls back
-  --precision P         fp32 (default), fp16 or int8, where the backend supports it
-  --profile FILE        a QuantProfile (from samp calibrate), for INT8
+  --precision P         fp32 (default), fp16, int8 or fp8, where the backend supports it
+  --profile FILE        a QuantProfile (from samp calibrate), for INT8 and FP8
   --plan FILE           a PrecisionPlan (from samp recommend); wins over --precision
   --max-length N        tokens per input; longer inputs are truncated (default: the tokenizer's)
   --threads N           CPU threads per worker (default: the cores divided among the workers)
