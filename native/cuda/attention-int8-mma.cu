@@ -61,15 +61,7 @@ constexpr std::size_t shared_bytes(int max_keys) {
   return static_cast<std::size_t>(kWarps * 16 + 2 * round_chunk(max_keys)) * kLd;
 }
 
-/// c += a · b for one m16n8k32 tile (int8 row-major A, int8 column-major B, int32 accumulators;
-/// no saturation needed: |sums| ≤ 512 · 127² < 2³¹).
-__device__ __forceinline__ void mma(int (&c)[4], const std::uint32_t (&a)[4], std::uint32_t b0,
-                                    std::uint32_t b1) {
-  asm("mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, "
-      "{%8, %9}, {%0, %1, %2, %3};\n"
-      : "+r"(c[0]), "+r"(c[1]), "+r"(c[2]), "+r"(c[3])
-      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
+using ptx::mma;
 
 /// Queues the copy of `valid` of `rows` token rows (64 bytes each) starting at src into a staged
 /// block; rows past `valid` become zeros.

@@ -16,6 +16,8 @@
 #include "cpu/activation-taps.h"
 #include "cuda-check.h"
 #include "device-memory.h"
+#include "fused-choice.h"
+#include "gemm-fused.h"
 #include "gemm.h"
 #include "kernels.h"
 #include "layer-weights.h"
@@ -109,6 +111,7 @@ class TypedEncoder final : public Encoder::Impl {
           (c.activation == Activation::kGelu && env("SAMP_CUDA_GELU_EPILOGUE") == "tanh"))
         ffn1_epilogue_ = GemmEpilogue::kGeluTanhBias;
     }
+    fused_mode_ = fused_mode_from(env("SAMP_CUDA_FUSED_GEMM"));
     GemmTuning tuning;
     tuning.tune = env("SAMP_CUDA_GEMM_TUNE") != "0";
     if (!env("SAMP_CUDA_GEMM_CANDIDATES").empty())
@@ -118,6 +121,7 @@ class TypedEncoder final : public Encoder::Impl {
     check_cuda(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
     try {
       upload_weights(w);
+      check_cuda(allow_gemm_fused_shared_bytes(), "cudaFuncSetAttribute");
       gemm_ = std::make_unique<GemmRunner>(
           o.precision == Precision::kFp16 ? GemmKind::kFp16 : GemmKind::kFp32, tuning);
       prepare_quantized(tuning);
@@ -311,6 +315,7 @@ class TypedEncoder final : public Encoder::Impl {
       if (runner != nullptr)
         all.insert(all.end(), runner->tunings().begin(), runner->tunings().end());
     }
+    all.insert(all.end(), fused_log_.begin(), fused_log_.end());
     return all;
   }
 
@@ -535,13 +540,26 @@ class TypedEncoder final : public Encoder::Impl {
                    nullptr, stream_);
         mark("FFN1 GEMM (+bias, activation)");
       } else {
-        gemm_->run(inter, t, h, w.ffn1_w.get(), b.y, b.ffn, GemmEpilogue::kNone, nullptr, nullptr,
-                   stream_);
-        mark("FFN1 GEMM");
-        check_cuda(
-            launch_bias_activation<T>(b.ffn, t, inter, w.ffn1_b.as<float>(), c.activation, stream_),
-            "bias + activation kernel");
-        mark("bias + activation");
+        run_fastest(
+            fused_mode_, site(GemmKind::kFp16, inter, h), t, std::is_same_v<T, __half>, stream_,
+            fused_log_,
+            [&] {
+              if constexpr (std::is_same_v<T, __half>) {
+                check_cuda(launch_gemm_fused<T, T, int8_t>(
+                               b.y, w.ffn1_w.template as<T>(), t, inter, h,
+                               Dequant{1.0f, nullptr, w.ffn1_b.as<float>()}, c.activation, b.ffn,
+                               inter, QuantOut<int8_t>{}, stream_),
+                           "fused FFN1 GEMM + bias + activation kernel");
+              }
+            },
+            [&] {
+              gemm_->run(inter, t, h, w.ffn1_w.get(), b.y, b.ffn, GemmEpilogue::kNone, nullptr,
+                         nullptr, stream_);
+              check_cuda(launch_bias_activation<T>(b.ffn, t, inter, w.ffn1_b.as<float>(),
+                                                   c.activation, stream_),
+                         "bias + activation kernel");
+            });
+        mark("FFN1 GEMM + bias + activation");
       }
       if (wants(l, Tap::kFfnOutputInput))
         record_packed(rec, name(Tap::kFfnOutputInput), padded(inter), b.ffn, inter, inter, t);
@@ -643,14 +661,27 @@ class TypedEncoder final : public Encoder::Impl {
     QuantOut<int8_t> qkv8{reinterpret_cast<int8_t*>(b.qkv8), 3 * h, 1.0f, ex.qkv_inv_scales};
     const bool qkv_float_needed = !lq.attention.int8 || recording;
     if (lq.qkv.precision == GemmPrecision::kInt8) {
-      linear(w, kQkv, lq.qkv, 3 * h, h, t, b.x, b.x8, nullptr, b.acc, nullptr);
-      check_cuda(
-          launch_dequant_activation<int32_t, T>(
-              b.acc, 3 * h, t, 3 * h,
-              Dequant{lq.qkv.input_scale, w.int8[kQkv].scales.as<float>(), w.qkv_b_f.as<float>()},
-              Activation::kNone, qkv_float_needed ? b.qkv : nullptr, 3 * h,
-              lq.attention.int8 ? qkv8 : QuantOut<int8_t>{}, stream_),
-          "QKV dequantize kernel");
+      const Dequant dq{lq.qkv.input_scale, w.int8[kQkv].scales.as<float>(),
+                       w.qkv_b_f.as<float>()};
+      T* qkv = qkv_float_needed ? b.qkv : nullptr;
+      const QuantOut<int8_t> q = lq.attention.int8 ? qkv8 : QuantOut<int8_t>{};
+      run_fastest(
+          fused_mode_, site(GemmKind::kInt8, 3 * h, h), t,
+          gemm_fused_supported<int8_t>(3 * h, h, 3 * h, 3 * h), stream_, fused_log_,
+          [&] {
+            check_cuda(launch_gemm_fused<int8_t, T, int8_t>(
+                           reinterpret_cast<const int8_t*>(b.x8),
+                           w.int8[kQkv].data.template as<int8_t>(), t, 3 * h, h, dq,
+                           Activation::kNone, qkv, 3 * h, q, stream_),
+                       "fused QKV GEMM + dequantize kernel");
+          },
+          [&] {
+            linear(w, kQkv, lq.qkv, 3 * h, h, t, b.x, b.x8, nullptr, b.acc, nullptr);
+            check_cuda(launch_dequant_activation<int32_t, T>(b.acc, 3 * h, t, 3 * h, dq,
+                                                             Activation::kNone, qkv, 3 * h, q,
+                                                             stream_),
+                       "QKV dequantize kernel");
+          });
     } else {
       linear(w, kQkv, lq.qkv, 3 * h, h, t, b.x, b.x8, b.qkv, nullptr, w.qkv_b.get());
       if (lq.attention.int8) {
@@ -729,21 +760,36 @@ class TypedEncoder final : public Encoder::Impl {
     // FFN1 + bias + activation, quantizing for a quantized FFN2.
     const GemmQuant& f2 = lq.ffn_output;
     const bool ffn_float_needed = !f2.quantized() || recording;
-    linear(w, kFfnIntermediate, f1, inter, h, t, b.y, b.y8, b.ffn, b.acc, nullptr);
     with_quant_out(f2, b.ffn8, inter, [&](auto q) {
-      cudaError_t err;
+      using Q = std::remove_pointer_t<decltype(q.q)>;
       if (f1.precision == GemmPrecision::kInt8) {
-        err = launch_dequant_activation<int32_t, T>(
-            b.acc, inter, t, inter,
-            Dequant{f1.input_scale, w.int8[kFfnIntermediate].scales.as<float>(),
-                    w.ffn1_b.as<float>()},
-            c.activation, ffn_float_needed ? b.ffn : nullptr, inter, q, stream_);
+        const Dequant dq{f1.input_scale, w.int8[kFfnIntermediate].scales.as<float>(),
+                         w.ffn1_b.as<float>()};
+        T* ffn = ffn_float_needed ? b.ffn : nullptr;
+        run_fastest(
+            fused_mode_, site(GemmKind::kInt8, inter, h), t,
+            gemm_fused_supported<int8_t>(inter, h, inter, inter), stream_, fused_log_,
+            [&] {
+              check_cuda(launch_gemm_fused<int8_t, T, Q>(
+                             reinterpret_cast<const int8_t*>(b.y8),
+                             w.int8[kFfnIntermediate].data.template as<int8_t>(), t, inter, h,
+                             dq, c.activation, ffn, inter, q, stream_),
+                         "fused FFN1 GEMM + activation (+ quantize) kernel");
+            },
+            [&] {
+              linear(w, kFfnIntermediate, f1, inter, h, t, b.y, b.y8, b.ffn, b.acc, nullptr);
+              check_cuda(launch_dequant_activation<int32_t, T>(b.acc, inter, t, inter, dq,
+                                                               c.activation, ffn, inter, q,
+                                                               stream_),
+                         "bias + activation (+ quantize) kernel");
+            });
       } else {
-        err = launch_dequant_activation<T, T>(b.ffn, inter, t, inter,
-                                              Dequant{1.0f, nullptr, w.ffn1_b.as<float>()},
-                                              c.activation, b.ffn, inter, q, stream_);
+        linear(w, kFfnIntermediate, f1, inter, h, t, b.y, b.y8, b.ffn, b.acc, nullptr);
+        check_cuda(launch_dequant_activation<T, T>(b.ffn, inter, t, inter,
+                                                   Dequant{1.0f, nullptr, w.ffn1_b.as<float>()},
+                                                   c.activation, b.ffn, inter, q, stream_),
+                   "bias + activation (+ quantize) kernel");
       }
-      check_cuda(err, "bias + activation (+ quantize) kernel");
     });
     mark("FFN1 + activation (mixed precision)");
     if (wants(Tap::kFfnOutputInput))
@@ -822,6 +868,11 @@ class TypedEncoder final : public Encoder::Impl {
       }
       extras_.push_back(std::move(e));
     }
+  }
+
+  /// A GEMM site of the fused-or-split table (fused-choice.h) on this session's device.
+  FusedSite site(GemmKind kind, int m, int k) const {
+    return {options.device, static_cast<int>(kind), static_cast<int>(sizeof(T)), m, k};
   }
 
   /// Whether the session's stream is being captured into a CUDA graph now.
@@ -1027,6 +1078,8 @@ class TypedEncoder final : public Encoder::Impl {
   bool int8_attention_generic_ = false;
   bool fused_residual_ = false;
   GemmEpilogue ffn1_epilogue_ = GemmEpilogue::kNone;
+  FusedMode fused_mode_ = FusedMode::kTimed;  // SAMP_CUDA_FUSED_GEMM
+  std::vector<GemmTuneRecord> fused_log_;     // the fused-or-split timings this session made
   std::set<int> eager_tokens_;  // token counts that ran eagerly (their GEMMs are tuned)
   bool profiling_ = false;
   std::vector<cudaEvent_t> marks_;

@@ -12,14 +12,6 @@ namespace {
 constexpr std::size_t kWorkspaceBytes = std::size_t{32} << 20;  // what cuBLAS suggests for Hopper
 constexpr int kTimedRuns = 4;  // per candidate, after one untimed run
 
-/// The size class a token count is tuned for: the next power of two (at least 16).
-int size_class(int n) {
-  int c = 16;
-  while (c < n && c < (1 << 30))
-    c <<= 1;
-  return c;
-}
-
 std::uint32_t lt_epilogue(GemmEpilogue e) {
   switch (e) {
     case GemmEpilogue::kBias:
@@ -70,6 +62,13 @@ int current_device() {
 }
 
 }  // namespace
+
+int gemm_size_class(int n) {
+  int c = 16;
+  while (c < n && c < (1 << 30))
+    c <<= 1;
+  return c;
+}
 
 GemmRunner::GemmRunner(GemmKind kind, const GemmTuning& tuning) : kind_(kind), tuning_(tuning) {
   switch (kind) {
@@ -185,7 +184,7 @@ GemmRunner::Plan& GemmRunner::plan(const Key& key) {
       std::lock_guard<std::mutex> lock(shared_mutex);
       const auto shared =
           shared_tunings().find(SharedKey{device_, static_cast<int>(kind_), tuning_.fp16_accumulate,
-                                          m, size_class(n), k, epilogue_id, residual});
+                                          m, gemm_size_class(n), k, epilogue_id, residual});
       found = shared != shared_tunings().end();
       if (found)
         tuned = shared->second;
@@ -294,7 +293,7 @@ void GemmRunner::tune(Plan& p, const Key& key, const void* w, const void* x, voi
     std::lock_guard<std::mutex> lock(shared_mutex);
     // A session that tuned the class first wins (emplace keeps it), so every session agrees.
     const auto [it, inserted] = shared_tunings().emplace(
-        SharedKey{device_, static_cast<int>(kind_), tuning_.fp16_accumulate, m, size_class(n), k,
+        SharedKey{device_, static_cast<int>(kind_), tuning_.fp16_accumulate, m, gemm_size_class(n), k,
                   epilogue_id, has_residual},
         p.algo);
     if (!inserted) {

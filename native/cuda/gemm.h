@@ -33,6 +33,9 @@ enum class GemmKind : int {
 /// What cuBLASLt applies to the product before it is stored.
 enum class GemmEpilogue : int { kNone = 0, kBias = 1, kGeluTanhBias = 2, kReluBias = 3 };
 
+/// The size class a token count is tuned for: the next power of two (at least 16).
+int gemm_size_class(int n);
+
 /// How the runner picks algorithms (read from the environment by the encoder).
 struct GemmTuning {
   /// Time the heuristic's candidates (SAMP_CUDA_GEMM_TUNE=0 turns it off).

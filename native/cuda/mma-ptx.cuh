@@ -1,5 +1,6 @@
-// PTX wrappers shared by the tensor-core attention kernels (sm_80+): shared-memory addresses,
-// cp.async global → shared copies and their groups, and ldmatrix loads of 8×8 b16 matrices.
+// PTX wrappers shared by the tensor-core kernels (sm_80+): shared-memory addresses, cp.async
+// global → shared copies and their groups, ldmatrix loads of 8×8 b16 matrices, and the mma.sync
+// tiles (FP16 m16n8k16 and INT8 m16n8k32, whose fragments are byte for byte the same).
 #pragma once
 
 #include <cstdint>
@@ -40,6 +41,26 @@ __device__ __forceinline__ void ldmatrix_x4_trans(std::uint32_t (&r)[4], const v
   asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
                : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
                : "r"(smem_addr(p)));
+}
+
+/// c += a · b for one m16n8k16 tile (row-major A, column-major B, FP32 accumulators).
+__device__ __forceinline__ void mma(float (&c)[4], const std::uint32_t (&a)[4], std::uint32_t b0,
+                                    std::uint32_t b1) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, "
+      "{%8, %9}, {%0, %1, %2, %3};\n"
+      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+/// c += a · b for one m16n8k32 tile (int8 row-major A, int8 column-major B, int32 accumulators;
+/// no saturation: the products here sum to far less than 2³¹).
+__device__ __forceinline__ void mma(int (&c)[4], const std::uint32_t (&a)[4], std::uint32_t b0,
+                                    std::uint32_t b1) {
+  asm("mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, "
+      "{%8, %9}, {%0, %1, %2, %3};\n"
+      : "+r"(c[0]), "+r"(c[1]), "+r"(c[2]), "+r"(c[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
 }
 
 }  // namespace samp::cuda::ptx

@@ -2,7 +2,9 @@
 // the INT8 GEMM (cuBLASLt, int32 out) bit for bit; the INT8 attention, both kernels (dp4a and
 // tensor cores), exactly except where a softmax value sits on a rounding tie (counted, and within
 // the range those ties allow); the dequantize / LayerNorm / quantize epilogues to float rounding;
-// the FP8 GEMM against the product of its own E4M3 codes. Without a driver (CI) the launchers must
+// the FP8 GEMM against the product of its own E4M3 codes; the fused GEMM + epilogue kernel bit for
+// bit against cuBLASLt's int32 product + the epilogue kernel (int8), and against a host reference
+// (FP16). Without a driver (CI) the launchers must
 // report the CUDA error instead of crashing; the branch is chosen by /dev/nvidiactl.
 #include <cuda_fp8.h>
 #include <cuda_runtime.h>
@@ -18,6 +20,7 @@
 #include "check.h"
 #include "common/error.h"
 #include "device-memory.h"
+#include "gemm-fused.h"
 #include "gemm.h"
 #include "quant-kernels.h"
 
@@ -458,6 +461,113 @@ void fp8_gemm(std::mt19937& rng) {
   SAMP_CHECK_MSG(worst < 2e-2, "FP8 GEMM off by " << worst << " of the typical magnitude");
 }
 
+/// The fused INT8 GEMM + epilogue against the unfused path it replaces (cuBLASLt's exact int32
+/// product, then launch_dequant_activation): every stored value and code bit for bit.
+template <typename T>
+void fused_int8_gemm(std::mt19937& rng, int n, int tokens, int k, samp::cuda::Activation act,
+                     bool per_column_codes) {
+  using samp::cuda::Dequant;
+  using samp::cuda::QuantOut;
+  const auto w = random_codes(static_cast<std::size_t>(n) * k, rng);
+  const auto x = random_codes(static_cast<std::size_t>(tokens) * k, rng);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  std::vector<float> ws(n), bias(n), inv(n);
+  for (int c = 0; c < n; ++c) {
+    ws[c] = 0.0005f + 0.00002f * static_cast<float>(c % 97);
+    bias[c] = nd(rng);
+    inv[c] = 4.0f + static_cast<float>(c % 3);
+  }
+  const DeviceBuffer dw = to_device(w), dx = to_device(x), dws = to_device(ws),
+                     dbias = to_device(bias), dinv = to_device(inv);
+  const std::size_t size = static_cast<std::size_t>(tokens) * n;
+  DeviceBuffer acc(size * sizeof(int32_t)), out_ref(size * sizeof(T)), q_ref(size),
+      out(size * sizeof(T)), q(size);
+  const Dequant dq{0.03f, dws.as<float>(), dbias.as<float>()};
+  const float* inv_scales = per_column_codes ? dinv.as<float>() : nullptr;
+  samp::cuda::GemmRunner runner(samp::cuda::GemmKind::kInt8, samp::cuda::GemmTuning{});
+  runner.run(n, tokens, k, dw.get(), dx.get(), acc.get(), samp::cuda::GemmEpilogue::kNone, nullptr,
+             nullptr, nullptr);
+  const cudaError_t unfused = samp::cuda::launch_dequant_activation<int32_t, T, int8_t>(
+      acc.as<int32_t>(), n, tokens, n, dq, act, out_ref.as<T>(), n,
+      QuantOut<int8_t>{q_ref.as<int8_t>(), n, 5.0f, inv_scales}, nullptr);
+  const cudaError_t fused = samp::cuda::launch_gemm_fused<int8_t, T, int8_t>(
+      dx.as<int8_t>(), dw.as<int8_t>(), tokens, n, k, dq, act, out.as<T>(), n,
+      QuantOut<int8_t>{q.as<int8_t>(), n, 5.0f, inv_scales}, nullptr);
+  SAMP_CHECK(unfused == cudaSuccess && fused == cudaSuccess);
+  SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
+  const auto a = to_host<std::uint8_t>(out, size * sizeof(T));
+  const auto b = to_host<std::uint8_t>(out_ref, size * sizeof(T));
+  const auto qa = to_host<int8_t>(q, size), qb = to_host<int8_t>(q_ref, size);
+  std::size_t values_off = 0, codes_off = 0;
+  for (std::size_t i = 0; i < size; ++i) {
+    codes_off += qa[i] != qb[i];
+    for (std::size_t byte = 0; byte < sizeof(T); ++byte)
+      values_off += a[i * sizeof(T) + byte] != b[i * sizeof(T) + byte] ? 1 : 0;
+  }
+  SAMP_CHECK_MSG(values_off == 0 && codes_off == 0,
+                 "fused INT8 GEMM " << n << "x" << tokens << "x" << k << ": " << values_off
+                                    << " value bytes and " << codes_off << " codes differ");
+  std::printf("fused int8 GEMM %dx%dx%d: identical to cuBLASLt + epilogue\n", n, tokens, k);
+}
+
+/// The fused FP16 GEMM + bias + GELU against a host double reference of the same FP16 operands.
+void fused_fp16_gemm(std::mt19937& rng, int n, int tokens, int k) {
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  std::vector<__half> w(static_cast<std::size_t>(n) * k), x(static_cast<std::size_t>(tokens) * k);
+  for (auto& v : w)
+    v = __float2half(nd(rng) * 0.05f);
+  for (auto& v : x)
+    v = __float2half(nd(rng));
+  std::vector<float> bias(n);
+  for (auto& v : bias)
+    v = nd(rng) * 0.1f;
+  const DeviceBuffer dw = to_device(w), dx = to_device(x), dbias = to_device(bias);
+  const std::size_t size = static_cast<std::size_t>(tokens) * n;
+  DeviceBuffer out(size * sizeof(__half)), q(size);
+  const float inv = 20.0f;
+  const cudaError_t err = samp::cuda::launch_gemm_fused<__half, __half, int8_t>(
+      dx.as<__half>(), dw.as<__half>(), tokens, n, k,
+      samp::cuda::Dequant{1.0f, nullptr, dbias.as<float>()}, samp::cuda::Activation::kGelu,
+      out.as<__half>(), n, samp::cuda::QuantOut<int8_t>{q.as<int8_t>(), n, inv, nullptr}, nullptr);
+  SAMP_CHECK(err == cudaSuccess);
+  SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
+  const auto y = to_host<__half>(out, size);
+  const auto codes = to_host<int8_t>(q, size);
+  double worst = 0;
+  std::size_t codes_off = 0;
+  for (int r = 0; r < tokens; ++r) {
+    for (int c = 0; c < n; ++c) {
+      double sum = bias[c];
+      for (int i = 0; i < k; ++i)
+        sum += static_cast<double>(__half2float(x[static_cast<std::size_t>(r) * k + i])) *
+               __half2float(w[static_cast<std::size_t>(c) * k + i]);
+      const double gelu = 0.5 * sum * (1.0 + std::erf(sum / std::sqrt(2.0)));
+      const std::size_t at = static_cast<std::size_t>(r) * n + c;
+      worst = std::max(worst, std::fabs(__half2float(y[at]) - gelu) / (1.0 + std::fabs(gelu)));
+      // Quantized from the FP32 value, so at most one code from the host's.
+      codes_off += std::abs(codes[at] - host_code(static_cast<float>(gelu) * inv)) > 1;
+    }
+  }
+  std::printf("fused fp16 GEMM %dx%dx%d: worst error %.2e\n", n, tokens, k, worst);
+  SAMP_CHECK_MSG(worst < 2e-3, "fused FP16 GEMM off by " << worst);
+  SAMP_CHECK_MSG(codes_off == 0, codes_off << " fused FP16 codes more than one step off");
+}
+
+/// What the fused kernel refuses: output widths that are not whole 128-column tiles, and k that
+/// is not whole 64-byte steps.
+void fused_gemm_refusals() {
+  const samp::cuda::QuantOut<int8_t> none;
+  const auto launch = [&](int n, int k) {
+    return samp::cuda::launch_gemm_fused<int8_t, float, int8_t>(
+        nullptr, nullptr, 4, n, k, samp::cuda::Dequant{}, samp::cuda::Activation::kNone,
+        static_cast<float*>(nullptr), n, none, nullptr);
+  };
+  SAMP_CHECK(launch(96, 768) == cudaErrorInvalidValue);
+  SAMP_CHECK(launch(768, 96) == cudaErrorInvalidValue);
+  SAMP_CHECK(!samp::cuda::gemm_fused_supported<__half>(768, 16, 768, 0));
+  SAMP_CHECK(samp::cuda::gemm_fused_supported<__half>(768, 32, 768, 0));
+}
+
 }  // namespace
 
 int main() {
@@ -470,6 +580,7 @@ int main() {
     SAMP_CHECK_MSG(err != cudaSuccess, "a launch without a driver reported success");
     std::printf("no driver: the launch reported %s\n", cudaGetErrorName(err));
     int8_attention_dispatch();
+    fused_gemm_refusals();
     return samp::test::result("cuda-quant-kernels-test");
   }
   std::mt19937 rng(1234);
@@ -480,6 +591,12 @@ int main() {
     epilogues(rng, 96);
     epilogues(rng, 36);
     fp8_gemm(rng);
+    fused_gemm_refusals();
+    SAMP_CHECK(samp::cuda::allow_gemm_fused_shared_bytes() == cudaSuccess);
+    fused_int8_gemm<float>(rng, 2304, 300, 768, samp::cuda::Activation::kNone, true);
+    fused_int8_gemm<__half>(rng, 3072, 129, 768, samp::cuda::Activation::kGelu, false);
+    fused_int8_gemm<__half>(rng, 768, 7, 3072, samp::cuda::Activation::kNone, false);
+    fused_fp16_gemm(rng, 256, 131, 768);
   } catch (const samp::Error& e) {
     SAMP_CHECK_MSG(false, "threw " << e.code() << ": " << e.what());
   }

@@ -178,7 +178,10 @@ void check_gelu(const WeightSet& weights) {
 }  // namespace
 
 /// GemmKind names for the tuning lines.
-const char* const kKindNames[4] = {"fp32", "fp16", "int8", "fp8 "};
+// Kinds 4…7: a fused-or-split choice for that GEMM kind (candidate #1 = the fused kernel).
+const char* const kKindNames[8] = {"fp32", "fp16", "int8", "fp8 ",
+                                   "fused fp32 vs split", "fused fp16 vs split",
+                                   "fused int8 vs split", "fused fp8 vs split"};
 
 int main(int argc, char** argv) {
   int iters = 50;
@@ -273,8 +276,8 @@ int main(int argc, char** argv) {
           char line[200];
           std::snprintf(line, sizeof line,
                         "  tuned %s %5d x %5d x %5d ep %d res %d: %2d candidates, chose #%d: %.4f ms "
-                        "(heuristic #0 %.4f ms, %.0f TFLOP/s)\n",
-                        kKindNames[t.kind & 3], t.m, t.n, t.k, t.epilogue, t.residual ? 1 : 0, t.candidates, t.chosen,
+                        "(#0 %.4f ms, %.0f TFLOP/s)\n",
+                        kKindNames[t.kind & 7], t.m, t.n, t.k, t.epilogue, t.residual ? 1 : 0, t.candidates, t.chosen,
                         t.best_ms, t.heuristic_ms, 2.0 * t.m * t.n * t.k / (t.best_ms * 1e9));
           profiles += line;
         }

@@ -1,0 +1,236 @@
+// The fused Linear + epilogue of gemm-fused.h. One block of 8 warps computes a 128-token × 128-
+// column tile of Y (two blocks per SM: 126 registers a thread, no spills). X and W tiles of 64
+// bytes of k go through a 4-stage cp.async pipeline into shared memory; each warp owns 64 × 32 of
+// the tile and multiplies with mma.sync (m16n8k32 for int8, m16n8k16 for FP16: the same fragments
+// byte for byte, so one kernel body serves both, 32 bytes of k per step). Staged rows are 64
+// bytes; their 16-byte chunks are XOR-swizzled by row pair so the 8 rows an ldmatrix reads fall in
+// distinct banks. The epilogue works on the accumulators in registers: lane (g, t) of a warp holds
+// rows g and g + 8 of each 16 × 8 tile at columns 2t and 2t + 1, written as pairs.
+#include <cstdint>
+
+#include "device-math.cuh"
+#include "gemm-fused.h"
+#include "mma-ptx.cuh"
+
+namespace samp::cuda {
+namespace {
+
+constexpr int kTileRows = 128;  // tokens per block
+constexpr int kTileCols = 128;  // output columns per block
+constexpr int kTileK = 64;      // bytes of k per stage
+constexpr int kStages = 4;
+constexpr int kThreads = 256;
+constexpr int kStageBytes = (kTileRows + kTileCols) * kTileK;
+constexpr int kSharedBytes = kStages * kStageBytes;  // 64 KiB
+
+/// Byte offset of 16-byte chunk c (0…3) of staged row r.
+__device__ __forceinline__ int staged(int r, int c) {
+  return r * kTileK + ((c ^ ((r >> 1) & 3)) << 4);
+}
+
+template <typename In>
+struct Accumulator;
+template <>
+struct Accumulator<int8_t> {
+  using type = int;
+};
+template <>
+struct Accumulator<__half> {
+  using type = float;
+};
+
+__device__ __forceinline__ void store_pair(float* p, float a, float b) {
+  *reinterpret_cast<float2*>(p) = make_float2(a, b);
+}
+__device__ __forceinline__ void store_pair(__half* p, float a, float b) {
+  *reinterpret_cast<__half2*>(p) = __floats2half2_rn(a, b);
+}
+
+/// The codes of a and b (already divided by their scales) at p, as one 2-byte write.
+template <typename Q>
+__device__ __forceinline__ void store_pair_quantized(Q* p, float a, float b) {
+  Q codes[2];
+  dev::store_quantized(codes, a);
+  dev::store_quantized(codes + 1, b);
+  *reinterpret_cast<std::uint16_t*>(p) = *reinterpret_cast<const std::uint16_t*>(codes);
+}
+
+template <typename In, typename T, typename Q>
+__global__ void __launch_bounds__(kThreads, 2)
+    gemm_fused_kernel(const In* __restrict__ x, const In* __restrict__ w, int tokens, int k_bytes,
+                      Dequant dq, Activation act, T* out, int ld_out, QuantOut<Q> q) {
+  using Acc = typename Accumulator<In>::type;
+  extern __shared__ __align__(128) std::uint8_t smem[];
+  const int tid = threadIdx.x;
+  const int lane = tid & 31;
+  const int warp_row = (tid >> 5) >> 2;  // 0…1: 64 tokens each
+  const int warp_col = (tid >> 5) & 3;   // 0…3: 32 columns each
+  const int row0 = blockIdx.y * kTileRows;
+  const int col0 = blockIdx.x * kTileCols;
+  const auto* xb = reinterpret_cast<const std::uint8_t*>(x);
+  const auto* wb = reinterpret_cast<const std::uint8_t*>(w);
+  const int tiles = k_bytes / kTileK;
+
+  // Each thread queues 2 of the 512 chunks of X's tile and 2 of W's; token rows past the end are
+  // zero-filled (and never stored).
+  const auto load = [&](int stage, int tile) {
+    std::uint8_t* a = smem + stage * kStageBytes;
+    std::uint8_t* b = a + kTileRows * kTileK;
+#pragma unroll
+    for (int i = 0; i < 2; ++i) {
+      const int id = tid + i * kThreads;
+      const int r = id >> 2, c = id & 3;
+      const bool valid = row0 + r < tokens;
+      const std::size_t offset = static_cast<std::size_t>(tile) * kTileK + c * 16;
+      ptx::copy16(a + staged(r, c),
+                  xb + static_cast<std::size_t>(valid ? row0 + r : 0) * k_bytes + offset, valid);
+      ptx::copy16(b + staged(r, c), wb + static_cast<std::size_t>(col0 + r) * k_bytes + offset,
+                  true);
+    }
+  };
+
+  Acc acc[4][4][4];
+#pragma unroll
+  for (int i = 0; i < 4; ++i)
+#pragma unroll
+    for (int j = 0; j < 4; ++j)
+#pragma unroll
+      for (int e = 0; e < 4; ++e)
+        acc[i][j][e] = 0;
+
+  // One commit per stage and per iteration (empty near the end) keeps the wait count fixed.
+#pragma unroll
+  for (int s = 0; s < kStages - 1; ++s) {
+    if (s < tiles)
+      load(s, s);
+    ptx::commit();
+  }
+  for (int kt = 0; kt < tiles; ++kt) {
+    ptx::wait_copies<kStages - 2>();
+    // Tile kt has landed for every thread, and every warp is done with the stage refilled next.
+    __syncthreads();
+    if (kt + kStages - 1 < tiles)
+      load((kt + kStages - 1) % kStages, kt + kStages - 1);
+    ptx::commit();
+    const std::uint8_t* a = smem + (kt % kStages) * kStageBytes;
+    const std::uint8_t* b = a + kTileRows * kTileK;
+#pragma unroll
+    for (int step = 0; step < 2; ++step) {
+      std::uint32_t af[4][4], bf[4][2];
+#pragma unroll
+      for (int i = 0; i < 4; ++i) {
+        const int r = warp_row * 64 + i * 16 + (lane & 15);
+        ptx::ldmatrix_x4(af[i], a + staged(r, step * 2 + (lane >> 4)));
+      }
+#pragma unroll
+      for (int j = 0; j < 2; ++j) {
+        const int r = warp_col * 32 + j * 16 + ((lane >> 4) << 3) + (lane & 7);
+        std::uint32_t m[4];
+        ptx::ldmatrix_x4(m, b + staged(r, step * 2 + ((lane >> 3) & 1)));
+        bf[2 * j][0] = m[0];
+        bf[2 * j][1] = m[1];
+        bf[2 * j + 1][0] = m[2];
+        bf[2 * j + 1][1] = m[3];
+      }
+#pragma unroll
+      for (int i = 0; i < 4; ++i)
+#pragma unroll
+        for (int j = 0; j < 4; ++j)
+          ptx::mma(acc[i][j], af[i], bf[j][0], bf[j][1]);
+    }
+  }
+
+  // The epilogue, as dequant_activation_vec8_kernel computes it (scale = in_scale · w_scale, one
+  // FMA with the bias, then the activation), so INT8 results match the unfused path bit for bit.
+  const int g = lane >> 2, t = lane & 3;
+#pragma unroll
+  for (int j = 0; j < 4; ++j) {
+    const int col = col0 + warp_col * 32 + j * 8 + 2 * t;
+    float scale[2], bias[2], inv[2];
+#pragma unroll
+    for (int e = 0; e < 2; ++e) {
+      scale[e] = dq.in_scale * (dq.w_scales != nullptr ? dq.w_scales[col + e] : 1.0f);
+      bias[e] = dq.bias != nullptr ? dq.bias[col + e] : 0.0f;
+      inv[e] = q.inv_scales != nullptr ? q.inv_scales[col + e] : q.inv_scale;
+    }
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+#pragma unroll
+      for (int half = 0; half < 2; ++half) {
+        const int row = row0 + warp_row * 64 + i * 16 + g + 8 * half;
+        if (row >= tokens)
+          continue;
+        float v[2];
+#pragma unroll
+        for (int e = 0; e < 2; ++e)
+          v[e] = dev::activate(act, static_cast<float>(acc[i][j][2 * half + e]) * scale[e] + bias[e]);
+        if (out != nullptr)
+          store_pair(out + static_cast<std::size_t>(row) * ld_out + col, v[0], v[1]);
+        if (q.q != nullptr)
+          store_pair_quantized(q.q + static_cast<std::size_t>(row) * q.ld + col, v[0] * inv[0],
+                               v[1] * inv[1]);
+      }
+    }
+  }
+}
+
+template <typename In, typename T, typename Q>
+cudaError_t allow(cudaError_t previous) {
+  if (previous != cudaSuccess)
+    return previous;
+  return cudaFuncSetAttribute(gemm_fused_kernel<In, T, Q>,
+                              cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes);
+}
+
+}  // namespace
+
+template <typename In>
+bool gemm_fused_supported(int n, int k, int ld_out, int ld_q) {
+  return n > 0 && k > 0 && n % kTileCols == 0 &&
+         (static_cast<long long>(k) * sizeof(In)) % kTileK == 0 && ld_out % 2 == 0 &&
+         ld_q % 2 == 0;
+}
+
+template <typename In, typename T, typename Q>
+cudaError_t launch_gemm_fused(const In* x, const In* w, int tokens, int n, int k,
+                              const Dequant& dq, Activation act, T* out, int ld_out,
+                              const QuantOut<Q>& q, cudaStream_t stream) {
+  if (!gemm_fused_supported<In>(n, k, out != nullptr ? ld_out : 0, q.q != nullptr ? q.ld : 0) ||
+      tokens < 0)
+    return cudaErrorInvalidValue;
+  if (tokens == 0)
+    return cudaSuccess;
+  const dim3 grid(static_cast<unsigned>(n / kTileCols),
+                  static_cast<unsigned>((tokens + kTileRows - 1) / kTileRows));
+  gemm_fused_kernel<In, T, Q><<<grid, kThreads, kSharedBytes, stream>>>(
+      x, w, tokens, k * static_cast<int>(sizeof(In)), dq, act, out, ld_out, q);
+  return cudaGetLastError();
+}
+
+cudaError_t allow_gemm_fused_shared_bytes() {
+  cudaError_t err = cudaSuccess;
+  err = allow<int8_t, float, int8_t>(err);
+  err = allow<int8_t, float, __nv_fp8_e4m3>(err);
+  err = allow<int8_t, __half, int8_t>(err);
+  err = allow<int8_t, __half, __nv_fp8_e4m3>(err);
+  err = allow<__half, __half, int8_t>(err);
+  err = allow<__half, __half, __nv_fp8_e4m3>(err);
+  return err;
+}
+
+#define SAMP_GEMM_FUSED(In, T, Q)                                                          \
+  template cudaError_t launch_gemm_fused<In, T, Q>(const In*, const In*, int, int, int,    \
+                                                   const Dequant&, Activation, T*, int,    \
+                                                   const QuantOut<Q>&, cudaStream_t);
+SAMP_GEMM_FUSED(int8_t, float, int8_t)
+SAMP_GEMM_FUSED(int8_t, float, __nv_fp8_e4m3)  // FP8 needs an FP16 session; instantiated for the encoder's generic code
+SAMP_GEMM_FUSED(int8_t, __half, int8_t)
+SAMP_GEMM_FUSED(int8_t, __half, __nv_fp8_e4m3)
+SAMP_GEMM_FUSED(__half, __half, int8_t)
+SAMP_GEMM_FUSED(__half, __half, __nv_fp8_e4m3)
+#undef SAMP_GEMM_FUSED
+
+template bool gemm_fused_supported<int8_t>(int, int, int, int);
+template bool gemm_fused_supported<__half>(int, int, int, int);
+
+}  // namespace samp::cuda

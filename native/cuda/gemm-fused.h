@@ -1,0 +1,38 @@
+// A Linear layer and the kernel after it in one launch: Y[t, n] = X[t, k] · W[n, k]ᵀ on tensor
+// cores (mma.sync: INT8 with exact int32 sums, or FP16 with FP32 sums), then in registers the
+// epilogue of launch_dequant_activation: v = act(acc · in_scale · w_scales[n] + bias[n]), stored as
+// T and / or quantized (int8 or FP8) for the next GEMM. The INT8 product never goes to memory as
+// int32 (cuBLASLt cannot fuse this epilogue), which is most of what a Fully-Quant layer's QKV and
+// FFN1 cost around their GEMMs. For int8 inputs the results are bit for bit those of cuBLASLt's
+// int32 product followed by launch_dequant_activation's 16-byte kernel (same FP32 operations).
+#pragma once
+
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <cstddef>
+
+#include "kernels.h"
+#include "quant-kernels.h"
+
+namespace samp::cuda {
+
+/// Whether launch_gemm_fused takes n output columns and a reduction of k elements of In: n a
+/// multiple of 128, k · sizeof(In) a multiple of 64 bytes, and even output strides (the
+/// pointers must be 16-byte aligned, as every buffer of the encoder is).
+template <typename In>
+bool gemm_fused_supported(int n, int k, int ld_out, int ld_q);
+
+/// out[r, c] = v and q[r, c] = code(v · inv) for v = act(dequant(Σ_i x[r, i] · w[c, i])), r <
+/// tokens, c < n; either output may be null. x is [tokens, k] and w [n, k], both row-major and
+/// dense. cudaErrorInvalidValue where gemm_fused_supported says no.
+template <typename In, typename T, typename Q>
+cudaError_t launch_gemm_fused(const In* x, const In* w, int tokens, int n, int k,
+                              const Dequant& dq, Activation act, T* out, int ld_out,
+                              const QuantOut<Q>& q, cudaStream_t stream);
+
+/// Lets every launch_gemm_fused kernel use the 64 KiB of shared memory its pipeline needs, on the
+/// current device (call once per device before launching; not a stream operation).
+cudaError_t allow_gemm_fused_shared_bytes();
+
+}  // namespace samp::cuda
