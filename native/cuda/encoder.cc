@@ -541,7 +541,8 @@ class TypedEncoder final : public Encoder::Impl {
         mark("FFN1 GEMM (+bias, activation)");
       } else {
         run_fastest(
-            fused_mode_, site(GemmKind::kFp16, inter, h), t, std::is_same_v<T, __half>, stream_,
+            fused_mode_, site(GemmKind::kFp16, inter, h), t,
+            std::is_same_v<T, __half> && gemm_fused_supported<__half>(inter, h, inter, 0), stream_,
             fused_log_,
             [&] {
               if constexpr (std::is_same_v<T, __half>) {

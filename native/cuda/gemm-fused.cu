@@ -1,16 +1,18 @@
-// The fused Linear + epilogue of gemm-fused.h. One block of 8 warps computes a 128-token × 128-
-// column tile of Y (two blocks per SM: 126 registers a thread, no spills). X and W tiles of 64
-// bytes of k go through a 4-stage cp.async pipeline into shared memory; each warp owns 64 × 32 of
-// the tile and multiplies with mma.sync (m16n8k32 for int8, m16n8k16 for FP16: the same fragments
-// byte for byte, so one kernel body serves both, 32 bytes of k per step). Staged rows are 64
-// bytes; their 16-byte chunks are XOR-swizzled by row pair so the 8 rows an ldmatrix reads fall in
-// distinct banks. The epilogue works on the accumulators in registers: lane (g, t) of a warp holds
-// rows g and g + 8 of each 16 × 8 tile at columns 2t and 2t + 1, written as pairs.
+// The fused Linear + epilogue of gemm-fused.h. One block of 4 warps computes a 128-token × 128-
+// column tile of Y, each warp 64 × 64 of it (two blocks per SM: 205 registers a thread, no
+// spills). X and W tiles of 64 bytes of k go through a 4-stage cp.async pipeline into shared
+// memory; the warps multiply with mma.sync (m16n8k32 for int8, m16n8k16 for FP16: the same
+// fragments byte for byte, so one kernel body serves both, 32 bytes of k per step). 64 × 64 warp
+// tiles keep ldmatrix traffic below what the tensor cores take (8 loads per 32 mma). Staged rows
+// are 64 bytes; their 16-byte chunks are XOR-swizzled by row pair so the 8 rows an ldmatrix reads
+// fall in distinct banks. The epilogue stages the accumulators in shared memory, then each thread
+// dequantizes, activates and stores 8 adjacent outputs of a row at a time (16-byte writes).
 #include <cstdint>
 
 #include "device-math.cuh"
 #include "gemm-fused.h"
 #include "mma-ptx.cuh"
+#include "vector-io.cuh"
 
 namespace samp::cuda {
 namespace {
@@ -19,9 +21,14 @@ constexpr int kTileRows = 128;  // tokens per block
 constexpr int kTileCols = 128;  // output columns per block
 constexpr int kTileK = 64;      // bytes of k per stage
 constexpr int kStages = 4;
-constexpr int kThreads = 256;
+constexpr int kThreads = 128;  // 2 × 2 warps of 64 × 64
 constexpr int kStageBytes = (kTileRows + kTileCols) * kTileK;
-constexpr int kSharedBytes = kStages * kStageBytes;  // 64 KiB
+// The epilogue's tile of accumulators, rows padded by 8 words so a warp's 8-byte writes (8 rows ×
+// 4 lanes) fall in distinct banks in each half-warp phase.
+constexpr int kEpilogueLd = kTileCols + 8;
+constexpr int kSharedBytes = kStages * kStageBytes > kTileRows * kEpilogueLd * 4
+                                 ? kStages * kStageBytes
+                                 : kTileRows * kEpilogueLd * 4;  // 68 KiB
 
 /// Byte offset of 16-byte chunk c (0…3) of staged row r.
 __device__ __forceinline__ int staged(int r, int c) {
@@ -39,20 +46,16 @@ struct Accumulator<__half> {
   using type = float;
 };
 
-__device__ __forceinline__ void store_pair(float* p, float a, float b) {
-  *reinterpret_cast<float2*>(p) = make_float2(a, b);
+/// The value of an accumulator from its 32 bits.
+template <typename Acc>
+__device__ __forceinline__ float from_bits(unsigned bits);
+template <>
+__device__ __forceinline__ float from_bits<int>(unsigned bits) {
+  return static_cast<float>(static_cast<int>(bits));
 }
-__device__ __forceinline__ void store_pair(__half* p, float a, float b) {
-  *reinterpret_cast<__half2*>(p) = __floats2half2_rn(a, b);
-}
-
-/// The codes of a and b (already divided by their scales) at p, as one 2-byte write.
-template <typename Q>
-__device__ __forceinline__ void store_pair_quantized(Q* p, float a, float b) {
-  Q codes[2];
-  dev::store_quantized(codes, a);
-  dev::store_quantized(codes + 1, b);
-  *reinterpret_cast<std::uint16_t*>(p) = *reinterpret_cast<const std::uint16_t*>(codes);
+template <>
+__device__ __forceinline__ float from_bits<float>(unsigned bits) {
+  return __uint_as_float(bits);
 }
 
 template <typename In, typename T, typename Q>
@@ -63,21 +66,21 @@ __global__ void __launch_bounds__(kThreads, 2)
   extern __shared__ __align__(128) std::uint8_t smem[];
   const int tid = threadIdx.x;
   const int lane = tid & 31;
-  const int warp_row = (tid >> 5) >> 2;  // 0…1: 64 tokens each
-  const int warp_col = (tid >> 5) & 3;   // 0…3: 32 columns each
+  const int warp_row = (tid >> 5) >> 1;  // 0…1: 64 tokens each
+  const int warp_col = (tid >> 5) & 1;   // 0…1: 64 columns each
   const int row0 = blockIdx.y * kTileRows;
   const int col0 = blockIdx.x * kTileCols;
   const auto* xb = reinterpret_cast<const std::uint8_t*>(x);
   const auto* wb = reinterpret_cast<const std::uint8_t*>(w);
   const int tiles = k_bytes / kTileK;
 
-  // Each thread queues 2 of the 512 chunks of X's tile and 2 of W's; token rows past the end are
+  // Each thread queues 4 of the 512 chunks of X's tile and 4 of W's; token rows past the end are
   // zero-filled (and never stored).
   const auto load = [&](int stage, int tile) {
     std::uint8_t* a = smem + stage * kStageBytes;
     std::uint8_t* b = a + kTileRows * kTileK;
 #pragma unroll
-    for (int i = 0; i < 2; ++i) {
+    for (int i = 0; i < 4; ++i) {
       const int id = tid + i * kThreads;
       const int r = id >> 2, c = id & 3;
       const bool valid = row0 + r < tokens;
@@ -89,11 +92,11 @@ __global__ void __launch_bounds__(kThreads, 2)
     }
   };
 
-  Acc acc[4][4][4];
+  Acc acc[4][8][4];
 #pragma unroll
   for (int i = 0; i < 4; ++i)
 #pragma unroll
-    for (int j = 0; j < 4; ++j)
+    for (int j = 0; j < 8; ++j)
 #pragma unroll
       for (int e = 0; e < 4; ++e)
         acc[i][j][e] = 0;
@@ -116,15 +119,15 @@ __global__ void __launch_bounds__(kThreads, 2)
     const std::uint8_t* b = a + kTileRows * kTileK;
 #pragma unroll
     for (int step = 0; step < 2; ++step) {
-      std::uint32_t af[4][4], bf[4][2];
+      std::uint32_t af[4][4], bf[8][2];
 #pragma unroll
       for (int i = 0; i < 4; ++i) {
         const int r = warp_row * 64 + i * 16 + (lane & 15);
         ptx::ldmatrix_x4(af[i], a + staged(r, step * 2 + (lane >> 4)));
       }
 #pragma unroll
-      for (int j = 0; j < 2; ++j) {
-        const int r = warp_col * 32 + j * 16 + ((lane >> 4) << 3) + (lane & 7);
+      for (int j = 0; j < 4; ++j) {
+        const int r = warp_col * 64 + j * 16 + ((lane >> 4) << 3) + (lane & 7);
         std::uint32_t m[4];
         ptx::ldmatrix_x4(m, b + staged(r, step * 2 + ((lane >> 3) & 1)));
         bf[2 * j][0] = m[0];
@@ -135,42 +138,62 @@ __global__ void __launch_bounds__(kThreads, 2)
 #pragma unroll
       for (int i = 0; i < 4; ++i)
 #pragma unroll
-        for (int j = 0; j < 4; ++j)
+        for (int j = 0; j < 8; ++j)
           ptx::mma(acc[i][j], af[i], bf[j][0], bf[j][1]);
     }
   }
 
-  // The epilogue, as dequant_activation_vec8_kernel computes it (scale = in_scale · w_scale, one
-  // FMA with the bias, then the activation), so INT8 results match the unfused path bit for bit.
+  // The epilogue. The accumulators go through shared memory (the pipeline's stages are free now)
+  // so that each thread then handles 8 adjacent columns of a row: 16-byte stores, and a short
+  // loop instead of 256 unrolled activations, whose code would not fit the instruction cache.
+  ptx::wait_copies<0>();
+  __syncthreads();
+  Acc* tile = reinterpret_cast<Acc*>(smem);
   const int g = lane >> 2, t = lane & 3;
 #pragma unroll
-  for (int j = 0; j < 4; ++j) {
-    const int col = col0 + warp_col * 32 + j * 8 + 2 * t;
-    float scale[2], bias[2], inv[2];
+  for (int i = 0; i < 4; ++i) {
 #pragma unroll
-    for (int e = 0; e < 2; ++e) {
-      scale[e] = dq.in_scale * (dq.w_scales != nullptr ? dq.w_scales[col + e] : 1.0f);
-      bias[e] = dq.bias != nullptr ? dq.bias[col + e] : 0.0f;
-      inv[e] = q.inv_scales != nullptr ? q.inv_scales[col + e] : q.inv_scale;
-    }
-#pragma unroll
-    for (int i = 0; i < 4; ++i) {
+    for (int j = 0; j < 8; ++j) {
 #pragma unroll
       for (int half = 0; half < 2; ++half) {
-        const int row = row0 + warp_row * 64 + i * 16 + g + 8 * half;
-        if (row >= tokens)
-          continue;
-        float v[2];
-#pragma unroll
-        for (int e = 0; e < 2; ++e)
-          v[e] = dev::activate(act, static_cast<float>(acc[i][j][2 * half + e]) * scale[e] + bias[e]);
-        if (out != nullptr)
-          store_pair(out + static_cast<std::size_t>(row) * ld_out + col, v[0], v[1]);
-        if (q.q != nullptr)
-          store_pair_quantized(q.q + static_cast<std::size_t>(row) * q.ld + col, v[0] * inv[0],
-                               v[1] * inv[1]);
+        const int r = warp_row * 64 + i * 16 + g + 8 * half;
+        const int c = warp_col * 64 + j * 8 + 2 * t;
+        Acc* at = tile + r * kEpilogueLd + c;
+        at[0] = acc[i][j][2 * half];
+        at[1] = acc[i][j][2 * half + 1];
       }
     }
+  }
+  __syncthreads();
+
+  // As dequant_activation_vec8_kernel computes it (scale = in_scale · w_scale, one FMA with the
+  // bias, then the activation), so INT8 results match the unfused path bit for bit. A thread's
+  // columns stay the same from row to row (kThreads is a multiple of the 16 vectors a row).
+  const int c = (tid % (kTileCols / 8)) * 8;
+  const int col = col0 + c;
+  float scale[8], bias[8], inv[8];
+#pragma unroll
+  for (int e = 0; e < 8; ++e) {
+    scale[e] = dq.in_scale * (dq.w_scales != nullptr ? dq.w_scales[col + e] : 1.0f);
+    bias[e] = dq.bias != nullptr ? dq.bias[col + e] : 0.0f;
+    inv[e] = q.inv_scales != nullptr ? q.inv_scales[col + e] : q.inv_scale;
+  }
+#pragma unroll 1
+  for (int r = tid / (kTileCols / 8); r < kTileRows; r += kThreads / (kTileCols / 8)) {
+    const int row = row0 + r;
+    if (row >= tokens)
+      break;
+    const uint4* at = reinterpret_cast<const uint4*>(tile + r * kEpilogueLd + c);
+    const uint4 lo = at[0], hi = at[1];
+    const unsigned bits[8] = {lo.x, lo.y, lo.z, lo.w, hi.x, hi.y, hi.z, hi.w};
+    float v[8];
+#pragma unroll
+    for (int e = 0; e < 8; ++e)
+      v[e] = dev::activate(act, from_bits<Acc>(bits[e]) * scale[e] + bias[e]);
+    if (out != nullptr)
+      dev::store8(out + static_cast<std::size_t>(row) * ld_out + col, v);
+    if (q.q != nullptr)
+      dev::store8_quantized(q.q + static_cast<std::size_t>(row) * q.ld + col, v, inv);
   }
 }
 
@@ -187,8 +210,8 @@ cudaError_t allow(cudaError_t previous) {
 template <typename In>
 bool gemm_fused_supported(int n, int k, int ld_out, int ld_q) {
   return n > 0 && k > 0 && n % kTileCols == 0 &&
-         (static_cast<long long>(k) * sizeof(In)) % kTileK == 0 && ld_out % 2 == 0 &&
-         ld_q % 2 == 0;
+         (static_cast<long long>(k) * sizeof(In)) % kTileK == 0 && ld_out % 8 == 0 &&
+         ld_q % 8 == 0;
 }
 
 template <typename In, typename T, typename Q>
@@ -196,7 +219,7 @@ cudaError_t launch_gemm_fused(const In* x, const In* w, int tokens, int n, int k
                               const Dequant& dq, Activation act, T* out, int ld_out,
                               const QuantOut<Q>& q, cudaStream_t stream) {
   if (!gemm_fused_supported<In>(n, k, out != nullptr ? ld_out : 0, q.q != nullptr ? q.ld : 0) ||
-      tokens < 0)
+      tokens < 0 || !aligned16(x) || !aligned16(w) || !aligned16(out) || !aligned8(q.q))
     return cudaErrorInvalidValue;
   if (tokens == 0)
     return cudaSuccess;

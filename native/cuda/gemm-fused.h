@@ -18,8 +18,9 @@
 namespace samp::cuda {
 
 /// Whether launch_gemm_fused takes n output columns and a reduction of k elements of In: n a
-/// multiple of 128, k · sizeof(In) a multiple of 64 bytes, and even output strides (the
-/// pointers must be 16-byte aligned, as every buffer of the encoder is).
+/// multiple of 128, k · sizeof(In) a multiple of 64 bytes, and output strides multiples of 8
+/// (the launcher also wants x, w and out 16-byte aligned and q 8-byte aligned, as every buffer
+/// of the encoder is).
 template <typename In>
 bool gemm_fused_supported(int n, int k, int ld_out, int ld_q);
 

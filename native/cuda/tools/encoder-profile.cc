@@ -36,7 +36,8 @@ constexpr int kSeq = 128;
 const char* const kKnobs[] = {"SAMP_CUDA_ATTENTION",         "SAMP_CUDA_GEMM_TUNE",
                               "SAMP_CUDA_GEMM_CANDIDATES",   "SAMP_CUDA_GEMM_COMPUTE",
                               "SAMP_CUDA_RESIDUAL_EPILOGUE", "SAMP_CUDA_ACT_EPILOGUE",
-                              "SAMP_CUDA_GELU_EPILOGUE",     "SAMP_CUDA_INT8_ATTENTION"};
+                              "SAMP_CUDA_GELU_EPILOGUE",     "SAMP_CUDA_INT8_ATTENTION",
+                              "SAMP_CUDA_FUSED_GEMM"};
 
 EncoderConfig bert_base(int layers, Activation act) {
   EncoderConfig c;
@@ -274,6 +275,15 @@ int main(int argc, char** argv) {
       if (profile) {
         for (const auto& t : e.gemm_tunings()) {
           char line[200];
+          if (t.kind >= 4) {
+            std::snprintf(line, sizeof line,
+                          "  timed %s %5d x %5d x %5d: split %.4f ms, fused %.4f ms (%.0f TFLOP/s)"
+                          " -> %s\n",
+                          kKindNames[t.kind & 7], t.m, t.n, t.k, t.heuristic_ms, t.best_ms,
+                          2.0 * t.m * t.n * t.k / (t.best_ms * 1e9), t.chosen ? "fused" : "split");
+            profiles += line;
+            continue;
+          }
           std::snprintf(line, sizeof line,
                         "  tuned %s %5d x %5d x %5d ep %d res %d: %2d candidates, chose #%d: %.4f ms "
                         "(#0 %.4f ms, %.0f TFLOP/s)\n",
