@@ -122,6 +122,10 @@ class TypedEncoder final : public Encoder::Impl {
     try {
       upload_weights(w);
       check_cuda(allow_gemm_fused_shared_bytes(), "cudaFuncSetAttribute");
+      // SAMP_CUDA_FUSED_KERNEL=mma: the mma.sync fused kernel even where wgmma runs (to compare).
+      fused_wgmma_ = gemm_fused_wgmma_available() && env("SAMP_CUDA_FUSED_KERNEL") != "mma";
+      if (fused_wgmma_)
+        check_cuda(allow_gemm_fused_wgmma_shared_bytes(), "cudaFuncSetAttribute");
       gemm_ = std::make_unique<GemmRunner>(
           o.precision == Precision::kFp16 ? GemmKind::kFp16 : GemmKind::kFp32, tuning);
       prepare_quantized(tuning);
@@ -542,11 +546,11 @@ class TypedEncoder final : public Encoder::Impl {
       } else {
         run_fastest(
             fused_mode_, site(GemmKind::kFp16, inter, h), t,
-            std::is_same_v<T, __half> && gemm_fused_supported<__half>(inter, h, inter, 0), stream_,
+            std::is_same_v<T, __half> && fused_supported<__half>(inter, h, inter, 0), stream_,
             fused_log_,
             [&] {
               if constexpr (std::is_same_v<T, __half>) {
-                check_cuda(launch_gemm_fused<T, T, int8_t>(
+                check_cuda(fused_gemm<T, int8_t>(
                                b.y, w.ffn1_w.template as<T>(), t, inter, h,
                                Dequant{1.0f, nullptr, w.ffn1_b.as<float>()}, c.activation, b.ffn,
                                inter, QuantOut<int8_t>{}, stream_),
@@ -668,9 +672,9 @@ class TypedEncoder final : public Encoder::Impl {
       const QuantOut<int8_t> q = lq.attention.int8 ? qkv8 : QuantOut<int8_t>{};
       run_fastest(
           fused_mode_, site(GemmKind::kInt8, 3 * h, h), t,
-          gemm_fused_supported<int8_t>(3 * h, h, 3 * h, 3 * h), stream_, fused_log_,
+          fused_supported<int8_t>(3 * h, h, 3 * h, 3 * h), stream_, fused_log_,
           [&] {
-            check_cuda(launch_gemm_fused<int8_t, T, int8_t>(
+            check_cuda(fused_gemm<int8_t, int8_t>(
                            reinterpret_cast<const int8_t*>(b.x8),
                            w.int8[kQkv].data.template as<int8_t>(), t, 3 * h, h, dq,
                            Activation::kNone, qkv, 3 * h, q, stream_),
@@ -769,9 +773,9 @@ class TypedEncoder final : public Encoder::Impl {
         T* ffn = ffn_float_needed ? b.ffn : nullptr;
         run_fastest(
             fused_mode_, site(GemmKind::kInt8, inter, h), t,
-            gemm_fused_supported<int8_t>(inter, h, inter, inter), stream_, fused_log_,
+            fused_supported<int8_t>(inter, h, inter, inter), stream_, fused_log_,
             [&] {
-              check_cuda(launch_gemm_fused<int8_t, T, Q>(
+              check_cuda(fused_gemm<int8_t, Q>(
                              reinterpret_cast<const int8_t*>(b.y8),
                              w.int8[kFfnIntermediate].data.template as<int8_t>(), t, inter, h,
                              dq, c.activation, ffn, inter, q, stream_),
@@ -869,6 +873,22 @@ class TypedEncoder final : public Encoder::Impl {
       }
       extras_.push_back(std::move(e));
     }
+  }
+
+  /// The fused GEMM + epilogue kernel of this session: wgmma on Hopper, else mma.sync.
+  template <typename In, typename Q>
+  cudaError_t fused_gemm(const In* x, const In* w, int tokens, int n, int k, const Dequant& dq,
+                         Activation act, T* out, int ld_out, const QuantOut<Q>& q,
+                         cudaStream_t stream) const {
+    return fused_wgmma_ ? launch_gemm_fused_wgmma<In, T, Q>(x, w, tokens, n, k, dq, act, out,
+                                                            ld_out, q, stream)
+                        : launch_gemm_fused<In, T, Q>(x, w, tokens, n, k, dq, act, out, ld_out,
+                                                      q, stream);
+  }
+  template <typename In>
+  bool fused_supported(int n, int k, int ld_out, int ld_q) const {
+    return fused_wgmma_ ? gemm_fused_wgmma_supported<In>(n, k, ld_out, ld_q)
+                        : gemm_fused_supported<In>(n, k, ld_out, ld_q);
   }
 
   /// A GEMM site of the fused-or-split table (fused-choice.h) on this session's device.
@@ -1080,6 +1100,7 @@ class TypedEncoder final : public Encoder::Impl {
   bool fused_residual_ = false;
   GemmEpilogue ffn1_epilogue_ = GemmEpilogue::kNone;
   FusedMode fused_mode_ = FusedMode::kTimed;  // SAMP_CUDA_FUSED_GEMM
+  bool fused_wgmma_ = false;                  // the fused kernel is the wgmma one
   std::vector<GemmTuneRecord> fused_log_;     // the fused-or-split timings this session made
   std::set<int> eager_tokens_;  // token counts that ran eagerly (their GEMMs are tuned)
   bool profiling_ = false;

@@ -32,6 +32,25 @@ cudaError_t launch_gemm_fused(const In* x, const In* w, int tokens, int n, int k
                               const Dequant& dq, Activation act, T* out, int ld_out,
                               const QuantOut<Q>& q, cudaStream_t stream);
 
+/// Whether the current device runs the wgmma kernel (an H100-class GPU, compute capability 9.0,
+/// and the sm_90a machine code loads).
+bool gemm_fused_wgmma_available();
+
+/// Whether launch_gemm_fused_wgmma takes the shape: as gemm_fused_supported, and k · sizeof(In)
+/// a multiple of 128 bytes.
+template <typename In>
+bool gemm_fused_wgmma_supported(int n, int k, int ld_out, int ld_q);
+
+/// launch_gemm_fused on Hopper's warpgroup tensor cores (gemm-wgmma.cu): the same contract and
+/// the same results (bit for bit for int8). cudaErrorInvalidValue where not supported.
+template <typename In, typename T, typename Q>
+cudaError_t launch_gemm_fused_wgmma(const In* x, const In* w, int tokens, int n, int k,
+                                    const Dequant& dq, Activation act, T* out, int ld_out,
+                                    const QuantOut<Q>& q, cudaStream_t stream);
+
+/// Lets the wgmma kernels use their 97 KiB of shared memory (where gemm_fused_wgmma_available).
+cudaError_t allow_gemm_fused_wgmma_shared_bytes();
+
 /// Lets every launch_gemm_fused kernel use the 64 KiB of shared memory its pipeline needs, on the
 /// current device (call once per device before launching; not a stream operation).
 cudaError_t allow_gemm_fused_shared_bytes();

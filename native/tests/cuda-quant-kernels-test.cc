@@ -4,7 +4,7 @@
 // the range those ties allow); the dequantize / LayerNorm / quantize epilogues to float rounding;
 // the FP8 GEMM against the product of its own E4M3 codes; the fused GEMM + epilogue kernel bit for
 // bit against cuBLASLt's int32 product + the epilogue kernel (int8), and against a host reference
-// (FP16). Without a driver (CI) the launchers must
+// (FP16), both the mma.sync kernel and, on an H100, the wgmma one. Without a driver (CI) the launchers must
 // report the CUDA error instead of crashing; the branch is chosen by /dev/nvidiactl.
 #include <cuda_fp8.h>
 #include <cuda_runtime.h>
@@ -465,7 +465,7 @@ void fp8_gemm(std::mt19937& rng) {
 /// product, then launch_dequant_activation): every stored value and code bit for bit.
 template <typename T>
 void fused_int8_gemm(std::mt19937& rng, int n, int tokens, int k, samp::cuda::Activation act,
-                     bool per_column_codes) {
+                     bool per_column_codes, bool wgmma) {
   using samp::cuda::Dequant;
   using samp::cuda::QuantOut;
   const auto w = random_codes(static_cast<std::size_t>(n) * k, rng);
@@ -490,9 +490,11 @@ void fused_int8_gemm(std::mt19937& rng, int n, int tokens, int k, samp::cuda::Ac
   const cudaError_t unfused = samp::cuda::launch_dequant_activation<int32_t, T, int8_t>(
       acc.as<int32_t>(), n, tokens, n, dq, act, out_ref.as<T>(), n,
       QuantOut<int8_t>{q_ref.as<int8_t>(), n, 5.0f, inv_scales}, nullptr);
-  const cudaError_t fused = samp::cuda::launch_gemm_fused<int8_t, T, int8_t>(
-      dx.as<int8_t>(), dw.as<int8_t>(), tokens, n, k, dq, act, out.as<T>(), n,
-      QuantOut<int8_t>{q.as<int8_t>(), n, 5.0f, inv_scales}, nullptr);
+  const auto launch = wgmma ? samp::cuda::launch_gemm_fused_wgmma<int8_t, T, int8_t>
+                            : samp::cuda::launch_gemm_fused<int8_t, T, int8_t>;
+  const cudaError_t fused =
+      launch(dx.as<int8_t>(), dw.as<int8_t>(), tokens, n, k, dq, act, out.as<T>(), n,
+             QuantOut<int8_t>{q.as<int8_t>(), n, 5.0f, inv_scales}, nullptr);
   SAMP_CHECK(unfused == cudaSuccess && fused == cudaSuccess);
   SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
   const auto a = to_host<std::uint8_t>(out, size * sizeof(T));
@@ -505,13 +507,15 @@ void fused_int8_gemm(std::mt19937& rng, int n, int tokens, int k, samp::cuda::Ac
       values_off += a[i * sizeof(T) + byte] != b[i * sizeof(T) + byte] ? 1 : 0;
   }
   SAMP_CHECK_MSG(values_off == 0 && codes_off == 0,
-                 "fused INT8 GEMM " << n << "x" << tokens << "x" << k << ": " << values_off
+                 "fused INT8 GEMM " << n << "x" << tokens << "x" << k << (wgmma ? " (wgmma)" : "")
+                                    << ": " << values_off
                                     << " value bytes and " << codes_off << " codes differ");
-  std::printf("fused int8 GEMM %dx%dx%d: identical to cuBLASLt + epilogue\n", n, tokens, k);
+  std::printf("fused int8 GEMM%s %dx%dx%d: identical to cuBLASLt + epilogue\n",
+              wgmma ? " (wgmma)" : "", n, tokens, k);
 }
 
 /// The fused FP16 GEMM + bias + GELU against a host double reference of the same FP16 operands.
-void fused_fp16_gemm(std::mt19937& rng, int n, int tokens, int k) {
+void fused_fp16_gemm(std::mt19937& rng, int n, int tokens, int k, bool wgmma) {
   std::normal_distribution<float> nd(0.0f, 1.0f);
   std::vector<__half> w(static_cast<std::size_t>(n) * k), x(static_cast<std::size_t>(tokens) * k);
   for (auto& v : w)
@@ -525,7 +529,9 @@ void fused_fp16_gemm(std::mt19937& rng, int n, int tokens, int k) {
   const std::size_t size = static_cast<std::size_t>(tokens) * n;
   DeviceBuffer out(size * sizeof(__half)), q(size);
   const float inv = 20.0f;
-  const cudaError_t err = samp::cuda::launch_gemm_fused<__half, __half, int8_t>(
+  const auto launch = wgmma ? samp::cuda::launch_gemm_fused_wgmma<__half, __half, int8_t>
+                            : samp::cuda::launch_gemm_fused<__half, __half, int8_t>;
+  const cudaError_t err = launch(
       dx.as<__half>(), dw.as<__half>(), tokens, n, k,
       samp::cuda::Dequant{1.0f, nullptr, dbias.as<float>()}, samp::cuda::Activation::kGelu,
       out.as<__half>(), n, samp::cuda::QuantOut<int8_t>{q.as<int8_t>(), n, inv, nullptr}, nullptr);
@@ -548,7 +554,8 @@ void fused_fp16_gemm(std::mt19937& rng, int n, int tokens, int k) {
       codes_off += std::abs(codes[at] - host_code(static_cast<float>(gelu) * inv)) > 1;
     }
   }
-  std::printf("fused fp16 GEMM %dx%dx%d: worst error %.2e\n", n, tokens, k, worst);
+  std::printf("fused fp16 GEMM%s %dx%dx%d: worst error %.2e\n", wgmma ? " (wgmma)" : "", n,
+              tokens, k, worst);
   SAMP_CHECK_MSG(worst < 2e-3, "fused FP16 GEMM off by " << worst);
   SAMP_CHECK_MSG(codes_off == 0, codes_off << " fused FP16 codes more than one step off");
 }
@@ -566,6 +573,9 @@ void fused_gemm_refusals() {
   SAMP_CHECK(launch(768, 96) == cudaErrorInvalidValue);
   SAMP_CHECK(!samp::cuda::gemm_fused_supported<__half>(768, 16, 768, 0));
   SAMP_CHECK(samp::cuda::gemm_fused_supported<__half>(768, 32, 768, 0));
+  // The wgmma kernel steps k by 128 bytes.
+  SAMP_CHECK(!samp::cuda::gemm_fused_wgmma_supported<int8_t>(768, 64, 768, 0));
+  SAMP_CHECK(samp::cuda::gemm_fused_wgmma_supported<__half>(768, 64, 768, 0));
 }
 
 }  // namespace
@@ -581,6 +591,7 @@ int main() {
     std::printf("no driver: the launch reported %s\n", cudaGetErrorName(err));
     int8_attention_dispatch();
     fused_gemm_refusals();
+    SAMP_CHECK(!samp::cuda::gemm_fused_wgmma_available());
     return samp::test::result("cuda-quant-kernels-test");
   }
   std::mt19937 rng(1234);
@@ -593,10 +604,22 @@ int main() {
     fp8_gemm(rng);
     fused_gemm_refusals();
     SAMP_CHECK(samp::cuda::allow_gemm_fused_shared_bytes() == cudaSuccess);
-    fused_int8_gemm<float>(rng, 2304, 300, 768, samp::cuda::Activation::kNone, true);
-    fused_int8_gemm<__half>(rng, 3072, 129, 768, samp::cuda::Activation::kGelu, false);
-    fused_int8_gemm<__half>(rng, 768, 7, 3072, samp::cuda::Activation::kNone, false);
-    fused_fp16_gemm(rng, 256, 131, 768);
+    // The mma.sync kernels everywhere; the wgmma ones where the GPU runs them (an H100 must).
+    cudaDeviceProp prop{};
+    SAMP_CHECK(cudaGetDeviceProperties(&prop, 0) == cudaSuccess);
+    const bool hopper = prop.major == 9 && prop.minor == 0;
+    SAMP_CHECK_MSG(samp::cuda::gemm_fused_wgmma_available() == hopper,
+                   "the wgmma kernels should run exactly on compute capability 9.0");
+    for (const bool wgmma : {false, true}) {
+      if (wgmma && !hopper)
+        continue;
+      if (wgmma)
+        SAMP_CHECK(samp::cuda::allow_gemm_fused_wgmma_shared_bytes() == cudaSuccess);
+      fused_int8_gemm<float>(rng, 2304, 300, 768, samp::cuda::Activation::kNone, true, wgmma);
+      fused_int8_gemm<__half>(rng, 3072, 129, 768, samp::cuda::Activation::kGelu, false, wgmma);
+      fused_int8_gemm<__half>(rng, 768, 7, 3072, samp::cuda::Activation::kNone, false, wgmma);
+      fused_fp16_gemm(rng, 256, 131, 768, wgmma);
+    }
   } catch (const samp::Error& e) {
     SAMP_CHECK_MSG(false, "threw " << e.code() << ": " << e.what());
   }

@@ -1,0 +1,323 @@
+// The fused Linear + epilogue of gemm-fused.h on Hopper's warpgroup tensor cores (wgmma, sm_90a
+// machine code only: this file is its own target built for compute_90a). One block of two
+// warpgroups computes a 128-token × 128-column tile; each warpgroup multiplies its 64 rows by the
+// 128 columns with wgmma m64n128 (k32 int8 or k16 FP16: 32 bytes of k per instruction) reading
+// both operands straight from shared memory through matrix descriptors. Tiles of 128 bytes of k go
+// through a 3-stage cp.async pipeline, stored in the layout the descriptors name: K-major rows of
+// 128 bytes, 8-row atoms of 1024 bytes with the 128-byte swizzle (16-byte chunk c of row r at
+// chunk c ^ (r mod 8)). The epilogue is the mma.sync kernel's: accumulators staged in shared
+// memory, then 8 adjacent outputs per thread, the same FP32 operations (bit for bit for int8).
+#include <cstdint>
+
+#include "device-math.cuh"
+#include "gemm-fused.h"
+#include "mma-ptx.cuh"
+#include "vector-io.cuh"
+
+namespace samp::cuda {
+namespace {
+
+constexpr int kTileRows = 128;  // tokens per block (64 per warpgroup)
+constexpr int kTileCols = 128;  // output columns per block
+constexpr int kTileK = 128;     // bytes of k per stage (one swizzle row)
+constexpr int kStages = 3;
+constexpr int kThreads = 256;
+constexpr int kOperandBytes = kTileRows * kTileK;  // X's tile; W's is the same size
+constexpr int kStageBytes = 2 * kOperandBytes;
+constexpr int kEpilogueLd = kTileCols + 8;
+// The stages, plus slack to start them on a 1024-byte boundary (the swizzle atom).
+constexpr int kSharedBytes = kStages * kStageBytes + 1024;
+static_assert(kTileRows * kEpilogueLd * 4 <= kStages * kStageBytes, "epilogue tile fits");
+
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+#define SAMP_WGMMA 1
+#endif
+
+#ifdef SAMP_WGMMA
+/// The descriptor of a K-major operand with the 128-byte swizzle at shared address `addr`
+/// (1024-byte aligned): 8-row atoms 1024 bytes apart; the leading offset is unused in this mode.
+__device__ __forceinline__ std::uint64_t descriptor(std::uint32_t addr) {
+  std::uint64_t d = (addr & 0x3FFFF) >> 4;
+  d |= std::uint64_t{1} << 16;
+  d |= std::uint64_t{1024 >> 4} << 32;
+  d |= std::uint64_t{1} << 62;
+  return d;
+}
+
+__device__ __forceinline__ void wgmma(int (&d)[64], std::uint64_t a, std::uint64_t b) {
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n128k32.s32.s8.s8 "
+      "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
+      "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "
+      "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "
+      "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "
+      "%64, %65, p;\n}\n"
+      : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3]),
+        "+r"(d[4]), "+r"(d[5]), "+r"(d[6]), "+r"(d[7]),
+        "+r"(d[8]), "+r"(d[9]), "+r"(d[10]), "+r"(d[11]),
+        "+r"(d[12]), "+r"(d[13]), "+r"(d[14]), "+r"(d[15]),
+        "+r"(d[16]), "+r"(d[17]), "+r"(d[18]), "+r"(d[19]),
+        "+r"(d[20]), "+r"(d[21]), "+r"(d[22]), "+r"(d[23]),
+        "+r"(d[24]), "+r"(d[25]), "+r"(d[26]), "+r"(d[27]),
+        "+r"(d[28]), "+r"(d[29]), "+r"(d[30]), "+r"(d[31]),
+        "+r"(d[32]), "+r"(d[33]), "+r"(d[34]), "+r"(d[35]),
+        "+r"(d[36]), "+r"(d[37]), "+r"(d[38]), "+r"(d[39]),
+        "+r"(d[40]), "+r"(d[41]), "+r"(d[42]), "+r"(d[43]),
+        "+r"(d[44]), "+r"(d[45]), "+r"(d[46]), "+r"(d[47]),
+        "+r"(d[48]), "+r"(d[49]), "+r"(d[50]), "+r"(d[51]),
+        "+r"(d[52]), "+r"(d[53]), "+r"(d[54]), "+r"(d[55]),
+        "+r"(d[56]), "+r"(d[57]), "+r"(d[58]), "+r"(d[59]),
+        "+r"(d[60]), "+r"(d[61]), "+r"(d[62]), "+r"(d[63])
+      : "l"(a), "l"(b), "r"(1));
+}
+
+__device__ __forceinline__ void wgmma(float (&d)[64], std::uint64_t a, std::uint64_t b) {
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 "
+      "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
+      "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "
+      "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "
+      "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "
+      "%64, %65, p, 1, 1, 0, 0;\n}\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]),
+        "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
+        "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]),
+        "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
+        "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]),
+        "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
+        "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]),
+        "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]),
+        "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]),
+        "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]),
+        "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]),
+        "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]),
+        "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]),
+        "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
+        "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]),
+        "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+      : "l"(a), "l"(b), "r"(1));
+}
+
+__device__ __forceinline__ void wgmma_fence() {
+  asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
+}
+__device__ __forceinline__ void wgmma_commit() {
+  asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
+}
+__device__ __forceinline__ void wgmma_wait_all() {
+  asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory");
+}
+/// Makes this thread's completed shared-memory writes (cp.async) visible to the async proxy
+/// that wgmma reads through.
+__device__ __forceinline__ void fence_async_proxy() {
+  asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
+}
+#endif
+
+template <typename In>
+struct Accumulator;
+template <>
+struct Accumulator<int8_t> {
+  using type = int;
+};
+template <>
+struct Accumulator<__half> {
+  using type = float;
+};
+
+template <typename Acc>
+__device__ __forceinline__ float from_bits(unsigned bits);
+template <>
+__device__ __forceinline__ float from_bits<int>(unsigned bits) {
+  return static_cast<float>(static_cast<int>(bits));
+}
+template <>
+__device__ __forceinline__ float from_bits<float>(unsigned bits) {
+  return __uint_as_float(bits);
+}
+
+template <typename In, typename T, typename Q>
+__global__ void __launch_bounds__(kThreads, 2)
+    gemm_wgmma_kernel(const In* __restrict__ x, const In* __restrict__ w, int tokens, int k_bytes,
+                      Dequant dq, Activation act, T* out, int ld_out, QuantOut<Q> q) {
+#ifdef SAMP_WGMMA
+  using Acc = typename Accumulator<In>::type;
+  extern __shared__ std::uint8_t raw[];
+  const std::uint32_t raw_addr = ptx::smem_addr(raw);
+  const std::uint32_t pad = ((raw_addr + 1023u) & ~1023u) - raw_addr;
+  std::uint8_t* smem = raw + pad;
+  const std::uint32_t base = raw_addr + pad;
+  const int tid = threadIdx.x;
+  const int group = tid >> 7;  // warpgroup: rows 64·group …
+  const int row0 = blockIdx.y * kTileRows;
+  const int col0 = blockIdx.x * kTileCols;
+  const auto* xb = reinterpret_cast<const std::uint8_t*>(x);
+  const auto* wb = reinterpret_cast<const std::uint8_t*>(w);
+  const int tiles = k_bytes / kTileK;
+
+  // Each thread queues 4 of the 1024 chunks of X's tile and 4 of W's.
+  const auto load = [&](int stage, int tile) {
+    std::uint8_t* a = smem + stage * kStageBytes;
+    std::uint8_t* b = a + kOperandBytes;
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      const int id = tid + i * kThreads;
+      const int r = id >> 3, c = id & 7;
+      const int at = r * kTileK + ((c ^ (r & 7)) << 4);
+      const bool valid = row0 + r < tokens;
+      const std::size_t offset = static_cast<std::size_t>(tile) * kTileK + c * 16;
+      ptx::copy16(a + at, xb + static_cast<std::size_t>(valid ? row0 + r : 0) * k_bytes + offset,
+                  valid);
+      ptx::copy16(b + at, wb + static_cast<std::size_t>(col0 + r) * k_bytes + offset, true);
+    }
+  };
+
+  Acc d[64];
+#pragma unroll
+  for (int i = 0; i < 64; ++i)
+    d[i] = 0;
+#pragma unroll
+  for (int s = 0; s < kStages - 1; ++s) {
+    if (s < tiles)
+      load(s, s);
+    ptx::commit();
+  }
+  for (int kt = 0; kt < tiles; ++kt) {
+    ptx::wait_copies<kStages - 2>();
+    fence_async_proxy();
+    // Tile kt is in shared memory for every thread; tile kt − 1's products are done (waited
+    // below), so its stage may be refilled.
+    __syncthreads();
+    if (kt + kStages - 1 < tiles)
+      load((kt + kStages - 1) % kStages, kt + kStages - 1);
+    ptx::commit();
+    const std::uint32_t stage = base + (kt % kStages) * kStageBytes;
+    const std::uint64_t a = descriptor(stage + group * 64 * kTileK);
+    const std::uint64_t b = descriptor(stage + kOperandBytes);
+    wgmma_fence();
+#pragma unroll
+    for (int step = 0; step < kTileK / 32; ++step)
+      wgmma(d, a + 2 * step, b + 2 * step);  // + 32 bytes, in the descriptor's 16-byte units
+    wgmma_commit();
+    wgmma_wait_all();
+  }
+
+  // Epilogue: lane (g, t) of warp v of the warpgroup holds rows 16v + g and 16v + g + 8 at
+  // columns 8i + 2t, 8i + 2t + 1 (i = 0…15) in d[4i …].
+  ptx::wait_copies<0>();
+  __syncthreads();
+  Acc* tile = reinterpret_cast<Acc*>(smem);
+  const int lane = tid & 31, v = (tid >> 5) & 3;
+  const int g = lane >> 2, t = lane & 3;
+#pragma unroll
+  for (int i = 0; i < 16; ++i) {
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+      Acc* at = tile + (group * 64 + v * 16 + g + 8 * half) * kEpilogueLd + 8 * i + 2 * t;
+      at[0] = d[4 * i + 2 * half];
+      at[1] = d[4 * i + 2 * half + 1];
+    }
+  }
+  __syncthreads();
+  const int c = (tid % (kTileCols / 8)) * 8;
+  const int col = col0 + c;
+  float scale[8], bias[8], inv[8];
+#pragma unroll
+  for (int e = 0; e < 8; ++e) {
+    scale[e] = dq.in_scale * (dq.w_scales != nullptr ? dq.w_scales[col + e] : 1.0f);
+    bias[e] = dq.bias != nullptr ? dq.bias[col + e] : 0.0f;
+    inv[e] = q.inv_scales != nullptr ? q.inv_scales[col + e] : q.inv_scale;
+  }
+#pragma unroll 1
+  for (int r = tid / (kTileCols / 8); r < kTileRows; r += kThreads / (kTileCols / 8)) {
+    const int row = row0 + r;
+    if (row >= tokens)
+      break;
+    const uint4* at = reinterpret_cast<const uint4*>(tile + r * kEpilogueLd + c);
+    const uint4 lo = at[0], hi = at[1];
+    const unsigned bits[8] = {lo.x, lo.y, lo.z, lo.w, hi.x, hi.y, hi.z, hi.w};
+    float val[8];
+#pragma unroll
+    for (int e = 0; e < 8; ++e)
+      val[e] = dev::activate(act, from_bits<Acc>(bits[e]) * scale[e] + bias[e]);
+    if (out != nullptr)
+      dev::store8(out + static_cast<std::size_t>(row) * ld_out + col, val);
+    if (q.q != nullptr)
+      dev::store8_quantized(q.q + static_cast<std::size_t>(row) * q.ld + col, val, inv);
+  }
+#endif
+}
+
+template <typename In, typename T, typename Q>
+cudaError_t allow(cudaError_t previous) {
+  if (previous != cudaSuccess)
+    return previous;
+  return cudaFuncSetAttribute(gemm_wgmma_kernel<In, T, Q>,
+                              cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes);
+}
+
+}  // namespace
+
+bool gemm_fused_wgmma_available() {
+  int device = 0;
+  cudaDeviceProp prop{};
+  if (cudaGetDevice(&device) != cudaSuccess ||
+      cudaGetDeviceProperties(&prop, device) != cudaSuccess || prop.major != 9 || prop.minor != 0)
+    return false;
+  cudaFuncAttributes attributes{};
+  return cudaFuncGetAttributes(&attributes, gemm_wgmma_kernel<int8_t, __half, int8_t>) ==
+         cudaSuccess;
+}
+
+template <typename In>
+bool gemm_fused_wgmma_supported(int n, int k, int ld_out, int ld_q) {
+  return gemm_fused_supported<In>(n, k, ld_out, ld_q) &&
+         (static_cast<long long>(k) * sizeof(In)) % kTileK == 0;
+}
+
+template <typename In, typename T, typename Q>
+cudaError_t launch_gemm_fused_wgmma(const In* x, const In* w, int tokens, int n, int k,
+                                    const Dequant& dq, Activation act, T* out, int ld_out,
+                                    const QuantOut<Q>& q, cudaStream_t stream) {
+  if (!gemm_fused_wgmma_supported<In>(n, k, out != nullptr ? ld_out : 0,
+                                      q.q != nullptr ? q.ld : 0) ||
+      tokens < 0 || !aligned16(x) || !aligned16(w) || !aligned16(out) || !aligned8(q.q))
+    return cudaErrorInvalidValue;
+  if (tokens == 0)
+    return cudaSuccess;
+  const dim3 grid(static_cast<unsigned>(n / kTileCols),
+                  static_cast<unsigned>((tokens + kTileRows - 1) / kTileRows));
+  gemm_wgmma_kernel<In, T, Q><<<grid, kThreads, kSharedBytes, stream>>>(
+      x, w, tokens, k * static_cast<int>(sizeof(In)), dq, act, out, ld_out, q);
+  return cudaGetLastError();
+}
+
+cudaError_t allow_gemm_fused_wgmma_shared_bytes() {
+  cudaError_t err = cudaSuccess;
+  err = allow<int8_t, float, int8_t>(err);
+  err = allow<int8_t, float, __nv_fp8_e4m3>(err);
+  err = allow<int8_t, __half, int8_t>(err);
+  err = allow<int8_t, __half, __nv_fp8_e4m3>(err);
+  err = allow<__half, __half, int8_t>(err);
+  err = allow<__half, __half, __nv_fp8_e4m3>(err);
+  return err;
+}
+
+#define SAMP_GEMM_WGMMA(In, T, Q)                                                               \
+  template cudaError_t launch_gemm_fused_wgmma<In, T, Q>(const In*, const In*, int, int, int,   \
+                                                         const Dequant&, Activation, T*, int,   \
+                                                         const QuantOut<Q>&, cudaStream_t);
+SAMP_GEMM_WGMMA(int8_t, float, int8_t)
+SAMP_GEMM_WGMMA(int8_t, float, __nv_fp8_e4m3)
+SAMP_GEMM_WGMMA(int8_t, __half, int8_t)
+SAMP_GEMM_WGMMA(int8_t, __half, __nv_fp8_e4m3)
+SAMP_GEMM_WGMMA(__half, __half, int8_t)
+SAMP_GEMM_WGMMA(__half, __half, __nv_fp8_e4m3)
+#undef SAMP_GEMM_WGMMA
+
+template bool gemm_fused_wgmma_supported<int8_t>(int, int, int, int);
+template bool gemm_fused_wgmma_supported<__half>(int, int, int, int);
+
+}  // namespace samp::cuda
