@@ -789,11 +789,35 @@ class TypedEncoder final : public Encoder::Impl {
                          "bias + activation (+ quantize) kernel");
             });
       } else {
-        linear(w, kFfnIntermediate, f1, inter, h, t, b.y, b.y8, b.ffn, b.acc, nullptr);
-        check_cuda(launch_dequant_activation<T, T>(b.ffn, inter, t, inter,
-                                                   Dequant{1.0f, nullptr, w.ffn1_b.as<float>()},
-                                                   c.activation, b.ffn, inter, q, stream_),
-                   "bias + activation (+ quantize) kernel");
+        const auto split = [&] {
+          linear(w, kFfnIntermediate, f1, inter, h, t, b.y, b.y8, b.ffn, b.acc, nullptr);
+          check_cuda(launch_dequant_activation<T, T>(b.ffn, inter, t, inter,
+                                                     Dequant{1.0f, nullptr, w.ffn1_b.as<float>()},
+                                                     c.activation, b.ffn, inter, q, stream_),
+                     "bias + activation (+ quantize) kernel");
+        };
+        // FP8 (FP16 sessions on Hopper): the wgmma kernel scales the FP32 sums by s_x · s_w,
+        // adds the bias and activates without the FP16 round trip of cuBLASLt's output.
+        const bool fp8 = f1.precision == GemmPrecision::kFp8 && std::is_same_v<T, __half>;
+        run_fastest(
+            fp8 ? fused_mode_ : FusedMode::kNever, site(GemmKind::kFp8, inter, h), t,
+            fp8 && fused_wgmma_ &&
+                gemm_fused_wgmma_supported<__nv_fp8_e4m3>(inter, h, inter, inter),
+            stream_, fused_log_,
+            [&] {
+              if constexpr (std::is_same_v<T, __half>) {
+                const float alpha =
+                    w.fp8[kFfnIntermediate].tensor_scale / input_inv_scale(f1);
+                check_cuda(launch_gemm_fused_wgmma<__nv_fp8_e4m3, T, Q>(
+                               reinterpret_cast<const __nv_fp8_e4m3*>(b.y8),
+                               w.fp8[kFfnIntermediate].data.template as<__nv_fp8_e4m3>(), t,
+                               inter, h, Dequant{alpha, nullptr, w.ffn1_b.as<float>()},
+                               c.activation, ffn_float_needed ? b.ffn : nullptr, inter, q,
+                               stream_),
+                           "fused FP8 FFN1 GEMM + activation (+ quantize) kernel");
+              }
+            },
+            split);
       }
     });
     mark("FFN1 + activation (mixed precision)");

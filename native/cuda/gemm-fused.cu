@@ -255,5 +255,6 @@ SAMP_GEMM_FUSED(__half, __half, __nv_fp8_e4m3)
 
 template bool gemm_fused_supported<int8_t>(int, int, int, int);
 template bool gemm_fused_supported<__half>(int, int, int, int);
+template bool gemm_fused_supported<__nv_fp8_e4m3>(int, int, int, int);
 
 }  // namespace samp::cuda

@@ -1,13 +1,14 @@
 // The fused Linear + epilogue of gemm-fused.h on Hopper's warpgroup tensor cores (wgmma, sm_90a
 // machine code only: this file is its own target built for compute_90a). One block of two
 // warpgroups computes a 128-token × 128-column tile; each warpgroup multiplies its 64 rows by the
-// 128 columns with wgmma m64n128 (k32 int8 or k16 FP16: 32 bytes of k per instruction) reading
-// both operands straight from shared memory through matrix descriptors. Tiles of 128 bytes of k go
-// through a 3-stage cp.async pipeline, stored in the layout the descriptors name: K-major rows of
+// 128 columns with wgmma m64n128 (k32 int8 or FP8 E4M3, k16 FP16: 32 bytes of k per instruction)
+// reading both operands straight from shared memory through matrix descriptors. Tiles of 128 bytes
+// of k go through a 3-stage cp.async pipeline, stored in the layout the descriptors name: K-major rows of
 // 128 bytes, 8-row atoms of 1024 bytes with the 128-byte swizzle (16-byte chunk c of row r at
 // chunk c ^ (r mod 8)). The epilogue is the mma.sync kernel's: accumulators staged in shared
 // memory, then 8 adjacent outputs per thread, the same FP32 operations (bit for bit for int8).
 #include <cstdint>
+#include <type_traits>
 
 #include "device-math.cuh"
 #include "gemm-fused.h"
@@ -44,7 +45,7 @@ __device__ __forceinline__ std::uint64_t descriptor(std::uint32_t addr) {
   return d;
 }
 
-__device__ __forceinline__ void wgmma(int (&d)[64], std::uint64_t a, std::uint64_t b) {
+__device__ __forceinline__ void wgmma(int (&d)[64], std::uint64_t a, std::uint64_t b, const int8_t*) {
   asm volatile(
       "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
       "wgmma.mma_async.sync.aligned.m64n128k32.s32.s8.s8 "
@@ -72,7 +73,7 @@ __device__ __forceinline__ void wgmma(int (&d)[64], std::uint64_t a, std::uint64
       : "l"(a), "l"(b), "r"(1));
 }
 
-__device__ __forceinline__ void wgmma(float (&d)[64], std::uint64_t a, std::uint64_t b) {
+__device__ __forceinline__ void wgmma(float (&d)[64], std::uint64_t a, std::uint64_t b, const __half*) {
   asm volatile(
       "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
       "wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 "
@@ -100,14 +101,45 @@ __device__ __forceinline__ void wgmma(float (&d)[64], std::uint64_t a, std::uint
       : "l"(a), "l"(b), "r"(1));
 }
 
+__device__ __forceinline__ void wgmma(float (&d)[64], std::uint64_t a, std::uint64_t b,
+                                      const __nv_fp8_e4m3*, int accumulate = 1) {
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3 "
+      "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
+      "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "
+      "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "
+      "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "
+      "%64, %65, p, 1, 1;\n}\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]),
+        "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
+        "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]),
+        "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
+        "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]),
+        "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
+        "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]),
+        "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]),
+        "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]),
+        "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]),
+        "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]),
+        "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]),
+        "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]),
+        "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
+        "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]),
+        "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+      : "l"(a), "l"(b), "r"(accumulate));
+}
+
 __device__ __forceinline__ void wgmma_fence() {
   asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
 }
 __device__ __forceinline__ void wgmma_commit() {
   asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
 }
-__device__ __forceinline__ void wgmma_wait_all() {
-  asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::: "memory");
+/// Waits until at most kPending committed groups of products are still running.
+template <int kPending>
+__device__ __forceinline__ void wgmma_wait() {
+  asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(kPending) : "memory");
 }
 /// Makes this thread's completed shared-memory writes (cp.async) visible to the async proxy
 /// that wgmma reads through.
@@ -126,6 +158,10 @@ template <>
 struct Accumulator<__half> {
   using type = float;
 };
+template <>
+struct Accumulator<__nv_fp8_e4m3> {
+  using type = float;
+};
 
 template <typename Acc>
 __device__ __forceinline__ float from_bits(unsigned bits);
@@ -138,8 +174,12 @@ __device__ __forceinline__ float from_bits<float>(unsigned bits) {
   return __uint_as_float(bits);
 }
 
+/// Blocks per SM the registers must allow: two, except FP8's second accumulator set needs one.
+template <typename In>
+constexpr int kMinBlocks = std::is_same_v<In, __nv_fp8_e4m3> ? 1 : 2;
+
 template <typename In, typename T, typename Q>
-__global__ void __launch_bounds__(kThreads, 2)
+__global__ void __launch_bounds__(kThreads, kMinBlocks<In>)
     gemm_wgmma_kernel(const In* __restrict__ x, const In* __restrict__ w, int tokens, int k_bytes,
                       Dequant dq, Activation act, T* out, int ld_out, QuantOut<Q> q) {
 #ifdef SAMP_WGMMA
@@ -174,7 +214,9 @@ __global__ void __launch_bounds__(kThreads, 2)
     }
   };
 
+  constexpr bool kPromote = std::is_same_v<In, __nv_fp8_e4m3>;
   Acc d[64];
+  Acc part[kPromote ? 64 : 1];
 #pragma unroll
   for (int i = 0; i < 64; ++i)
     d[i] = 0;
@@ -187,22 +229,37 @@ __global__ void __launch_bounds__(kThreads, 2)
   for (int kt = 0; kt < tiles; ++kt) {
     ptx::wait_copies<kStages - 2>();
     fence_async_proxy();
-    // Tile kt is in shared memory for every thread; tile kt − 1's products are done (waited
-    // below), so its stage may be refilled.
-    __syncthreads();
-    if (kt + kStages - 1 < tiles)
-      load((kt + kStages - 1) % kStages, kt + kStages - 1);
-    ptx::commit();
+    __syncthreads();  // tile kt is in shared memory for every thread
     const std::uint32_t stage = base + (kt % kStages) * kStageBytes;
     const std::uint64_t a = descriptor(stage + group * 64 * kTileK);
     const std::uint64_t b = descriptor(stage + kOperandBytes);
     wgmma_fence();
+    if constexpr (kPromote) {
+      // FP8: the tensor cores keep fewer bits than FP32 when they accumulate E4M3 products, so
+      // each tile's 128 products are summed apart and added to the FP32 totals here.
 #pragma unroll
-    for (int step = 0; step < kTileK / 32; ++step)
-      wgmma(d, a + 2 * step, b + 2 * step);  // + 32 bytes, in the descriptor's 16-byte units
-    wgmma_commit();
-    wgmma_wait_all();
+      for (int step = 0; step < kTileK / 32; ++step)
+        wgmma(part, a + 2 * step, b + 2 * step, x, step > 0 ? 1 : 0);
+      wgmma_commit();
+      wgmma_wait<0>();
+#pragma unroll
+      for (int i = 0; i < 64; ++i)
+        d[i] += part[i];
+    } else {
+#pragma unroll
+      for (int step = 0; step < kTileK / 32; ++step)
+        wgmma(d, a + 2 * step, b + 2 * step, x);  // + 32 bytes, in the descriptor's 16-byte units
+      wgmma_commit();
+    }
+    // Tile kt's products keep running while tile kt − 1's are waited for, in both warpgroups;
+    // then its stage is refilled.
+    wgmma_wait<1>();
+    __syncthreads();
+    if (kt + kStages - 1 < tiles)
+      load((kt + kStages - 1) % kStages, kt + kStages - 1);
+    ptx::commit();
   }
+  wgmma_wait<0>();
 
   // Epilogue: lane (g, t) of warp v of the warpgroup holds rows 16v + g and 16v + g + 8 at
   // columns 8i + 2t, 8i + 2t + 1 (i = 0…15) in d[4i …].
@@ -302,6 +359,8 @@ cudaError_t allow_gemm_fused_wgmma_shared_bytes() {
   err = allow<int8_t, __half, __nv_fp8_e4m3>(err);
   err = allow<__half, __half, int8_t>(err);
   err = allow<__half, __half, __nv_fp8_e4m3>(err);
+  err = allow<__nv_fp8_e4m3, __half, int8_t>(err);
+  err = allow<__nv_fp8_e4m3, __half, __nv_fp8_e4m3>(err);
   return err;
 }
 
@@ -315,9 +374,12 @@ SAMP_GEMM_WGMMA(int8_t, __half, int8_t)
 SAMP_GEMM_WGMMA(int8_t, __half, __nv_fp8_e4m3)
 SAMP_GEMM_WGMMA(__half, __half, int8_t)
 SAMP_GEMM_WGMMA(__half, __half, __nv_fp8_e4m3)
+SAMP_GEMM_WGMMA(__nv_fp8_e4m3, __half, int8_t)
+SAMP_GEMM_WGMMA(__nv_fp8_e4m3, __half, __nv_fp8_e4m3)
 #undef SAMP_GEMM_WGMMA
 
 template bool gemm_fused_wgmma_supported<int8_t>(int, int, int, int);
 template bool gemm_fused_wgmma_supported<__half>(int, int, int, int);
+template bool gemm_fused_wgmma_supported<__nv_fp8_e4m3>(int, int, int, int);
 
 }  // namespace samp::cuda

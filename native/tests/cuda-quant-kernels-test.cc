@@ -560,6 +560,52 @@ void fused_fp16_gemm(std::mt19937& rng, int n, int tokens, int k, bool wgmma) {
   SAMP_CHECK_MSG(codes_off == 0, codes_off << " fused FP16 codes more than one step off");
 }
 
+/// The wgmma FP8 (E4M3) fused GEMM against a host product of its own codes: alpha · Σ x·w + bias,
+/// stored as FP16.
+void fused_fp8_gemm(std::mt19937& rng, int n, int tokens, int k) {
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  std::vector<__nv_fp8_e4m3> w(static_cast<std::size_t>(n) * k),
+      x(static_cast<std::size_t>(tokens) * k);
+  for (auto& v : w)
+    v = __nv_fp8_e4m3(nd(rng) * 40.0f);
+  for (auto& v : x)
+    v = __nv_fp8_e4m3(nd(rng) * 40.0f);
+  std::vector<float> bias(n);
+  for (auto& v : bias)
+    v = nd(rng);
+  const float alpha = 1.0f / 4096.0f;
+  const DeviceBuffer dw = to_device(w), dx = to_device(x), dbias = to_device(bias);
+  const std::size_t size = static_cast<std::size_t>(tokens) * n;
+  DeviceBuffer out(size * sizeof(__half));
+  const cudaError_t err = samp::cuda::launch_gemm_fused_wgmma<__nv_fp8_e4m3, __half, int8_t>(
+      dx.as<__nv_fp8_e4m3>(), dw.as<__nv_fp8_e4m3>(), tokens, n, k,
+      samp::cuda::Dequant{alpha, nullptr, dbias.as<float>()}, samp::cuda::Activation::kNone,
+      out.as<__half>(), n, samp::cuda::QuantOut<int8_t>{}, nullptr);
+  SAMP_CHECK(err == cudaSuccess);
+  SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
+  const auto y = to_host<__half>(out, size);
+  // The error against the sum's typical magnitude, as fp8_gemm measures cuBLASLt's.
+  double worst = 0;
+  for (int r = 0; r < tokens; ++r) {
+    for (int c = 0; c < n; ++c) {
+      double sum = 0, mag = 0;
+      for (int i = 0; i < k; ++i) {
+        const double p =
+            static_cast<double>(static_cast<float>(x[static_cast<std::size_t>(r) * k + i])) *
+            static_cast<float>(w[static_cast<std::size_t>(c) * k + i]);
+        sum += p;
+        mag += std::fabs(p);
+      }
+      const double expected = alpha * sum + bias[c];
+      const double got = __half2float(y[static_cast<std::size_t>(r) * n + c]);
+      worst = std::max(worst, std::fabs(got - expected) / (mag * alpha / std::sqrt(k) + 1e-6));
+    }
+  }
+  std::printf("fused fp8 GEMM (wgmma) %dx%dx%d: worst error %.2e of the typical magnitude\n", n,
+              tokens, k, worst);
+  SAMP_CHECK_MSG(worst < 2e-2, "fused FP8 GEMM off by " << worst << " of the typical magnitude");
+}
+
 /// What the fused kernel refuses: output widths that are not whole 128-column tiles, and k that
 /// is not whole 64-byte steps.
 void fused_gemm_refusals() {
@@ -619,6 +665,8 @@ int main() {
       fused_int8_gemm<__half>(rng, 3072, 129, 768, samp::cuda::Activation::kGelu, false, wgmma);
       fused_int8_gemm<__half>(rng, 768, 7, 3072, samp::cuda::Activation::kNone, false, wgmma);
       fused_fp16_gemm(rng, 256, 131, 768, wgmma);
+      if (wgmma)
+        fused_fp8_gemm(rng, 384, 140, 768);
     }
   } catch (const samp::Error& e) {
     SAMP_CHECK_MSG(false, "threw " << e.code() << ": " << e.what());
