@@ -37,7 +37,7 @@ const char* const kKnobs[] = {"SAMP_CUDA_ATTENTION",         "SAMP_CUDA_GEMM_TUN
                               "SAMP_CUDA_GEMM_CANDIDATES",   "SAMP_CUDA_GEMM_COMPUTE",
                               "SAMP_CUDA_RESIDUAL_EPILOGUE", "SAMP_CUDA_ACT_EPILOGUE",
                               "SAMP_CUDA_GELU_EPILOGUE",     "SAMP_CUDA_INT8_ATTENTION",
-                              "SAMP_CUDA_FUSED_GEMM"};
+                              "SAMP_CUDA_FUSED_GEMM",        "SAMP_CUDA_FUSED_KERNEL"};
 
 EncoderConfig bert_base(int layers, Activation act) {
   EncoderConfig c;
