@@ -75,9 +75,6 @@ cudaError_t launch_attention_mma(const __half* qkv, int ld_qkv, __half* context,
                                  const RowSpan* rows, int num_rows, int max_queries, int heads,
                                  float scale, cudaStream_t stream);
 
-/// Warps per block launch_attention_mma takes for this grid (4: 64 queries per block, 8: 128).
-int attention_mma_warps(int num_rows, int max_queries, int heads);
-
 /// The attention scores (Q·Kᵀ·scale, lowest float at masked keys) and probabilities (0 at
 /// masked keys) of every computed query, in the padded layout [rows, heads, seq, seq] (positions
 /// of queries that are not computed are left as they are). Either output may be null.
