@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "device-math.cuh"
+#include "fused-epilogue.cuh"
 #include "gemm-fused.h"
 #include "mma-ptx.cuh"
 #include "vector-io.cuh"
@@ -17,9 +18,9 @@
 namespace samp::cuda {
 namespace {
 
-constexpr int kTileRows = 128;  // tokens per block
-constexpr int kTileCols = 128;  // output columns per block
-constexpr int kTileK = 64;      // bytes of k per stage
+using fused::kTileCols;
+using fused::kTileRows;
+constexpr int kTileK = 64;  // bytes of k per stage
 constexpr int kStages = 4;
 constexpr int kThreads = 128;  // 2 × 2 warps of 64 × 64
 constexpr int kStageBytes = (kTileRows + kTileCols) * kTileK;
@@ -35,34 +36,11 @@ __device__ __forceinline__ int staged(int r, int c) {
   return r * kTileK + ((c ^ ((r >> 1) & 3)) << 4);
 }
 
-template <typename In>
-struct Accumulator;
-template <>
-struct Accumulator<int8_t> {
-  using type = int;
-};
-template <>
-struct Accumulator<__half> {
-  using type = float;
-};
-
-/// The value of an accumulator from its 32 bits.
-template <typename Acc>
-__device__ __forceinline__ float from_bits(unsigned bits);
-template <>
-__device__ __forceinline__ float from_bits<int>(unsigned bits) {
-  return static_cast<float>(static_cast<int>(bits));
-}
-template <>
-__device__ __forceinline__ float from_bits<float>(unsigned bits) {
-  return __uint_as_float(bits);
-}
-
 template <typename In, typename T, typename Q>
 __global__ void __launch_bounds__(kThreads, 2)
     gemm_fused_kernel(const In* __restrict__ x, const In* __restrict__ w, int tokens, int k_bytes,
                       Dequant dq, Activation act, T* out, int ld_out, QuantOut<Q> q) {
-  using Acc = typename Accumulator<In>::type;
+  using Acc = typename fused::Accumulator<In>::type;
   extern __shared__ __align__(128) std::uint8_t smem[];
   const int tid = threadIdx.x;
   const int lane = tid & 31;
@@ -143,9 +121,8 @@ __global__ void __launch_bounds__(kThreads, 2)
     }
   }
 
-  // The epilogue. The accumulators go through shared memory (the pipeline's stages are free now)
-  // so that each thread then handles 8 adjacent columns of a row: 16-byte stores, and a short
-  // loop instead of 256 unrolled activations, whose code would not fit the instruction cache.
+  // The epilogue: the accumulators go through shared memory (the pipeline's stages are free now)
+  // to fused::store_tile.
   ptx::wait_copies<0>();
   __syncthreads();
   Acc* tile = reinterpret_cast<Acc*>(smem);
@@ -166,35 +143,8 @@ __global__ void __launch_bounds__(kThreads, 2)
   }
   __syncthreads();
 
-  // As dequant_activation_vec8_kernel computes it (scale = in_scale · w_scale, one FMA with the
-  // bias, then the activation), so INT8 results match the unfused path bit for bit. A thread's
-  // columns stay the same from row to row (kThreads is a multiple of the 16 vectors a row).
-  const int c = (tid % (kTileCols / 8)) * 8;
-  const int col = col0 + c;
-  float scale[8], bias[8], inv[8];
-#pragma unroll
-  for (int e = 0; e < 8; ++e) {
-    scale[e] = dq.in_scale * (dq.w_scales != nullptr ? dq.w_scales[col + e] : 1.0f);
-    bias[e] = dq.bias != nullptr ? dq.bias[col + e] : 0.0f;
-    inv[e] = q.inv_scales != nullptr ? q.inv_scales[col + e] : q.inv_scale;
-  }
-#pragma unroll 1
-  for (int r = tid / (kTileCols / 8); r < kTileRows; r += kThreads / (kTileCols / 8)) {
-    const int row = row0 + r;
-    if (row >= tokens)
-      break;
-    const uint4* at = reinterpret_cast<const uint4*>(tile + r * kEpilogueLd + c);
-    const uint4 lo = at[0], hi = at[1];
-    const unsigned bits[8] = {lo.x, lo.y, lo.z, lo.w, hi.x, hi.y, hi.z, hi.w};
-    float v[8];
-#pragma unroll
-    for (int e = 0; e < 8; ++e)
-      v[e] = dev::activate(act, from_bits<Acc>(bits[e]) * scale[e] + bias[e]);
-    if (out != nullptr)
-      dev::store8(out + static_cast<std::size_t>(row) * ld_out + col, v);
-    if (q.q != nullptr)
-      dev::store8_quantized(q.q + static_cast<std::size_t>(row) * q.ld + col, v, inv);
-  }
+  fused::store_tile<kThreads, kTileRows, kTileCols>(tile, kEpilogueLd, row0, col0, tokens, dq, act,
+                                                    out, ld_out, q);
 }
 
 template <typename In, typename T, typename Q>
@@ -210,47 +160,37 @@ cudaError_t allow(cudaError_t previous) {
 template <typename In>
 bool gemm_fused_supported(int n, int k, int ld_out, int ld_q) {
   return n > 0 && k > 0 && n % kTileCols == 0 &&
-         (static_cast<long long>(k) * sizeof(In)) % kTileK == 0 && ld_out % 8 == 0 &&
-         ld_q % 8 == 0;
+         (static_cast<long long>(k) * sizeof(In)) % kTileK == 0 && ld_out % 8 == 0 && ld_q % 8 == 0;
 }
 
 template <typename In, typename T, typename Q>
-cudaError_t launch_gemm_fused(const In* x, const In* w, int tokens, int n, int k,
-                              const Dequant& dq, Activation act, T* out, int ld_out,
-                              const QuantOut<Q>& q, cudaStream_t stream) {
-  if (!gemm_fused_supported<In>(n, k, out != nullptr ? ld_out : 0, q.q != nullptr ? q.ld : 0) ||
-      tokens < 0 || !aligned16(x) || !aligned16(w) || !aligned16(out) || !aligned8(q.q))
+cudaError_t launch_gemm_fused(const In* x, const In* w, int tokens, int n, int k, const Dequant& dq,
+                              Activation act, T* out, int ld_out, const QuantOut<Q>& q,
+                              cudaStream_t stream) {
+  const bool supported =
+      gemm_fused_supported<In>(n, k, out != nullptr ? ld_out : 0, q.q != nullptr ? q.ld : 0);
+  if (!fused::launchable(supported, tokens, x, w, out, q.q))
     return cudaErrorInvalidValue;
   if (tokens == 0)
     return cudaSuccess;
-  const dim3 grid(static_cast<unsigned>(n / kTileCols),
-                  static_cast<unsigned>((tokens + kTileRows - 1) / kTileRows));
-  gemm_fused_kernel<In, T, Q><<<grid, kThreads, kSharedBytes, stream>>>(
+  gemm_fused_kernel<In, T, Q><<<fused::grid(tokens, n), kThreads, kSharedBytes, stream>>>(
       x, w, tokens, k * static_cast<int>(sizeof(In)), dq, act, out, ld_out, q);
   return cudaGetLastError();
 }
 
 cudaError_t allow_gemm_fused_shared_bytes() {
   cudaError_t err = cudaSuccess;
-  err = allow<int8_t, float, int8_t>(err);
-  err = allow<int8_t, float, __nv_fp8_e4m3>(err);
-  err = allow<int8_t, __half, int8_t>(err);
-  err = allow<int8_t, __half, __nv_fp8_e4m3>(err);
-  err = allow<__half, __half, int8_t>(err);
-  err = allow<__half, __half, __nv_fp8_e4m3>(err);
+#define SAMP_ALLOW(In, T, Q) err = allow<In, T, Q>(err);
+  SAMP_FUSED_GEMM_TYPES(SAMP_ALLOW)
+#undef SAMP_ALLOW
   return err;
 }
 
-#define SAMP_GEMM_FUSED(In, T, Q)                                                          \
-  template cudaError_t launch_gemm_fused<In, T, Q>(const In*, const In*, int, int, int,    \
-                                                   const Dequant&, Activation, T*, int,    \
+#define SAMP_GEMM_FUSED(In, T, Q)                                                       \
+  template cudaError_t launch_gemm_fused<In, T, Q>(const In*, const In*, int, int, int, \
+                                                   const Dequant&, Activation, T*, int, \
                                                    const QuantOut<Q>&, cudaStream_t);
-SAMP_GEMM_FUSED(int8_t, float, int8_t)
-SAMP_GEMM_FUSED(int8_t, float, __nv_fp8_e4m3)  // FP8 needs an FP16 session; instantiated for the encoder's generic code
-SAMP_GEMM_FUSED(int8_t, __half, int8_t)
-SAMP_GEMM_FUSED(int8_t, __half, __nv_fp8_e4m3)
-SAMP_GEMM_FUSED(__half, __half, int8_t)
-SAMP_GEMM_FUSED(__half, __half, __nv_fp8_e4m3)
+SAMP_FUSED_GEMM_TYPES(SAMP_GEMM_FUSED)
 #undef SAMP_GEMM_FUSED
 
 template bool gemm_fused_supported<int8_t>(int, int, int, int);

@@ -28,9 +28,9 @@ bool gemm_fused_supported(int n, int k, int ld_out, int ld_q);
 /// tokens, c < n; either output may be null. x is [tokens, k] and w [n, k], both row-major and
 /// dense. cudaErrorInvalidValue where gemm_fused_supported says no.
 template <typename In, typename T, typename Q>
-cudaError_t launch_gemm_fused(const In* x, const In* w, int tokens, int n, int k,
-                              const Dequant& dq, Activation act, T* out, int ld_out,
-                              const QuantOut<Q>& q, cudaStream_t stream);
+cudaError_t launch_gemm_fused(const In* x, const In* w, int tokens, int n, int k, const Dequant& dq,
+                              Activation act, T* out, int ld_out, const QuantOut<Q>& q,
+                              cudaStream_t stream);
 
 /// Whether the current device runs the wgmma kernel (an H100-class GPU, compute capability 9.0,
 /// and the sm_90a machine code loads).

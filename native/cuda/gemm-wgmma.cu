@@ -13,6 +13,7 @@
 #include <type_traits>
 
 #include "device-math.cuh"
+#include "fused-epilogue.cuh"
 #include "gemm-fused.h"
 #include "mma-ptx.cuh"
 #include "vector-io.cuh"
@@ -20,9 +21,9 @@
 namespace samp::cuda {
 namespace {
 
-constexpr int kTileRows = 128;  // tokens per block (64 per warpgroup)
-constexpr int kTileCols = 128;  // output columns per block
-constexpr int kTileK = 128;     // bytes of k per stage (one swizzle row)
+using fused::kTileCols;
+using fused::kTileRows;      // 64 per warpgroup
+constexpr int kTileK = 128;  // bytes of k per stage (one swizzle row)
 constexpr int kStages = 3;
 constexpr int kThreads = 256;
 constexpr int kOperandBytes = kTileRows * kTileK;  // X's tile; W's is the same size
@@ -47,90 +48,56 @@ __device__ __forceinline__ std::uint64_t descriptor(std::uint32_t addr) {
   return d;
 }
 
-__device__ __forceinline__ void wgmma(int (&d)[64], std::uint64_t a, std::uint64_t b, const int8_t*) {
-  asm volatile(
-      "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n128k32.s32.s8.s8 "
-      "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
-      "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "
-      "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "
-      "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "
-      "%64, %65, p;\n}\n"
-      : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3]),
-        "+r"(d[4]), "+r"(d[5]), "+r"(d[6]), "+r"(d[7]),
-        "+r"(d[8]), "+r"(d[9]), "+r"(d[10]), "+r"(d[11]),
-        "+r"(d[12]), "+r"(d[13]), "+r"(d[14]), "+r"(d[15]),
-        "+r"(d[16]), "+r"(d[17]), "+r"(d[18]), "+r"(d[19]),
-        "+r"(d[20]), "+r"(d[21]), "+r"(d[22]), "+r"(d[23]),
-        "+r"(d[24]), "+r"(d[25]), "+r"(d[26]), "+r"(d[27]),
-        "+r"(d[28]), "+r"(d[29]), "+r"(d[30]), "+r"(d[31]),
-        "+r"(d[32]), "+r"(d[33]), "+r"(d[34]), "+r"(d[35]),
-        "+r"(d[36]), "+r"(d[37]), "+r"(d[38]), "+r"(d[39]),
-        "+r"(d[40]), "+r"(d[41]), "+r"(d[42]), "+r"(d[43]),
-        "+r"(d[44]), "+r"(d[45]), "+r"(d[46]), "+r"(d[47]),
-        "+r"(d[48]), "+r"(d[49]), "+r"(d[50]), "+r"(d[51]),
-        "+r"(d[52]), "+r"(d[53]), "+r"(d[54]), "+r"(d[55]),
-        "+r"(d[56]), "+r"(d[57]), "+r"(d[58]), "+r"(d[59]),
-        "+r"(d[60]), "+r"(d[61]), "+r"(d[62]), "+r"(d[63])
-      : "l"(a), "l"(b), "r"(1));
-}
+// The 64 accumulator registers of an m64n128 wgmma: the operand list and the asm outputs (c is
+// "r" for int32, "f" for FP32); the descriptors are operands 64 and 65, the scale-d flag 66.
+#define SAMP_WGMMA_D                                                                 \
+  "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "          \
+  "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, " \
+  "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, " \
+  "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "
+#define SAMP_WGMMA_OUT(c)                                                                    \
+  "+" c(d[0]), "+" c(d[1]), "+" c(d[2]), "+" c(d[3]), "+" c(d[4]), "+" c(d[5]), "+" c(d[6]), \
+      "+" c(d[7]), "+" c(d[8]), "+" c(d[9]), "+" c(d[10]), "+" c(d[11]), "+" c(d[12]),       \
+      "+" c(d[13]), "+" c(d[14]), "+" c(d[15]), "+" c(d[16]), "+" c(d[17]), "+" c(d[18]),    \
+      "+" c(d[19]), "+" c(d[20]), "+" c(d[21]), "+" c(d[22]), "+" c(d[23]), "+" c(d[24]),    \
+      "+" c(d[25]), "+" c(d[26]), "+" c(d[27]), "+" c(d[28]), "+" c(d[29]), "+" c(d[30]),    \
+      "+" c(d[31]), "+" c(d[32]), "+" c(d[33]), "+" c(d[34]), "+" c(d[35]), "+" c(d[36]),    \
+      "+" c(d[37]), "+" c(d[38]), "+" c(d[39]), "+" c(d[40]), "+" c(d[41]), "+" c(d[42]),    \
+      "+" c(d[43]), "+" c(d[44]), "+" c(d[45]), "+" c(d[46]), "+" c(d[47]), "+" c(d[48]),    \
+      "+" c(d[49]), "+" c(d[50]), "+" c(d[51]), "+" c(d[52]), "+" c(d[53]), "+" c(d[54]),    \
+      "+" c(d[55]), "+" c(d[56]), "+" c(d[57]), "+" c(d[58]), "+" c(d[59]), "+" c(d[60]),    \
+      "+" c(d[61]), "+" c(d[62]), "+" c(d[63])
 
-__device__ __forceinline__ void wgmma(float (&d)[64], std::uint64_t a, std::uint64_t b, const __half*) {
+__device__ __forceinline__ void wgmma(int (&d)[64], std::uint64_t a, std::uint64_t b, const int8_t*,
+                                      int accumulate) {
   asm volatile(
       "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 "
-      "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
-      "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "
-      "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "
-      "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "
-      "%64, %65, p, 1, 1, 0, 0;\n}\n"
-      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]),
-        "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
-        "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]),
-        "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
-        "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]),
-        "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
-        "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]),
-        "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]),
-        "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]),
-        "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]),
-        "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]),
-        "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]),
-        "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]),
-        "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
-        "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]),
-        "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
-      : "l"(a), "l"(b), "r"(1));
+      "wgmma.mma_async.sync.aligned.m64n128k32.s32.s8.s8 " SAMP_WGMMA_D "%64, %65, p;\n}\n"
+      : SAMP_WGMMA_OUT("r")
+      : "l"(a), "l"(b), "r"(accumulate));
 }
 
 __device__ __forceinline__ void wgmma(float (&d)[64], std::uint64_t a, std::uint64_t b,
-                                      const __nv_fp8_e4m3*, int accumulate = 1) {
+                                      const __half*, int accumulate) {
   asm volatile(
       "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3 "
-      "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
-      "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "
-      "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "
-      "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "
-      "%64, %65, p, 1, 1;\n}\n"
-      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]),
-        "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
-        "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]),
-        "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
-        "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]),
-        "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
-        "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]),
-        "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]),
-        "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]),
-        "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]),
-        "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]),
-        "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]),
-        "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]),
-        "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
-        "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]),
-        "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+      "wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 " SAMP_WGMMA_D
+      "%64, %65, p, 1, 1, 0, 0;\n}\n"
+      : SAMP_WGMMA_OUT("f")
       : "l"(a), "l"(b), "r"(accumulate));
 }
+
+__device__ __forceinline__ void wgmma(float (&d)[64], std::uint64_t a, std::uint64_t b,
+                                      const __nv_fp8_e4m3*, int accumulate) {
+  asm volatile(
+      "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3 " SAMP_WGMMA_D
+      "%64, %65, p, 1, 1;\n}\n"
+      : SAMP_WGMMA_OUT("f")
+      : "l"(a), "l"(b), "r"(accumulate));
+}
+#undef SAMP_WGMMA_D
+#undef SAMP_WGMMA_OUT
 
 __device__ __forceinline__ void wgmma_fence() {
   asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
@@ -150,32 +117,6 @@ __device__ __forceinline__ void fence_async_proxy() {
 }
 #endif
 
-template <typename In>
-struct Accumulator;
-template <>
-struct Accumulator<int8_t> {
-  using type = int;
-};
-template <>
-struct Accumulator<__half> {
-  using type = float;
-};
-template <>
-struct Accumulator<__nv_fp8_e4m3> {
-  using type = float;
-};
-
-template <typename Acc>
-__device__ __forceinline__ float from_bits(unsigned bits);
-template <>
-__device__ __forceinline__ float from_bits<int>(unsigned bits) {
-  return static_cast<float>(static_cast<int>(bits));
-}
-template <>
-__device__ __forceinline__ float from_bits<float>(unsigned bits) {
-  return __uint_as_float(bits);
-}
-
 /// Blocks per SM the registers must allow: two, except FP8's second accumulator set needs one.
 template <typename In>
 constexpr int kMinBlocks = std::is_same_v<In, __nv_fp8_e4m3> ? 1 : 2;
@@ -185,7 +126,7 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks<In>)
     gemm_wgmma_kernel(const In* __restrict__ x, const In* __restrict__ w, int tokens, int k_bytes,
                       Dequant dq, Activation act, T* out, int ld_out, QuantOut<Q> q) {
 #ifdef SAMP_WGMMA
-  using Acc = typename Accumulator<In>::type;
+  using Acc = typename fused::Accumulator<In>::type;
   extern __shared__ std::uint8_t raw[];
   const std::uint32_t raw_addr = ptx::smem_addr(raw);
   const std::uint32_t pad = ((raw_addr + 1023u) & ~1023u) - raw_addr;
@@ -250,7 +191,8 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks<In>)
     } else {
 #pragma unroll
       for (int step = 0; step < kTileK / 32; ++step)
-        wgmma(d, a + 2 * step, b + 2 * step, x);  // + 32 bytes, in the descriptor's 16-byte units
+        wgmma(d, a + 2 * step, b + 2 * step, x,
+              1);  // + 32 bytes: 2 of the descriptor's 16-byte units
       wgmma_commit();
     }
     // Tile kt's products keep running while tile kt − 1's are waited for, in both warpgroups;
@@ -280,32 +222,8 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks<In>)
     }
   }
   __syncthreads();
-  const int c = (tid % (kTileCols / 8)) * 8;
-  const int col = col0 + c;
-  float scale[8], bias[8], inv[8];
-#pragma unroll
-  for (int e = 0; e < 8; ++e) {
-    scale[e] = dq.in_scale * (dq.w_scales != nullptr ? dq.w_scales[col + e] : 1.0f);
-    bias[e] = dq.bias != nullptr ? dq.bias[col + e] : 0.0f;
-    inv[e] = q.inv_scales != nullptr ? q.inv_scales[col + e] : q.inv_scale;
-  }
-#pragma unroll 1
-  for (int r = tid / (kTileCols / 8); r < kTileRows; r += kThreads / (kTileCols / 8)) {
-    const int row = row0 + r;
-    if (row >= tokens)
-      break;
-    const uint4* at = reinterpret_cast<const uint4*>(tile + r * kEpilogueLd + c);
-    const uint4 lo = at[0], hi = at[1];
-    const unsigned bits[8] = {lo.x, lo.y, lo.z, lo.w, hi.x, hi.y, hi.z, hi.w};
-    float val[8];
-#pragma unroll
-    for (int e = 0; e < 8; ++e)
-      val[e] = dev::activate(act, from_bits<Acc>(bits[e]) * scale[e] + bias[e]);
-    if (out != nullptr)
-      dev::store8(out + static_cast<std::size_t>(row) * ld_out + col, val);
-    if (q.q != nullptr)
-      dev::store8_quantized(q.q + static_cast<std::size_t>(row) * q.ld + col, val, inv);
-  }
+  fused::store_tile<kThreads, kTileRows, kTileCols>(tile, kEpilogueLd, row0, col0, tokens, dq, act,
+                                                    out, ld_out, q);
 #endif
 }
 
@@ -340,43 +258,33 @@ template <typename In, typename T, typename Q>
 cudaError_t launch_gemm_fused_wgmma(const In* x, const In* w, int tokens, int n, int k,
                                     const Dequant& dq, Activation act, T* out, int ld_out,
                                     const QuantOut<Q>& q, cudaStream_t stream) {
-  if (!gemm_fused_wgmma_supported<In>(n, k, out != nullptr ? ld_out : 0,
-                                      q.q != nullptr ? q.ld : 0) ||
-      tokens < 0 || !aligned16(x) || !aligned16(w) || !aligned16(out) || !aligned8(q.q))
+  const bool supported =
+      gemm_fused_wgmma_supported<In>(n, k, out != nullptr ? ld_out : 0, q.q != nullptr ? q.ld : 0);
+  if (!fused::launchable(supported, tokens, x, w, out, q.q))
     return cudaErrorInvalidValue;
   if (tokens == 0)
     return cudaSuccess;
-  const dim3 grid(static_cast<unsigned>(n / kTileCols),
-                  static_cast<unsigned>((tokens + kTileRows - 1) / kTileRows));
-  gemm_wgmma_kernel<In, T, Q><<<grid, kThreads, kSharedBytes, stream>>>(
+  gemm_wgmma_kernel<In, T, Q><<<fused::grid(tokens, n), kThreads, kSharedBytes, stream>>>(
       x, w, tokens, k * static_cast<int>(sizeof(In)), dq, act, out, ld_out, q);
   return cudaGetLastError();
 }
 
 cudaError_t allow_gemm_fused_wgmma_shared_bytes() {
   cudaError_t err = cudaSuccess;
-  err = allow<int8_t, float, int8_t>(err);
-  err = allow<int8_t, float, __nv_fp8_e4m3>(err);
-  err = allow<int8_t, __half, int8_t>(err);
-  err = allow<int8_t, __half, __nv_fp8_e4m3>(err);
-  err = allow<__half, __half, int8_t>(err);
-  err = allow<__half, __half, __nv_fp8_e4m3>(err);
-  err = allow<__nv_fp8_e4m3, __half, int8_t>(err);
-  err = allow<__nv_fp8_e4m3, __half, __nv_fp8_e4m3>(err);
+#define SAMP_ALLOW(In, T, Q) err = allow<In, T, Q>(err);
+  SAMP_FUSED_GEMM_TYPES(SAMP_ALLOW)
+  SAMP_ALLOW(__nv_fp8_e4m3, __half, int8_t)
+  SAMP_ALLOW(__nv_fp8_e4m3, __half, __nv_fp8_e4m3)
+#undef SAMP_ALLOW
   return err;
 }
 
-#define SAMP_GEMM_WGMMA(In, T, Q)                                                               \
-  template cudaError_t launch_gemm_fused_wgmma<In, T, Q>(const In*, const In*, int, int, int,   \
-                                                         const Dequant&, Activation, T*, int,   \
+#define SAMP_GEMM_WGMMA(In, T, Q)                                                             \
+  template cudaError_t launch_gemm_fused_wgmma<In, T, Q>(const In*, const In*, int, int, int, \
+                                                         const Dequant&, Activation, T*, int, \
                                                          const QuantOut<Q>&, cudaStream_t);
-SAMP_GEMM_WGMMA(int8_t, float, int8_t)
-SAMP_GEMM_WGMMA(int8_t, float, __nv_fp8_e4m3)
-SAMP_GEMM_WGMMA(int8_t, __half, int8_t)
-SAMP_GEMM_WGMMA(int8_t, __half, __nv_fp8_e4m3)
-SAMP_GEMM_WGMMA(__half, __half, int8_t)
-SAMP_GEMM_WGMMA(__half, __half, __nv_fp8_e4m3)
-SAMP_GEMM_WGMMA(__nv_fp8_e4m3, __half, int8_t)
+SAMP_FUSED_GEMM_TYPES(SAMP_GEMM_WGMMA)
+SAMP_GEMM_WGMMA(__nv_fp8_e4m3, __half, int8_t)  // FP8 inputs: wgmma only
 SAMP_GEMM_WGMMA(__nv_fp8_e4m3, __half, __nv_fp8_e4m3)
 #undef SAMP_GEMM_WGMMA
 

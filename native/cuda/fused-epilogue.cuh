@@ -1,0 +1,109 @@
+// What the fused GEMM kernels (gemm-fused.cu on mma.sync, gemm-wgmma.cu on wgmma) share: their
+// launchers' operand checks and grid of 128 × 128 blocks, their accumulator types, and the epilogue
+// pass over a block's accumulators once they are staged in
+// shared memory. Each thread keeps one group of 8 adjacent columns (their scales, bias and inverse
+// output scales in registers) and walks the block's rows: 16-byte stores and a short loop, where
+// the activations unrolled over a thread's fragments would not fit the instruction cache. The
+// operations are dequant_activation_vec8_kernel's (scale = in_scale · w_scale, one FMA with the
+// bias, then the activation), so int8 results match cuBLASLt's int32 product followed by that
+// kernel bit for bit.
+#pragma once
+
+#include <cuda_fp16.h>
+#include <cuda_fp8.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "device-math.cuh"
+#include "quant-kernels.h"
+#include "vector-io.cuh"
+
+// The (input, output, code) types both fused kernels are built for: X(In, T, Q) for each. FP8 codes
+// need an FP16 session; the FP32 one is built for the encoder's code generic in T and Q.
+#define SAMP_FUSED_GEMM_TYPES(X)   \
+  X(int8_t, float, int8_t)         \
+  X(int8_t, float, __nv_fp8_e4m3)  \
+  X(int8_t, __half, int8_t)        \
+  X(int8_t, __half, __nv_fp8_e4m3) \
+  X(__half, __half, int8_t)        \
+  X(__half, __half, __nv_fp8_e4m3)
+
+namespace samp::cuda::fused {
+
+constexpr int kTileRows = 128;  // tokens per block
+constexpr int kTileCols = 128;  // output columns per block
+
+/// Whether the launch's sizes and pointers suit the kernels: `supported` (the kernel's shape
+/// rule), tokens ≥ 0, x, w and out 16-byte aligned (loads and stores of 16 bytes), q 8-byte.
+inline bool launchable(bool supported, int tokens, const void* x, const void* w, const void* out,
+                       const void* q) {
+  return supported && tokens >= 0 && aligned16(x) && aligned16(w) && aligned16(out) && aligned8(q);
+}
+
+/// Blocks over the output's columns (x) and token rows (y).
+inline dim3 grid(int tokens, int n) {
+  return dim3(static_cast<unsigned>(n / kTileCols),
+              static_cast<unsigned>((tokens + kTileRows - 1) / kTileRows));
+}
+
+/// The accumulator type of a fused GEMM's inputs: exact int32 sums for int8, FP32 otherwise.
+template <typename In>
+struct Accumulator {
+  using type = float;
+};
+template <>
+struct Accumulator<int8_t> {
+  using type = int;
+};
+
+/// The value of an accumulator from its 32 bits.
+template <typename Acc>
+__device__ __forceinline__ float from_bits(unsigned bits);
+template <>
+__device__ __forceinline__ float from_bits<int>(unsigned bits) {
+  return static_cast<float>(static_cast<int>(bits));
+}
+template <>
+__device__ __forceinline__ float from_bits<float>(unsigned bits) {
+  return __uint_as_float(bits);
+}
+
+/// out[row0 + r, col0 + c] = act(tile[r, c] · in_scale · w_scales + bias) and its codes, for the
+/// kRows × kCols accumulators at `tile` (row stride ld, 16-byte aligned rows) and rows below
+/// `tokens`; called by all kThreads threads of the block (a multiple of kCols / 8).
+template <int kThreads, int kRows, int kCols, typename Acc, typename T, typename Q>
+__device__ __forceinline__ void store_tile(const Acc* tile, int ld, int row0, int col0, int tokens,
+                                           const Dequant& dq, Activation act, T* out, int ld_out,
+                                           const QuantOut<Q>& q) {
+  static_assert(kThreads % (kCols / 8) == 0, "a thread's columns stay the same from row to row");
+  const int tid = threadIdx.x;
+  const int c = (tid % (kCols / 8)) * 8;
+  const int col = col0 + c;
+  float scale[8], bias[8], inv[8];
+#pragma unroll
+  for (int e = 0; e < 8; ++e) {
+    scale[e] = dq.in_scale * (dq.w_scales != nullptr ? dq.w_scales[col + e] : 1.0f);
+    bias[e] = dq.bias != nullptr ? dq.bias[col + e] : 0.0f;
+    inv[e] = q.inv_scales != nullptr ? q.inv_scales[col + e] : q.inv_scale;
+  }
+#pragma unroll 1
+  for (int r = tid / (kCols / 8); r < kRows; r += kThreads / (kCols / 8)) {
+    const int row = row0 + r;
+    if (row >= tokens)
+      break;
+    const uint4* at = reinterpret_cast<const uint4*>(tile + r * ld + c);
+    const uint4 lo = at[0], hi = at[1];
+    const unsigned bits[8] = {lo.x, lo.y, lo.z, lo.w, hi.x, hi.y, hi.z, hi.w};
+    float v[8];
+#pragma unroll
+    for (int e = 0; e < 8; ++e)
+      v[e] = dev::activate(act, from_bits<Acc>(bits[e]) * scale[e] + bias[e]);
+    if (out != nullptr)
+      dev::store8(out + static_cast<std::size_t>(row) * ld_out + col, v);
+    if (q.q != nullptr)
+      dev::store8_quantized(q.q + static_cast<std::size_t>(row) * q.ld + col, v, inv);
+  }
+}
+
+}  // namespace samp::cuda::fused
