@@ -154,7 +154,32 @@ __device__ __forceinline__ void store_outputs(const AttentionInt8Args& a, int a0
   }
 }
 
-template <typename T, int kWarps>
+/// O += P · V for one 32-key chunk, from this lane's probability codes (code[j][0…1]: row g, keys
+/// 8j + 2t, +1; code[j][2…3]: row g + 8) and the chunk's staged values `v_chunk`.
+__device__ __forceinline__ void add_chunk_context(int (&o)[8][4], const std::uint32_t (&code)[4][4],
+                                                  const int8_t* v_chunk, int lane) {
+  // A slots 4t…4t+3 = keys 2t, 2t+1, 8+2t, 9+2t (n-tiles 0, 1); 16+4t… = n-tiles 2, 3.
+  const std::uint32_t pf[4] = {
+      pack4(code[0][0], code[0][1], code[1][0], code[1][1]),  // row g, slots 4t…
+      pack4(code[0][2], code[0][3], code[1][2], code[1][3]),  // row g + 8, slots 4t…
+      pack4(code[2][0], code[2][1], code[3][0], code[3][1]),  // row g, slots 16 + 4t…
+      pack4(code[2][2], code[2][3], code[3][2], code[3][3]),  // row g + 8, slots 16 + 4t…
+  };
+  const int8_t* v = v_chunk + lane * kLd;  // lane l: key l of the chunk (matrix l / 8)
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    // Matrices (transposed b16 pairs): keys 0…7, 8…15, 16…23, 24…31 × dims 16i … 16i + 15.
+    std::uint32_t b[4];
+    ptx::ldmatrix_x4_trans(b, v + i * 16);
+    mma(o[2 * i], pf, __byte_perm(b[0], b[1], 0x6420), __byte_perm(b[2], b[3], 0x6420));
+    mma(o[2 * i + 1], pf, __byte_perm(b[0], b[1], 0x7531), __byte_perm(b[2], b[3], 0x7531));
+  }
+}
+
+// kKept 0: two passes over the keys (any row length). kKept 4: rows of at most 4 chunks (128 keys)
+// in one pass: the scores stay in registers, so the row max comes first and each exp is taken once
+// (Σe is then summed without the running rescales, another order of the same sum).
+template <typename T, int kWarps, int kKept>
 __global__ void __launch_bounds__(kWarps * 32)
     attention_int8_mma_kernel(AttentionInt8Args a, T* __restrict__ ctx, int8_t* __restrict__ ctx8) {
   constexpr int kRows = kWarps * 16;  // queries per block
@@ -193,7 +218,56 @@ __global__ void __launch_bounds__(kWarps * 32)
   std::uint32_t qf[2][4];  // the warp's 16 queries as A fragments of k-steps dims 0…31, 32…63
   float m_lo = -INFINITY, m_hi = -INFINITY;  // rows g and g + 8: max score
   float l_lo = 0.0f, l_hi = 0.0f;            // and the sum of exp(score − max)
-  if (active) {
+  float kept[kKept > 0 ? kKept : 1][4][4];   // one pass: exp(score − max) of each key
+  if (active && kKept > 0) {
+#pragma unroll
+    for (int kk = 0; kk < 2; ++kk)
+      ptx::ldmatrix_x4(qf[kk], qs + (warp * 16 + (lane & 15)) * kLd + kk * 32 + (lane >> 4) * 16);
+    int s[kKept > 0 ? kKept : 1][4][4];
+#pragma unroll
+    for (int c = 0; c < kKept; ++c) {
+      if (c < chunks)
+        chunk_scores(s[c], qf, ks + c * kChunk * kLd, lane);
+    }
+    // The row max over this lane's keys, then over the four lanes that share the row.
+#pragma unroll
+    for (int c = 0; c < kKept; ++c) {
+#pragma unroll
+      for (int j = 0; j < 4; ++j) {
+#pragma unroll
+        for (int e = 0; e < 2; ++e) {
+          if (c * kChunk + j * 8 + 2 * t + e < nk) {
+            m_lo = fmaxf(m_lo, score(s[c][j][e], a.score_scale));
+            m_hi = fmaxf(m_hi, score(s[c][j][2 + e], a.score_scale));
+          }
+        }
+      }
+    }
+#pragma unroll
+    for (int off = 1; off <= 2; off <<= 1) {
+      m_lo = fmaxf(m_lo, __shfl_xor_sync(0xffffffffu, m_lo, off));
+      m_hi = fmaxf(m_hi, __shfl_xor_sync(0xffffffffu, m_hi, off));
+    }
+#pragma unroll
+    for (int c = 0; c < kKept; ++c) {
+#pragma unroll
+      for (int j = 0; j < 4; ++j) {
+#pragma unroll
+        for (int e = 0; e < 2; ++e) {
+          const bool real = c * kChunk + j * 8 + 2 * t + e < nk;
+          kept[c][j][e] = real ? expf(score(s[c][j][e], a.score_scale) - m_lo) : 0.0f;
+          kept[c][j][2 + e] = real ? expf(score(s[c][j][2 + e], a.score_scale) - m_hi) : 0.0f;
+          l_lo += kept[c][j][e];
+          l_hi += kept[c][j][2 + e];
+        }
+      }
+    }
+#pragma unroll
+    for (int off = 1; off <= 2; off <<= 1) {
+      l_lo += __shfl_xor_sync(0xffffffffu, l_lo, off);
+      l_hi += __shfl_xor_sync(0xffffffffu, l_hi, off);
+    }
+  } else if (active) {
 #pragma unroll
     for (int kk = 0; kk < 2; ++kk)
       ptx::ldmatrix_x4(qf[kk], qs + (warp * 16 + (lane & 15)) * kLd + kk * 32 + (lane >> 4) * 16);
@@ -250,38 +324,43 @@ __global__ void __launch_bounds__(kWarps * 32)
   for (int i = 0; i < 8; ++i)
     o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0;
 
-  // Pass 2: the int8 codes with the final max and sum, then O += P · V (exact int32).
-  for (int c = 0; c < chunks; ++c) {
-    int s[4][4];
-    chunk_scores(s, qf, ks + c * kChunk * kLd, lane);
-    const int valid = nk - c * kChunk;
-    std::uint32_t code[4][4];
+  if constexpr (kKept > 0) {
+    // The codes from the kept exponentials, then O += P · V (exact int32).
 #pragma unroll
-    for (int j = 0; j < 4; ++j) {
+    for (int c = 0; c < kKept; ++c) {
+      if (c < chunks) {
+        std::uint32_t code[4][4];
 #pragma unroll
-      for (int e = 0; e < 2; ++e) {
-        const bool real = j * 8 + 2 * t + e < valid;
-        const float e_lo = expf(score(s[j][e], a.score_scale) - m_lo);
-        const float e_hi = expf(score(s[j][2 + e], a.score_scale) - m_hi);
-        code[j][e] = real ? prob_code(e_lo * f_lo) : 0u;
-        code[j][2 + e] = real ? prob_code(e_hi * f_hi) : 0u;
+        for (int j = 0; j < 4; ++j) {
+#pragma unroll
+          for (int e = 0; e < 2; ++e) {
+            const bool real = c * kChunk + j * 8 + 2 * t + e < nk;
+            code[j][e] = real ? prob_code(kept[c][j][e] * f_lo) : 0u;
+            code[j][2 + e] = real ? prob_code(kept[c][j][2 + e] * f_hi) : 0u;
+          }
+        }
+        add_chunk_context(o, code, vs + c * kChunk * kLd, lane);
       }
     }
-    // A slots 4t…4t+3 = keys 2t, 2t+1, 8+2t, 9+2t (n-tiles 0, 1); 16+4t… = n-tiles 2, 3.
-    const std::uint32_t pf[4] = {
-        pack4(code[0][0], code[0][1], code[1][0], code[1][1]),  // row g, slots 4t…
-        pack4(code[0][2], code[0][3], code[1][2], code[1][3]),  // row g + 8, slots 4t…
-        pack4(code[2][0], code[2][1], code[3][0], code[3][1]),  // row g, slots 16 + 4t…
-        pack4(code[2][2], code[2][3], code[3][2], code[3][3]),  // row g + 8, slots 16 + 4t…
-    };
-    const int8_t* v = vs + (c * kChunk + lane) * kLd;  // lane l: key l of the chunk (matrix l / 8)
+  } else {
+    // Pass 2: the int8 codes with the final max and sum, then O += P · V (exact int32).
+    for (int c = 0; c < chunks; ++c) {
+      int s[4][4];
+      chunk_scores(s, qf, ks + c * kChunk * kLd, lane);
+      const int valid = nk - c * kChunk;
+      std::uint32_t code[4][4];
 #pragma unroll
-    for (int i = 0; i < 4; ++i) {
-      // Matrices (transposed b16 pairs): keys 0…7, 8…15, 16…23, 24…31 × dims 16i … 16i + 15.
-      std::uint32_t b[4];
-      ptx::ldmatrix_x4_trans(b, v + i * 16);
-      mma(o[2 * i], pf, __byte_perm(b[0], b[1], 0x6420), __byte_perm(b[2], b[3], 0x6420));
-      mma(o[2 * i + 1], pf, __byte_perm(b[0], b[1], 0x7531), __byte_perm(b[2], b[3], 0x7531));
+      for (int j = 0; j < 4; ++j) {
+#pragma unroll
+        for (int e = 0; e < 2; ++e) {
+          const bool real = j * 8 + 2 * t + e < valid;
+          const float e_lo = expf(score(s[j][e], a.score_scale) - m_lo);
+          const float e_hi = expf(score(s[j][2 + e], a.score_scale) - m_hi);
+          code[j][e] = real ? prob_code(e_lo * f_lo) : 0u;
+          code[j][2 + e] = real ? prob_code(e_hi * f_hi) : 0u;
+        }
+      }
+      add_chunk_context(o, code, vs + c * kChunk * kLd, lane);
     }
   }
 
@@ -306,8 +385,11 @@ cudaError_t launch(const AttentionInt8Args& a, T* ctx, int8_t* ctx8, cudaStream_
   constexpr int kRows = kWarps * 16;
   const dim3 grid(static_cast<unsigned>(a.num_rows * a.heads),
                   static_cast<unsigned>((a.max_queries + kRows - 1) / kRows));
-  attention_int8_mma_kernel<T, kWarps>
-      <<<grid, kWarps * 32, shared_bytes<kWarps>(a.max_queries), stream>>>(a, ctx, ctx8);
+  const std::size_t smem = shared_bytes<kWarps>(a.max_queries);
+  if (a.max_queries <= 4 * kChunk)
+    attention_int8_mma_kernel<T, kWarps, 4><<<grid, kWarps * 32, smem, stream>>>(a, ctx, ctx8);
+  else
+    attention_int8_mma_kernel<T, kWarps, 0><<<grid, kWarps * 32, smem, stream>>>(a, ctx, ctx8);
   return cudaGetLastError();
 }
 
@@ -331,14 +413,17 @@ std::size_t attention_int8_mma_shared_bytes(int max_keys) {
 
 cudaError_t allow_attention_int8_mma_shared_bytes(std::size_t bytes) {
   const int n = static_cast<int>(bytes);
-  for (cudaError_t err : {cudaFuncSetAttribute(attention_int8_mma_kernel<float, 4>,
-                                               cudaFuncAttributeMaxDynamicSharedMemorySize, n),
-                          cudaFuncSetAttribute(attention_int8_mma_kernel<float, 8>,
-                                               cudaFuncAttributeMaxDynamicSharedMemorySize, n),
-                          cudaFuncSetAttribute(attention_int8_mma_kernel<__half, 4>,
-                                               cudaFuncAttributeMaxDynamicSharedMemorySize, n),
-                          cudaFuncSetAttribute(attention_int8_mma_kernel<__half, 8>,
-                                               cudaFuncAttributeMaxDynamicSharedMemorySize, n)}) {
+  const auto allow = [n](auto kernel) {
+    return cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, n);
+  };
+  for (cudaError_t err : {allow(attention_int8_mma_kernel<float, 4, 0>),
+                          allow(attention_int8_mma_kernel<float, 8, 0>),
+                          allow(attention_int8_mma_kernel<__half, 4, 0>),
+                          allow(attention_int8_mma_kernel<__half, 8, 0>),
+                          allow(attention_int8_mma_kernel<float, 4, 4>),
+                          allow(attention_int8_mma_kernel<float, 8, 4>),
+                          allow(attention_int8_mma_kernel<__half, 4, 4>),
+                          allow(attention_int8_mma_kernel<__half, 8, 4>)}) {
     if (err != cudaSuccess)
       return err;
   }

@@ -348,6 +348,40 @@ void int8_attention(std::mt19937& rng) {
               generic.ctx8.size());
   SAMP_CHECK_MSG(differ * 200 <= generic.ctx8.size(), differ << " outputs differ between kernels");
 
+  // Rows of at most 128 keys take the one-pass kernel (scores kept in registers): 11 rows × 12
+  // heads (8-warp blocks) and 6 rows (4-warp blocks), against the reference and the dp4a kernel.
+  AttentionCase short_rows = attention_case(rng, 12, 64,
+                                            {{5, 5},
+                                             {64, 64},
+                                             {65, 65},
+                                             {128, 128},
+                                             {77, 60},
+                                             {1, 1},
+                                             {33, 33},
+                                             {96, 96},
+                                             {127, 127},
+                                             {100, 100},
+                                             {128, 31}});
+  const int short_all = static_cast<int>(short_rows.rows.size());
+  SAMP_CHECK(samp::cuda::attention_int8_mma_warps(short_all, 128, 12) == 8);
+  const AttentionReference short_ref = attention_reference(short_rows);
+  const AttentionRun short8 = run_attention<float>(short_rows, short_all, false, true, true);
+  check_attention(short_rows, short_ref, short8, short_all, 1e-6f,
+                  "int8 attention, one pass (8 warps)");
+  check_attention(short_rows, short_ref, run_attention<float>(short_rows, 6, false, false, true), 6,
+                  1e-6f, "int8 attention, one pass (4 warps, int8 only)");
+  check_attention(short_rows, short_ref, run_attention<__half>(short_rows, short_all, false, true,
+                                                               false),
+                  short_all, 1.0f / 1024, "int8 attention, one pass (FP16 out)");
+  const AttentionRun short_generic = run_attention<float>(short_rows, short_all, true, true, true);
+  std::size_t short_differ = 0;
+  for (std::size_t i = 0; i < short_generic.ctx8.size(); ++i)
+    short_differ += short_generic.ctx8[i] != short8.ctx8[i];
+  std::printf("int8 attention: dp4a vs one pass: %zu of %zu int8 outputs differ\n", short_differ,
+              short_generic.ctx8.size());
+  SAMP_CHECK_MSG(short_differ * 200 <= short_generic.ctx8.size(),
+                 short_differ << " outputs differ between kernels");
+
   // head_dim 32: the dp4a kernel whatever was asked.
   AttentionCase small = attention_case(rng, 2, 32, {{5, 5}, {40, 33}});
   const AttentionReference small_ref = attention_reference(small);
