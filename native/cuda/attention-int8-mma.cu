@@ -219,10 +219,12 @@ __global__ void __launch_bounds__(kWarps * 32)
   float m_lo = -INFINITY, m_hi = -INFINITY;  // rows g and g + 8: max score
   float l_lo = 0.0f, l_hi = 0.0f;            // and the sum of exp(score − max)
   float kept[kKept > 0 ? kKept : 1][4][4];   // one pass: exp(score − max) of each key
-  if (active && kKept > 0) {
+  if (active) {
 #pragma unroll
     for (int kk = 0; kk < 2; ++kk)
       ptx::ldmatrix_x4(qf[kk], qs + (warp * 16 + (lane & 15)) * kLd + kk * 32 + (lane >> 4) * 16);
+  }
+  if (active && kKept > 0) {
     int s[kKept > 0 ? kKept : 1][4][4];
 #pragma unroll
     for (int c = 0; c < kKept; ++c) {
@@ -268,10 +270,6 @@ __global__ void __launch_bounds__(kWarps * 32)
       l_hi += __shfl_xor_sync(0xffffffffu, l_hi, off);
     }
   } else if (active) {
-#pragma unroll
-    for (int kk = 0; kk < 2; ++kk)
-      ptx::ldmatrix_x4(qf[kk], qs + (warp * 16 + (lane & 15)) * kLd + kk * 32 + (lane >> 4) * 16);
-
     // Pass 1: this lane's running max and sum over its keys of every chunk.
     for (int c = 0; c < chunks; ++c) {
       int s[4][4];

@@ -51,8 +51,10 @@ void run_fastest(FusedMode mode, const FusedSite& site, int tokens, bool support
   if (mode == FusedMode::kAlways)
     return fused();
   int choice = fused_choice(site, tokens);
+  // The capture state is asked only while the site has no choice (not on every eager run).
   cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
-  check_cuda(cudaStreamIsCapturing(stream, &capture), "cudaStreamIsCapturing");
+  if (choice < 0)
+    check_cuda(cudaStreamIsCapturing(stream, &capture), "cudaStreamIsCapturing");
   if (choice < 0 && capture == cudaStreamCaptureStatusNone) {
     constexpr int kTimedRuns = 3;
     const auto time = [&](const auto& f) {

@@ -238,10 +238,13 @@ cudaError_t allow(cudaError_t previous) {
 }  // namespace
 
 bool gemm_fused_wgmma_available() {
-  int device = 0;
-  cudaDeviceProp prop{};
+  // Two attributes rather than cudaGetDeviceProperties, which fills ~100 fields (every session
+  // asks).
+  int device = 0, major = 0, minor = 0;
   if (cudaGetDevice(&device) != cudaSuccess ||
-      cudaGetDeviceProperties(&prop, device) != cudaSuccess || prop.major != 9 || prop.minor != 0)
+      cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess ||
+      cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device) != cudaSuccess ||
+      major != 9 || minor != 0)
     return false;
   cudaFuncAttributes attributes{};
   return cudaFuncGetAttributes(&attributes, gemm_wgmma_kernel<int8_t, __half, int8_t>) ==
