@@ -5,6 +5,7 @@
 #include <cuda_fp8.h>
 
 #include <cstdint>
+#include <type_traits>
 
 #include "kernels.h"
 
@@ -47,11 +48,67 @@ __device__ __forceinline__ void store_quantized(__nv_fp8_e4m3* p, float v) {
   *p = __nv_fp8_e4m3(v);
 }
 
+/// erff(x) bit for bit, without its branch: CUDA's erff evaluates one of two degree-6
+/// polynomials and, for |x| ≥ 1.0029, finishes with 1 − 2^p; branching there keeps the compiler
+/// from interleaving a thread's 8 epilogue values, so both ends are computed and one is selected.
+/// Same operations and constants as CUDA 13's erff (ctest compares the two over every float).
+__device__ __forceinline__ float erf_branchless(float x) {
+  const float a = fabsf(x);
+  const bool tail = a >= __uint_as_float(0x3F8060FEu);
+  const float t = tail ? a : x * x;
+  float r = __fmaf_rn(tail ? __uint_as_float(0x38EB4C3Au) : __uint_as_float(0x38B1E96Au), t,
+                      tail ? __uint_as_float(0xBAAE005Bu) : __uint_as_float(0xBA574D20u));
+  r = __fmaf_rn(r, t, tail ? __uint_as_float(0x3C09919Fu) : __uint_as_float(0x3BAAD5EAu));
+  r = __fmaf_rn(r, t, tail ? __uint_as_float(0xBD24D99Au) : __uint_as_float(0xBCDC1BE7u));
+  r = __fmaf_rn(r, t, tail ? __uint_as_float(0x3E235519u) : __uint_as_float(0x3DE718AFu));
+  r = __fmaf_rn(r, t, tail ? __uint_as_float(0x3F69B4F9u) : __uint_as_float(0xBEC093ACu));
+  r = __fmaf_rn(r, t, tail ? __uint_as_float(0x3F210A14u) : __uint_as_float(0x3E0375D3u));
+  const float u = tail ? -a : x;
+  r = __fmaf_rn(r, u, u);
+  float e;
+  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(e) : "f"(r));
+  return tail ? copysignf(__fsub_rn(1.0f, e), x) : r;
+}
+
+/// Exact-erf GELU in FP32 (the operations of 0.5 x (1 + erff(x / √2))).
+__device__ __forceinline__ float gelu(float x) {
+  return 0.5f * x * (1.0f + erf_branchless(x * 0.70710678118654752f));
+}
+
+/// activate() for an activation known at compile time.
+template <Activation kAct>
+__device__ __forceinline__ float activate(float x) {
+  if constexpr (kAct == Activation::kGelu)
+    return gelu(x);
+  if constexpr (kAct == Activation::kGeluTanh)
+    return 0.5f * x * (1.0f + tanhf(0.79788456080286536f * (x + 0.044715f * x * x * x)));
+  if constexpr (kAct == Activation::kRelu)
+    return x > 0.0f ? x : 0.0f;
+  return x;
+}
+
+/// Calls f(std::integral_constant<Activation, act>{}): a loop inside f then holds no switch
+/// between its values, whose arithmetic the compiler can interleave.
+template <typename F>
+__device__ __forceinline__ void with_activation(Activation act, const F& f) {
+  switch (act) {
+    case Activation::kGelu:
+      return f(std::integral_constant<Activation, Activation::kGelu>{});
+    case Activation::kGeluTanh:
+      return f(std::integral_constant<Activation, Activation::kGeluTanh>{});
+    case Activation::kRelu:
+      return f(std::integral_constant<Activation, Activation::kRelu>{});
+    case Activation::kNone:
+      break;
+  }
+  f(std::integral_constant<Activation, Activation::kNone>{});
+}
+
 /// The feed-forward activation in FP32 (exact-erf GELU, tanh GELU, ReLU).
 __device__ __forceinline__ float activate(Activation act, float x) {
   switch (act) {
     case Activation::kGelu:
-      return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+      return gelu(x);
     case Activation::kGeluTanh: {
       const float inner = 0.79788456080286536f * (x + 0.044715f * x * x * x);
       return 0.5f * x * (1.0f + tanhf(inner));

@@ -28,17 +28,21 @@ __global__ void bias_activation_half8_kernel(__half* x, int rows, int cols, cons
   const float4 b0 = *reinterpret_cast<const float4*>(bias + c);
   const float4 b1 = *reinterpret_cast<const float4*>(bias + c + 4);
   const float b[8] = {b0.x, b0.y, b0.z, b0.w, b1.x, b1.y, b1.z, b1.w};
-  for (int r = blockIdx.y; r < rows; r += gridDim.y) {
-    uint4* p = reinterpret_cast<uint4*>(x + static_cast<size_t>(r) * cols + c);
-    uint4 raw = *p;
-    __half2* h = reinterpret_cast<__half2*>(&raw);
+  dev::with_activation(act, [&](auto kind) {
+    constexpr Activation kAct = decltype(kind)::value;
+    for (int r = blockIdx.y; r < rows; r += gridDim.y) {
+      uint4* p = reinterpret_cast<uint4*>(x + static_cast<size_t>(r) * cols + c);
+      uint4 raw = *p;
+      __half2* h = reinterpret_cast<__half2*>(&raw);
 #pragma unroll
-    for (int j = 0; j < 4; ++j) {
-      const float2 f = __half22float2(h[j]);
-      h[j] = __floats2half2_rn(dev::activate(act, f.x + b[2 * j]), dev::activate(act, f.y + b[2 * j + 1]));
+      for (int j = 0; j < 4; ++j) {
+        const float2 f = __half22float2(h[j]);
+        h[j] = __floats2half2_rn(dev::activate<kAct>(f.x + b[2 * j]),
+                                 dev::activate<kAct>(f.y + b[2 * j + 1]));
+      }
+      *p = raw;
     }
-    *p = raw;
-  }
+  });
 }
 
 template <typename T>
@@ -85,6 +89,29 @@ cudaError_t launch_bias_activation(T* x, int rows, int cols, const float* bias, 
     }
   }
   bias_activation_kernel<T><<<blocks_for(n, 256), 256, 0, stream>>>(x, n, cols, bias, act);
+  return cudaGetLastError();
+}
+
+namespace {
+
+// Every 32-bit pattern x: erf_branchless(x) against erff(x), bit for bit (NaNs as NaNs).
+__global__ void erf_mismatch_kernel(unsigned long long* mismatches) {
+  unsigned long long local = 0;
+  const std::uint64_t stride = static_cast<std::uint64_t>(blockDim.x) * gridDim.x;
+  for (std::uint64_t i = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+       i < (std::uint64_t{1} << 32); i += stride) {
+    const float x = __uint_as_float(static_cast<unsigned>(i));
+    const float a = dev::erf_branchless(x), b = erff(x);
+    local += (isnan(a) && isnan(b)) || __float_as_uint(a) == __float_as_uint(b) ? 0 : 1;
+  }
+  if (local != 0)
+    atomicAdd(mismatches, local);
+}
+
+}  // namespace
+
+cudaError_t launch_count_erf_mismatches(unsigned long long* mismatches, cudaStream_t stream) {
+  erf_mismatch_kernel<<<1024, 256, 0, stream>>>(mismatches);
   return cudaGetLastError();
 }
 

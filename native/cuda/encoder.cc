@@ -74,6 +74,10 @@ struct Encoder::Impl {
 
 namespace {
 
+// Tokens from which the persistent TMA kernel takes a fused Linear on Hopper: below, its tiles
+// are too few to keep both consumers of a block busy, and the wgmma kernel's blocks start sooner.
+constexpr int kTmaMinTokens = 512;
+
 template <typename T>
 class TypedEncoder final : public Encoder::Impl {
  public:
@@ -122,10 +126,17 @@ class TypedEncoder final : public Encoder::Impl {
     try {
       upload_weights(w);
       check_cuda(allow_gemm_fused_shared_bytes(), "cudaFuncSetAttribute");
-      // SAMP_CUDA_FUSED_KERNEL=mma: the mma.sync fused kernel even where wgmma runs (to compare).
-      fused_wgmma_ = gemm_fused_wgmma_available() && env("SAMP_CUDA_FUSED_KERNEL") != "mma";
+      // SAMP_CUDA_FUSED_KERNEL=mma / wgmma / tma: one fused kernel wherever it applies (to
+      // compare); by default on Hopper the TMA kernel from kTmaMinTokens on (int8 and FP16), the
+      // wgmma one below and for FP8; elsewhere mma.sync.
+      const std::string kernel = env("SAMP_CUDA_FUSED_KERNEL");
+      fused_wgmma_ = gemm_fused_wgmma_available() && kernel != "mma";
       if (fused_wgmma_)
         check_cuda(allow_gemm_fused_wgmma_shared_bytes(), "cudaFuncSetAttribute");
+      if (fused_wgmma_ && kernel != "wgmma" && gemm_fused_tma_available()) {
+        check_cuda(allow_gemm_fused_tma_shared_bytes(), "cudaFuncSetAttribute");
+        tma_min_tokens_ = kernel == "tma" ? 0 : kTmaMinTokens;
+      }
       gemm_ = std::make_unique<GemmRunner>(
           o.precision == Precision::kFp16 ? GemmKind::kFp16 : GemmKind::kFp32, tuning);
       prepare_quantized(tuning);
@@ -550,11 +561,11 @@ class TypedEncoder final : public Encoder::Impl {
             fused_log_,
             [&] {
               if constexpr (std::is_same_v<T, __half>) {
-                check_cuda(fused_gemm<T, int8_t>(
-                               b.y, w.ffn1_w.template as<T>(), t, inter, h,
-                               Dequant{1.0f, nullptr, w.ffn1_b.as<float>()}, c.activation, b.ffn,
-                               inter, QuantOut<int8_t>{}, stream_),
-                           "fused FFN1 GEMM + bias + activation kernel");
+                check_cuda(
+                    fused_gemm<T, int8_t>(b.y, w.ffn1_w.template as<T>(), t, inter, h,
+                                          Dequant{1.0f, nullptr, w.ffn1_b.as<float>()},
+                                          c.activation, b.ffn, inter, QuantOut<int8_t>{}, stream_),
+                    "fused FFN1 GEMM + bias + activation kernel");
               }
             },
             [&] {
@@ -666,25 +677,22 @@ class TypedEncoder final : public Encoder::Impl {
     QuantOut<int8_t> qkv8{reinterpret_cast<int8_t*>(b.qkv8), 3 * h, 1.0f, ex.qkv_inv_scales};
     const bool qkv_float_needed = !lq.attention.int8 || recording;
     if (lq.qkv.precision == GemmPrecision::kInt8) {
-      const Dequant dq{lq.qkv.input_scale, w.int8[kQkv].scales.as<float>(),
-                       w.qkv_b_f.as<float>()};
+      const Dequant dq{lq.qkv.input_scale, w.int8[kQkv].scales.as<float>(), w.qkv_b_f.as<float>()};
       T* qkv = qkv_float_needed ? b.qkv : nullptr;
       const QuantOut<int8_t> q = lq.attention.int8 ? qkv8 : QuantOut<int8_t>{};
       run_fastest(
           fused_mode_, site(GemmKind::kInt8, 3 * h, h), t,
           fused_supported<int8_t>(3 * h, h, 3 * h, 3 * h), stream_, fused_log_,
           [&] {
-            check_cuda(fused_gemm<int8_t, int8_t>(
-                           reinterpret_cast<const int8_t*>(b.x8),
-                           w.int8[kQkv].data.template as<int8_t>(), t, 3 * h, h, dq,
-                           Activation::kNone, qkv, 3 * h, q, stream_),
+            check_cuda(fused_gemm<int8_t, int8_t>(reinterpret_cast<const int8_t*>(b.x8),
+                                                  w.int8[kQkv].data.template as<int8_t>(), t, 3 * h,
+                                                  h, dq, Activation::kNone, qkv, 3 * h, q, stream_),
                        "fused QKV GEMM + dequantize kernel");
           },
           [&] {
             linear(w, kQkv, lq.qkv, 3 * h, h, t, b.x, b.x8, nullptr, b.acc, nullptr);
-            check_cuda(launch_dequant_activation<int32_t, T>(b.acc, 3 * h, t, 3 * h, dq,
-                                                             Activation::kNone, qkv, 3 * h, q,
-                                                             stream_),
+            check_cuda(launch_dequant_activation<int32_t, T>(
+                           b.acc, 3 * h, t, 3 * h, dq, Activation::kNone, qkv, 3 * h, q, stream_),
                        "QKV dequantize kernel");
           });
     } else {
@@ -775,17 +783,16 @@ class TypedEncoder final : public Encoder::Impl {
             fused_mode_, site(GemmKind::kInt8, inter, h), t,
             fused_supported<int8_t>(inter, h, inter, inter), stream_, fused_log_,
             [&] {
-              check_cuda(fused_gemm<int8_t, Q>(
-                             reinterpret_cast<const int8_t*>(b.y8),
-                             w.int8[kFfnIntermediate].data.template as<int8_t>(), t, inter, h,
-                             dq, c.activation, ffn, inter, q, stream_),
-                         "fused FFN1 GEMM + activation (+ quantize) kernel");
+              check_cuda(
+                  fused_gemm<int8_t, Q>(reinterpret_cast<const int8_t*>(b.y8),
+                                        w.int8[kFfnIntermediate].data.template as<int8_t>(), t,
+                                        inter, h, dq, c.activation, ffn, inter, q, stream_),
+                  "fused FFN1 GEMM + activation (+ quantize) kernel");
             },
             [&] {
               linear(w, kFfnIntermediate, f1, inter, h, t, b.y, b.y8, b.ffn, b.acc, nullptr);
-              check_cuda(launch_dequant_activation<int32_t, T>(b.acc, inter, t, inter, dq,
-                                                               c.activation, ffn, inter, q,
-                                                               stream_),
+              check_cuda(launch_dequant_activation<int32_t, T>(
+                             b.acc, inter, t, inter, dq, c.activation, ffn, inter, q, stream_),
                          "bias + activation (+ quantize) kernel");
             });
       } else {
@@ -806,14 +813,12 @@ class TypedEncoder final : public Encoder::Impl {
             stream_, fused_log_,
             [&] {
               if constexpr (std::is_same_v<T, __half>) {
-                const float alpha =
-                    w.fp8[kFfnIntermediate].tensor_scale / input_inv_scale(f1);
+                const float alpha = w.fp8[kFfnIntermediate].tensor_scale / input_inv_scale(f1);
                 check_cuda(launch_gemm_fused_wgmma<__nv_fp8_e4m3, T, Q>(
                                reinterpret_cast<const __nv_fp8_e4m3*>(b.y8),
-                               w.fp8[kFfnIntermediate].data.template as<__nv_fp8_e4m3>(), t,
-                               inter, h, Dequant{alpha, nullptr, w.ffn1_b.as<float>()},
-                               c.activation, ffn_float_needed ? b.ffn : nullptr, inter, q,
-                               stream_),
+                               w.fp8[kFfnIntermediate].data.template as<__nv_fp8_e4m3>(), t, inter,
+                               h, Dequant{alpha, nullptr, w.ffn1_b.as<float>()}, c.activation,
+                               ffn_float_needed ? b.ffn : nullptr, inter, q, stream_),
                            "fused FP8 FFN1 GEMM + activation (+ quantize) kernel");
               }
             },
@@ -904,17 +909,22 @@ class TypedEncoder final : public Encoder::Impl {
   cudaError_t fused_gemm(const In* x, const In* w, int tokens, int n, int k, const Dequant& dq,
                          Activation act, T* out, int ld_out, const QuantOut<Q>& q,
                          cudaStream_t stream) const {
-    return fused_wgmma_ ? launch_gemm_fused_wgmma<In, T, Q>(x, w, tokens, n, k, dq, act, out,
-                                                            ld_out, q, stream)
-                        : launch_gemm_fused<In, T, Q>(x, w, tokens, n, k, dq, act, out, ld_out,
-                                                      q, stream);
+    // FP8 needs the wgmma kernel's promoted sums.
+    if constexpr (!std::is_same_v<In, __nv_fp8_e4m3>) {
+      if (tma_min_tokens_ >= 0 && tokens >= tma_min_tokens_ &&
+          gemm_fused_tma_supported<In>(n, k, ld_out, q.q != nullptr ? q.ld : 0))
+        return launch_gemm_fused_tma<In, T, Q>(x, w, tokens, n, k, dq, act, out, ld_out, q, stream);
+    }
+    return fused_wgmma_
+               ? launch_gemm_fused_wgmma<In, T, Q>(x, w, tokens, n, k, dq, act, out, ld_out, q,
+                                                   stream)
+               : launch_gemm_fused<In, T, Q>(x, w, tokens, n, k, dq, act, out, ld_out, q, stream);
   }
   template <typename In>
   bool fused_supported(int n, int k, int ld_out, int ld_q) const {
     return fused_wgmma_ ? gemm_fused_wgmma_supported<In>(n, k, ld_out, ld_q)
                         : gemm_fused_supported<In>(n, k, ld_out, ld_q);
   }
-
   /// A GEMM site of the fused-or-split table (fused-choice.h) on this session's device.
   FusedSite site(GemmKind kind, int m, int k) const {
     return {options.device, static_cast<int>(kind), static_cast<int>(sizeof(T)), m, k};
@@ -1125,6 +1135,7 @@ class TypedEncoder final : public Encoder::Impl {
   GemmEpilogue ffn1_epilogue_ = GemmEpilogue::kNone;
   FusedMode fused_mode_ = FusedMode::kTimed;  // SAMP_CUDA_FUSED_GEMM
   bool fused_wgmma_ = false;                  // the fused kernel is the wgmma one
+  int tma_min_tokens_ = -1;                   // … or from this many tokens the TMA one (-1 never)
   std::vector<GemmTuneRecord> fused_log_;     // the fused-or-split timings this session made
   std::set<int> eager_tokens_;  // token counts that ran eagerly (their GEMMs are tuned)
   bool profiling_ = false;

@@ -71,13 +71,12 @@ __device__ __forceinline__ float from_bits<float>(unsigned bits) {
 
 /// out[row0 + r, col0 + c] = act(tile[r, c] · in_scale · w_scales + bias) and its codes, for the
 /// kRows × kCols accumulators at `tile` (row stride ld, 16-byte aligned rows) and rows below
-/// `tokens`; called by all kThreads threads of the block (a multiple of kCols / 8).
+/// `tokens`; called by kThreads threads (a multiple of kCols / 8), `tid` 0 … kThreads − 1.
 template <int kThreads, int kRows, int kCols, typename Acc, typename T, typename Q>
-__device__ __forceinline__ void store_tile(const Acc* tile, int ld, int row0, int col0, int tokens,
-                                           const Dequant& dq, Activation act, T* out, int ld_out,
-                                           const QuantOut<Q>& q) {
+__device__ __forceinline__ void store_tile(int tid, const Acc* tile, int ld, int row0, int col0,
+                                           int tokens, const Dequant& dq, Activation act, T* out,
+                                           int ld_out, const QuantOut<Q>& q) {
   static_assert(kThreads % (kCols / 8) == 0, "a thread's columns stay the same from row to row");
-  const int tid = threadIdx.x;
   const int c = (tid % (kCols / 8)) * 8;
   const int col = col0 + c;
   float scale[8], bias[8], inv[8];
@@ -87,23 +86,25 @@ __device__ __forceinline__ void store_tile(const Acc* tile, int ld, int row0, in
     bias[e] = dq.bias != nullptr ? dq.bias[col + e] : 0.0f;
     inv[e] = q.inv_scales != nullptr ? q.inv_scales[col + e] : q.inv_scale;
   }
+  dev::with_activation(act, [&](auto kind) {
 #pragma unroll 1
-  for (int r = tid / (kCols / 8); r < kRows; r += kThreads / (kCols / 8)) {
-    const int row = row0 + r;
-    if (row >= tokens)
-      break;
-    const uint4* at = reinterpret_cast<const uint4*>(tile + r * ld + c);
-    const uint4 lo = at[0], hi = at[1];
-    const unsigned bits[8] = {lo.x, lo.y, lo.z, lo.w, hi.x, hi.y, hi.z, hi.w};
-    float v[8];
+    for (int r = tid / (kCols / 8); r < kRows; r += kThreads / (kCols / 8)) {
+      const int row = row0 + r;
+      if (row >= tokens)
+        break;
+      const uint4* at = reinterpret_cast<const uint4*>(tile + r * ld + c);
+      const uint4 lo = at[0], hi = at[1];
+      const unsigned bits[8] = {lo.x, lo.y, lo.z, lo.w, hi.x, hi.y, hi.z, hi.w};
+      float v[8];
 #pragma unroll
-    for (int e = 0; e < 8; ++e)
-      v[e] = dev::activate(act, from_bits<Acc>(bits[e]) * scale[e] + bias[e]);
-    if (out != nullptr)
-      dev::store8(out + static_cast<std::size_t>(row) * ld_out + col, v);
-    if (q.q != nullptr)
-      dev::store8_quantized(q.q + static_cast<std::size_t>(row) * q.ld + col, v, inv);
-  }
+      for (int e = 0; e < 8; ++e)
+        v[e] = dev::activate<decltype(kind)::value>(from_bits<Acc>(bits[e]) * scale[e] + bias[e]);
+      if (out != nullptr)
+        dev::store8(out + static_cast<std::size_t>(row) * ld_out + col, v);
+      if (q.q != nullptr)
+        dev::store8_quantized(q.q + static_cast<std::size_t>(row) * q.ld + col, v, inv);
+    }
+  });
 }
 
 }  // namespace samp::cuda::fused

@@ -143,8 +143,8 @@ __global__ void __launch_bounds__(kThreads, 2)
   }
   __syncthreads();
 
-  fused::store_tile<kThreads, kTileRows, kTileCols>(tile, kEpilogueLd, row0, col0, tokens, dq, act,
-                                                    out, ld_out, q);
+  fused::store_tile<kThreads, kTileRows, kTileCols>(tid, tile, kEpilogueLd, row0, col0, tokens, dq,
+                                                    act, out, ld_out, q);
 }
 
 template <typename In, typename T, typename Q>

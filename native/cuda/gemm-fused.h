@@ -48,6 +48,25 @@ cudaError_t launch_gemm_fused_wgmma(const In* x, const In* w, int tokens, int n,
                                     const Dequant& dq, Activation act, T* out, int ld_out,
                                     const QuantOut<Q>& q, cudaStream_t stream);
 
+/// Whether the warp-specialized TMA kernel of gemm-wgmma-tma.cu runs here: the wgmma kernel does
+/// and the driver gives cuTensorMapEncodeTiled.
+bool gemm_fused_tma_available();
+
+/// Whether launch_gemm_fused_tma takes the shape: as gemm_fused_wgmma_supported.
+template <typename In>
+bool gemm_fused_tma_supported(int n, int k, int ld_out, int ld_q);
+
+/// launch_gemm_fused_wgmma as a persistent kernel whose TMA-fed consumers alternate tiles, one's
+/// epilogue overlapping the other's products (gemm-wgmma-tma.cu): the same contract and results
+/// (bit for bit for int8); int8 and FP16 inputs.
+template <typename In, typename T, typename Q>
+cudaError_t launch_gemm_fused_tma(const In* x, const In* w, int tokens, int n, int k,
+                                  const Dequant& dq, Activation act, T* out, int ld_out,
+                                  const QuantOut<Q>& q, cudaStream_t stream);
+
+/// Lets the TMA kernels use their 198 KiB of shared memory.
+cudaError_t allow_gemm_fused_tma_shared_bytes();
+
 /// Lets the wgmma kernels use their 97 KiB of shared memory (where gemm_fused_wgmma_available).
 cudaError_t allow_gemm_fused_wgmma_shared_bytes();
 

@@ -15,12 +15,14 @@
 #include "device-math.cuh"
 #include "fused-epilogue.cuh"
 #include "gemm-fused.h"
+#include "hopper-ptx.cuh"
 #include "mma-ptx.cuh"
 #include "vector-io.cuh"
 
 namespace samp::cuda {
 namespace {
 
+using namespace hopper;
 using fused::kTileCols;
 using fused::kTileRows;      // 64 per warpgroup
 constexpr int kTileK = 128;  // bytes of k per stage (one swizzle row)
@@ -32,90 +34,6 @@ constexpr int kEpilogueLd = kTileCols + 8;
 // The stages, plus slack to start them on a 1024-byte boundary (the swizzle atom).
 constexpr int kSharedBytes = kStages * kStageBytes + 1024;
 static_assert(kTileRows * kEpilogueLd * 4 <= kStages * kStageBytes, "epilogue tile fits");
-
-#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
-#define SAMP_WGMMA 1
-#endif
-
-#ifdef SAMP_WGMMA
-/// The descriptor of a K-major operand with the 128-byte swizzle at shared address `addr`
-/// (1024-byte aligned): 8-row atoms 1024 bytes apart; the leading offset is unused in this mode.
-__device__ __forceinline__ std::uint64_t descriptor(std::uint32_t addr) {
-  std::uint64_t d = (addr & 0x3FFFF) >> 4;
-  d |= std::uint64_t{1} << 16;
-  d |= std::uint64_t{1024 >> 4} << 32;
-  d |= std::uint64_t{1} << 62;
-  return d;
-}
-
-// The 64 accumulator registers of an m64n128 wgmma: the operand list and the asm outputs (c is
-// "r" for int32, "f" for FP32); the descriptors are operands 64 and 65, the scale-d flag 66.
-#define SAMP_WGMMA_D                                                                 \
-  "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "          \
-  "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, " \
-  "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, " \
-  "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "
-#define SAMP_WGMMA_OUT(c)                                                                    \
-  "+" c(d[0]), "+" c(d[1]), "+" c(d[2]), "+" c(d[3]), "+" c(d[4]), "+" c(d[5]), "+" c(d[6]), \
-      "+" c(d[7]), "+" c(d[8]), "+" c(d[9]), "+" c(d[10]), "+" c(d[11]), "+" c(d[12]),       \
-      "+" c(d[13]), "+" c(d[14]), "+" c(d[15]), "+" c(d[16]), "+" c(d[17]), "+" c(d[18]),    \
-      "+" c(d[19]), "+" c(d[20]), "+" c(d[21]), "+" c(d[22]), "+" c(d[23]), "+" c(d[24]),    \
-      "+" c(d[25]), "+" c(d[26]), "+" c(d[27]), "+" c(d[28]), "+" c(d[29]), "+" c(d[30]),    \
-      "+" c(d[31]), "+" c(d[32]), "+" c(d[33]), "+" c(d[34]), "+" c(d[35]), "+" c(d[36]),    \
-      "+" c(d[37]), "+" c(d[38]), "+" c(d[39]), "+" c(d[40]), "+" c(d[41]), "+" c(d[42]),    \
-      "+" c(d[43]), "+" c(d[44]), "+" c(d[45]), "+" c(d[46]), "+" c(d[47]), "+" c(d[48]),    \
-      "+" c(d[49]), "+" c(d[50]), "+" c(d[51]), "+" c(d[52]), "+" c(d[53]), "+" c(d[54]),    \
-      "+" c(d[55]), "+" c(d[56]), "+" c(d[57]), "+" c(d[58]), "+" c(d[59]), "+" c(d[60]),    \
-      "+" c(d[61]), "+" c(d[62]), "+" c(d[63])
-
-__device__ __forceinline__ void wgmma(int (&d)[64], std::uint64_t a, std::uint64_t b, const int8_t*,
-                                      int accumulate) {
-  asm volatile(
-      "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n128k32.s32.s8.s8 " SAMP_WGMMA_D "%64, %65, p;\n}\n"
-      : SAMP_WGMMA_OUT("r")
-      : "l"(a), "l"(b), "r"(accumulate));
-}
-
-__device__ __forceinline__ void wgmma(float (&d)[64], std::uint64_t a, std::uint64_t b,
-                                      const __half*, int accumulate) {
-  asm volatile(
-      "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 " SAMP_WGMMA_D
-      "%64, %65, p, 1, 1, 0, 0;\n}\n"
-      : SAMP_WGMMA_OUT("f")
-      : "l"(a), "l"(b), "r"(accumulate));
-}
-
-__device__ __forceinline__ void wgmma(float (&d)[64], std::uint64_t a, std::uint64_t b,
-                                      const __nv_fp8_e4m3*, int accumulate) {
-  asm volatile(
-      "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
-      "wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3 " SAMP_WGMMA_D
-      "%64, %65, p, 1, 1;\n}\n"
-      : SAMP_WGMMA_OUT("f")
-      : "l"(a), "l"(b), "r"(accumulate));
-}
-#undef SAMP_WGMMA_D
-#undef SAMP_WGMMA_OUT
-
-__device__ __forceinline__ void wgmma_fence() {
-  asm volatile("wgmma.fence.sync.aligned;\n" ::: "memory");
-}
-__device__ __forceinline__ void wgmma_commit() {
-  asm volatile("wgmma.commit_group.sync.aligned;\n" ::: "memory");
-}
-/// Waits until at most kPending committed groups of products are still running.
-template <int kPending>
-__device__ __forceinline__ void wgmma_wait() {
-  asm volatile("wgmma.wait_group.sync.aligned %0;\n" ::"n"(kPending) : "memory");
-}
-/// Makes this thread's completed shared-memory writes (cp.async) visible to the async proxy
-/// that wgmma reads through.
-__device__ __forceinline__ void fence_async_proxy() {
-  asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
-}
-#endif
 
 /// Blocks per SM the registers must allow: two, except FP8's second accumulator set needs one.
 template <typename In>
@@ -222,8 +140,8 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks<In>)
     }
   }
   __syncthreads();
-  fused::store_tile<kThreads, kTileRows, kTileCols>(tile, kEpilogueLd, row0, col0, tokens, dq, act,
-                                                    out, ld_out, q);
+  fused::store_tile<kThreads, kTileRows, kTileCols>(tid, tile, kEpilogueLd, row0, col0, tokens, dq,
+                                                    act, out, ld_out, q);
 #endif
 }
 

@@ -65,21 +65,23 @@ __global__ void dequant_activation_vec8_kernel(const In* __restrict__ in, int ld
   int r = blockIdx.y;
   if (r < rows)
     dev::load8(in + static_cast<size_t>(r) * ld_in + c, next);
-  for (; r < rows; r += gridDim.y) {
-    float v[8];
+  dev::with_activation(act, [&](auto kind) {
+    for (; r < rows; r += gridDim.y) {
+      float v[8];
 #pragma unroll
-    for (int i = 0; i < 8; ++i)
-      v[i] = next[i];
-    if (r + static_cast<int>(gridDim.y) < rows)
-      dev::load8(in + static_cast<size_t>(r + gridDim.y) * ld_in + c, next);
+      for (int i = 0; i < 8; ++i)
+        v[i] = next[i];
+      if (r + static_cast<int>(gridDim.y) < rows)
+        dev::load8(in + static_cast<size_t>(r + gridDim.y) * ld_in + c, next);
 #pragma unroll
-    for (int i = 0; i < 8; ++i)
-      v[i] = dev::activate(act, v[i] * scale[i] + bias[i]);
-    if (out != nullptr)
-      dev::store8(out + static_cast<size_t>(r) * ld_out + c, v);
-    if (q.q != nullptr)
-      dev::store8_quantized(q.q + static_cast<size_t>(r) * q.ld + c, v, inv);
-  }
+      for (int i = 0; i < 8; ++i)
+        v[i] = dev::activate<decltype(kind)::value>(v[i] * scale[i] + bias[i]);
+      if (out != nullptr)
+        dev::store8(out + static_cast<size_t>(r) * ld_out + c, v);
+      if (q.q != nullptr)
+        dev::store8_quantized(q.q + static_cast<size_t>(r) * q.ld + c, v, inv);
+    }
+  });
 }
 
 // One warp per row, the row in registers as FP32 (two exact passes for mean and variance).

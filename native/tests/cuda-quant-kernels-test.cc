@@ -4,8 +4,8 @@
 // the range those ties allow); the dequantize / LayerNorm / quantize epilogues to float rounding;
 // the FP8 GEMM against the product of its own E4M3 codes; the fused GEMM + epilogue kernel bit for
 // bit against cuBLASLt's int32 product + the epilogue kernel (int8), and against a host reference
-// (FP16), both the mma.sync kernel and, on an H100, the wgmma one. Without a driver (CI) the launchers must
-// report the CUDA error instead of crashing; the branch is chosen by /dev/nvidiactl.
+// (FP16), both the mma.sync kernel and, on an H100, the wgmma one. Without a driver (CI) the
+// launchers must report the CUDA error instead of crashing; the branch is chosen by /dev/nvidiactl.
 #include <cuda_fp8.h>
 #include <cuda_runtime.h>
 #include <sys/stat.h>
@@ -370,9 +370,9 @@ void int8_attention(std::mt19937& rng) {
                   "int8 attention, one pass (8 warps)");
   check_attention(short_rows, short_ref, run_attention<float>(short_rows, 6, false, false, true), 6,
                   1e-6f, "int8 attention, one pass (4 warps, int8 only)");
-  check_attention(short_rows, short_ref, run_attention<__half>(short_rows, short_all, false, true,
-                                                               false),
-                  short_all, 1.0f / 1024, "int8 attention, one pass (FP16 out)");
+  check_attention(short_rows, short_ref,
+                  run_attention<__half>(short_rows, short_all, false, true, false), short_all,
+                  1.0f / 1024, "int8 attention, one pass (FP16 out)");
   const AttentionRun short_generic = run_attention<float>(short_rows, short_all, true, true, true);
   std::size_t short_differ = 0;
   for (std::size_t i = 0; i < short_generic.ctx8.size(); ++i)
@@ -495,11 +495,58 @@ void fp8_gemm(std::mt19937& rng) {
   SAMP_CHECK_MSG(worst < 2e-2, "FP8 GEMM off by " << worst << " of the typical magnitude");
 }
 
+/// The epilogues' branch-free erf gives CUDA's erff bit for bit on every float (so the GELU of
+/// every kernel stays what it was).
+void erf_matches_cuda() {
+  DeviceBuffer count(sizeof(unsigned long long));
+  SAMP_CHECK(cudaMemset(count.get(), 0, sizeof(unsigned long long)) == cudaSuccess);
+  SAMP_CHECK(samp::cuda::launch_count_erf_mismatches(count.as<unsigned long long>(), nullptr) ==
+             cudaSuccess);
+  SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
+  const unsigned long long mismatches = to_host<unsigned long long>(count, 1)[0];
+  std::printf("branch-free erf: %llu of 2^32 floats differ from erff\n", mismatches);
+  SAMP_CHECK_MSG(mismatches == 0, mismatches << " floats where erf_branchless differs from erff");
+}
+
+/// Which fused GEMM kernel a check launches: mma.sync, the cp.async wgmma kernel, or the
+/// persistent TMA one.
+enum class FusedKernel { kMma, kWgmma, kTma };
+
+const char* kernel_name(FusedKernel kernel) {
+  switch (kernel) {
+    case FusedKernel::kMma:
+      return "";
+    case FusedKernel::kWgmma:
+      return " (wgmma)";
+    case FusedKernel::kTma:
+      return " (TMA)";
+  }
+  return "";
+}
+
+template <typename In, typename T, typename Q>
+cudaError_t launch_fused(FusedKernel kernel, const In* x, const In* w, int tokens, int n, int k,
+                         const samp::cuda::Dequant& dq, samp::cuda::Activation act, T* out,
+                         int ld_out, const samp::cuda::QuantOut<Q>& q) {
+  switch (kernel) {
+    case FusedKernel::kMma:
+      return samp::cuda::launch_gemm_fused<In, T, Q>(x, w, tokens, n, k, dq, act, out, ld_out, q,
+                                                     nullptr);
+    case FusedKernel::kWgmma:
+      return samp::cuda::launch_gemm_fused_wgmma<In, T, Q>(x, w, tokens, n, k, dq, act, out, ld_out,
+                                                           q, nullptr);
+    case FusedKernel::kTma:
+      return samp::cuda::launch_gemm_fused_tma<In, T, Q>(x, w, tokens, n, k, dq, act, out, ld_out,
+                                                         q, nullptr);
+  }
+  return cudaErrorInvalidValue;
+}
+
 /// The fused INT8 GEMM + epilogue against the unfused path it replaces (cuBLASLt's exact int32
 /// product, then launch_dequant_activation): every stored value and code bit for bit.
 template <typename T>
 void fused_int8_gemm(std::mt19937& rng, int n, int tokens, int k, samp::cuda::Activation act,
-                     bool per_column_codes, bool wgmma) {
+                     bool per_column_codes, FusedKernel kernel) {
   using samp::cuda::Dequant;
   using samp::cuda::QuantOut;
   const auto w = random_codes(static_cast<std::size_t>(n) * k, rng);
@@ -524,11 +571,9 @@ void fused_int8_gemm(std::mt19937& rng, int n, int tokens, int k, samp::cuda::Ac
   const cudaError_t unfused = samp::cuda::launch_dequant_activation<int32_t, T, int8_t>(
       acc.as<int32_t>(), n, tokens, n, dq, act, out_ref.as<T>(), n,
       QuantOut<int8_t>{q_ref.as<int8_t>(), n, 5.0f, inv_scales}, nullptr);
-  const auto launch = wgmma ? samp::cuda::launch_gemm_fused_wgmma<int8_t, T, int8_t>
-                            : samp::cuda::launch_gemm_fused<int8_t, T, int8_t>;
   const cudaError_t fused =
-      launch(dx.as<int8_t>(), dw.as<int8_t>(), tokens, n, k, dq, act, out.as<T>(), n,
-             QuantOut<int8_t>{q.as<int8_t>(), n, 5.0f, inv_scales}, nullptr);
+      launch_fused(kernel, dx.as<int8_t>(), dw.as<int8_t>(), tokens, n, k, dq, act, out.as<T>(), n,
+                   QuantOut<int8_t>{q.as<int8_t>(), n, 5.0f, inv_scales});
   SAMP_CHECK(unfused == cudaSuccess && fused == cudaSuccess);
   SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
   const auto a = to_host<std::uint8_t>(out, size * sizeof(T));
@@ -541,15 +586,15 @@ void fused_int8_gemm(std::mt19937& rng, int n, int tokens, int k, samp::cuda::Ac
       values_off += a[i * sizeof(T) + byte] != b[i * sizeof(T) + byte] ? 1 : 0;
   }
   SAMP_CHECK_MSG(values_off == 0 && codes_off == 0,
-                 "fused INT8 GEMM " << n << "x" << tokens << "x" << k << (wgmma ? " (wgmma)" : "")
-                                    << ": " << values_off
-                                    << " value bytes and " << codes_off << " codes differ");
-  std::printf("fused int8 GEMM%s %dx%dx%d: identical to cuBLASLt + epilogue\n",
-              wgmma ? " (wgmma)" : "", n, tokens, k);
+                 "fused INT8 GEMM " << n << "x" << tokens << "x" << k << kernel_name(kernel) << ": "
+                                    << values_off << " value bytes and " << codes_off
+                                    << " codes differ");
+  std::printf("fused int8 GEMM%s %dx%dx%d: identical to cuBLASLt + epilogue\n", kernel_name(kernel),
+              n, tokens, k);
 }
 
 /// The fused FP16 GEMM + bias + GELU against a host double reference of the same FP16 operands.
-void fused_fp16_gemm(std::mt19937& rng, int n, int tokens, int k, bool wgmma) {
+void fused_fp16_gemm(std::mt19937& rng, int n, int tokens, int k, FusedKernel kernel) {
   std::normal_distribution<float> nd(0.0f, 1.0f);
   std::vector<__half> w(static_cast<std::size_t>(n) * k), x(static_cast<std::size_t>(tokens) * k);
   for (auto& v : w)
@@ -563,12 +608,10 @@ void fused_fp16_gemm(std::mt19937& rng, int n, int tokens, int k, bool wgmma) {
   const std::size_t size = static_cast<std::size_t>(tokens) * n;
   DeviceBuffer out(size * sizeof(__half)), q(size);
   const float inv = 20.0f;
-  const auto launch = wgmma ? samp::cuda::launch_gemm_fused_wgmma<__half, __half, int8_t>
-                            : samp::cuda::launch_gemm_fused<__half, __half, int8_t>;
-  const cudaError_t err = launch(
-      dx.as<__half>(), dw.as<__half>(), tokens, n, k,
+  const cudaError_t err = launch_fused(
+      kernel, dx.as<__half>(), dw.as<__half>(), tokens, n, k,
       samp::cuda::Dequant{1.0f, nullptr, dbias.as<float>()}, samp::cuda::Activation::kGelu,
-      out.as<__half>(), n, samp::cuda::QuantOut<int8_t>{q.as<int8_t>(), n, inv, nullptr}, nullptr);
+      out.as<__half>(), n, samp::cuda::QuantOut<int8_t>{q.as<int8_t>(), n, inv, nullptr});
   SAMP_CHECK(err == cudaSuccess);
   SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
   const auto y = to_host<__half>(out, size);
@@ -588,8 +631,8 @@ void fused_fp16_gemm(std::mt19937& rng, int n, int tokens, int k, bool wgmma) {
       codes_off += std::abs(codes[at] - host_code(static_cast<float>(gelu) * inv)) > 1;
     }
   }
-  std::printf("fused fp16 GEMM%s %dx%dx%d: worst error %.2e\n", wgmma ? " (wgmma)" : "", n,
-              tokens, k, worst);
+  std::printf("fused fp16 GEMM%s %dx%dx%d: worst error %.2e\n", kernel_name(kernel), n, tokens, k,
+              worst);
   SAMP_CHECK_MSG(worst < 2e-3, "fused FP16 GEMM off by " << worst);
   SAMP_CHECK_MSG(codes_off == 0, codes_off << " fused FP16 codes more than one step off");
 }
@@ -656,6 +699,15 @@ void fused_gemm_refusals() {
   // The wgmma kernel steps k by 128 bytes.
   SAMP_CHECK(!samp::cuda::gemm_fused_wgmma_supported<int8_t>(768, 64, 768, 0));
   SAMP_CHECK(samp::cuda::gemm_fused_wgmma_supported<__half>(768, 64, 768, 0));
+  // The TMA kernel takes the wgmma kernel's shapes.
+  SAMP_CHECK(samp::cuda::gemm_fused_tma_supported<int8_t>(2304, 768, 2304, 2304));
+  SAMP_CHECK(!samp::cuda::gemm_fused_tma_supported<int8_t>(2304, 64, 2304, 2304));
+  SAMP_CHECK(!samp::cuda::gemm_fused_tma_supported<int8_t>(200, 768, 200, 0));
+  const samp::cuda::QuantOut<int8_t> no_codes;
+  SAMP_CHECK(
+      (samp::cuda::launch_gemm_fused_tma<int8_t, float, int8_t>(
+          nullptr, nullptr, 4, 200, 768, samp::cuda::Dequant{}, samp::cuda::Activation::kNone,
+          static_cast<float*>(nullptr), 200, no_codes, nullptr)) == cudaErrorInvalidValue);
 }
 
 }  // namespace
@@ -672,10 +724,12 @@ int main() {
     int8_attention_dispatch();
     fused_gemm_refusals();
     SAMP_CHECK(!samp::cuda::gemm_fused_wgmma_available());
+    SAMP_CHECK(!samp::cuda::gemm_fused_tma_available());
     return samp::test::result("cuda-quant-kernels-test");
   }
   std::mt19937 rng(1234);
   try {
+    erf_matches_cuda();
     int8_gemm(rng);
     int8_attention_dispatch();
     int8_attention(rng);
@@ -690,18 +744,26 @@ int main() {
     const bool hopper = prop.major == 9 && prop.minor == 0;
     SAMP_CHECK_MSG(samp::cuda::gemm_fused_wgmma_available() == hopper,
                    "the wgmma kernels should run exactly on compute capability 9.0");
-    for (const bool wgmma : {false, true}) {
-      if (wgmma && !hopper)
-        continue;
-      if (wgmma)
-        SAMP_CHECK(samp::cuda::allow_gemm_fused_wgmma_shared_bytes() == cudaSuccess);
-      fused_int8_gemm<float>(rng, 2304, 300, 768, samp::cuda::Activation::kNone, true, wgmma);
-      fused_int8_gemm<__half>(rng, 3072, 129, 768, samp::cuda::Activation::kGelu, false, wgmma);
-      fused_int8_gemm<__half>(rng, 768, 7, 3072, samp::cuda::Activation::kNone, false, wgmma);
-      fused_fp16_gemm(rng, 256, 131, 768, wgmma);
-      if (wgmma)
-        fused_fp8_gemm(rng, 384, 140, 768);
+    SAMP_CHECK_MSG(samp::cuda::gemm_fused_tma_available() == hopper,
+                   "the TMA kernels should run exactly where the wgmma ones do");
+    if (hopper) {
+      SAMP_CHECK(samp::cuda::allow_gemm_fused_wgmma_shared_bytes() == cudaSuccess);
+      SAMP_CHECK(samp::cuda::allow_gemm_fused_tma_shared_bytes() == cudaSuccess);
     }
+    for (const FusedKernel kernel : {FusedKernel::kMma, FusedKernel::kWgmma, FusedKernel::kTma}) {
+      if (kernel != FusedKernel::kMma && !hopper)
+        continue;
+      fused_int8_gemm<float>(rng, 2304, 300, 768, samp::cuda::Activation::kNone, true, kernel);
+      fused_int8_gemm<__half>(rng, 3072, 129, 768, samp::cuda::Activation::kGelu, false, kernel);
+      fused_int8_gemm<__half>(rng, 768, 7, 3072, samp::cuda::Activation::kNone, false, kernel);
+      fused_fp16_gemm(rng, 256, 131, 768, kernel);
+      // More tiles than two per SM: the TMA kernel's blocks go round their ring of stages over
+      // several tiles, each consumer taking every other one.
+      fused_int8_gemm<__half>(rng, 3072, 3000, 768, samp::cuda::Activation::kGelu, false, kernel);
+      fused_fp16_gemm(rng, 3072, 1500, 128, kernel);
+    }
+    if (hopper)
+      fused_fp8_gemm(rng, 384, 140, 768);
   } catch (const samp::Error& e) {
     SAMP_CHECK_MSG(false, "threw " << e.code() << ": " << e.what());
   }

@@ -5,8 +5,9 @@
 // GEMM tunings, and the largest difference of its output from the first variant's. A variant
 // whose label starts with "int8-full" runs every layer INT8 Fully-Quant (INT8 GEMMs and INT8
 // attention with static scales; SAMP_CUDA_INT8_ATTENTION=generic picks the dp4a attention).
-//   samp_cuda_profile [--iters N] [--batches 1,32,128] [--profile] [--check-gelu]
+//   samp_cuda_profile [--iters N] [--batches 1,32,128] [--profile] [--check-gelu] [--relu]
 //                     [label:VAR=value,VAR=value ...]
+// --relu: the model's FFN activation is ReLU instead of exact GELU (what GELU costs).
 //   e.g. samp_cuda_profile --profile fp16 int8-full int8-full-dp4a:SAMP_CUDA_INT8_ATTENTION=generic
 #include <algorithm>
 #include <cmath>
@@ -76,7 +77,8 @@ EncoderConfig int8_full(EncoderConfig c) {
 EncoderConfig fp8_linears(EncoderConfig c) {
   c = int8_full(c);
   for (samp::cuda::LayerQuant& q : c.layer_quant) {
-    for (samp::cuda::GemmQuant* g : {&q.qkv, &q.attention_output, &q.ffn_intermediate, &q.ffn_output})
+    for (samp::cuda::GemmQuant* g :
+         {&q.qkv, &q.attention_output, &q.ffn_intermediate, &q.ffn_output})
       g->precision = samp::cuda::GemmPrecision::kFp8;
     q.attention = {};
   }
@@ -180,13 +182,18 @@ void check_gelu(const WeightSet& weights) {
 
 /// GemmKind names for the tuning lines.
 // Kinds 4…7: a fused-or-split choice for that GEMM kind (candidate #1 = the fused kernel).
-const char* const kKindNames[8] = {"fp32", "fp16", "int8", "fp8 ",
-                                   "fused fp32 vs split", "fused fp16 vs split",
-                                   "fused int8 vs split", "fused fp8 vs split"};
+const char* const kKindNames[8] = {"fp32",
+                                   "fp16",
+                                   "int8",
+                                   "fp8 ",
+                                   "fused fp32 vs split",
+                                   "fused fp16 vs split",
+                                   "fused int8 vs split",
+                                   "fused fp8 vs split"};
 
 int main(int argc, char** argv) {
   int iters = 50;
-  bool profile = false, gelu = false;
+  bool profile = false, gelu = false, relu = false;
   std::vector<int> batches = {1, 32, 128};
   std::vector<std::pair<std::string, std::string>> variants;
   for (int i = 1; i < argc; ++i) {
@@ -197,6 +204,8 @@ int main(int argc, char** argv) {
       profile = true;
     } else if (a == "--check-gelu") {
       gelu = true;
+    } else if (a == "--relu") {
+      relu = true;
     } else if (a == "--batches" && i + 1 < argc) {
       batches.clear();
       for (char* tok = std::strtok(argv[++i], ","); tok != nullptr; tok = std::strtok(nullptr, ","))
@@ -210,7 +219,7 @@ int main(int argc, char** argv) {
   if (variants.empty())
     variants.emplace_back("default", "");
   try {
-    const EncoderConfig c = bert_base(12, Activation::kGelu);
+    const EncoderConfig c = bert_base(12, relu ? Activation::kRelu : Activation::kGelu);
     const WeightSet weights = random_weights(c);
     if (gelu)
       check_gelu(weights);
@@ -284,11 +293,12 @@ int main(int argc, char** argv) {
             profiles += line;
             continue;
           }
-          std::snprintf(line, sizeof line,
-                        "  tuned %s %5d x %5d x %5d ep %d res %d: %2d candidates, chose #%d: %.4f ms "
-                        "(#0 %.4f ms, %.0f TFLOP/s)\n",
-                        kKindNames[t.kind & 7], t.m, t.n, t.k, t.epilogue, t.residual ? 1 : 0, t.candidates, t.chosen,
-                        t.best_ms, t.heuristic_ms, 2.0 * t.m * t.n * t.k / (t.best_ms * 1e9));
+          std::snprintf(
+              line, sizeof line,
+              "  tuned %s %5d x %5d x %5d ep %d res %d: %2d candidates, chose #%d: %.4f ms "
+              "(#0 %.4f ms, %.0f TFLOP/s)\n",
+              kKindNames[t.kind & 7], t.m, t.n, t.k, t.epilogue, t.residual ? 1 : 0, t.candidates,
+              t.chosen, t.best_ms, t.heuristic_ms, 2.0 * t.m * t.n * t.k / (t.best_ms * 1e9));
           profiles += line;
         }
       }

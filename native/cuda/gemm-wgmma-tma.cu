@@ -1,0 +1,267 @@
+// The fused Linear + epilogue of gemm-fused.h as a persistent, warp-specialized kernel (sm_90a
+// only, built with gemm-wgmma.cu). The epilogue of these Linears is arithmetic-bound (exact-erf
+// GELU and the requantization cost ~40 instructions an output: at batch 128 the GELU alone was
+// 50 µs a layer), and in the other kernels it runs after the products, with the tensor cores idle.
+// Here one block an SM walks output tiles of 128 tokens × 128 columns; two consumer warpgroups
+// take alternate tiles ("ping-pong"), so one's epilogue runs while the other's products do. A
+// producer thread queues the tensor memory accelerator (TMA) copies of every tile's stages, 128
+// bytes of k of its X and W rows, which arrive already in the 128-byte swizzle the wgmma
+// descriptors read, into one ring that both consumers draw from in tile order; full and empty
+// mbarriers per stage pace it. Each consumer issues two m64n128 products per k step (its tile's
+// two 64-row halves on the same W stage) and stages its accumulators half by half in its own
+// shared buffer for the shared epilogue pass (bit for bit the other kernels' results).
+#include <cuda.h>
+#include <cudaTypedefs.h>
+
+#include <cstdint>
+#include <type_traits>
+
+#include "device-math.cuh"
+#include "fused-epilogue.cuh"
+#include "gemm-fused.h"
+#include "hopper-ptx.cuh"
+#include "mma-ptx.cuh"
+
+namespace samp::cuda {
+namespace {
+
+using namespace hopper;
+using fused::kTileCols;
+using fused::kTileRows;
+
+constexpr int kTileK = 128;  // bytes of k per stage (one swizzle row)
+constexpr int kStages = 4;
+constexpr int kConsumerThreads = 128;  // one warpgroup
+// Two consumers and the producer's warpgroup (one thread of it works): register budgets move from
+// the producer (40 a thread) to the consumers (232: 128 accumulators and the epilogue).
+constexpr int kThreads = 3 * kConsumerThreads;
+constexpr int kProducerRegs = 40, kConsumerRegs = 232;
+constexpr int kOperandBytes = kTileRows * kTileK;  // X's stage; W's is the same size
+constexpr int kStageBytes = 2 * kOperandBytes;
+constexpr int kEpilogueLd = kTileCols + 8;
+constexpr int kEpilogueBytes = (kTileRows / 2) * kEpilogueLd * 4;  // half a tile per consumer
+// 1024 bytes of slack to start the stages on the swizzle atom, the stages, the consumers' epilogue
+// buffers, then the mbarriers: full and empty per stage, and each consumer's turn.
+constexpr int kSharedBytes = 1024 + kStages * kStageBytes + 2 * kEpilogueBytes + 16 * kStages + 16;
+
+template <typename In, typename T, typename Q>
+__global__ void __launch_bounds__(kThreads, 1)
+    gemm_tma_kernel(const __grid_constant__ CUtensorMap x_map,
+                    const __grid_constant__ CUtensorMap w_map, int tokens, int n, int k_bytes,
+                    Dequant dq, Activation act, T* out, int ld_out, QuantOut<Q> q) {
+#ifdef SAMP_WGMMA
+  using Acc = typename fused::Accumulator<In>::type;
+  extern __shared__ std::uint8_t raw[];
+  const std::uint32_t raw_addr = ptx::smem_addr(raw);
+  const std::uint32_t pad = ((raw_addr + 1023u) & ~1023u) - raw_addr;
+  std::uint8_t* smem = raw + pad;
+  const std::uint32_t base = raw_addr + pad;
+  const std::uint32_t full = base + kStages * kStageBytes + 2 * kEpilogueBytes;  // + 8 s
+  const std::uint32_t empty = full + 8 * kStages;
+  const std::uint32_t turn = empty + 8 * kStages;  // consumer c's: turn + 8 c
+  const int tid = threadIdx.x;
+  const int col_tiles = n / kTileCols;
+  const int tiles = col_tiles * ((tokens + kTileRows - 1) / kTileRows);
+  const int k_tiles = k_bytes / kTileK;
+
+  if (tid == 0) {
+    for (int s = 0; s < kStages; ++s) {
+      mbarrier_init(full + 8 * s, 1);
+      mbarrier_init(empty + 8 * s, kConsumerThreads);
+    }
+    mbarrier_init(turn, 1);
+    mbarrier_init(turn + 8, 1);
+    mbarrier_init_fence();
+  }
+  __syncthreads();
+
+  // The block's j-th tile is blockIdx.x + j · gridDim.x (consecutive tiles share X rows); its
+  // k step kt fills ring slot j · k_tiles + kt.
+  if (tid >= 2 * kConsumerThreads) {
+    // The producer: one thread refills each slot once its consumer has released it.
+    release_registers<kProducerRegs>();
+    if (tid == 2 * kConsumerThreads) {
+      int slot = 0;
+      for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
+        const int row0 = (tile / col_tiles) * kTileRows, col0 = (tile % col_tiles) * kTileCols;
+        for (int kt = 0; kt < k_tiles; ++kt, ++slot) {
+          const int s = slot % kStages;
+          mbarrier_wait(empty + 8 * s, ((slot / kStages) & 1) ^ 1);
+          const std::uint32_t stage = base + s * kStageBytes;
+          mbarrier_arrive_expect_tx(full + 8 * s, kStageBytes);
+          tma_load_2d(stage, &x_map, full + 8 * s, kt * kTileK, row0);
+          tma_load_2d(stage + kOperandBytes, &w_map, full + 8 * s, kt * kTileK, col0);
+        }
+      }
+    }
+    return;
+  }
+
+  claim_registers<kConsumerRegs>();
+  const int consumer = tid / kConsumerThreads;  // takes the block's tiles j ≡ consumer (mod 2)
+  const int ctid = tid % kConsumerThreads;
+  Acc* staged = reinterpret_cast<Acc*>(smem + kStages * kStageBytes + consumer * kEpilogueBytes);
+  const int lane = ctid & 31, v = ctid >> 5;
+  const int g = lane >> 2, t = lane & 3;
+  Acc d[2][64];  // rows 0–63 and 64–127 of the tile
+  for (int j = consumer, turns = 0;; j += 2) {
+    const int tile = blockIdx.x + j * gridDim.x;
+    if (tile >= tiles)
+      break;
+    const int row0 = (tile / col_tiles) * kTileRows, col0 = (tile % col_tiles) * kTileCols;
+    const int slot0 = j * k_tiles;
+    // Tile j's products start once the other consumer has seen its tile j − 1 arrive. Besides
+    // alternating the two (one's products beside the other's epilogue), this keeps a consumer's
+    // waits on a stage at most one phase ahead, which is all a parity wait can tell apart.
+    if (j > 0)
+      mbarrier_wait(turn + 8 * consumer, turns++ & 1);
+    for (int kt = 0; kt < k_tiles; ++kt) {
+      const int slot = slot0 + kt, s = slot % kStages;
+      mbarrier_wait(full + 8 * s, (slot / kStages) & 1);
+      const std::uint32_t stage = base + s * kStageBytes;
+      const std::uint64_t b = descriptor(stage + kOperandBytes);
+      wgmma_fence();
+#pragma unroll
+      for (int step = 0; step < kTileK / 32; ++step) {
+        // + 32 bytes of k: 2 of the descriptor's 16-byte units; the tile's first step starts
+        // the sums afresh.
+        const int accumulate = kt > 0 || step > 0;
+#pragma unroll
+        for (int half = 0; half < 2; ++half)
+          wgmma(d[half], descriptor(stage + half * 64 * kTileK) + 2 * step, b + 2 * step,
+                static_cast<const In*>(nullptr), accumulate);
+      }
+      wgmma_commit();
+      // Step kt's products keep running while kt − 1's are waited for; then kt − 1's slot is free.
+      wgmma_wait<1>();
+      if (kt > 0)
+        mbarrier_arrive(empty + 8 * ((slot - 1) % kStages));
+    }
+    if (ctid == 0)
+      mbarrier_arrive(turn + 8 * (1 - consumer));
+    wgmma_wait<0>();
+    mbarrier_arrive(empty + 8 * ((slot0 + k_tiles - 1) % kStages));
+
+    // Epilogue, 64 rows at a time through this consumer's buffer: lane (g, t) of warp v holds
+    // rows 16v + g and 16v + g + 8 of each half at columns 8i + 2t, 8i + 2t + 1 (i = 0…15).
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+#pragma unroll
+      for (int i = 0; i < 16; ++i) {
+#pragma unroll
+        for (int h8 = 0; h8 < 2; ++h8) {
+          Acc* at = staged + (v * 16 + g + 8 * h8) * kEpilogueLd + 8 * i + 2 * t;
+          at[0] = d[half][4 * i + 2 * h8];
+          at[1] = d[half][4 * i + 2 * h8 + 1];
+        }
+      }
+      named_barrier(1 + consumer, kConsumerThreads);
+      fused::store_tile<kConsumerThreads, kTileRows / 2, kTileCols>(
+          ctid, staged, kEpilogueLd, row0 + 64 * half, col0, tokens, dq, act, out, ld_out, q);
+      named_barrier(1 + consumer, kConsumerThreads);  // the buffer is free again
+    }
+  }
+#endif
+}
+
+/// cuTensorMapEncodeTiled from the driver, found once through the runtime (no libcuda link).
+PFN_cuTensorMapEncodeTiled_v12000 encode_tiled() {
+  static const PFN_cuTensorMapEncodeTiled_v12000 fn = [] {
+    void* p = nullptr;
+    cudaDriverEntryPointQueryResult found{};
+    if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &p, 12000, cudaEnableDefault,
+                                         &found) != cudaSuccess ||
+        found != cudaDriverEntryPointSuccess)
+      p = nullptr;
+    return reinterpret_cast<PFN_cuTensorMapEncodeTiled_v12000>(p);
+  }();
+  return fn;
+}
+
+/// The map of a dense row-major matrix of `rows` rows of `row_bytes` bytes as a byte tensor read in
+/// boxes of 128 bytes × 128 rows with the 128-byte swizzle.
+bool byte_map(CUtensorMap* map, const void* data, int rows, int row_bytes) {
+  const auto encode = encode_tiled();
+  if (encode == nullptr)
+    return false;
+  const cuuint64_t dims[2] = {static_cast<cuuint64_t>(row_bytes), static_cast<cuuint64_t>(rows)};
+  const cuuint64_t strides[1] = {static_cast<cuuint64_t>(row_bytes)};
+  const cuuint32_t box[2] = {kTileK, kTileRows};
+  const cuuint32_t steps[2] = {1, 1};
+  return encode(map, CU_TENSOR_MAP_DATA_TYPE_UINT8, 2, const_cast<void*>(data), dims, strides, box,
+                steps, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+                CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+                CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE) == CUDA_SUCCESS;
+}
+
+/// One block an SM (the device's count, asked once per device).
+int block_count(int tiles) {
+  static int sms[64] = {};
+  int device = 0;
+  if (cudaGetDevice(&device) != cudaSuccess || device < 0 || device >= 64)
+    return tiles;
+  if (sms[device] == 0 &&
+      cudaDeviceGetAttribute(&sms[device], cudaDevAttrMultiProcessorCount, device) != cudaSuccess)
+    return tiles;
+  return tiles < sms[device] ? tiles : sms[device];
+}
+
+template <typename In, typename T, typename Q>
+cudaError_t allow(cudaError_t previous) {
+  if (previous != cudaSuccess)
+    return previous;
+  return cudaFuncSetAttribute(gemm_tma_kernel<In, T, Q>,
+                              cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes);
+}
+
+}  // namespace
+
+bool gemm_fused_tma_available() {
+  return gemm_fused_wgmma_available() && encode_tiled() != nullptr;
+}
+
+template <typename In>
+bool gemm_fused_tma_supported(int n, int k, int ld_out, int ld_q) {
+  return gemm_fused_supported<In>(n, k, ld_out, ld_q) &&
+         (static_cast<long long>(k) * sizeof(In)) % kTileK == 0;
+}
+
+template <typename In, typename T, typename Q>
+cudaError_t launch_gemm_fused_tma(const In* x, const In* w, int tokens, int n, int k,
+                                  const Dequant& dq, Activation act, T* out, int ld_out,
+                                  const QuantOut<Q>& q, cudaStream_t stream) {
+  const bool supported =
+      gemm_fused_tma_supported<In>(n, k, out != nullptr ? ld_out : 0, q.q != nullptr ? q.ld : 0);
+  if (!fused::launchable(supported, tokens, x, w, out, q.q))
+    return cudaErrorInvalidValue;
+  if (tokens == 0)
+    return cudaSuccess;
+  const int k_bytes = k * static_cast<int>(sizeof(In));
+  CUtensorMap x_map{}, w_map{};
+  if (!byte_map(&x_map, x, tokens, k_bytes) || !byte_map(&w_map, w, n, k_bytes))
+    return cudaErrorInvalidValue;
+  const int tiles = (n / kTileCols) * ((tokens + kTileRows - 1) / kTileRows);
+  gemm_tma_kernel<In, T, Q><<<block_count(tiles), kThreads, kSharedBytes, stream>>>(
+      x_map, w_map, tokens, n, k_bytes, dq, act, out, ld_out, q);
+  return cudaGetLastError();
+}
+
+cudaError_t allow_gemm_fused_tma_shared_bytes() {
+  cudaError_t err = cudaSuccess;
+#define SAMP_ALLOW(In, T, Q) err = allow<In, T, Q>(err);
+  SAMP_FUSED_GEMM_TYPES(SAMP_ALLOW)
+#undef SAMP_ALLOW
+  return err;
+}
+
+#define SAMP_GEMM_TMA(In, T, Q)                                                             \
+  template cudaError_t launch_gemm_fused_tma<In, T, Q>(const In*, const In*, int, int, int, \
+                                                       const Dequant&, Activation, T*, int, \
+                                                       const QuantOut<Q>&, cudaStream_t);
+SAMP_FUSED_GEMM_TYPES(SAMP_GEMM_TMA)
+#undef SAMP_GEMM_TMA
+
+template bool gemm_fused_tma_supported<int8_t>(int, int, int, int);
+template bool gemm_fused_tma_supported<__half>(int, int, int, int);
+
+}  // namespace samp::cuda
