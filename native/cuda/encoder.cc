@@ -131,8 +131,10 @@ class TypedEncoder final : public Encoder::Impl {
       // wgmma one below and for FP8; elsewhere mma.sync.
       const std::string kernel = env("SAMP_CUDA_FUSED_KERNEL");
       fused_wgmma_ = gemm_fused_wgmma_available() && kernel != "mma";
-      if (fused_wgmma_)
+      if (fused_wgmma_) {
         check_cuda(allow_gemm_fused_wgmma_shared_bytes(), "cudaFuncSetAttribute");
+        check_cuda(allow_gemm_layer_norm_wgmma_shared_bytes(), "cudaFuncSetAttribute");
+      }
       if (fused_wgmma_ && kernel != "wgmma" && gemm_fused_tma_available()) {
         check_cuda(allow_gemm_fused_tma_shared_bytes(), "cudaFuncSetAttribute");
         tma_min_tokens_ = kernel == "tma" ? 0 : kTmaMinTokens;
@@ -533,19 +535,8 @@ class TypedEncoder final : public Encoder::Impl {
       if (wants(l, Tap::kContext))
         record_packed(rec, name(Tap::kContext), padded(h), b.ctx, h, h, t);
 
-      if (fused_residual_) {
-        gemm_->run(h, t, h, w.out_w.get(), b.ctx, b.tmp, GemmEpilogue::kBias, w.out_b_t.get(), b.x,
-                   stream_);
-      } else {
-        gemm_->run(h, t, h, w.out_w.get(), b.ctx, b.tmp, GemmEpilogue::kNone, nullptr, nullptr,
-                   stream_);
-      }
-      mark("attention output GEMM");
-      check_cuda(launch_bias_residual_layer_norm<T>(
-                     b.tmp, fused_residual_ ? nullptr : w.out_b.as<float>(),
-                     fused_residual_ ? nullptr : b.x, w.ln1_g.as<float>(), w.ln1_b.as<float>(), t,
-                     h, c.layer_norm_eps, b.y, stream_),
-                 "bias + residual + LayerNorm kernel");
+      float_linear_layer_norm(w, kAttentionOutput, h, t, b, b.ctx, w.out_b, w.out_b_t, b.x, w.ln1_g,
+                              w.ln1_b, b.y, "attention output GEMM");
       mark("LayerNorm (attention)");
       if (wants(l, Tap::kFfnIntermediateInput))
         record_packed(rec, name(Tap::kFfnIntermediateInput), padded(h), b.y, h, h, t);
@@ -580,19 +571,8 @@ class TypedEncoder final : public Encoder::Impl {
       if (wants(l, Tap::kFfnOutputInput))
         record_packed(rec, name(Tap::kFfnOutputInput), padded(inter), b.ffn, inter, inter, t);
 
-      if (fused_residual_) {
-        gemm_->run(h, t, inter, w.ffn2_w.get(), b.ffn, b.tmp, GemmEpilogue::kBias, w.ffn2_b_t.get(),
-                   b.y, stream_);
-      } else {
-        gemm_->run(h, t, inter, w.ffn2_w.get(), b.ffn, b.tmp, GemmEpilogue::kNone, nullptr, nullptr,
-                   stream_);
-      }
-      mark("FFN2 GEMM");
-      check_cuda(launch_bias_residual_layer_norm<T>(
-                     b.tmp, fused_residual_ ? nullptr : w.ffn2_b.as<float>(),
-                     fused_residual_ ? nullptr : b.y, w.ln2_g.as<float>(), w.ln2_b.as<float>(), t,
-                     h, c.layer_norm_eps, b.x, stream_),
-                 "bias + residual + LayerNorm kernel");
+      float_linear_layer_norm(w, kFfnOutput, inter, t, b, b.ffn, w.ffn2_b, w.ffn2_b_t, b.y, w.ln2_g,
+                              w.ln2_b, b.x, "FFN2 GEMM");
       mark("LayerNorm (FFN)");
       if (rec != nullptr && rec->hidden_states)
         record_packed(rec, "", {}, b.x, h, h, t);
@@ -624,6 +604,98 @@ class TypedEncoder final : public Encoder::Impl {
                                                  static_cast<T*>(nullptr), 0, q, stream_),
                  "quantize kernel");
     });
+  }
+
+  /// The attention-output or FFN2 Linear of a float layer and the bias + residual + LayerNorm
+  /// after it: cuBLASLt's GEMM (bias and residual in its epilogue with SAMP_CUDA_RESIDUAL_EPILOGUE)
+  /// then the LayerNorm kernel, or in FP16 sessions the one kernel of gemm-wgmma-ln.cu where it
+  /// times faster. `gemm_op` names the GEMM for the per-op profile (with the one kernel, all of
+  /// its time).
+  void float_linear_layer_norm(const LayerWeights& w, Linear which, int k, int t, const Buffers& b,
+                               const T* x, const DeviceBuffer& bias, const DeviceBuffer& bias_t,
+                               const T* residual, const DeviceBuffer& gamma,
+                               const DeviceBuffer& beta, T* out, const char* gemm_op) {
+    const EncoderConfig& c = config;
+    const int h = c.hidden_size;
+    const DeviceBuffer* float_w[4] = {&w.qkv_w, &w.out_w, &w.ffn1_w, &w.ffn2_w};
+    const bool fusable = std::is_same_v<T, __half> && fused_wgmma_ &&
+                         gemm_layer_norm_wgmma_supported<__half>(h, k, 0);
+    run_fastest(
+        fused_mode_, site(GemmKind::kFp16, h, k), t, fusable, stream_, fused_log_,
+        [&] {
+          if constexpr (std::is_same_v<T, __half>) {
+            check_cuda(launch_gemm_layer_norm_wgmma<__half, T, int8_t>(
+                           x, float_w[which]->template as<__half>(), t, h, k,
+                           Dequant{1.0f, nullptr, bias.as<float>()}, residual, gamma.as<float>(),
+                           beta.as<float>(), c.layer_norm_eps, out, QuantOut<int8_t>{}, stream_),
+                       "Linear + LayerNorm kernel");
+            mark(gemm_op);  // the LayerNorm's time is the GEMM's
+          }
+        },
+        [&] {
+          gemm_->run(h, t, k, float_w[which]->get(), x, b.tmp,
+                     fused_residual_ ? GemmEpilogue::kBias : GemmEpilogue::kNone,
+                     fused_residual_ ? bias_t.get() : nullptr, fused_residual_ ? residual : nullptr,
+                     stream_);
+          mark(gemm_op);
+          check_cuda(launch_bias_residual_layer_norm<T>(
+                         b.tmp, fused_residual_ ? nullptr : bias.as<float>(),
+                         fused_residual_ ? nullptr : residual, gamma.as<float>(), beta.as<float>(),
+                         t, h, c.layer_norm_eps, out, stream_),
+                     "bias + residual + LayerNorm kernel");
+        });
+  }
+
+  /// The attention-output or FFN2 Linear of a mixed-precision layer (k inputs, hidden-size
+  /// outputs) and the bias + residual + LayerNorm after it, quantizing `out` for the next GEMM:
+  /// one kernel with the LayerNorm in its epilogue (gemm-wgmma-ln.cu; int8, or FP16 in FP16
+  /// sessions) where it applies and times faster, else linear() and the LayerNorm kernel.
+  template <typename Q>
+  void linear_layer_norm(const LayerWeights& w, Linear which, const GemmQuant& g, int k, int t,
+                         const T* x, const uint8_t* x8, const Buffers& b, const DeviceBuffer& bias,
+                         const T* residual, const DeviceBuffer& gamma, const DeviceBuffer& beta,
+                         T* out, const QuantOut<Q>& q) {
+    const EncoderConfig& c = config;
+    const int h = c.hidden_size;
+    const bool int8 = g.precision == GemmPrecision::kInt8;
+    const bool half = g.precision == GemmPrecision::kFloat && std::is_same_v<T, __half>;
+    const Dequant dq =
+        int8 ? Dequant{g.input_scale, w.int8[which].scales.template as<float>(), bias.as<float>()}
+             : Dequant{1.0f, nullptr, bias.as<float>()};
+    const int ld_q = q.q != nullptr ? q.ld : 0;
+    const bool fusable =
+        fused_wgmma_ && (int8 ? gemm_layer_norm_wgmma_supported<int8_t>(h, k, ld_q)
+                              : half && gemm_layer_norm_wgmma_supported<__half>(h, k, ld_q));
+    const DeviceBuffer* float_w[4] = {&w.qkv_w, &w.out_w, &w.ffn1_w, &w.ffn2_w};
+    run_fastest(
+        fused_mode_, site(int8 ? GemmKind::kInt8 : GemmKind::kFp16, h, k), t, fusable, stream_,
+        fused_log_,
+        [&] {
+          cudaError_t err = cudaErrorInvalidValue;
+          if (int8) {
+            err = launch_gemm_layer_norm_wgmma<int8_t, T, Q>(
+                reinterpret_cast<const int8_t*>(x8), w.int8[which].data.template as<int8_t>(), t, h,
+                k, dq, residual, gamma.as<float>(), beta.as<float>(), c.layer_norm_eps, out, q,
+                stream_);
+          } else if constexpr (std::is_same_v<T, __half>) {
+            err = launch_gemm_layer_norm_wgmma<__half, T, Q>(
+                x, float_w[which]->template as<__half>(), t, h, k, dq, residual, gamma.as<float>(),
+                beta.as<float>(), c.layer_norm_eps, out, q, stream_);
+          }
+          check_cuda(err, "Linear + LayerNorm (+ quantize) kernel");
+        },
+        [&] {
+          linear(w, which, g, h, k, t, x, x8, b.tmp, b.acc, nullptr);
+          // INT8: the exact int32 product in b.acc; FP8 and float: T in b.tmp.
+          check_cuda(int8 ? launch_layer_norm_quantize<int32_t, T>(
+                                b.acc, dq, residual, gamma.as<float>(), beta.as<float>(), t, h,
+                                c.layer_norm_eps, out, q, stream_)
+                          : launch_layer_norm_quantize<T, T>(
+                                b.tmp, Dequant{1.0f, nullptr, bias.as<float>()}, residual,
+                                gamma.as<float>(), beta.as<float>(), t, h, c.layer_norm_eps, out, q,
+                                stream_),
+                     "LayerNorm (+ quantize) kernel");
+        });
   }
 
   /// One Linear of a mixed-precision layer, its input already in `x` (T) and, for a quantized
@@ -750,21 +822,9 @@ class TypedEncoder final : public Encoder::Impl {
 
     // Attention output + bias + residual + LayerNorm, quantizing y for a quantized FFN GEMM.
     const GemmQuant& f1 = lq.ffn_intermediate;
-    linear(w, kAttentionOutput, ao, h, h, t, b.ctx, b.ctx8, b.tmp, b.acc, nullptr);
     with_quant_out(f1, b.y8, h, [&](auto q) {
-      cudaError_t err;
-      if (ao.precision == GemmPrecision::kInt8) {
-        err = launch_layer_norm_quantize<int32_t, T>(
-            b.acc,
-            Dequant{ao.input_scale, w.int8[kAttentionOutput].scales.as<float>(),
-                    w.out_b.as<float>()},
-            b.x, w.ln1_g.as<float>(), w.ln1_b.as<float>(), t, h, c.layer_norm_eps, b.y, q, stream_);
-      } else {
-        err = launch_layer_norm_quantize<T, T>(b.tmp, Dequant{1.0f, nullptr, w.out_b.as<float>()},
-                                               b.x, w.ln1_g.as<float>(), w.ln1_b.as<float>(), t, h,
-                                               c.layer_norm_eps, b.y, q, stream_);
-      }
-      check_cuda(err, "LayerNorm (+ quantize) kernel");
+      linear_layer_norm(w, kAttentionOutput, ao, h, t, b.ctx, b.ctx8, b, w.out_b, b.x, w.ln1_g,
+                        w.ln1_b, b.y, q);
     });
     mark("attention output + LayerNorm (mixed precision)");
     if (wants(Tap::kFfnIntermediateInput))
@@ -830,20 +890,9 @@ class TypedEncoder final : public Encoder::Impl {
       record_packed(rec, name(Tap::kFfnOutputInput), padded(inter), b.ffn, inter, inter, t);
 
     // FFN2 + bias + residual + LayerNorm, quantizing x for the next layer's quantized QKV.
-    linear(w, kFfnOutput, f2, h, inter, t, b.ffn, b.ffn8, b.tmp, b.acc, nullptr);
     with_quant_out(next_qkv, b.x8, h, [&](auto q) {
-      cudaError_t err;
-      if (f2.precision == GemmPrecision::kInt8) {
-        err = launch_layer_norm_quantize<int32_t, T>(
-            b.acc,
-            Dequant{f2.input_scale, w.int8[kFfnOutput].scales.as<float>(), w.ffn2_b.as<float>()},
-            b.y, w.ln2_g.as<float>(), w.ln2_b.as<float>(), t, h, c.layer_norm_eps, b.x, q, stream_);
-      } else {
-        err = launch_layer_norm_quantize<T, T>(b.tmp, Dequant{1.0f, nullptr, w.ffn2_b.as<float>()},
-                                               b.y, w.ln2_g.as<float>(), w.ln2_b.as<float>(), t, h,
-                                               c.layer_norm_eps, b.x, q, stream_);
-      }
-      check_cuda(err, "LayerNorm (+ quantize) kernel");
+      linear_layer_norm(w, kFfnOutput, f2, inter, t, b.ffn, b.ffn8, b, w.ffn2_b, b.y, w.ln2_g,
+                        w.ln2_b, b.x, q);
     });
     x_quantized = next_qkv.quantized();
     mark("FFN2 + LayerNorm (mixed precision)");

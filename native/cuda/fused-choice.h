@@ -1,10 +1,10 @@
 // Which way a Linear + epilogue runs: cuBLASLt's GEMM then the epilogue kernel ("split"), or the
 // fused kernel of gemm-fused.h. Neither wins everywhere (cuBLASLt's tuned GEMMs are faster on
 // some shapes, the fused kernel saves a pass over the product), so the first time a GEMM shape
-// and token size class runs outside a CUDA graph capture both are timed on the real operands and
-// the faster is kept for the process (the first session to time a class decides for all, so
-// sessions of one model agree bit for bit). SAMP_CUDA_FUSED_GEMM=0 never fuses, =1 always fuses
-// where the kernel applies.
+// and token size class runs outside a CUDA graph capture both are timed on the real operands (in
+// a graph of their own, see graph_ms) and the faster is kept for the process (the first session
+// to time a class decides for all, so sessions of one model agree bit for bit).
+// SAMP_CUDA_FUSED_GEMM=0 never fuses, =1 always fuses where the kernel applies.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -38,6 +38,50 @@ int fused_choice(const FusedSite& site, int tokens);
 /// returns the choice that stands.
 bool record_fused_choice(const FusedSite& site, int tokens, bool fused);
 
+/// The GPU time of one f() in ms: `runs` of it captured into a CUDA graph, replayed once to warm
+/// up, then timed. Graph replay leaves out the host's launch gaps, which at small sizes would
+/// favour whichever way launches fewer kernels rather than the faster one (the runs that small
+/// batches take are graph replays too).
+template <typename F>
+double graph_ms(cudaStream_t stream, int runs, const F& f) {
+  check_cuda(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal),
+             "cudaStreamBeginCapture");
+  cudaGraph_t graph = nullptr;
+  try {
+    for (int i = 0; i < runs; ++i)
+      f();
+  } catch (...) {
+    if (cudaStreamEndCapture(stream, &graph) == cudaSuccess && graph != nullptr)
+      cudaGraphDestroy(graph);
+    throw;
+  }
+  check_cuda(cudaStreamEndCapture(stream, &graph), "cudaStreamEndCapture");
+  cudaGraphExec_t exec = nullptr;
+  const cudaError_t made = cudaGraphInstantiate(&exec, graph, 0);
+  cudaGraphDestroy(graph);
+  check_cuda(made, "cudaGraphInstantiate");
+  cudaError_t err = cudaGraphLaunch(exec, stream);
+  double ms = 0;
+  if (err == cudaSuccess) {
+    try {
+      Timer timer;
+      timer.start(stream);
+      err = cudaGraphLaunch(exec, stream);
+      timer.stop(stream);
+      if (err == cudaSuccess)
+        err = cudaStreamSynchronize(stream);
+      if (err == cudaSuccess)
+        ms = timer.ms() / runs;
+    } catch (...) {
+      cudaGraphExecDestroy(exec);
+      throw;
+    }
+  }
+  cudaGraphExecDestroy(exec);
+  check_cuda(err, "cudaGraphLaunch");
+  return ms;
+}
+
 /// Runs fused() or split(), which compute the same outputs; `supported` says whether the fused
 /// kernel takes the shape. Timing runs each way (once untimed, then 3 times) and records a
 /// GemmTuneRecord in `log`: kind 4 + the site's kind, heuristic_ms the split time, best_ms the
@@ -58,14 +102,8 @@ void run_fastest(FusedMode mode, const FusedSite& site, int tokens, bool support
   if (choice < 0 && capture == cudaStreamCaptureStatusNone) {
     constexpr int kTimedRuns = 3;
     const auto time = [&](const auto& f) {
-      f();  // also lets cuBLASLt tune this shape before it is timed
-      Timer timer;
-      timer.start(stream);
-      for (int i = 0; i < kTimedRuns; ++i)
-        f();
-      timer.stop(stream);
-      check_cuda(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
-      return timer.ms() / kTimedRuns;
+      f();  // eagerly first: lets cuBLASLt tune this shape (it cannot inside a capture)
+      return graph_ms(stream, kTimedRuns, f);
     };
     const double split_ms = time(split), fused_ms = time(fused);
     choice = record_fused_choice(site, tokens, fused_ms < split_ms) ? 1 : 0;

@@ -48,6 +48,27 @@ cudaError_t launch_gemm_fused_wgmma(const In* x, const In* w, int tokens, int n,
                                     const Dequant& dq, Activation act, T* out, int ld_out,
                                     const QuantOut<Q>& q, cudaStream_t stream);
 
+/// Whether launch_gemm_layer_norm_wgmma takes the shape: n a multiple of 128 up to 1,024 (one
+/// cluster of n / 128 blocks spans a row), k · sizeof(In) a multiple of 128 bytes, ld_q a multiple
+/// of 8 (0 without codes).
+template <typename In>
+bool gemm_layer_norm_wgmma_supported(int n, int k, int ld_q);
+
+/// out[r] = LayerNorm(x[r] · Wᵀ dequantized (in_scale · w_scales, + bias) + residual[r]) · gamma +
+/// beta over rows of n, and q[r] the codes of the stored out[r] (one inverse scale; a null q
+/// writes none): the Linear ahead of a LayerNorm with the LayerNorm in its epilogue
+/// (gemm-wgmma-ln.cu), the operations of launch_layer_norm_quantize up to the order of the row
+/// sums. Hopper (gemm_fused_wgmma_available); cudaErrorInvalidValue where not supported. `out`
+/// must not alias `residual`.
+template <typename In, typename T, typename Q>
+cudaError_t launch_gemm_layer_norm_wgmma(const In* x, const In* w, int tokens, int n, int k,
+                                         const Dequant& dq, const T* residual, const float* gamma,
+                                         const float* beta, float eps, T* out, const QuantOut<Q>& q,
+                                         cudaStream_t stream);
+
+/// Lets the LayerNorm-epilogue kernels use their 97 KiB of shared memory.
+cudaError_t allow_gemm_layer_norm_wgmma_shared_bytes();
+
 /// Whether the warp-specialized TMA kernel of gemm-wgmma-tma.cu runs here: the wgmma kernel does
 /// and the driver gives cuTensorMapEncodeTiled.
 bool gemm_fused_tma_available();

@@ -683,6 +683,119 @@ void fused_fp8_gemm(std::mt19937& rng, int n, int tokens, int k) {
   SAMP_CHECK_MSG(worst < 2e-2, "fused FP8 GEMM off by " << worst << " of the typical magnitude");
 }
 
+/// The INT8 Linear with the bias + residual + LayerNorm (+ quantize) in its epilogue against
+/// cuBLASLt's int32 product then launch_layer_norm_quantize: the same operations but for the order
+/// of the row sums, so FP32 values agree to rounding, FP16 ones to a step, and codes but for the
+/// rare value that sits on a rounding boundary.
+template <typename T>
+void int8_gemm_layer_norm(std::mt19937& rng, int n, int tokens, int k) {
+  using samp::cuda::Dequant;
+  using samp::cuda::QuantOut;
+  const auto w = random_codes(static_cast<std::size_t>(n) * k, rng);
+  const auto x = random_codes(static_cast<std::size_t>(tokens) * k, rng);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  std::vector<float> ws(n), bias(n), gamma(n), beta(n);
+  for (int c = 0; c < n; ++c) {
+    ws[c] = 0.0005f + 0.00002f * static_cast<float>(c % 97);
+    bias[c] = nd(rng);
+    gamma[c] = 1.0f + 0.1f * nd(rng);
+    beta[c] = 0.1f * nd(rng);
+  }
+  std::vector<T> residual(static_cast<std::size_t>(tokens) * n);
+  for (auto& v : residual)
+    v = static_cast<T>(nd(rng));
+  const DeviceBuffer dw = to_device(w), dx = to_device(x), dws = to_device(ws),
+                     dbias = to_device(bias), dg = to_device(gamma), db = to_device(beta),
+                     dres = to_device(residual);
+  const std::size_t size = static_cast<std::size_t>(tokens) * n;
+  DeviceBuffer acc(size * sizeof(int32_t)), out_ref(size * sizeof(T)), q_ref(size),
+      out(size * sizeof(T)), q(size);
+  const Dequant dq{0.02f, dws.as<float>(), dbias.as<float>()};
+  samp::cuda::GemmRunner runner(samp::cuda::GemmKind::kInt8, samp::cuda::GemmTuning{});
+  runner.run(n, tokens, k, dw.get(), dx.get(), acc.get(), samp::cuda::GemmEpilogue::kNone, nullptr,
+             nullptr, nullptr);
+  const cudaError_t split = samp::cuda::launch_layer_norm_quantize<int32_t, T, int8_t>(
+      acc.as<int32_t>(), dq, dres.as<T>(), dg.as<float>(), db.as<float>(), tokens, n, 1e-12f,
+      out_ref.as<T>(), QuantOut<int8_t>{q_ref.as<int8_t>(), n, 20.0f, nullptr}, nullptr);
+  const cudaError_t fused = samp::cuda::launch_gemm_layer_norm_wgmma<int8_t, T, int8_t>(
+      dx.as<int8_t>(), dw.as<int8_t>(), tokens, n, k, dq, dres.as<T>(), dg.as<float>(),
+      db.as<float>(), 1e-12f, out.as<T>(), QuantOut<int8_t>{q.as<int8_t>(), n, 20.0f, nullptr},
+      nullptr);
+  SAMP_CHECK(split == cudaSuccess && fused == cudaSuccess);
+  SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
+  const auto a = to_host<T>(out, size), b = to_host<T>(out_ref, size);
+  const auto qa = to_host<int8_t>(q, size), qb = to_host<int8_t>(q_ref, size);
+  double worst = 0;
+  std::size_t codes_off = 0, codes_far = 0;
+  for (std::size_t i = 0; i < size; ++i) {
+    const double va = static_cast<float>(a[i]), vb = static_cast<float>(b[i]);
+    worst = std::max(worst, std::fabs(va - vb) / (1.0 + std::fabs(vb)));
+    codes_off += qa[i] != qb[i];
+    codes_far += std::abs(qa[i] - qb[i]) > 1;
+  }
+  std::printf(
+      "int8 GEMM + LayerNorm (wgmma, cluster of %d) %dx%dx%d: worst %.2e, %zu of %zu codes "
+      "a step off\n",
+      n / 128, n, tokens, k, worst, codes_off, size);
+  SAMP_CHECK_MSG(worst < (sizeof(T) == 2 ? 1e-3 : 1e-5), "GEMM + LayerNorm off by " << worst);
+  SAMP_CHECK_MSG(codes_far == 0 && codes_off * 1000 < size,
+                 codes_off << " codes differ (" << codes_far << " by more than a step)");
+}
+
+/// The FP16 Linear + bias + residual + LayerNorm kernel against a host double reference.
+void fp16_gemm_layer_norm(std::mt19937& rng, int n, int tokens, int k) {
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  std::vector<__half> w(static_cast<std::size_t>(n) * k), x(static_cast<std::size_t>(tokens) * k),
+      residual(static_cast<std::size_t>(tokens) * n);
+  for (auto& v : w)
+    v = __float2half(nd(rng) * 0.05f);
+  for (auto& v : x)
+    v = __float2half(nd(rng));
+  for (auto& v : residual)
+    v = __float2half(nd(rng));
+  std::vector<float> bias(n), gamma(n), beta(n);
+  for (int c = 0; c < n; ++c) {
+    bias[c] = 0.1f * nd(rng);
+    gamma[c] = 1.0f + 0.1f * nd(rng);
+    beta[c] = 0.1f * nd(rng);
+  }
+  const DeviceBuffer dw = to_device(w), dx = to_device(x), dres = to_device(residual),
+                     dbias = to_device(bias), dg = to_device(gamma), db = to_device(beta);
+  const std::size_t size = static_cast<std::size_t>(tokens) * n;
+  DeviceBuffer out(size * sizeof(__half));
+  const cudaError_t err = samp::cuda::launch_gemm_layer_norm_wgmma<__half, __half, int8_t>(
+      dx.as<__half>(), dw.as<__half>(), tokens, n, k,
+      samp::cuda::Dequant{1.0f, nullptr, dbias.as<float>()}, dres.as<__half>(), dg.as<float>(),
+      db.as<float>(), 1e-12f, out.as<__half>(), samp::cuda::QuantOut<int8_t>{}, nullptr);
+  SAMP_CHECK(err == cudaSuccess);
+  SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
+  const auto y = to_host<__half>(out, size);
+  double worst = 0;
+  std::vector<double> row(n);
+  for (int r = 0; r < tokens; ++r) {
+    double mean = 0;
+    for (int c = 0; c < n; ++c) {
+      double sum = bias[c] + __half2float(residual[static_cast<std::size_t>(r) * n + c]);
+      for (int i = 0; i < k; ++i)
+        sum += static_cast<double>(__half2float(x[static_cast<std::size_t>(r) * k + i])) *
+               __half2float(w[static_cast<std::size_t>(c) * k + i]);
+      row[c] = sum;
+      mean += sum / n;
+    }
+    double var = 0;
+    for (int c = 0; c < n; ++c)
+      var += (row[c] - mean) * (row[c] - mean) / n;
+    for (int c = 0; c < n; ++c) {
+      const double expected = (row[c] - mean) / std::sqrt(var + 1e-12) * gamma[c] + beta[c];
+      const double got = __half2float(y[static_cast<std::size_t>(r) * n + c]);
+      worst = std::max(worst, std::fabs(got - expected) / (1.0 + std::fabs(expected)));
+    }
+  }
+  std::printf("fp16 GEMM + LayerNorm (wgmma, cluster of %d) %dx%dx%d: worst error %.2e\n", n / 128,
+              n, tokens, k, worst);
+  SAMP_CHECK_MSG(worst < 2e-3, "FP16 GEMM + LayerNorm off by " << worst);
+}
+
 /// What the fused kernel refuses: output widths that are not whole 128-column tiles, and k that
 /// is not whole 64-byte steps.
 void fused_gemm_refusals() {
@@ -699,6 +812,12 @@ void fused_gemm_refusals() {
   // The wgmma kernel steps k by 128 bytes.
   SAMP_CHECK(!samp::cuda::gemm_fused_wgmma_supported<int8_t>(768, 64, 768, 0));
   SAMP_CHECK(samp::cuda::gemm_fused_wgmma_supported<__half>(768, 64, 768, 0));
+  // The LayerNorm-epilogue kernel: rows of whole 128-column tiles, a cluster of at most 8.
+  SAMP_CHECK(samp::cuda::gemm_layer_norm_wgmma_supported<int8_t>(768, 3072, 768));
+  SAMP_CHECK(samp::cuda::gemm_layer_norm_wgmma_supported<__half>(1024, 768, 0));
+  SAMP_CHECK(!samp::cuda::gemm_layer_norm_wgmma_supported<int8_t>(1152, 768, 0));
+  SAMP_CHECK(!samp::cuda::gemm_layer_norm_wgmma_supported<int8_t>(720, 768, 0));
+  SAMP_CHECK(!samp::cuda::gemm_layer_norm_wgmma_supported<int8_t>(768, 64, 0));
   // The TMA kernel takes the wgmma kernel's shapes.
   SAMP_CHECK(samp::cuda::gemm_fused_tma_supported<int8_t>(2304, 768, 2304, 2304));
   SAMP_CHECK(!samp::cuda::gemm_fused_tma_supported<int8_t>(2304, 64, 2304, 2304));
@@ -762,8 +881,15 @@ int main() {
       fused_int8_gemm<__half>(rng, 3072, 3000, 768, samp::cuda::Activation::kGelu, false, kernel);
       fused_fp16_gemm(rng, 3072, 1500, 128, kernel);
     }
-    if (hopper)
+    if (hopper) {
       fused_fp8_gemm(rng, 384, 140, 768);
+      SAMP_CHECK(samp::cuda::allow_gemm_layer_norm_wgmma_shared_bytes() == cudaSuccess);
+      int8_gemm_layer_norm<float>(rng, 768, 300, 768);
+      int8_gemm_layer_norm<__half>(rng, 768, 129, 3072);
+      int8_gemm_layer_norm<__half>(rng, 1024, 70, 768);  // a cluster of 8
+      fp16_gemm_layer_norm(rng, 256, 131, 768);
+      fp16_gemm_layer_norm(rng, 768, 40, 3072);
+    }
   } catch (const samp::Error& e) {
     SAMP_CHECK_MSG(false, "threw " << e.code() << ": " << e.what());
   }

@@ -252,7 +252,7 @@ int main(int argc, char** argv) {
         char cell[64];
         std::snprintf(cell, sizeof cell, " %.3f |", r.median_ms);
         row += cell;
-        if (profile && b >= 32) {
+        if (profile) {
           const auto ops = e.profile(batch_of(b, c.vocab_size), false, 10);
           double total = 0;
           for (const auto& op : ops)
