@@ -94,13 +94,13 @@ cudaError_t launch_bias_activation(T* x, int rows, int cols, const float* bias, 
 
 namespace {
 
-// Every 32-bit pattern x: erf_branchless(x) against erff(x), bit for bit (NaNs as NaNs).
-__global__ void erf_mismatch_kernel(unsigned long long* mismatches) {
+// Every step-th 32-bit pattern x: erf_branchless(x) against erff(x), bit for bit (NaNs as NaNs).
+__global__ void erf_mismatch_kernel(unsigned step, unsigned long long* mismatches) {
   unsigned long long local = 0;
   const std::uint64_t stride = static_cast<std::uint64_t>(blockDim.x) * gridDim.x;
   for (std::uint64_t i = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-       i < (std::uint64_t{1} << 32); i += stride) {
-    const float x = __uint_as_float(static_cast<unsigned>(i));
+       i * step < (std::uint64_t{1} << 32); i += stride) {
+    const float x = __uint_as_float(static_cast<unsigned>(i * step));
     const float a = dev::erf_branchless(x), b = erff(x);
     local += (isnan(a) && isnan(b)) || __float_as_uint(a) == __float_as_uint(b) ? 0 : 1;
   }
@@ -110,8 +110,11 @@ __global__ void erf_mismatch_kernel(unsigned long long* mismatches) {
 
 }  // namespace
 
-cudaError_t launch_count_erf_mismatches(unsigned long long* mismatches, cudaStream_t stream) {
-  erf_mismatch_kernel<<<1024, 256, 0, stream>>>(mismatches);
+cudaError_t launch_count_erf_mismatches(unsigned step, unsigned long long* mismatches,
+                                        cudaStream_t stream) {
+  if (step == 0)
+    return cudaErrorInvalidValue;
+  erf_mismatch_kernel<<<1024, 256, 0, stream>>>(step, mismatches);
   return cudaGetLastError();
 }
 

@@ -40,9 +40,11 @@ cudaError_t launch_embedding(const EmbeddingTables& tables, const int32_t* ids,
                              cudaStream_t stream);
 
 /// x[r, c] = act(x[r, c] + bias[c]) in place over a [rows, cols] matrix.
-/// Adds to *mismatches the floats (all 2³² patterns) where the epilogues' branch-free erf
-/// differs from CUDA's erff (a test of dev::erf_branchless; *mismatches is device memory).
-cudaError_t launch_count_erf_mismatches(unsigned long long* mismatches, cudaStream_t stream);
+/// Adds to *mismatches the floats (every step-th of the 2³² patterns; step 1: all) where the
+/// epilogues' branch-free erf differs from CUDA's erff (a test of dev::erf_branchless;
+/// *mismatches is device memory).
+cudaError_t launch_count_erf_mismatches(unsigned step, unsigned long long* mismatches,
+                                        cudaStream_t stream);
 
 template <typename T>
 cudaError_t launch_bias_activation(T* x, int rows, int cols, const float* bias, Activation act,
