@@ -85,7 +85,7 @@ cudaError_t launch_gemm_fused_tma(const In* x, const In* w, int tokens, int n, i
                                   const Dequant& dq, Activation act, T* out, int ld_out,
                                   const QuantOut<Q>& q, cudaStream_t stream);
 
-/// Lets the TMA kernels use their 198 KiB of shared memory.
+/// Lets the TMA kernels use their 197 KiB of shared memory.
 cudaError_t allow_gemm_fused_tma_shared_bytes();
 
 /// Lets the wgmma kernels use their 97 KiB of shared memory (where gemm_fused_wgmma_available).

@@ -27,6 +27,16 @@ constexpr int kMaxClusterBlocks = 8;        // the portable cluster size: rows u
 constexpr int kRowThreads = kTileCols / 8;  // threads sharing a row, 8 columns each
 constexpr int kRowsPerPass = kThreads / kRowThreads;
 
+/// Adds s over the kRowThreads adjacent lanes that share row r; the first of them stores the sum
+/// at part[r].
+__device__ __forceinline__ void store_row_sum(float s, float* part, int r) {
+#pragma unroll
+  for (int o = kRowThreads / 2; o > 0; o >>= 1)
+    s += __shfl_xor_sync(0xffffffffu, s, o);
+  if (threadIdx.x % kRowThreads == 0)
+    part[r] = s;
+}
+
 /// The sum over the cluster's blocks of their `part[r]`, in rank order.
 __device__ __forceinline__ float cluster_row_sum(cg::cluster_group& cluster, float* part, int r) {
   float s = 0.0f;
@@ -77,11 +87,7 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks<In>)
       }
       dev::store8(v + r * kEpilogueLd + c, value);
     }
-#pragma unroll
-    for (int o = kRowThreads / 2; o > 0; o >>= 1)
-      s += __shfl_xor_sync(0xffffffffu, s, o);
-    if (tid % kRowThreads == 0)
-      sums[r] = s;
+    store_row_sum(s, sums, r);
   }
   cluster.sync();
   if (tid < kTileRows)
@@ -97,11 +103,7 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks<In>)
       for (int e = 0; e < 8; ++e)
         s += (value[e] - mean[r]) * (value[e] - mean[r]);
     }
-#pragma unroll
-    for (int o = kRowThreads / 2; o > 0; o >>= 1)
-      s += __shfl_xor_sync(0xffffffffu, s, o);
-    if (tid % kRowThreads == 0)
-      squares[r] = s;
+    store_row_sum(s, squares, r);
   }
   cluster.sync();
   if (tid < kTileRows)
@@ -121,16 +123,10 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks<In>)
 #pragma unroll
     for (int e = 0; e < 8; ++e)
       o[e] = (value[e] - mean[r]) * inv_std[r] * g[e] + b[e];
-    dev::store8(out + static_cast<std::size_t>(row) * width + col, o);
-    if (q.q != nullptr) {
-      float stored[8], invs[8];
-#pragma unroll
-      for (int e = 0; e < 8; ++e) {
-        stored[e] = dev::to_f(dev::from_f<T>(o[e]));
-        invs[e] = q.inv_scale;
-      }
-      dev::store8_quantized(q.q + static_cast<std::size_t>(row) * q.ld + col, stored, invs);
-    }
+    dev::store8_with_codes(
+        out + static_cast<std::size_t>(row) * width + col,
+        q.q != nullptr ? q.q + static_cast<std::size_t>(row) * q.ld + col : nullptr, q.inv_scale,
+        o);
   }
 #endif
 }

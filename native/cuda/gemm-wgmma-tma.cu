@@ -222,8 +222,7 @@ bool gemm_fused_tma_available() {
 
 template <typename In>
 bool gemm_fused_tma_supported(int n, int k, int ld_out, int ld_q) {
-  return gemm_fused_supported<In>(n, k, ld_out, ld_q) &&
-         (static_cast<long long>(k) * sizeof(In)) % kTileK == 0;
+  return gemm_fused_wgmma_supported<In>(n, k, ld_out, ld_q);  // the same 128-byte k steps
 }
 
 template <typename In, typename T, typename Q>

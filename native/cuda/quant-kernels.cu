@@ -170,17 +170,10 @@ __global__ void __launch_bounds__(128)
 #pragma unroll
     for (int e = 0; e < 8; ++e)
       o[e] = (v[i][e] - stats.mean) * stats.inv_std * g[e] + b[e];
-    dev::store8(out + base + c, o);
-    if (q.q != nullptr) {
-      // The quantized copy is made from the stored (rounded) value, as in the scalar kernel.
-      float stored[8], invs[8];
-#pragma unroll
-      for (int e = 0; e < 8; ++e) {
-        stored[e] = dev::to_f(dev::from_f<T>(o[e]));
-        invs[e] = q.inv_scale;
-      }
-      dev::store8_quantized(q.q + static_cast<size_t>(row) * q.ld + c, stored, invs);
-    }
+    // The quantized copy is made from the stored (rounded) value, as in the scalar kernel.
+    dev::store8_with_codes(out + base + c,
+                           q.q != nullptr ? q.q + static_cast<size_t>(row) * q.ld + c : nullptr,
+                           q.inv_scale, o);
   }
 }
 

@@ -107,5 +107,22 @@ __device__ __forceinline__ void store8_quantized(Q* p, const float* v, const flo
   *reinterpret_cast<uint2*>(p) = *reinterpret_cast<const uint2*>(codes);
 }
 
+/// Stores 8 values at p as T and, where `codes` is set, the codes of the stored (rounded) values
+/// with one inverse scale: what a LayerNorm hands the quantized GEMM after it, which reads the
+/// same values a float consumer of `p` would.
+template <typename T, typename Q>
+__device__ __forceinline__ void store8_with_codes(T* p, Q* codes, float inv, const float* v) {
+  store8(p, v);
+  if (codes != nullptr) {
+    float stored[8], invs[8];
+#pragma unroll
+    for (int e = 0; e < 8; ++e) {
+      stored[e] = to_f(from_f<T>(v[e]));
+      invs[e] = inv;
+    }
+    store8_quantized(codes, stored, invs);
+  }
+}
+
 }  // namespace dev
 }  // namespace samp::cuda
