@@ -36,6 +36,13 @@ constexpr int kConsumerThreads = 128;  // one warpgroup
 // the producer (40 a thread) to the consumers (232: 128 accumulators and the epilogue).
 constexpr int kThreads = 3 * kConsumerThreads;
 constexpr int kProducerRegs = 40, kConsumerRegs = 232;
+// setmaxnreg moves registers within the block's allocation (168 a thread for 384 threads): what the
+// consumers claim must not exceed what the producer's warpgroup gives up, or the claim waits
+// forever.
+constexpr int kLaunchRegs = 65536 / kThreads / 8 * 8;
+static_assert(2 * kConsumerThreads * (kConsumerRegs - kLaunchRegs) <=
+                  kConsumerThreads * (kLaunchRegs - kProducerRegs),
+              "the consumers claim no more registers than the producer releases");
 constexpr int kOperandBytes = kTileRows * kTileK;  // X's stage; W's is the same size
 constexpr int kStageBytes = 2 * kOperandBytes;
 constexpr int kEpilogueLd = kTileCols + 8;
