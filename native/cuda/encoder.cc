@@ -19,6 +19,7 @@
 #include "fused-choice.h"
 #include "gemm-fused.h"
 #include "gemm.h"
+#include "graph-capture.h"
 #include "kernels.h"
 #include "layer-weights.h"
 #include "packing.h"
@@ -428,23 +429,7 @@ class TypedEncoder final : public Encoder::Impl {
     // once first so the graph records the tuned algorithms.
     if (eager_tokens_.count(p.tokens) == 0)
       forward(b, p, nullptr);
-    check_cuda(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeThreadLocal),
-               "cudaStreamBeginCapture");
-    cudaGraph_t g = nullptr;
-    try {
-      forward(b, p, nullptr);
-    } catch (...) {
-      cudaStreamEndCapture(stream_, &g);
-      if (g != nullptr)
-        cudaGraphDestroy(g);
-      cudaGetLastError();
-      throw;
-    }
-    check_cuda(cudaStreamEndCapture(stream_, &g), "cudaStreamEndCapture");
-    cudaGraphExec_t exec = nullptr;
-    const cudaError_t err = cudaGraphInstantiate(&exec, g, 0);
-    cudaGraphDestroy(g);
-    check_cuda(err, "cudaGraphInstantiate");
+    const cudaGraphExec_t exec = capture_graph(stream_, [&] { forward(b, p, nullptr); });
     graphs_[key] = exec;
     return exec;
   }
@@ -606,6 +591,12 @@ class TypedEncoder final : public Encoder::Impl {
     });
   }
 
+  /// The float (storage-type) weights of one of a layer's Linears.
+  static const DeviceBuffer& float_weight(const LayerWeights& w, Linear which) {
+    const DeviceBuffer* weights[4] = {&w.qkv_w, &w.out_w, &w.ffn1_w, &w.ffn2_w};
+    return *weights[which];
+  }
+
   /// The attention-output or FFN2 Linear of a float layer and the bias + residual + LayerNorm
   /// after it: cuBLASLt's GEMM (bias and residual in its epilogue with SAMP_CUDA_RESIDUAL_EPILOGUE)
   /// then the LayerNorm kernel, or in FP16 sessions the one kernel of gemm-wgmma-ln.cu where it
@@ -617,7 +608,6 @@ class TypedEncoder final : public Encoder::Impl {
                                const DeviceBuffer& beta, T* out, const char* gemm_op) {
     const EncoderConfig& c = config;
     const int h = c.hidden_size;
-    const DeviceBuffer* float_w[4] = {&w.qkv_w, &w.out_w, &w.ffn1_w, &w.ffn2_w};
     const bool fusable = std::is_same_v<T, __half> && fused_wgmma_ &&
                          gemm_layer_norm_wgmma_supported<__half>(h, k, 0);
     run_fastest(
@@ -625,7 +615,7 @@ class TypedEncoder final : public Encoder::Impl {
         [&] {
           if constexpr (std::is_same_v<T, __half>) {
             check_cuda(launch_gemm_layer_norm_wgmma<__half, T, int8_t>(
-                           x, float_w[which]->template as<__half>(), t, h, k,
+                           x, float_weight(w, which).template as<__half>(), t, h, k,
                            Dequant{1.0f, nullptr, bias.as<float>()}, residual, gamma.as<float>(),
                            beta.as<float>(), c.layer_norm_eps, out, QuantOut<int8_t>{}, stream_),
                        "Linear + LayerNorm kernel");
@@ -633,7 +623,7 @@ class TypedEncoder final : public Encoder::Impl {
           }
         },
         [&] {
-          gemm_->run(h, t, k, float_w[which]->get(), x, b.tmp,
+          gemm_->run(h, t, k, float_weight(w, which).get(), x, b.tmp,
                      fused_residual_ ? GemmEpilogue::kBias : GemmEpilogue::kNone,
                      fused_residual_ ? bias_t.get() : nullptr, fused_residual_ ? residual : nullptr,
                      stream_);
@@ -666,7 +656,6 @@ class TypedEncoder final : public Encoder::Impl {
     const bool fusable =
         fused_wgmma_ && (int8 ? gemm_layer_norm_wgmma_supported<int8_t>(h, k, ld_q)
                               : half && gemm_layer_norm_wgmma_supported<__half>(h, k, ld_q));
-    const DeviceBuffer* float_w[4] = {&w.qkv_w, &w.out_w, &w.ffn1_w, &w.ffn2_w};
     run_fastest(
         fused_mode_, site(int8 ? GemmKind::kInt8 : GemmKind::kFp16, h, k), t, fusable, stream_,
         fused_log_,
@@ -679,21 +668,20 @@ class TypedEncoder final : public Encoder::Impl {
                 stream_);
           } else if constexpr (std::is_same_v<T, __half>) {
             err = launch_gemm_layer_norm_wgmma<__half, T, Q>(
-                x, float_w[which]->template as<__half>(), t, h, k, dq, residual, gamma.as<float>(),
-                beta.as<float>(), c.layer_norm_eps, out, q, stream_);
+                x, float_weight(w, which).template as<__half>(), t, h, k, dq, residual,
+                gamma.as<float>(), beta.as<float>(), c.layer_norm_eps, out, q, stream_);
           }
           check_cuda(err, "Linear + LayerNorm (+ quantize) kernel");
         },
         [&] {
           linear(w, which, g, h, k, t, x, x8, b.tmp, b.acc, nullptr);
-          // INT8: the exact int32 product in b.acc; FP8 and float: T in b.tmp.
+          // INT8: the exact int32 product in b.acc; FP8 and float: T in b.tmp (dq: the bias only).
           check_cuda(int8 ? launch_layer_norm_quantize<int32_t, T>(
                                 b.acc, dq, residual, gamma.as<float>(), beta.as<float>(), t, h,
                                 c.layer_norm_eps, out, q, stream_)
-                          : launch_layer_norm_quantize<T, T>(
-                                b.tmp, Dequant{1.0f, nullptr, bias.as<float>()}, residual,
-                                gamma.as<float>(), beta.as<float>(), t, h, c.layer_norm_eps, out, q,
-                                stream_),
+                          : launch_layer_norm_quantize<T, T>(b.tmp, dq, residual, gamma.as<float>(),
+                                                             beta.as<float>(), t, h,
+                                                             c.layer_norm_eps, out, q, stream_),
                      "LayerNorm (+ quantize) kernel");
         });
   }
@@ -703,7 +691,6 @@ class TypedEncoder final : public Encoder::Impl {
   /// (+ bias when `bias_t` is set); float → `out` (+ bias when `bias_t` is set).
   void linear(const LayerWeights& w, Linear which, const GemmQuant& g, int m, int k, int t,
               const T* x, const uint8_t* x8, T* out, int32_t* acc, const void* bias_t) {
-    const DeviceBuffer* float_w[4] = {&w.qkv_w, &w.out_w, &w.ffn1_w, &w.ffn2_w};
     const GemmEpilogue ep = bias_t != nullptr ? GemmEpilogue::kBias : GemmEpilogue::kNone;
     if (g.precision == GemmPrecision::kInt8) {
       gemm8_->run(m, t, k, w.int8[which].data.get(), x8, acc, GemmEpilogue::kNone, nullptr, nullptr,
@@ -712,7 +699,7 @@ class TypedEncoder final : public Encoder::Impl {
       const float alpha = w.fp8[which].tensor_scale / input_inv_scale(g);
       gemmf8_->run(m, t, k, w.fp8[which].data.get(), x8, out, ep, bias_t, nullptr, stream_, alpha);
     } else {
-      gemm_->run(m, t, k, float_w[which]->get(), x, out, ep, bias_t, nullptr, stream_);
+      gemm_->run(m, t, k, float_weight(w, which).get(), x, out, ep, bias_t, nullptr, stream_);
     }
   }
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "gemm.h"
+#include "graph-capture.h"
 #include "timer.h"
 
 namespace samp::cuda {
@@ -44,22 +45,10 @@ bool record_fused_choice(const FusedSite& site, int tokens, bool fused);
 /// batches take are graph replays too).
 template <typename F>
 double graph_ms(cudaStream_t stream, int runs, const F& f) {
-  check_cuda(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal),
-             "cudaStreamBeginCapture");
-  cudaGraph_t graph = nullptr;
-  try {
+  const cudaGraphExec_t exec = capture_graph(stream, [&] {
     for (int i = 0; i < runs; ++i)
       f();
-  } catch (...) {
-    if (cudaStreamEndCapture(stream, &graph) == cudaSuccess && graph != nullptr)
-      cudaGraphDestroy(graph);
-    throw;
-  }
-  check_cuda(cudaStreamEndCapture(stream, &graph), "cudaStreamEndCapture");
-  cudaGraphExec_t exec = nullptr;
-  const cudaError_t made = cudaGraphInstantiate(&exec, graph, 0);
-  cudaGraphDestroy(graph);
-  check_cuda(made, "cudaGraphInstantiate");
+  });
   cudaError_t err = cudaGraphLaunch(exec, stream);
   double ms = 0;
   if (err == cudaSuccess) {

@@ -1,12 +1,12 @@
-// What the fused GEMM kernels (gemm-fused.cu on mma.sync, gemm-wgmma.cu on wgmma) share: their
-// launchers' operand checks and grid of 128 × 128 blocks, their accumulator types, and the epilogue
-// pass over a block's accumulators once they are staged in
-// shared memory. Each thread keeps one group of 8 adjacent columns (their scales, bias and inverse
-// output scales in registers) and walks the block's rows: 16-byte stores and a short loop, where
-// the activations unrolled over a thread's fragments would not fit the instruction cache. The
-// operations are dequant_activation_vec8_kernel's (scale = in_scale · w_scale, one FMA with the
-// bias, then the activation), so int8 results match cuBLASLt's int32 product followed by that
-// kernel bit for bit.
+// What the fused GEMM kernels (gemm-fused.cu on mma.sync, the wgmma ones of gemm-wgmma*.cu) share:
+// their launchers' operand checks, grid of 128 × 128 blocks and shared-memory permission, their
+// accumulator types, and the epilogue pass over a block's accumulators once they are staged in
+// shared memory. Each thread keeps one group of 8 adjacent columns (Columns8: their scales, bias
+// and inverse output scales in registers) and walks the block's rows: 16-byte stores and a short
+// loop, where the activations unrolled over a thread's fragments would not fit the instruction
+// cache. Columns8 is also the epilogue kernel's (launch_dequant_activation: scale = in_scale ·
+// w_scale, one FMA with the bias, then the activation), so int8 results match cuBLASLt's int32
+// product followed by that kernel bit for bit.
 #pragma once
 
 #include <cuda_fp16.h>
@@ -41,6 +41,15 @@ inline bool launchable(bool supported, int tokens, const void* x, const void* w,
   return supported && tokens >= 0 && aligned16(x) && aligned16(w) && aligned16(out) && aligned8(q);
 }
 
+/// Lets `kernel` use `bytes` of dynamic shared memory, unless `previous` (an earlier such call of
+/// the same allow_*_shared_bytes()) failed: that error is kept.
+template <typename Kernel>
+inline cudaError_t allow_shared_bytes(cudaError_t previous, Kernel kernel, int bytes) {
+  if (previous != cudaSuccess)
+    return previous;
+  return cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
+}
+
 /// Blocks over the output's columns (x) and token rows (y).
 inline dim3 grid(int tokens, int n) {
   return dim3(static_cast<unsigned>(n / kTileCols),
@@ -69,6 +78,37 @@ __device__ __forceinline__ float from_bits<float>(unsigned bits) {
   return __uint_as_float(bits);
 }
 
+/// The epilogue of 8 adjacent output columns col … col + 7: their scales (in_scale · w_scales),
+/// biases and inverse output scales, read once by the thread that owns them; store() turns 8
+/// products into act(product · scale + bias) and stores them as T and / or codes. The one place
+/// the epilogue kernel (launch_dequant_activation) and the fused GEMMs write these operations, so
+/// their results agree bit for bit.
+struct Columns8 {
+  float scale[8], bias[8], inv[8];
+
+  template <typename Q>
+  __device__ __forceinline__ Columns8(const Dequant& dq, const QuantOut<Q>& q, int col) {
+#pragma unroll
+    for (int e = 0; e < 8; ++e) {
+      scale[e] = dq.in_scale * (dq.w_scales != nullptr ? dq.w_scales[col + e] : 1.0f);
+      bias[e] = dq.bias != nullptr ? dq.bias[col + e] : 0.0f;
+      inv[e] = q.inv_scales != nullptr ? q.inv_scales[col + e] : q.inv_scale;
+    }
+  }
+
+  /// v = act(v · scale + bias), stored at out and as codes at `codes` (either may be null).
+  template <Activation kAct, typename T, typename Q>
+  __device__ __forceinline__ void store(float (&v)[8], T* out, Q* codes) const {
+#pragma unroll
+    for (int e = 0; e < 8; ++e)
+      v[e] = dev::activate<kAct>(v[e] * scale[e] + bias[e]);
+    if (out != nullptr)
+      dev::store8(out, v);
+    if (codes != nullptr)
+      dev::store8_quantized(codes, v, inv);
+  }
+};
+
 /// out[row0 + r, col0 + c] = act(tile[r, c] · in_scale · w_scales + bias) and its codes, for the
 /// kRows × kCols accumulators at `tile` (row stride ld, 16-byte aligned rows) and rows below
 /// `tokens`; called by kThreads threads (a multiple of kCols / 8), `tid` 0 … kThreads − 1.
@@ -79,13 +119,7 @@ __device__ __forceinline__ void store_tile(int tid, const Acc* tile, int ld, int
   static_assert(kThreads % (kCols / 8) == 0, "a thread's columns stay the same from row to row");
   const int c = (tid % (kCols / 8)) * 8;
   const int col = col0 + c;
-  float scale[8], bias[8], inv[8];
-#pragma unroll
-  for (int e = 0; e < 8; ++e) {
-    scale[e] = dq.in_scale * (dq.w_scales != nullptr ? dq.w_scales[col + e] : 1.0f);
-    bias[e] = dq.bias != nullptr ? dq.bias[col + e] : 0.0f;
-    inv[e] = q.inv_scales != nullptr ? q.inv_scales[col + e] : q.inv_scale;
-  }
+  const Columns8 columns(dq, q, col);
   dev::with_activation(act, [&](auto kind) {
 #pragma unroll 1
     for (int r = tid / (kCols / 8); r < kRows; r += kThreads / (kCols / 8)) {
@@ -98,11 +132,10 @@ __device__ __forceinline__ void store_tile(int tid, const Acc* tile, int ld, int
       float v[8];
 #pragma unroll
       for (int e = 0; e < 8; ++e)
-        v[e] = dev::activate<decltype(kind)::value>(from_bits<Acc>(bits[e]) * scale[e] + bias[e]);
-      if (out != nullptr)
-        dev::store8(out + static_cast<std::size_t>(row) * ld_out + col, v);
-      if (q.q != nullptr)
-        dev::store8_quantized(q.q + static_cast<std::size_t>(row) * q.ld + col, v, inv);
+        v[e] = from_bits<Acc>(bits[e]);
+      columns.store<decltype(kind)::value>(
+          v, out != nullptr ? out + static_cast<std::size_t>(row) * ld_out + col : nullptr,
+          q.q != nullptr ? q.q + static_cast<std::size_t>(row) * q.ld + col : nullptr);
     }
   });
 }

@@ -147,14 +147,6 @@ __global__ void __launch_bounds__(kThreads, 2)
                                                     act, out, ld_out, q);
 }
 
-template <typename In, typename T, typename Q>
-cudaError_t allow(cudaError_t previous) {
-  if (previous != cudaSuccess)
-    return previous;
-  return cudaFuncSetAttribute(gemm_fused_kernel<In, T, Q>,
-                              cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes);
-}
-
 }  // namespace
 
 template <typename In>
@@ -180,7 +172,8 @@ cudaError_t launch_gemm_fused(const In* x, const In* w, int tokens, int n, int k
 
 cudaError_t allow_gemm_fused_shared_bytes() {
   cudaError_t err = cudaSuccess;
-#define SAMP_ALLOW(In, T, Q) err = allow<In, T, Q>(err);
+#define SAMP_ALLOW(In, T, Q) \
+  err = fused::allow_shared_bytes(err, gemm_fused_kernel<In, T, Q>, kSharedBytes);
   SAMP_FUSED_GEMM_TYPES(SAMP_ALLOW)
 #undef SAMP_ALLOW
   return err;

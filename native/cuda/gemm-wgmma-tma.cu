@@ -213,14 +213,6 @@ int block_count(int tiles) {
   return tiles < sms[device] ? tiles : sms[device];
 }
 
-template <typename In, typename T, typename Q>
-cudaError_t allow(cudaError_t previous) {
-  if (previous != cudaSuccess)
-    return previous;
-  return cudaFuncSetAttribute(gemm_tma_kernel<In, T, Q>,
-                              cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes);
-}
-
 }  // namespace
 
 bool gemm_fused_tma_available() {
@@ -254,7 +246,8 @@ cudaError_t launch_gemm_fused_tma(const In* x, const In* w, int tokens, int n, i
 
 cudaError_t allow_gemm_fused_tma_shared_bytes() {
   cudaError_t err = cudaSuccess;
-#define SAMP_ALLOW(In, T, Q) err = allow<In, T, Q>(err);
+#define SAMP_ALLOW(In, T, Q) \
+  err = fused::allow_shared_bytes(err, gemm_tma_kernel<In, T, Q>, kSharedBytes);
   SAMP_FUSED_GEMM_TYPES(SAMP_ALLOW)
 #undef SAMP_ALLOW
   return err;

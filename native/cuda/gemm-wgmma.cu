@@ -30,14 +30,6 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks<In>)
 #endif
 }
 
-template <typename In, typename T, typename Q>
-cudaError_t allow(cudaError_t previous) {
-  if (previous != cudaSuccess)
-    return previous;
-  return cudaFuncSetAttribute(gemm_wgmma_kernel<In, T, Q>,
-                              cudaFuncAttributeMaxDynamicSharedMemorySize, kSharedBytes);
-}
-
 }  // namespace
 
 bool gemm_fused_wgmma_available() {
@@ -77,7 +69,8 @@ cudaError_t launch_gemm_fused_wgmma(const In* x, const In* w, int tokens, int n,
 
 cudaError_t allow_gemm_fused_wgmma_shared_bytes() {
   cudaError_t err = cudaSuccess;
-#define SAMP_ALLOW(In, T, Q) err = allow<In, T, Q>(err);
+#define SAMP_ALLOW(In, T, Q) \
+  err = fused::allow_shared_bytes(err, gemm_wgmma_kernel<In, T, Q>, kSharedBytes);
   SAMP_FUSED_GEMM_TYPES(SAMP_ALLOW)
   SAMP_ALLOW(__nv_fp8_e4m3, __half, int8_t)
   SAMP_ALLOW(__nv_fp8_e4m3, __half, __nv_fp8_e4m3)

@@ -4,6 +4,7 @@
 #include <type_traits>
 
 #include "device-math.cuh"
+#include "fused-epilogue.cuh"
 #include "quant-kernels.h"
 #include "vector-io.cuh"
 
@@ -52,13 +53,7 @@ __global__ void dequant_activation_vec8_kernel(const In* __restrict__ in, int ld
   const int c = (blockIdx.x * blockDim.x + threadIdx.x) * 8;
   if (c >= cols)
     return;
-  float scale[8], bias[8], inv[8];
-#pragma unroll
-  for (int i = 0; i < 8; ++i) {
-    scale[i] = dq.in_scale * (dq.w_scales != nullptr ? dq.w_scales[c + i] : 1.0f);
-    bias[i] = dq.bias != nullptr ? dq.bias[c + i] : 0.0f;
-    inv[i] = q.inv_scales != nullptr ? q.inv_scales[c + i] : q.inv_scale;
-  }
+  const fused::Columns8 columns(dq, q, c);
   // The next row's input is loaded before this row is stored: `out` may alias `in` (the compiler
   // cannot move loads above those stores), so this keeps two rows of loads in flight.
   float next[8];
@@ -73,13 +68,9 @@ __global__ void dequant_activation_vec8_kernel(const In* __restrict__ in, int ld
         v[i] = next[i];
       if (r + static_cast<int>(gridDim.y) < rows)
         dev::load8(in + static_cast<size_t>(r + gridDim.y) * ld_in + c, next);
-#pragma unroll
-      for (int i = 0; i < 8; ++i)
-        v[i] = dev::activate<decltype(kind)::value>(v[i] * scale[i] + bias[i]);
-      if (out != nullptr)
-        dev::store8(out + static_cast<size_t>(r) * ld_out + c, v);
-      if (q.q != nullptr)
-        dev::store8_quantized(q.q + static_cast<size_t>(r) * q.ld + c, v, inv);
+      columns.store<decltype(kind)::value>(
+          v, out != nullptr ? out + static_cast<size_t>(r) * ld_out + c : nullptr,
+          q.q != nullptr ? q.q + static_cast<size_t>(r) * q.ld + c : nullptr);
     }
   });
 }
