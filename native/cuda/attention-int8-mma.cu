@@ -40,6 +40,7 @@
 #include <cstdint>
 
 #include "device-math.cuh"
+#include "launch.h"
 #include "mma-ptx.cuh"
 #include "quant-kernels.h"
 
@@ -182,6 +183,7 @@ __device__ __forceinline__ void add_chunk_context(int (&o)[8][4], const std::uin
 template <typename T, int kWarps, int kKept>
 __global__ void __launch_bounds__(kWarps * 32)
     attention_int8_mma_kernel(AttentionInt8Args a, T* __restrict__ ctx, int8_t* __restrict__ ctx8) {
+  dev::wait_for_previous_kernel();
   constexpr int kRows = kWarps * 16;  // queries per block
   constexpr int kThreads = kWarps * 32;
   const int r = blockIdx.x / a.heads;
@@ -384,11 +386,10 @@ cudaError_t launch(const AttentionInt8Args& a, T* ctx, int8_t* ctx8, cudaStream_
   const dim3 grid(static_cast<unsigned>(a.num_rows * a.heads),
                   static_cast<unsigned>((a.max_queries + kRows - 1) / kRows));
   const std::size_t smem = shared_bytes<kWarps>(a.max_queries);
+  const LaunchShape shape{grid, kWarps * 32, smem, stream};
   if (a.max_queries <= 4 * kChunk)
-    attention_int8_mma_kernel<T, kWarps, 4><<<grid, kWarps * 32, smem, stream>>>(a, ctx, ctx8);
-  else
-    attention_int8_mma_kernel<T, kWarps, 0><<<grid, kWarps * 32, smem, stream>>>(a, ctx, ctx8);
-  return cudaGetLastError();
+    return launch_kernel(shape, attention_int8_mma_kernel<T, kWarps, 4>, a, ctx, ctx8);
+  return launch_kernel(shape, attention_int8_mma_kernel<T, kWarps, 0>, a, ctx, ctx8);
 }
 
 bool aligned(const void* p, std::size_t bytes) {

@@ -10,6 +10,7 @@
 #include <cfloat>
 
 #include "device-math.cuh"
+#include "launch.h"
 #include "quant-kernels.h"
 
 namespace samp::cuda {
@@ -45,6 +46,7 @@ struct Layout {
 template <typename T>
 __global__ void __launch_bounds__(kWarps * 32)
     attention_int8_kernel(AttentionInt8Args a, T* ctx, int8_t* ctx8) {
+  dev::wait_for_previous_kernel();
   const int row = blockIdx.x / a.heads;
   const int head = blockIdx.x % a.heads;
   const RowSpan span = a.rows[row];
@@ -67,8 +69,8 @@ __global__ void __launch_bounds__(kWarps * 32)
   const int8_t* base = a.qkv8 + static_cast<size_t>(span.start) * a.ld_qkv + head * d;
   for (int i = threadIdx.x; i < nk * dw; i += blockDim.x) {
     const int j = i / dw, w = i % dw;
-    ks[j * lay.k_stride + w] =
-        *reinterpret_cast<const int32_t*>(base + static_cast<size_t>(j) * a.ld_qkv + hidden + 4 * w);
+    ks[j * lay.k_stride + w] = *reinterpret_cast<const int32_t*>(
+        base + static_cast<size_t>(j) * a.ld_qkv + hidden + 4 * w);
   }
   int8_t* vt_bytes = reinterpret_cast<int8_t*>(vt);
   for (int i = threadIdx.x; i < nk4 * d; i += blockDim.x) {
@@ -161,8 +163,7 @@ cudaError_t launch_attention_int8(const AttentionInt8Args& a, T* ctx, int8_t* ct
     return cudaErrorInvalidValue;
   const dim3 grid(a.num_rows * a.heads, (a.max_queries + kQueriesPerBlock - 1) / kQueriesPerBlock);
   const size_t smem = Layout(a.max_queries, a.head_dim).bytes();
-  attention_int8_kernel<T><<<grid, kWarps * 32, smem, stream>>>(a, ctx, ctx8);
-  return cudaGetLastError();
+  return launch_kernel({grid, kWarps * 32, smem, stream}, attention_int8_kernel<T>, a, ctx, ctx8);
 }
 
 template cudaError_t launch_attention_int8<float>(const AttentionInt8Args&, float*, int8_t*,

@@ -7,6 +7,7 @@
 
 #include "device-math.cuh"
 #include "kernels.h"
+#include "launch.h"
 
 namespace samp::cuda {
 namespace {
@@ -19,6 +20,7 @@ template <typename T>
 __global__ void __launch_bounds__(kWarps * 32)
     attention_kernel(const T* __restrict__ qkv, int ld_qkv, T* __restrict__ ctx, int ld_ctx,
                      const RowSpan* __restrict__ rows, int heads, int d, float scale) {
+  dev::wait_for_previous_kernel();
   extern __shared__ float smem[];
   const int r = blockIdx.x / heads;
   const int h = blockIdx.x % heads;
@@ -167,9 +169,8 @@ cudaError_t launch_attention(const T* qkv, int ld_qkv, T* context, int ld_ctx, c
   const size_t smem =
       static_cast<size_t>(kTile * (head_dim + 1) + kTile * head_dim + kWarps * head_dim) *
       sizeof(float);
-  attention_kernel<T><<<grid, kWarps * 32, smem, stream>>>(qkv, ld_qkv, context, ld_ctx, rows,
-                                                           heads, head_dim, scale);
-  return cudaGetLastError();
+  return launch_kernel({grid, kWarps * 32, smem, stream}, attention_kernel<T>, qkv, ld_qkv, context,
+                       ld_ctx, rows, heads, head_dim, scale);
 }
 
 template <typename T>

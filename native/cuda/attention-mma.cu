@@ -10,7 +10,9 @@
 // copy, never read.
 #include <cstdint>
 
+#include "device-math.cuh"
 #include "kernels.h"
+#include "launch.h"
 #include "mma-ptx.cuh"
 
 namespace samp::cuda {
@@ -57,6 +59,7 @@ __global__ void __launch_bounds__(kWarps * 32)
     attention_mma_kernel(const __half* __restrict__ qkv, int ld_qkv, __half* __restrict__ ctx,
                          int ld_ctx, const RowSpan* __restrict__ rows, int heads,
                          float scale_log2) {
+  dev::wait_for_previous_kernel();
   constexpr int kRows = kWarps * 16;  // queries per block
   constexpr int kThreads = kWarps * 32;
   extern __shared__ __align__(16) unsigned char raw[];
@@ -226,9 +229,8 @@ cudaError_t launch(const __half* qkv, int ld_qkv, __half* context, int ld_ctx, c
   const dim3 grid(static_cast<unsigned>(num_rows * heads),
                   static_cast<unsigned>((max_queries + kRows - 1) / kRows));
   constexpr float kLog2e = 1.4426950408889634f;
-  attention_mma_kernel<kWarps><<<grid, kWarps * 32, smem, stream>>>(qkv, ld_qkv, context, ld_ctx,
-                                                                    rows, heads, scale * kLog2e);
-  return cudaGetLastError();
+  return launch_kernel({grid, kWarps * 32, smem, stream}, attention_mma_kernel<kWarps>, qkv, ld_qkv,
+                       context, ld_ctx, rows, heads, scale * kLog2e);
 }
 
 }  // namespace

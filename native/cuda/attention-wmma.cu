@@ -10,6 +10,7 @@
 
 #include "device-math.cuh"
 #include "kernels.h"
+#include "launch.h"
 
 namespace samp::cuda {
 namespace {
@@ -50,6 +51,7 @@ __device__ void stage(const __half* __restrict__ src, int ld, int valid, __half*
 __global__ void __launch_bounds__(kWarps * 32)
     attention_wmma_kernel(const __half* __restrict__ qkv, int ld_qkv, __half* __restrict__ ctx,
                           int ld_ctx, const RowSpan* __restrict__ rows, int heads, float scale) {
+  dev::wait_for_previous_kernel();
   extern __shared__ __align__(16) unsigned char raw[];
   Smem& sm = *reinterpret_cast<Smem*>(raw);
   const int r = blockIdx.x / heads;
@@ -175,9 +177,8 @@ cudaError_t launch_attention_wmma(const __half* qkv, int ld_qkv, __half* context
     return err;
   const dim3 grid(static_cast<unsigned>(num_rows * heads),
                   static_cast<unsigned>((max_queries + kRows - 1) / kRows));
-  attention_wmma_kernel<<<grid, kWarps * 32, smem, stream>>>(qkv, ld_qkv, context, ld_ctx, rows,
-                                                             heads, scale);
-  return cudaGetLastError();
+  return launch_kernel({grid, kWarps * 32, smem, stream}, attention_wmma_kernel, qkv, ld_qkv,
+                       context, ld_ctx, rows, heads, scale);
 }
 
 }  // namespace samp::cuda

@@ -4,6 +4,7 @@
 
 #include "device-math.cuh"
 #include "kernels.h"
+#include "launch.h"
 
 namespace samp::cuda {
 namespace {
@@ -11,6 +12,7 @@ namespace {
 template <typename T>
 __global__ void bias_activation_kernel(T* x, size_t n, int cols, const float* bias,
                                        Activation act) {
+  dev::wait_for_previous_kernel();
   const size_t stride = static_cast<size_t>(blockDim.x) * gridDim.x;
   for (size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
     const int c = static_cast<int>(i % static_cast<size_t>(cols));
@@ -22,6 +24,7 @@ __global__ void bias_activation_kernel(T* x, size_t n, int cols, const float* bi
 // vector, y the row (no index division), the bias as two float4 loads.
 __global__ void bias_activation_half8_kernel(__half* x, int rows, int cols, const float* bias,
                                              Activation act) {
+  dev::wait_for_previous_kernel();
   const int c = (blockIdx.x * blockDim.x + threadIdx.x) * 8;
   if (c >= cols)
     return;
@@ -47,6 +50,7 @@ __global__ void bias_activation_half8_kernel(__half* x, int rows, int cols, cons
 
 template <typename T>
 __global__ void to_float_kernel(const T* src, int ld, int rows, int cols, float* dst) {
+  dev::wait_for_previous_kernel();
   const size_t n = static_cast<size_t>(rows) * cols;
   const size_t stride = static_cast<size_t>(blockDim.x) * gridDim.x;
   for (size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
@@ -58,6 +62,7 @@ __global__ void to_float_kernel(const T* src, int ld, int rows, int cols, float*
 
 template <typename T>
 __global__ void from_float_kernel(const float* src, size_t n, T* dst) {
+  dev::wait_for_previous_kernel();
   const size_t stride = static_cast<size_t>(blockDim.x) * gridDim.x;
   for (size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
     dst[i] = dev::from_f<T>(src[i]);
@@ -84,37 +89,40 @@ cudaError_t launch_bias_activation(T* x, int rows, int cols, const float* bias, 
       const unsigned vectors = static_cast<unsigned>(cols / 8);
       const dim3 grid((vectors + kThreads - 1) / kThreads,
                       static_cast<unsigned>(rows < 65535 ? rows : 65535));
-      bias_activation_half8_kernel<<<grid, kThreads, 0, stream>>>(x, rows, cols, bias, act);
-      return cudaGetLastError();
+      return launch_kernel({grid, kThreads, 0, stream}, bias_activation_half8_kernel, x, rows, cols,
+                           bias, act);
     }
   }
-  bias_activation_kernel<T><<<blocks_for(n, 256), 256, 0, stream>>>(x, n, cols, bias, act);
-  return cudaGetLastError();
+  return launch_kernel({blocks_for(n, 256), 256, 0, stream}, bias_activation_kernel<T>, x, n, cols,
+                       bias, act);
 }
 
 namespace {
 
-// Every step-th 32-bit pattern x: erf_branchless(x) against erff(x), bit for bit (NaNs as NaNs).
-__global__ void erf_mismatch_kernel(unsigned step, unsigned long long* mismatches) {
-  unsigned long long local = 0;
+// Every step-th 32-bit pattern x: the largest |gelu(x) − x·Φ(x)| / |x| (Φ in double precision)
+// over finite x, as the bits of a non-negative float (whose order is the integers' order).
+__global__ void gelu_error_kernel(unsigned step, unsigned* worst_bits) {
+  float local = 0.0f;
   const std::uint64_t stride = static_cast<std::uint64_t>(blockDim.x) * gridDim.x;
   for (std::uint64_t i = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
        i * step < (std::uint64_t{1} << 32); i += stride) {
     const float x = __uint_as_float(static_cast<unsigned>(i * step));
-    const float a = dev::erf_branchless(x), b = erff(x);
-    local += (isnan(a) && isnan(b)) || __float_as_uint(a) == __float_as_uint(b) ? 0 : 1;
+    if (!isfinite(x) || x == 0.0f)
+      continue;
+    const double exact = static_cast<double>(x) * normcdf(static_cast<double>(x));
+    const double error =
+        fabs(static_cast<double>(dev::gelu(x)) - exact) / fabs(static_cast<double>(x));
+    local = fmaxf(local, static_cast<float>(error));
   }
-  if (local != 0)
-    atomicAdd(mismatches, local);
+  atomicMax(worst_bits, __float_as_uint(local));
 }
 
 }  // namespace
 
-cudaError_t launch_count_erf_mismatches(unsigned step, unsigned long long* mismatches,
-                                        cudaStream_t stream) {
+cudaError_t launch_gelu_worst_error(unsigned step, unsigned* worst_bits, cudaStream_t stream) {
   if (step == 0)
     return cudaErrorInvalidValue;
-  erf_mismatch_kernel<<<1024, 256, 0, stream>>>(step, mismatches);
+  gelu_error_kernel<<<1024, 256, 0, stream>>>(step, worst_bits);
   return cudaGetLastError();
 }
 
@@ -124,16 +132,15 @@ cudaError_t launch_to_float(const T* src, int ld, int rows, int cols, float* dst
   const size_t n = static_cast<size_t>(rows) * cols;
   if (n == 0)
     return cudaSuccess;
-  to_float_kernel<T><<<blocks_for(n, 256), 256, 0, stream>>>(src, ld, rows, cols, dst);
-  return cudaGetLastError();
+  return launch_kernel({blocks_for(n, 256), 256, 0, stream}, to_float_kernel<T>, src, ld, rows,
+                       cols, dst);
 }
 
 template <typename T>
 cudaError_t launch_from_float(const float* src, size_t n, T* dst, cudaStream_t stream) {
   if (n == 0)
     return cudaSuccess;
-  from_float_kernel<T><<<blocks_for(n, 256), 256, 0, stream>>>(src, n, dst);
-  return cudaGetLastError();
+  return launch_kernel({blocks_for(n, 256), 256, 0, stream}, from_float_kernel<T>, src, n, dst);
 }
 
 template cudaError_t launch_bias_activation<float>(float*, int, int, const float*, Activation,

@@ -12,6 +12,7 @@
 #include "device-math.cuh"
 #include "fused-epilogue.cuh"
 #include "gemm-fused.h"
+#include "launch.h"
 #include "mma-ptx.cuh"
 #include "vector-io.cuh"
 
@@ -40,6 +41,7 @@ template <typename In, typename T, typename Q>
 __global__ void __launch_bounds__(kThreads, 2)
     gemm_fused_kernel(const In* __restrict__ x, const In* __restrict__ w, int tokens, int k_bytes,
                       Dequant dq, Activation act, T* out, int ld_out, QuantOut<Q> q) {
+  dev::wait_for_previous_kernel();
   using Acc = typename fused::Accumulator<In>::type;
   extern __shared__ __align__(128) std::uint8_t smem[];
   const int tid = threadIdx.x;
@@ -165,9 +167,9 @@ cudaError_t launch_gemm_fused(const In* x, const In* w, int tokens, int n, int k
     return cudaErrorInvalidValue;
   if (tokens == 0)
     return cudaSuccess;
-  gemm_fused_kernel<In, T, Q><<<fused::grid(tokens, n), kThreads, kSharedBytes, stream>>>(
-      x, w, tokens, k * static_cast<int>(sizeof(In)), dq, act, out, ld_out, q);
-  return cudaGetLastError();
+  return launch_kernel({fused::grid(tokens, n), kThreads, kSharedBytes, stream},
+                       gemm_fused_kernel<In, T, Q>, x, w, tokens, k * static_cast<int>(sizeof(In)),
+                       dq, act, out, ld_out, q);
 }
 
 cudaError_t allow_gemm_fused_shared_bytes() {

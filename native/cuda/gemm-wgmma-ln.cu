@@ -14,6 +14,7 @@
 #include "device-math.cuh"
 #include "fused-epilogue.cuh"
 #include "gemm-fused.h"
+#include "launch.h"
 #include "vector-io.cuh"
 #include "wgmma-tile.cuh"
 
@@ -153,21 +154,10 @@ cudaError_t launch_gemm_layer_norm_wgmma(const In* x, const In* w, int tokens, i
     return cudaErrorInvalidValue;
   if (tokens == 0)
     return cudaSuccess;
-  cudaLaunchConfig_t config{};
-  config.gridDim = fused::grid(tokens, n);
-  config.blockDim = dim3(kThreads);
-  config.dynamicSmemBytes = kSharedBytes;
-  config.stream = stream;
-  cudaLaunchAttribute cluster{};
-  cluster.id = cudaLaunchAttributeClusterDimension;
-  cluster.val.clusterDim.x = static_cast<unsigned>(n / kTileCols);
-  cluster.val.clusterDim.y = 1;
-  cluster.val.clusterDim.z = 1;
-  config.attrs = &cluster;
-  config.numAttrs = 1;
-  return cudaLaunchKernelEx(&config, gemm_layer_norm_kernel<In, T, Q>, x, w, tokens,
-                            k * static_cast<int>(sizeof(In)), dq, residual, gamma, beta, eps, out,
-                            q);
+  const LaunchShape shape{fused::grid(tokens, n), kThreads, kSharedBytes, stream,
+                          static_cast<unsigned>(n / kTileCols)};
+  return launch_kernel(shape, gemm_layer_norm_kernel<In, T, Q>, x, w, tokens,
+                       k * static_cast<int>(sizeof(In)), dq, residual, gamma, beta, eps, out, q);
 }
 
 cudaError_t allow_gemm_layer_norm_wgmma_shared_bytes() {

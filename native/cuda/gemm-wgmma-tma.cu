@@ -20,6 +20,7 @@
 #include "fused-epilogue.cuh"
 #include "gemm-fused.h"
 #include "hopper-ptx.cuh"
+#include "launch.h"
 #include "mma-ptx.cuh"
 
 namespace samp::cuda {
@@ -81,6 +82,7 @@ __global__ void __launch_bounds__(kThreads, 1)
     mbarrier_init_fence();
   }
   __syncthreads();
+  dev::wait_for_previous_kernel();  // the barriers were set up meanwhile
 
   // The block's j-th tile is blockIdx.x + j · gridDim.x (consecutive tiles share X rows); its
   // k step kt fills ring slot j · k_tiles + kt.
@@ -239,9 +241,9 @@ cudaError_t launch_gemm_fused_tma(const In* x, const In* w, int tokens, int n, i
   if (!byte_map(&x_map, x, tokens, k_bytes) || !byte_map(&w_map, w, n, k_bytes))
     return cudaErrorInvalidValue;
   const int tiles = (n / kTileCols) * ((tokens + kTileRows - 1) / kTileRows);
-  gemm_tma_kernel<In, T, Q><<<block_count(tiles), kThreads, kSharedBytes, stream>>>(
-      x_map, w_map, tokens, n, k_bytes, dq, act, out, ld_out, q);
-  return cudaGetLastError();
+  return launch_kernel({block_count(tiles), kThreads, kSharedBytes, stream},
+                       gemm_tma_kernel<In, T, Q>, x_map, w_map, tokens, n, k_bytes, dq, act, out,
+                       ld_out, q);
 }
 
 cudaError_t allow_gemm_fused_tma_shared_bytes() {

@@ -8,6 +8,7 @@
 #include "device-math.cuh"
 #include "fused-epilogue.cuh"
 #include "gemm-fused.h"
+#include "launch.h"
 #include "vector-io.cuh"
 #include "wgmma-tile.cuh"
 
@@ -62,9 +63,9 @@ cudaError_t launch_gemm_fused_wgmma(const In* x, const In* w, int tokens, int n,
     return cudaErrorInvalidValue;
   if (tokens == 0)
     return cudaSuccess;
-  gemm_wgmma_kernel<In, T, Q><<<fused::grid(tokens, n), kThreads, kSharedBytes, stream>>>(
-      x, w, tokens, k * static_cast<int>(sizeof(In)), dq, act, out, ld_out, q);
-  return cudaGetLastError();
+  return launch_kernel({fused::grid(tokens, n), kThreads, kSharedBytes, stream},
+                       gemm_wgmma_kernel<In, T, Q>, x, w, tokens, k * static_cast<int>(sizeof(In)),
+                       dq, act, out, ld_out, q);
 }
 
 cudaError_t allow_gemm_fused_wgmma_shared_bytes() {

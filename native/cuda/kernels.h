@@ -39,13 +39,12 @@ cudaError_t launch_embedding(const EmbeddingTables& tables, const int32_t* ids,
                              const int32_t* positions, const int32_t* types, int tokens, T* out,
                              cudaStream_t stream);
 
-/// x[r, c] = act(x[r, c] + bias[c]) in place over a [rows, cols] matrix.
-/// Adds to *mismatches the floats (every step-th of the 2³² patterns; step 1: all) where the
-/// epilogues' branch-free erf differs from CUDA's erff (a test of dev::erf_branchless;
-/// *mismatches is device memory).
-cudaError_t launch_count_erf_mismatches(unsigned step, unsigned long long* mismatches,
-                                        cudaStream_t stream);
+/// Raises *worst_bits (device memory, the bits of a non-negative float) to the largest
+/// |dev::gelu(x) − x·Φ(x)| / |x| over every step-th of the 2³² float patterns (step 1: all; finite,
+/// non-zero x; Φ in double precision): the test of the epilogues' GELU.
+cudaError_t launch_gelu_worst_error(unsigned step, unsigned* worst_bits, cudaStream_t stream);
 
+/// x[r, c] = act(x[r, c] + bias[c]) in place over a [rows, cols] matrix.
 template <typename T>
 cudaError_t launch_bias_activation(T* x, int rows, int cols, const float* bias, Activation act,
                                    cudaStream_t stream);

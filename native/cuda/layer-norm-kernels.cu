@@ -6,6 +6,7 @@
 
 #include "device-math.cuh"
 #include "kernels.h"
+#include "launch.h"
 #include "vector-io.cuh"
 
 namespace samp::cuda {
@@ -36,6 +37,7 @@ __device__ void normalize_row(const float* row, int width, const float* gamma, c
 template <typename T>
 __global__ void embedding_kernel(EmbeddingTables t, const int32_t* ids, const int32_t* positions,
                                  const int32_t* types, T* out) {
+  dev::wait_for_previous_kernel();
   extern __shared__ float row[];
   __shared__ float scratch[32];
   const int token = blockIdx.x;
@@ -58,6 +60,7 @@ template <typename T>
 __global__ void bias_residual_ln_kernel(const T* in, const float* bias, const T* residual,
                                         const float* gamma, const float* beta, int width, float eps,
                                         T* out) {
+  dev::wait_for_previous_kernel();
   extern __shared__ float row[];
   __shared__ float scratch[32];
   const size_t base = static_cast<size_t>(blockIdx.x) * width;
@@ -81,6 +84,7 @@ __global__ void __launch_bounds__(128)
                                  const T* __restrict__ residual, const float* __restrict__ gamma,
                                  const float* __restrict__ beta, int rows, int width, float eps,
                                  T* out) {
+  dev::wait_for_previous_kernel();
   const int row = blockIdx.x * 4 + (threadIdx.x >> 5);
   if (row >= rows)
     return;
@@ -116,6 +120,7 @@ __global__ void __launch_bounds__(128)
                                   const __half* __restrict__ residual,
                                   const float* __restrict__ gamma, const float* __restrict__ beta,
                                   int rows, int width, float eps, __half* out) {
+  dev::wait_for_previous_kernel();
   const int row = blockIdx.x * 4 + (threadIdx.x >> 5);
   if (row >= rows)
     return;
@@ -171,11 +176,12 @@ __global__ void __launch_bounds__(128)
 }
 
 template <typename T, int kPerLane>
-void launch_ln_warp(const T* in, const float* bias, const T* residual, const float* gamma,
-                    const float* beta, int rows, int width, float eps, T* out,
-                    cudaStream_t stream) {
-  bias_residual_ln_warp_kernel<T, kPerLane>
-      <<<(rows + 3) / 4, 128, 0, stream>>>(in, bias, residual, gamma, beta, rows, width, eps, out);
+cudaError_t launch_ln_warp(const T* in, const float* bias, const T* residual, const float* gamma,
+                           const float* beta, int rows, int width, float eps, T* out,
+                           cudaStream_t stream) {
+  return launch_kernel({static_cast<unsigned>((rows + 3) / 4), 128, 0, stream},
+                       bias_residual_ln_warp_kernel<T, kPerLane>, in, bias, residual, gamma, beta,
+                       rows, width, eps, out);
 }
 
 }  // namespace
@@ -187,8 +193,8 @@ cudaError_t launch_embedding(const EmbeddingTables& tables, const int32_t* ids,
   if (tokens <= 0)
     return cudaSuccess;
   const size_t smem = static_cast<size_t>(tables.width) * sizeof(float);
-  embedding_kernel<T><<<tokens, kThreads, smem, stream>>>(tables, ids, positions, types, out);
-  return cudaGetLastError();
+  return launch_kernel({static_cast<unsigned>(tokens), kThreads, smem, stream}, embedding_kernel<T>,
+                       tables, ids, positions, types, out);
 }
 
 template <typename T>
@@ -201,25 +207,25 @@ cudaError_t launch_bias_residual_layer_norm(const T* in, const float* bias, cons
     if (width % 8 == 0 && width <= 32 * 8 * 4 && aligned16(in) && aligned16(out) &&
         (residual == nullptr || aligned16(residual)) && (bias == nullptr || aligned16(bias)) &&
         aligned16(gamma) && aligned16(beta)) {
+      cudaError_t err = cudaSuccess;
       dispatch_vectors_per_lane<4>((width / 8 + 31) / 32, [&](auto vectors) {
-        bias_residual_ln_half8_kernel<decltype(vectors)::value><<<(rows + 3) / 4, 128, 0, stream>>>(
-            in, bias, residual, gamma, beta, rows, width, eps, out);
+        err = launch_kernel({static_cast<unsigned>((rows + 3) / 4), 128, 0, stream},
+                            bias_residual_ln_half8_kernel<decltype(vectors)::value>, in, bias,
+                            residual, gamma, beta, rows, width, eps, out);
       });
-      return cudaGetLastError();
+      return err;
     }
   }
   if (width <= 256) {
-    launch_ln_warp<T, 8>(in, bias, residual, gamma, beta, rows, width, eps, out, stream);
-    return cudaGetLastError();
+    return launch_ln_warp<T, 8>(in, bias, residual, gamma, beta, rows, width, eps, out, stream);
   }
   if (width <= 1024) {
-    launch_ln_warp<T, 32>(in, bias, residual, gamma, beta, rows, width, eps, out, stream);
-    return cudaGetLastError();
+    return launch_ln_warp<T, 32>(in, bias, residual, gamma, beta, rows, width, eps, out, stream);
   }
   const size_t smem = static_cast<size_t>(width) * sizeof(float);
-  bias_residual_ln_kernel<T>
-      <<<rows, kThreads, smem, stream>>>(in, bias, residual, gamma, beta, width, eps, out);
-  return cudaGetLastError();
+  return launch_kernel({static_cast<unsigned>(rows), kThreads, smem, stream},
+                       bias_residual_ln_kernel<T>, in, bias, residual, gamma, beta, width, eps,
+                       out);
 }
 
 template cudaError_t launch_embedding<float>(const EmbeddingTables&, const int32_t*, const int32_t*,

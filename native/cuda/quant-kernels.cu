@@ -5,6 +5,7 @@
 
 #include "device-math.cuh"
 #include "fused-epilogue.cuh"
+#include "launch.h"
 #include "quant-kernels.h"
 #include "vector-io.cuh"
 
@@ -32,6 +33,7 @@ template <typename In, typename T, typename Q>
 __global__ void dequant_activation_kernel(const In* __restrict__ in, int ld_in, int rows, int cols,
                                           Dequant dq, Activation act, T* out, int ld_out,
                                           QuantOut<Q> q) {
+  dev::wait_for_previous_kernel();
   const int c = blockIdx.x * blockDim.x + threadIdx.x;
   if (c >= cols)
     return;
@@ -50,6 +52,7 @@ template <typename In, typename T, typename Q>
 __global__ void dequant_activation_vec8_kernel(const In* __restrict__ in, int ld_in, int rows,
                                                int cols, Dequant dq, Activation act, T* out,
                                                int ld_out, QuantOut<Q> q) {
+  dev::wait_for_previous_kernel();
   const int c = (blockIdx.x * blockDim.x + threadIdx.x) * 8;
   if (c >= cols)
     return;
@@ -82,6 +85,7 @@ __global__ void __launch_bounds__(128)
                                const T* __restrict__ residual, const float* __restrict__ gamma,
                                const float* __restrict__ beta, int rows, int width, float eps,
                                T* out, QuantOut<Q> q) {
+  dev::wait_for_previous_kernel();
   const int row = blockIdx.x * 4 + (threadIdx.x >> 5);
   if (row >= rows)
     return;
@@ -122,6 +126,7 @@ __global__ void __launch_bounds__(128)
                                     const T* __restrict__ residual, const float* __restrict__ gamma,
                                     const float* __restrict__ beta, int rows, int width, float eps,
                                     T* out, QuantOut<Q> q) {
+  dev::wait_for_previous_kernel();
   const int row = blockIdx.x * 4 + (threadIdx.x >> 5);
   if (row >= rows)
     return;
@@ -185,14 +190,12 @@ cudaError_t launch_dequant_activation(const In* in, int ld_in, int rows, int col
     // scales and bias in registers over several rows (one row per block re-read them every row).
     const int threads = 128;
     const dim3 grid((cols / 8 + threads - 1) / threads, rows < 512 ? rows : 512);
-    dequant_activation_vec8_kernel<In, T, Q>
-        <<<grid, threads, 0, stream>>>(in, ld_in, rows, cols, dq, act, out, ld_out, q);
-    return cudaGetLastError();
+    return launch_kernel({grid, threads, 0, stream}, dequant_activation_vec8_kernel<In, T, Q>, in,
+                         ld_in, rows, cols, dq, act, out, ld_out, q);
   }
   const dim3 grid((cols + kThreads - 1) / kThreads, rows < 512 ? rows : 512);
-  dequant_activation_kernel<In, T, Q>
-      <<<grid, kThreads, 0, stream>>>(in, ld_in, rows, cols, dq, act, out, ld_out, q);
-  return cudaGetLastError();
+  return launch_kernel({grid, kThreads, 0, stream}, dequant_activation_kernel<In, T, Q>, in, ld_in,
+                       rows, cols, dq, act, out, ld_out, q);
 }
 
 template <typename In, typename T, typename Q>
@@ -211,20 +214,19 @@ cudaError_t launch_layer_norm_quantize(const In* in, const Dequant& dq, const T*
                     (dq.bias == nullptr || aligned16(dq.bias)) && aligned16(gamma) &&
                     aligned16(beta) && (q.q == nullptr || (q.ld % 8 == 0 && aligned8(q.q)));
   if (vec8 && q.inv_scales == nullptr) {
+    cudaError_t err = cudaSuccess;
     dispatch_vectors_per_lane<4>((width / 8 + 31) / 32, [&](auto vectors) {
-      layer_norm_quantize_vec8_kernel<In, T, Q, decltype(vectors)::value>
-          <<<blocks, 128, 0, stream>>>(in, dq, residual, gamma, beta, rows, width, eps, out, q);
+      err = launch_kernel({blocks, 128, 0, stream},
+                          layer_norm_quantize_vec8_kernel<In, T, Q, decltype(vectors)::value>, in,
+                          dq, residual, gamma, beta, rows, width, eps, out, q);
     });
-    return cudaGetLastError();
+    return err;
   }
-  if (width <= 256) {
-    layer_norm_quantize_kernel<In, T, Q, 8>
-        <<<blocks, 128, 0, stream>>>(in, dq, residual, gamma, beta, rows, width, eps, out, q);
-  } else {
-    layer_norm_quantize_kernel<In, T, Q, 32>
-        <<<blocks, 128, 0, stream>>>(in, dq, residual, gamma, beta, rows, width, eps, out, q);
-  }
-  return cudaGetLastError();
+  if (width <= 256)
+    return launch_kernel({blocks, 128, 0, stream}, layer_norm_quantize_kernel<In, T, Q, 8>, in, dq,
+                         residual, gamma, beta, rows, width, eps, out, q);
+  return launch_kernel({blocks, 128, 0, stream}, layer_norm_quantize_kernel<In, T, Q, 32>, in, dq,
+                       residual, gamma, beta, rows, width, eps, out, q);
 }
 
 #define SAMP_QUANT_KERNELS(In, T, Q)                                                            \

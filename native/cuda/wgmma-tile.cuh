@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "device-math.cuh"
 #include "fused-epilogue.cuh"
 #include "hopper-ptx.cuh"
 #include "mma-ptx.cuh"
@@ -58,20 +59,26 @@ __device__ __forceinline__ typename fused::Accumulator<In>::type* product_tile(
   const auto* wb = reinterpret_cast<const std::uint8_t*>(w);
   const int tiles = k_bytes / kTileK;
   // Each thread queues 4 of the 1024 chunks of X's tile and 4 of W's.
-  const auto load = [&](int stage, int tile) {
-    std::uint8_t* a = smem + stage * kStageBytes;
-    std::uint8_t* b = a + kOperandBytes;
+  const auto load_operand = [&](bool weights, int stage, int tile) {
+    std::uint8_t* to = smem + stage * kStageBytes + (weights ? kOperandBytes : 0);
 #pragma unroll
     for (int i = 0; i < 4; ++i) {
       const int id = tid + i * kThreads;
       const int r = id >> 3, c = id & 7;
       const int at = r * kTileK + ((c ^ (r & 7)) << 4);
-      const bool valid = row0 + r < tokens;
       const std::size_t offset = static_cast<std::size_t>(tile) * kTileK + c * 16;
-      ptx::copy16(a + at, xb + static_cast<std::size_t>(valid ? row0 + r : 0) * k_bytes + offset,
-                  valid);
-      ptx::copy16(b + at, wb + static_cast<std::size_t>(col0 + r) * k_bytes + offset, true);
+      if (weights) {
+        ptx::copy16(to + at, wb + static_cast<std::size_t>(col0 + r) * k_bytes + offset, true);
+      } else {
+        const bool valid = row0 + r < tokens;
+        ptx::copy16(to + at, xb + static_cast<std::size_t>(valid ? row0 + r : 0) * k_bytes + offset,
+                    valid);
+      }
     }
+  };
+  const auto load = [&](int stage, int tile) {
+    load_operand(false, stage, tile);
+    load_operand(true, stage, tile);
   };
 
   constexpr bool kPromote = std::is_same_v<In, __nv_fp8_e4m3>;
@@ -80,11 +87,19 @@ __device__ __forceinline__ typename fused::Accumulator<In>::type* product_tile(
 #pragma unroll
   for (int i = 0; i < 64; ++i)
     d[i] = 0;
+  // The weights are no other kernel's output: their first stages load before the wait for the
+  // previous kernel (launch.h), X's after it.
 #pragma unroll
   for (int s = 0; s < kStages - 1; ++s) {
     if (s < tiles)
-      load(s, s);
-    ptx::commit();
+      load_operand(true, s, s);
+  }
+  dev::wait_for_previous_kernel();
+#pragma unroll
+  for (int s = 0; s < kStages - 1; ++s) {
+    if (s < tiles)
+      load_operand(false, s, s);
+    ptx::commit();  // group s: X's stage s (the first also holds the weights' stages)
   }
   for (int kt = 0; kt < tiles; ++kt) {
     ptx::wait_copies<kStages - 2>();
