@@ -41,7 +41,8 @@ cudaError_t launch_embedding(const EmbeddingTables& tables, const int32_t* ids,
 
 /// Raises *worst_bits (device memory, the bits of a non-negative float) to the largest
 /// |dev::gelu(x) − x·Φ(x)| / |x| over every step-th of the 2³² float patterns (step 1: all; finite,
-/// non-zero x; Φ in double precision): the test of the epilogues' GELU.
+/// non-zero x; Φ in double precision; less 2^-150, the rounding of a subnormal result): the test of
+/// the epilogues' GELU.
 cudaError_t launch_gelu_worst_error(unsigned step, unsigned* worst_bits, cudaStream_t stream);
 
 /// x[r, c] = act(x[r, c] + bias[c]) in place over a [rows, cols] matrix.
