@@ -49,12 +49,12 @@ __device__ __forceinline__ void store_quantized(__nv_fp8_e4m3* p, float v) {
 }
 
 /// The device half of launch.h's programmatic launches: returns once the previous kernel in the
-/// stream has finished and its writes are visible. A no-op after a plain launch, and before sm_90.
-/// (The next kernel is let in when this one ends: a kernel that lets it in early can have it take
-/// the registers and shared memory of blocks that are yet to run.)
+/// stream has finished and its writes are visible, then lets the next kernel's blocks be scheduled
+/// (they wait here in turn). A no-op after a plain launch, and before sm_90.
 __device__ __forceinline__ void wait_for_previous_kernel() {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
   asm volatile("griddepcontrol.wait;" ::: "memory");
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
 #endif
 }
 

@@ -7,7 +7,11 @@
 // another kernel writes or reads), it calls dev::wait_for_previous_kernel() (device-math.cuh),
 // which returns once the previous kernel has finished and its writes are visible. Since each kernel
 // waits for its predecessor, it also waits for every kernel before that.
-// SAMP_CUDA_PDL=0 launches plainly (to measure what the overlap gives).
+//
+// Launches are programmatic only inside a ProgrammaticLaunches scope that asks for them: the
+// encoder does for few tokens, where every kernel is one short wave (H100: batch 1 INT8 0.525 →
+// 0.485 ms), and not for many, where waiting blocks took room from running ones (batch 128 INT8
+// 5.65 → 5.85 ms). SAMP_CUDA_PDL=0 turns them off everywhere (to measure what they give).
 #pragma once
 
 #include <cuda_runtime.h>
@@ -20,14 +24,32 @@
 
 namespace samp::cuda {
 
-/// Whether launches on the current device may be programmatic: compute capability 9.0 or newer,
-/// and SAMP_CUDA_PDL is not "0".
+namespace detail {
+inline thread_local bool programmatic_scope = false;
+}  // namespace detail
+
+/// Makes this thread's launches programmatic (where the device allows) while it lives, if `wanted`.
+class ProgrammaticLaunches {
+ public:
+  explicit ProgrammaticLaunches(bool wanted) : saved_(detail::programmatic_scope) {
+    detail::programmatic_scope = wanted;
+  }
+  ~ProgrammaticLaunches() { detail::programmatic_scope = saved_; }
+  ProgrammaticLaunches(const ProgrammaticLaunches&) = delete;
+  ProgrammaticLaunches& operator=(const ProgrammaticLaunches&) = delete;
+
+ private:
+  bool saved_;
+};
+
+/// Whether this launch may be programmatic: inside a scope that asks for it, on a device of compute
+/// capability 9.0 or newer, and SAMP_CUDA_PDL is not "0".
 inline bool programmatic_launch_allowed() {
   static const bool disabled = [] {
     const char* value = std::getenv("SAMP_CUDA_PDL");
     return value != nullptr && std::strcmp(value, "0") == 0;
   }();
-  if (disabled)
+  if (disabled || !detail::programmatic_scope)
     return false;
   constexpr int kDevices = 64;
   static std::atomic<signed char> known[kDevices];  // 0: not asked yet, 1: yes, -1: no
@@ -37,11 +59,11 @@ inline bool programmatic_launch_allowed() {
   signed char allowed = known[device].load(std::memory_order_relaxed);
   if (allowed == 0) {
     int major = 0;
-    allowed =
-        cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) == cudaSuccess &&
-                major >= 9
-            ? 1
-            : -1;
+    allowed = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) ==
+                          cudaSuccess &&
+                      major >= 9
+                  ? 1
+                  : -1;
     known[device].store(allowed, std::memory_order_relaxed);
   }
   return allowed > 0;
