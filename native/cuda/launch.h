@@ -59,11 +59,10 @@ inline bool programmatic_launch_allowed() {
   signed char allowed = known[device].load(std::memory_order_relaxed);
   if (allowed == 0) {
     int major = 0;
-    allowed = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) ==
-                          cudaSuccess &&
-                      major >= 9
-                  ? 1
-                  : -1;
+    const bool sm90_or_newer =
+        cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) == cudaSuccess &&
+        major >= 9;
+    allowed = sm90_or_newer ? 1 : -1;
     known[device].store(allowed, std::memory_order_relaxed);
   }
   return allowed > 0;
