@@ -6,9 +6,12 @@
 //   tests/<name>.test.mjs          each test file of packages/encoder-cuda/test bundled with esbuild,
 //                                  `vitest` aliased to vitest-shim.mjs, run by run-tests.mjs
 //   bench.mjs                      bench/cuda-encoder/bench.mjs bundled from the packages' sources
+//   trees/<name>/native            with --tree name=ref: the native folder of git ref `ref`, which
+//                                  ab-profile.sh times against the working tree
 // Every module keeps its own import.meta.url (rewritten to its source path under the repository root
 // on that machine), so fixture folders and the addon are found exactly as in a local run.
-// Usage (local machine): node packages/encoder-cuda/device/pack.mjs
+// Usage (local machine): node packages/encoder-cuda/device/pack.mjs [--tree name=ref ...]
+import { execSync } from 'node:child_process';
 import {
   copyFileSync,
   cpSync,
@@ -23,8 +26,33 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The --tree name=ref arguments, each ref checked to name a commit. */
+function trees() {
+  const args = process.argv.slice(2);
+  const found = [];
+  for (let i = 0; i < args.length; i++) {
+    const match = args[i] === '--tree' ? /^([a-z0-9][a-z0-9-]*)=([\w./~^-]+)$/.exec(args[i + 1] ?? '') : null;
+    if (match === null) {
+      process.stderr.write(
+        `pack.mjs: expected --tree name=ref (name of a-z, 0-9, -), got ${args.slice(i).join(' ')}\n`,
+      );
+      process.exit(2);
+    }
+    try {
+      execSync(`git rev-parse --verify --quiet ${match[2]}^{commit}`, { cwd: root, stdio: 'ignore' });
+    } catch {
+      process.stderr.write(`pack.mjs: --tree ${args[i + 1]}: no commit named ${match[2]}\n`);
+      process.exit(2);
+    }
+    found.push([match[1], match[2]]);
+    i++;
+  }
+  return found;
+}
+
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../..');
+const treeRefs = trees(); // checked before the slow part
 const out = join(root, '.cuda-carry');
 const require = createRequire(import.meta.url);
 // esbuild comes with tsup (a root devDependency); resolve it from tsup's real location.
@@ -126,6 +154,11 @@ for (const bench of ['bench', 'bench-mixed']) {
   });
 }
 copyFileSync(join(here, 'run-tests.mjs'), join(out, 'run-tests.mjs'));
+for (const [name, ref] of treeRefs) {
+  const dir = join(out, 'trees', name);
+  mkdirSync(dir, { recursive: true });
+  execSync(`git archive ${ref} native | tar -x -C ${JSON.stringify(dir)}`, { cwd: root });
+}
 const size = (p) =>
   Number(require('node:child_process').execFileSync('du', ['-sb', p]).toString().split('\t')[0]);
 process.stdout.write(`${relative(root, out)}: ${(size(out) / 2 ** 20).toFixed(1)} MiB\n`);
