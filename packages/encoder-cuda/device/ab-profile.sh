@@ -3,7 +3,8 @@
 # `pack.mjs --tree name=ref ...`): the working tree's samp_cuda_profile against each carried tree's
 # (.cuda-carry/trees/<name>/native, built alongside), every tree × variant × round in a process of
 # its own (the fused-or-split choices are process-wide, and the rounds show the noise), then the
-# graph medians side by side in $OUT/ab.md.
+# graph medians side by side in $OUT/ab.md. Each carried tree's kernel test runs first (under a
+# timeout: a kernel that hangs shows there); a tree whose test fails is not timed.
 #   bash packages/encoder-cuda/device/ab-profile.sh [rounds] [variant ...]
 # A variant is samp_cuda_profile's label[:VAR=value,...] (labels int8-full* and fp8* set the
 # precision); default: 2 rounds of fp16 and int8-full. e.g.
@@ -26,11 +27,21 @@ for dir in .cuda-carry/trees/*/; do
   names+=("$name")
   (cmake -S "$dir/native" -B "/tmp/tree-$name" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSAMP_BUILD_CPU=OFF \
     -DSAMP_BUILD_CUDA=ON -DSAMP_BUILD_TESTS=ON "${NAPI[@]}" > "/tmp/tree-$name.log" 2>&1 &&
-    cmake --build "/tmp/tree-$name" -j 4 --target samp_cuda_profile >> "/tmp/tree-$name.log" 2>&1 ||
+    cmake --build "/tmp/tree-$name" -j 4 --target samp_cuda_profile cuda_quant_kernels_test \
+      >> "/tmp/tree-$name.log" 2>&1 ||
     { echo "tree $name: build failed"; grep -B2 -A8 -i error "/tmp/tree-$name.log" | head -30; }) &
 done
 build_addon all
 wait
+timed=(work)
+for name in "${names[@]:1}"; do
+  if timeout 180 "/tmp/tree-$name/tests/cuda_quant_kernels_test" > "$OUT/kernel-test-$name.log" 2>&1; then
+    timed+=("$name")
+  else
+    echo "tree $name: kernel test failed (exit $?), not timed:"
+    grep -E 'FAILED|failed' "$OUT/kernel-test-$name.log" | head -10
+  fi
+done
 tool() { [ "$1" = work ] && echo "$BUILD/cuda/samp_cuda_profile" || echo "/tmp/tree-$1/cuda/samp_cuda_profile"; }
 {
   echo "| tree | variant | round | batch 1 (ms) | batch 32 (ms) | batch 128 (ms) |"
@@ -38,7 +49,7 @@ tool() { [ "$1" = work ] && echo "$BUILD/cuda/samp_cuda_profile" || echo "/tmp/t
 } > "$OUT/ab.md"
 for round in $(seq 1 "$ROUNDS"); do
   for variant in "${VARIANTS[@]}"; do
-    for name in "${names[@]}"; do
+    for name in "${timed[@]}"; do
       log=$(timeout 120 "$(tool "$name")" "$variant" 2>&1)
       row=$(echo "$log" | grep -E '^\| [^ ]' | grep -v '^| variant' | tail -1)
       if [ -z "$row" ]; then
