@@ -10,8 +10,9 @@
 //
 // Launches are programmatic only inside a ProgrammaticLaunches scope that asks for them: the
 // encoder does for few tokens, where every kernel is one short wave (H100: batch 1 INT8 0.525 →
-// 0.485 ms), and not for many, where waiting blocks took room from running ones (batch 128 INT8
-// 5.65 → 5.85 ms). SAMP_CUDA_PDL=0 turns them off everywhere (to measure what they give).
+// 0.485 ms), and not for many, where they measured slower (batch 128 INT8 5.65 → 5.78 ms with the
+// next kernel let in at the end, 5.85 at the start; why is not known). SAMP_CUDA_PDL=0 turns them
+// off everywhere (to measure what they give).
 #pragma once
 
 #include <cuda_runtime.h>
