@@ -144,6 +144,11 @@ class TypedEncoder final : public Encoder::Impl {
         check_cuda(allow_gemm_fused_tma_shared_bytes(), "cudaFuncSetAttribute");
         tma_min_tokens_ = kernel == "tma" ? 0 : kTmaMinTokens;
       }
+      // Programmatic launches (launch.h) on sm_90 and newer, unless SAMP_CUDA_PDL=0.
+      int major = 0;
+      check_cuda(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, o.device),
+                 "cudaDeviceGetAttribute");
+      programmatic_ = major >= 9 && env("SAMP_CUDA_PDL") != "0";
       gemm_ = std::make_unique<GemmRunner>(
           o.precision == Precision::kFp16 ? GemmKind::kFp16 : GemmKind::kFp32, tuning);
       prepare_quantized(tuning);
@@ -462,7 +467,7 @@ class TypedEncoder final : public Encoder::Impl {
   void forward(const Buffers& b, const Packing& p, Recorder* rec) {
     const EncoderConfig& c = config;
     const int t = p.tokens;
-    const ProgrammaticLaunches programmatic(t < kProgrammaticMaxTokens);
+    const ProgrammaticLaunches programmatic(programmatic_ && t < kProgrammaticMaxTokens);
     const int h = c.hidden_size;
     const int e = c.embedding_size;
     const int inter = c.intermediate_size;
@@ -1179,6 +1184,7 @@ class TypedEncoder final : public Encoder::Impl {
   int tma_min_tokens_ = -1;                   // … or from this many tokens the TMA one (-1 never)
   std::vector<GemmTuneRecord> fused_log_;     // the fused-or-split timings this session made
   std::set<int> eager_tokens_;  // token counts that ran eagerly (their GEMMs are tuned)
+  bool programmatic_ = false;  // programmatic launches below kProgrammaticMaxTokens (SAMP_CUDA_PDL)
   bool profiling_ = false;
   std::vector<cudaEvent_t> marks_;
   std::vector<const char*> mark_names_;

@@ -8,19 +8,16 @@
 // which returns once the previous kernel has finished and its writes are visible. Since each kernel
 // waits for its predecessor, it also waits for every kernel before that.
 //
-// Launches are programmatic only inside a ProgrammaticLaunches scope that asks for them: the
-// encoder does for few tokens, where every kernel is one short wave (H100: batch 1 INT8 0.525 →
-// 0.485 ms), and not for many, where they measured slower (batch 128 INT8 5.65 → 5.78 ms with the
-// next kernel let in at the end, 5.85 at the start; why is not known). SAMP_CUDA_PDL=0 turns them
-// off everywhere (to measure what they give).
+// Launches are programmatic only inside a ProgrammaticLaunches scope that asks for them, which
+// its opener does only on a GPU of compute capability 9.0 or newer: the encoder does for few
+// tokens, where every kernel is one short wave (H100: batch 1 INT8 0.525 → 0.485 ms), and not for
+// many, where they measured slower (batch 128 INT8 5.65 → 5.78 ms with the next kernel let in at
+// the end, 5.85 at the start; why is not known), nor in sessions made while SAMP_CUDA_PDL=0.
 #pragma once
 
 #include <cuda_runtime.h>
 
-#include <atomic>
 #include <cstddef>
-#include <cstdlib>
-#include <cstring>
 #include <utility>
 
 namespace samp::cuda {
@@ -29,7 +26,7 @@ namespace detail {
 inline thread_local bool programmatic_scope = false;
 }  // namespace detail
 
-/// Makes this thread's launches programmatic (where the device allows) while it lives, if `wanted`.
+/// Makes this thread's launches programmatic while it lives, if `wanted` (only on sm_90 and newer).
 class ProgrammaticLaunches {
  public:
   explicit ProgrammaticLaunches(bool wanted) : saved_(detail::programmatic_scope) {
@@ -43,32 +40,6 @@ class ProgrammaticLaunches {
   bool saved_;
 };
 
-/// Whether this launch may be programmatic: inside a scope that asks for it, on a device of compute
-/// capability 9.0 or newer, and SAMP_CUDA_PDL is not "0".
-inline bool programmatic_launch_allowed() {
-  static const bool disabled = [] {
-    const char* value = std::getenv("SAMP_CUDA_PDL");
-    return value != nullptr && std::strcmp(value, "0") == 0;
-  }();
-  if (disabled || !detail::programmatic_scope)
-    return false;
-  constexpr int kDevices = 64;
-  static std::atomic<signed char> known[kDevices];  // 0: not asked yet, 1: yes, -1: no
-  int device = 0;
-  if (cudaGetDevice(&device) != cudaSuccess || device < 0 || device >= kDevices)
-    return false;
-  signed char allowed = known[device].load(std::memory_order_relaxed);
-  if (allowed == 0) {
-    int major = 0;
-    const bool sm90_or_newer =
-        cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) == cudaSuccess &&
-        major >= 9;
-    allowed = sm90_or_newer ? 1 : -1;
-    known[device].store(allowed, std::memory_order_relaxed);
-  }
-  return allowed > 0;
-}
-
 /// Where and how a kernel runs: kernel<<<grid, block, shared_bytes, stream>>>, in thread-block
 /// clusters of `cluster` blocks along x when it is not 0.
 struct LaunchShape {
@@ -79,13 +50,13 @@ struct LaunchShape {
   unsigned cluster = 0;
 };
 
-/// Launches kernel(args...) with `shape`, programmatically where allowed (see the top of the file
-/// for the contract the kernel keeps). Returns the launch's error.
+/// Launches kernel(args...) with `shape`, programmatically inside a scope that asks for it (see the
+/// top of the file for the contract the kernel keeps). Returns the launch's error.
 template <typename... Params, typename... Args>
 cudaError_t launch_kernel(const LaunchShape& shape, void (*kernel)(Params...), Args&&... args) {
   cudaLaunchAttribute attributes[2]{};
   unsigned count = 0;
-  if (programmatic_launch_allowed()) {
+  if (detail::programmatic_scope) {
     attributes[count].id = cudaLaunchAttributeProgrammaticStreamSerialization;
     attributes[count++].val.programmaticStreamSerializationAllowed = 1;
   }
