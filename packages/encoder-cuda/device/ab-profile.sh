@@ -7,7 +7,8 @@
 # timeout: a kernel that hangs shows there); a tree whose test fails is not timed.
 #   bash packages/encoder-cuda/device/ab-profile.sh [rounds] [variant ...]
 # A variant is samp_cuda_profile's label[:VAR=value,...] (labels int8-full* and fp8* set the
-# precision); default: 2 rounds of fp16 and int8-full. e.g.
+# precision), or tree/label[:VAR=value,...] to time it on that tree only (a setting only that tree
+# knows); default: 2 rounds of fp16 and int8-full. e.g.
 #   node packages/encoder-cuda/device/pack.mjs --tree main=main --tree pair=tma-pair   (here)
 #   bash packages/encoder-cuda/device/ab-profile.sh 2 fp16 int8-full                  (there)
 set -uo pipefail
@@ -49,8 +50,15 @@ tool() { [ "$1" = work ] && echo "$BUILD/cuda/samp_cuda_profile" || echo "/tmp/t
 } > "$OUT/ab.md"
 for round in $(seq 1 "$ROUNDS"); do
   for variant in "${VARIANTS[@]}"; do
+    only=
+    spec=$variant
+    if [[ ${variant%%:*} == */* ]]; then
+      only=${variant%%/*}
+      spec=${variant#*/}
+    fi
     for name in "${timed[@]}"; do
-      log=$(timeout 120 "$(tool "$name")" "$variant" 2>&1)
+      [ -n "$only" ] && [ "$only" != "$name" ] && continue
+      log=$(timeout 120 "$(tool "$name")" "$spec" 2>&1)
       row=$(echo "$log" | grep -E '^\| [^ ]' | grep -v '^| variant' | tail -1)
       if [ -z "$row" ]; then
         why=$( (echo "$log" | grep -i error || echo "$log") | tail -1 | tr '|' '/')
