@@ -5,6 +5,7 @@
 #include "device-math.cuh"
 #include "kernels.h"
 #include "launch.h"
+#include "vector-io.cuh"
 
 namespace samp::cuda {
 namespace {
@@ -58,6 +59,20 @@ __global__ void to_float_kernel(const T* src, int ld, int rows, int cols, float*
     const size_t c = i % cols;
     dst[i] = dev::to_f(src[r * ld + c]);
   }
+}
+
+// The same for rows of a multiple of 8 columns at 16-byte-aligned addresses: 8 values a thread,
+// a 2-D grid (no 64-bit division an element).
+template <typename T>
+__global__ void to_float8_kernel(const T* __restrict__ src, int ld, int cols, float* dst) {
+  dev::wait_for_previous_kernel();
+  const int c = (blockIdx.x * blockDim.x + threadIdx.x) * 8;
+  if (c >= cols)
+    return;
+  const size_t r = blockIdx.y;
+  float v[8];
+  dev::load8(src + r * ld + c, v);
+  dev::store8(dst + r * cols + c, v);
 }
 
 template <typename T>
@@ -133,6 +148,10 @@ cudaError_t launch_to_float(const T* src, int ld, int rows, int cols, float* dst
   const size_t n = static_cast<size_t>(rows) * cols;
   if (n == 0)
     return cudaSuccess;
+  if (cols % 8 == 0 && ld % 8 == 0 && aligned16(src) && aligned16(dst) && rows <= 65535) {
+    const dim3 grid(static_cast<unsigned>((cols / 8 + 127) / 128), static_cast<unsigned>(rows));
+    return launch_kernel({grid, 128, 0, stream}, to_float8_kernel<T>, src, ld, cols, dst);
+  }
   return launch_kernel({blocks_for(n, 256), 256, 0, stream}, to_float_kernel<T>, src, ld, rows,
                        cols, dst);
 }

@@ -33,7 +33,7 @@ struct EmbeddingTables {
 };
 
 /// out[t] = LayerNorm(word[ids[t]] + position[positions[t]] + token_type[types[t]]): the whole
-/// embedding stage in one kernel, one block per token.
+/// embedding stage in one kernel, a warp (or a block) per token.
 template <typename T>
 cudaError_t launch_embedding(const EmbeddingTables& tables, const int32_t* ids,
                              const int32_t* positions, const int32_t* types, int tokens, T* out,

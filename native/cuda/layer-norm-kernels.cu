@@ -1,6 +1,6 @@
 // The embedding stage and the bias + residual + LayerNorm that ends each attention and FFN block:
-// one block per token row, the row kept in shared memory as FP32 so the mean and variance are
-// two exact passes (no E[x²] − E[x]² cancellation).
+// a warp per token row where the width allows (else a block, the row in shared memory), FP32 sums
+// in two exact passes for the mean and variance (no E[x²] − E[x]² cancellation).
 #include <cstdint>
 #include <type_traits>
 
@@ -54,6 +54,70 @@ __global__ void embedding_kernel(EmbeddingTables t, const int32_t* ids, const in
   }
   __syncthreads();
   normalize_row(row, w, t.gamma, t.beta, t.eps, out + static_cast<size_t>(token) * w, scratch);
+}
+
+// Rows whose width is a multiple of 8 (up to 32 × 8 × kVec): one warp per token, the three table
+// rows read eight floats at a time and the sum kept in registers (a block per token, its row in
+// shared memory and two block-wide reductions, took ~17 µs for 4,096 tokens of 768).
+template <typename T, int kVec>
+__global__ void __launch_bounds__(128)
+    embedding_warp_kernel(EmbeddingTables t, const int32_t* __restrict__ ids,
+                          const int32_t* __restrict__ positions, const int32_t* __restrict__ types,
+                          int tokens, T* out) {
+  dev::wait_for_previous_kernel();
+  const int token = blockIdx.x * 4 + (threadIdx.x >> 5);
+  if (token >= tokens)
+    return;
+  const int lane = threadIdx.x & 31;
+  const int w = t.width;
+  const int vectors = w >> 3;
+  const float* word = t.word + static_cast<size_t>(ids[token]) * w;
+  const float* pos = t.position + static_cast<size_t>(positions[token]) * w;
+  const float* type =
+      t.token_type == nullptr ? nullptr : t.token_type + static_cast<size_t>(types[token]) * w;
+  float v[kVec][8];
+  float sum = 0.0f;
+#pragma unroll
+  for (int i = 0; i < kVec; ++i) {
+    const int vi = lane + 32 * i;
+#pragma unroll
+    for (int e = 0; e < 8; ++e)
+      v[i][e] = 0.0f;
+    if (vi < vectors) {
+      const int c = vi * 8;
+      float a[8], b[8];
+      dev::load8(word + c, a);
+      dev::load8(pos + c, b);
+#pragma unroll
+      for (int e = 0; e < 8; ++e)
+        v[i][e] = a[e] + b[e];
+      if (type != nullptr) {
+        dev::load8(type + c, a);
+#pragma unroll
+        for (int e = 0; e < 8; ++e)
+          v[i][e] += a[e];
+      }
+#pragma unroll
+      for (int e = 0; e < 8; ++e)
+        sum += v[i][e];
+    }
+  }
+  const dev::RowStats stats = dev::warp_row_stats<kVec, 8>(&v[0][0], sum, lane, vectors, w, t.eps);
+  T* row = out + static_cast<size_t>(token) * w;
+#pragma unroll
+  for (int i = 0; i < kVec; ++i) {
+    const int vi = lane + 32 * i;
+    if (vi < vectors) {
+      const int c = vi * 8;
+      float g[8], b[8], o[8];
+      dev::load8(t.gamma + c, g);
+      dev::load8(t.beta + c, b);
+#pragma unroll
+      for (int e = 0; e < 8; ++e)
+        o[e] = (v[i][e] - stats.mean) * stats.inv_std * g[e] + b[e];
+      dev::store8(row + c, o);
+    }
+  }
 }
 
 template <typename T>
@@ -192,7 +256,19 @@ cudaError_t launch_embedding(const EmbeddingTables& tables, const int32_t* ids,
                              cudaStream_t stream) {
   if (tokens <= 0)
     return cudaSuccess;
-  const size_t smem = static_cast<size_t>(tables.width) * sizeof(float);
+  const int w = tables.width;
+  if (w % 8 == 0 && w <= 32 * 8 * 4 && aligned16(tables.word) && aligned16(tables.position) &&
+      (tables.token_type == nullptr || aligned16(tables.token_type)) && aligned16(tables.gamma) &&
+      aligned16(tables.beta) && aligned16(out)) {
+    cudaError_t err = cudaSuccess;
+    dispatch_vectors_per_lane<4>((w / 8 + 31) / 32, [&](auto vectors) {
+      err = launch_kernel({static_cast<unsigned>((tokens + 3) / 4), 128, 0, stream},
+                          embedding_warp_kernel<T, decltype(vectors)::value>, tables, ids,
+                          positions, types, tokens, out);
+    });
+    return err;
+  }
+  const size_t smem = static_cast<size_t>(w) * sizeof(float);
   return launch_kernel({static_cast<unsigned>(tokens), kThreads, smem, stream}, embedding_kernel<T>,
                        tables, ids, positions, types, out);
 }
