@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
@@ -21,6 +22,7 @@
 #include "gemm.h"
 #include "graph-capture.h"
 #include "kernels.h"
+#include "l2-prefetch.h"
 #include "launch.h"
 #include "layer-weights.h"
 #include "packing.h"
@@ -82,6 +84,8 @@ constexpr int kTmaMinTokens = 512;
 // Kernel launches are programmatic (launch.h) below this many tokens: measured on the H100 at 128
 // (faster) and at 4,096 and 16,384 tokens (no faster, and slower).
 constexpr int kProgrammaticMaxTokens = 512;
+// Below this many tokens the next layer's weights are prefetched into L2 while a layer runs.
+constexpr int kPrefetchMaxTokens = 512;
 
 template <typename T>
 class TypedEncoder final : public Encoder::Impl {
@@ -149,6 +153,13 @@ class TypedEncoder final : public Encoder::Impl {
       check_cuda(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, o.device),
                  "cudaDeviceGetAttribute");
       programmatic_ = major >= 9 && env("SAMP_CUDA_PDL") != "0";
+      // SAMP_CUDA_L2_PREFETCH=0: no L2 prefetch; =all: at any token count.
+      const std::string prefetch = env("SAMP_CUDA_L2_PREFETCH");
+      prefetch_max_tokens_ = prefetch == "0"     ? 0
+                             : prefetch == "all" ? std::numeric_limits<int>::max()
+                                                 : kPrefetchMaxTokens;
+      if (prefetch_max_tokens_ > 0)
+        prefetcher_ = std::make_unique<L2Prefetcher>();
       gemm_ = std::make_unique<GemmRunner>(
           o.precision == Precision::kFp16 ? GemmKind::kFp16 : GemmKind::kFp32, tuning);
       prepare_quantized(tuning);
@@ -468,6 +479,11 @@ class TypedEncoder final : public Encoder::Impl {
     const EncoderConfig& c = config;
     const int t = p.tokens;
     const ProgrammaticLaunches programmatic(programmatic_ && t < kProgrammaticMaxTokens);
+    // With few tokens each layer's GEMMs wait on HBM for their weights: fetch the next layer's
+    // into L2 while one runs (on a side stream; joined before the output).
+    L2Prefetcher* prefetch = t < prefetch_max_tokens_ ? prefetcher_.get() : nullptr;
+    if (prefetch != nullptr)
+      prefetch->fetch(stream_, layer_ranges(0));
     const int h = c.hidden_size;
     const int e = c.embedding_size;
     const int inter = c.intermediate_size;
@@ -503,6 +519,8 @@ class TypedEncoder final : public Encoder::Impl {
 
     bool x_quantized = false;  // b.x8 holds x quantized for this layer's QKV GEMM
     for (int l = 0; l < c.num_layers; ++l) {
+      if (prefetch != nullptr && l + 1 < c.num_layers)
+        prefetch->fetch(stream_, layer_ranges(l + 1));
       // A layer with a quantized GEMM or INT8 attention, or one whose last LayerNorm must hand
       // the next layer's quantized QKV its input, takes the mixed-precision path.
       if (c.quant_of(l).any() || (l + 1 < c.num_layers && c.quant_of(l + 1).qkv.quantized())) {
@@ -572,6 +590,8 @@ class TypedEncoder final : public Encoder::Impl {
       if (rec != nullptr && rec->hidden_states)
         record_packed(rec, "", {}, b.x, h, h, t);
     }
+    if (prefetch != nullptr)
+      prefetch->join(stream_);
     check_cuda(launch_to_float<T>(b.x, h, t, h, b.out, stream_), "to_float kernel");
     mark("output to FP32");
     if (!capturing())
@@ -599,6 +619,25 @@ class TypedEncoder final : public Encoder::Impl {
                                                  static_cast<T*>(nullptr), 0, q, stream_),
                  "quantize kernel");
     });
+  }
+
+  /// The weights layer l reads (the copies its plan runs), then its biases while there is room.
+  L2Ranges layer_ranges(int l) const {
+    const LayerWeights& w = *layers_[static_cast<std::size_t>(l)];
+    const LayerQuant q = config.quant_of(l);
+    const GemmQuant* plan[4] = {&q.qkv, &q.attention_output, &q.ffn_intermediate, &q.ffn_output};
+    L2Ranges r;
+    for (int i = 0; i < 4; ++i) {
+      const DeviceBuffer& d = plan[i]->precision == GemmPrecision::kInt8 ? w.int8[i].data
+                              : plan[i]->precision == GemmPrecision::kFp8
+                                  ? w.fp8[i].data
+                                  : float_weight(w, Linear(i));
+      r.add(d.get(), d.bytes());
+    }
+    for (const DeviceBuffer* d : {&w.qkv_b, &w.out_b, &w.ffn1_b, &w.ffn2_b, &w.ln1_g, &w.ln1_b,
+                                  &w.ln2_g, &w.ln2_b, &w.qkv_b_f})
+      r.add(d->get(), d->bytes());
+    return r;
   }
 
   /// The float (storage-type) weights of one of a layer's Linears.
@@ -1185,6 +1224,8 @@ class TypedEncoder final : public Encoder::Impl {
   std::vector<GemmTuneRecord> fused_log_;     // the fused-or-split timings this session made
   std::set<int> eager_tokens_;  // token counts that ran eagerly (their GEMMs are tuned)
   bool programmatic_ = false;  // programmatic launches below kProgrammaticMaxTokens (SAMP_CUDA_PDL)
+  int prefetch_max_tokens_ = 0;               // L2 prefetch below this many tokens
+  std::unique_ptr<L2Prefetcher> prefetcher_;  // … on its side stream
   bool profiling_ = false;
   std::vector<cudaEvent_t> marks_;
   std::vector<const char*> mark_names_;
