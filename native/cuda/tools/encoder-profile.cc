@@ -34,11 +34,18 @@ using samp::cuda::WeightSet;
 namespace {
 
 constexpr int kSeq = 128;
-const char* const kKnobs[] = {"SAMP_CUDA_ATTENTION",         "SAMP_CUDA_GEMM_TUNE",
-                              "SAMP_CUDA_GEMM_CANDIDATES",   "SAMP_CUDA_GEMM_COMPUTE",
-                              "SAMP_CUDA_RESIDUAL_EPILOGUE", "SAMP_CUDA_ACT_EPILOGUE",
-                              "SAMP_CUDA_GELU_EPILOGUE",     "SAMP_CUDA_INT8_ATTENTION",
-                              "SAMP_CUDA_FUSED_GEMM",        "SAMP_CUDA_FUSED_KERNEL"};
+const char* const kKnobs[] = {"SAMP_CUDA_ATTENTION",
+                              "SAMP_CUDA_GEMM_TUNE",
+                              "SAMP_CUDA_GEMM_CANDIDATES",
+                              "SAMP_CUDA_GEMM_COMPUTE",
+                              "SAMP_CUDA_RESIDUAL_EPILOGUE",
+                              "SAMP_CUDA_ACT_EPILOGUE",
+                              "SAMP_CUDA_GELU_EPILOGUE",
+                              "SAMP_CUDA_INT8_ATTENTION",
+                              "SAMP_CUDA_FUSED_GEMM",
+                              "SAMP_CUDA_FUSED_KERNEL",
+                              "SAMP_CUDA_PDL",
+                              "SAMP_CUDA_L2_PREFETCH"};
 
 EncoderConfig bert_base(int layers, Activation act) {
   EncoderConfig c;
