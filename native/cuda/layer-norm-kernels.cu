@@ -56,31 +56,6 @@ __global__ void embedding_kernel(EmbeddingTables t, const int32_t* ids, const in
   normalize_row(row, w, t.gamma, t.beta, t.eps, out + static_cast<size_t>(token) * w, scratch);
 }
 
-/// The LayerNorm of a row held by one warp as kVec groups of 8 FP32 values a lane (group i is
-/// columns 8 · (lane + 32i) …, valid below `vectors`; `sum` the lane's sum of its valid values),
-/// written to `out` eight values at a time.
-template <int kVec, typename T>
-__device__ __forceinline__ void normalize_row8(const float (&v)[kVec][8], float sum, int lane,
-                                               int vectors, int width, float eps,
-                                               const float* gamma, const float* beta, T* out) {
-  const dev::RowStats stats =
-      dev::warp_row_stats<kVec, 8>(&v[0][0], sum, lane, vectors, width, eps);
-#pragma unroll
-  for (int i = 0; i < kVec; ++i) {
-    const int vi = lane + 32 * i;
-    if (vi < vectors) {
-      const int c = vi * 8;
-      float g[8], b[8], o[8];
-      dev::load8(gamma + c, g);
-      dev::load8(beta + c, b);
-#pragma unroll
-      for (int e = 0; e < 8; ++e)
-        o[e] = (v[i][e] - stats.mean) * stats.inv_std * g[e] + b[e];
-      dev::store8(out + c, o);
-    }
-  }
-}
-
 // Rows whose width is a multiple of 8 (up to 32 × 8 × kVec): one warp per token, the three table
 // rows read eight floats at a time and the sum kept in registers (a block per token, its row in
 // shared memory and two block-wide reductions, took ~17 µs for 4,096 tokens of 768).
@@ -127,8 +102,9 @@ __global__ void __launch_bounds__(128)
         sum += v[i][e];
     }
   }
-  normalize_row8<kVec>(v, sum, lane, vectors, w, t.eps, t.gamma, t.beta,
-                       out + static_cast<size_t>(token) * w);
+  dev::normalize_row8<kVec>(v, sum, lane, vectors, w, t.eps, t.gamma, t.beta,
+                            out + static_cast<size_t>(token) * w, static_cast<int8_t*>(nullptr),
+                            0.0f);
 }
 
 template <typename T>
@@ -232,7 +208,8 @@ __global__ void __launch_bounds__(128)
         sum += v[i][e];
     }
   }
-  normalize_row8<kVec>(v, sum, lane, vectors, width, eps, gamma, beta, out + base);
+  dev::normalize_row8<kVec>(v, sum, lane, vectors, width, eps, gamma, beta, out + base,
+                            static_cast<int8_t*>(nullptr), 0.0f);
 }
 
 template <typename T, int kPerLane>

@@ -152,25 +152,10 @@ __global__ void __launch_bounds__(128)
       sum += v[i][e];
     }
   }
-  const dev::RowStats stats =
-      dev::warp_row_stats<kVec, 8>(&v[0][0], sum, lane, vectors, width, eps);
-#pragma unroll
-  for (int i = 0; i < kVec; ++i) {
-    const int vi = lane + 32 * i;
-    if (vi >= vectors)
-      continue;
-    const int c = vi * 8;
-    float g[8], b[8], o[8];
-    dev::load8(gamma + c, g);
-    dev::load8(beta + c, b);
-#pragma unroll
-    for (int e = 0; e < 8; ++e)
-      o[e] = (v[i][e] - stats.mean) * stats.inv_std * g[e] + b[e];
-    // The quantized copy is made from the stored (rounded) value, as in the scalar kernel.
-    dev::store8_with_codes(out + base + c,
-                           q.q != nullptr ? q.q + static_cast<size_t>(row) * q.ld + c : nullptr,
-                           q.inv_scale, o);
-  }
+  // The quantized copy is made from the stored (rounded) value, as in the scalar kernel.
+  dev::normalize_row8<kVec>(v, sum, lane, vectors, width, eps, gamma, beta, out + base,
+                            q.q != nullptr ? q.q + static_cast<size_t>(row) * q.ld : nullptr,
+                            q.inv_scale);
 }
 
 }  // namespace

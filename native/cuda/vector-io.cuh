@@ -124,5 +124,32 @@ __device__ __forceinline__ void store8_with_codes(T* p, Q* codes, float inv, con
   }
 }
 
+/// The LayerNorm of a row held by one warp as kVec groups of 8 FP32 values a lane (group i is
+/// columns 8 · (lane + 32i) …, valid below `vectors`; `sum` the lane's sum of its valid values),
+/// written to `out` eight values at a time, and where `codes` is set their codes
+/// (store8_with_codes). The embedding, the FP16 bias + residual + LayerNorm and the LayerNorm +
+/// quantize kernels all end this way.
+template <int kVec, typename T, typename Q>
+__device__ __forceinline__ void normalize_row8(const float (&v)[kVec][8], float sum, int lane,
+                                               int vectors, int width, float eps,
+                                               const float* gamma, const float* beta, T* out,
+                                               Q* codes, float inv_scale) {
+  const RowStats stats = warp_row_stats<kVec, 8>(&v[0][0], sum, lane, vectors, width, eps);
+#pragma unroll
+  for (int i = 0; i < kVec; ++i) {
+    const int vi = lane + 32 * i;
+    if (vi < vectors) {
+      const int c = vi * 8;
+      float g[8], b[8], o[8];
+      load8(gamma + c, g);
+      load8(beta + c, b);
+#pragma unroll
+      for (int e = 0; e < 8; ++e)
+        o[e] = (v[i][e] - stats.mean) * stats.inv_std * g[e] + b[e];
+      store8_with_codes(out + c, codes != nullptr ? codes + c : nullptr, inv_scale, o);
+    }
+  }
+}
+
 }  // namespace dev
 }  // namespace samp::cuda
