@@ -483,7 +483,8 @@ class TypedEncoder final : public Encoder::Impl {
     // into L2 while one runs (on a side stream; joined before the output). Only into CUDA graphs:
     // eager runs of few tokens are bound by the host's launches, which the side stream's events
     // and kernels would add to (H100 batch 1, eager: 0.63 ms in session 6's bench, 0.88 with them).
-    L2Prefetcher* prefetch = t < prefetch_max_tokens_ && capturing() ? prefetcher_.get() : nullptr;
+    const bool captured = capturing();
+    L2Prefetcher* prefetch = t < prefetch_max_tokens_ && captured ? prefetcher_.get() : nullptr;
     if (prefetch != nullptr)
       prefetch->fetch(stream_, layer_ranges(0));
     const int h = c.hidden_size;
@@ -596,7 +597,7 @@ class TypedEncoder final : public Encoder::Impl {
       prefetch->join(stream_);
     check_cuda(launch_to_float<T>(b.x, h, t, h, b.out, stream_), "to_float kernel");
     mark("output to FP32");
-    if (!capturing())
+    if (!captured)
       eager_tokens_.insert(t);
   }
 

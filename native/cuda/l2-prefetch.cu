@@ -9,23 +9,27 @@ constexpr unsigned long long kPiece = 32 * 1024;
 constexpr int kThreads = 128;
 constexpr int kMaxBlocks = 16;  // a few SMs: the GEMMs it runs beside leave most of them idle
 
+__host__ __device__ inline unsigned long long pieces_of(unsigned long long bytes) {
+  return (bytes + kPiece - 1) / kPiece;
+}
+
 __global__ void l2_prefetch_kernel(L2Ranges ranges) {
   const unsigned long long stride = static_cast<unsigned long long>(gridDim.x) * blockDim.x;
   unsigned long long piece = static_cast<unsigned long long>(blockIdx.x) * blockDim.x + threadIdx.x;
   unsigned long long first = 0;  // the index of range r's first piece
   for (int r = 0; r < ranges.count; ++r) {
-    const unsigned long long pieces = (ranges.bytes[r] + kPiece - 1) / kPiece;
+    const unsigned long long pieces = pieces_of(ranges.bytes[r]);
     for (; piece < first + pieces; piece += stride) {
       const unsigned long long offset = (piece - first) * kPiece;
       const unsigned long long left = ranges.bytes[r] - offset;
+      const unsigned long long size = left < kPiece ? left : kPiece;
       const char* p = ranges.begin[r] + offset;
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
       // One bulk prefetch a piece (the TMA unit splits it into lines): 16-byte multiples only.
-      const unsigned size = static_cast<unsigned>((left < kPiece ? left : kPiece) & ~15ull);
-      if (size != 0)
-        asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(p), "r"(size) : "memory");
+      const unsigned bulk = static_cast<unsigned>(size & ~15ull);
+      if (bulk != 0)
+        asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(p), "r"(bulk) : "memory");
 #else
-      const unsigned long long size = left < kPiece ? left : kPiece;
       for (unsigned long long line = 0; line < size; line += 128)
         asm volatile("prefetch.global.L2 [%0];" ::"l"(p + line));
 #endif
@@ -39,7 +43,7 @@ __global__ void l2_prefetch_kernel(L2Ranges ranges) {
 cudaError_t launch_l2_prefetch(const L2Ranges& ranges, cudaStream_t stream) {
   unsigned long long pieces = 0;
   for (int r = 0; r < ranges.count; ++r)
-    pieces += (ranges.bytes[r] + kPiece - 1) / kPiece;
+    pieces += pieces_of(ranges.bytes[r]);
   if (pieces == 0)
     return cudaSuccess;
   const unsigned long long wanted = (pieces + kThreads - 1) / kThreads;
