@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "device-math.cuh"
 #include "quant-kernels.h"
@@ -34,11 +35,21 @@ namespace samp::cuda::fused {
 constexpr int kTileRows = 128;  // tokens per block
 constexpr int kTileCols = 128;  // output columns per block
 
+/// Whether the optional per-column arrays the epilogues read with 16-byte loads (weight scales,
+/// bias, inverse output scales) are null or 16-byte aligned.
+template <typename Q>
+inline bool params_aligned(const Dequant& dq, const QuantOut<Q>& q) {
+  return aligned16(dq.w_scales) && aligned16(dq.bias) && aligned16(q.inv_scales);
+}
+
 /// Whether the launch's sizes and pointers suit the kernels: `supported` (the kernel's shape
-/// rule), tokens ≥ 0, x, w and out 16-byte aligned (loads and stores of 16 bytes), q 8-byte.
+/// rule), tokens ≥ 0, x, w and out 16-byte aligned (loads and stores of 16 bytes), the codes
+/// 8-byte, the epilogue's per-column arrays as params_aligned.
+template <typename Q>
 inline bool launchable(bool supported, int tokens, const void* x, const void* w, const void* out,
-                       const void* q) {
-  return supported && tokens >= 0 && aligned16(x) && aligned16(w) && aligned16(out) && aligned8(q);
+                       const Dequant& dq, const QuantOut<Q>& q) {
+  return supported && tokens >= 0 && aligned16(x) && aligned16(w) && aligned16(out) &&
+         aligned8(q.q) && params_aligned(dq, q);
 }
 
 /// Lets `kernel` use `bytes` of dynamic shared memory, unless `previous` (an earlier such call of
@@ -88,12 +99,14 @@ struct Columns8 {
 
   template <typename Q>
   __device__ __forceinline__ Columns8(const Dequant& dq, const QuantOut<Q>& q, int col) {
+    // 16-byte loads: the launchers check that these arrays are 16-byte aligned (params_aligned).
+    float w[8];
+    dev::load8_or(dq.w_scales, col, 1.0f, w);
+    dev::load8_or(dq.bias, col, 0.0f, bias);
+    dev::load8_or(q.inv_scales, col, q.inv_scale, inv);
 #pragma unroll
-    for (int e = 0; e < 8; ++e) {
-      scale[e] = dq.in_scale * (dq.w_scales != nullptr ? dq.w_scales[col + e] : 1.0f);
-      bias[e] = dq.bias != nullptr ? dq.bias[col + e] : 0.0f;
-      inv[e] = q.inv_scales != nullptr ? q.inv_scales[col + e] : q.inv_scale;
-    }
+    for (int e = 0; e < 8; ++e)
+      scale[e] = dq.in_scale * w[e];
   }
 
   /// v = act(v · scale + bias), stored at out and as codes at `codes` (either may be null).
@@ -109,33 +122,82 @@ struct Columns8 {
   }
 };
 
+/// Stages accumulators a and b (adjacent columns) at `at` (8-byte aligned) with one 64-bit store:
+/// with rows 8 banks apart (a row stride of 8 mod 32 words) the 16 lanes of a half warp, holding
+/// columns 2t of rows g … g + 3 of an mma fragment, then touch all 32 banks once.
+template <typename Acc>
+__device__ __forceinline__ void stage_pair(Acc* at, Acc a, Acc b) {
+  using Pair = std::conditional_t<std::is_same_v<Acc, int>, int2, float2>;
+  *reinterpret_cast<Pair*>(at) = Pair{a, b};
+}
+
+/// The 8 staged accumulators at `at` (16-byte aligned; column c of a row whose 16 column groups
+/// are read by 16 consecutive threads, the next 16 threads reading the next row 8 banks further
+/// on) as bits. Odd column groups read their second 16 bytes first, so each of the two 16-byte
+/// loads covers all 32 banks (4 wavefronts for a warp, where the same order for all took 8).
+__device__ __forceinline__ void load_staged8(const void* at, int c, unsigned (&bits)[8]) {
+  const uint4* p = static_cast<const uint4*>(at);
+  const bool odd = (c >> 3) & 1;
+  const uint4 first = p[odd ? 1 : 0], second = p[odd ? 0 : 1];
+  const uint4 lo = odd ? second : first, hi = odd ? first : second;
+  bits[0] = lo.x, bits[1] = lo.y, bits[2] = lo.z, bits[3] = lo.w;
+  bits[4] = hi.x, bits[5] = hi.y, bits[6] = hi.z, bits[7] = hi.w;
+}
+
+/// load_staged8 for staged FP32 values.
+__device__ __forceinline__ void load_staged8(const float* at, int c, float (&v)[8]) {
+  unsigned bits[8];
+  load_staged8(at, c, bits);
+#pragma unroll
+  for (int e = 0; e < 8; ++e)
+    v[e] = __uint_as_float(bits[e]);
+}
+
+/// Stores 8 FP32 values where load_staged8 reads them, in its bank-spreading order.
+__device__ __forceinline__ void store_staged8(float* at, int c, const float (&v)[8]) {
+  float4* p = reinterpret_cast<float4*>(at);
+  const bool odd = (c >> 3) & 1;
+  const float4 lo = make_float4(v[0], v[1], v[2], v[3]), hi = make_float4(v[4], v[5], v[6], v[7]);
+  p[odd ? 1 : 0] = odd ? hi : lo;
+  p[odd ? 0 : 1] = odd ? lo : hi;
+}
+
 /// out[row0 + r, col0 + c] = act(tile[r, c] · in_scale · w_scales + bias) and its codes, for the
 /// kRows × kCols accumulators at `tile` (row stride ld, 16-byte aligned rows) and rows below
-/// `tokens`; called by kThreads threads (a multiple of kCols / 8), `tid` 0 … kThreads − 1.
+/// `tokens`; called by kThreads threads (a multiple of kCols / 8), `tid` 0 … kThreads − 1. Two
+/// rows a step, both loaded before either is stored: the epilogue of the ping-pong TMA kernel runs
+/// on one warp a scheduler, so its speed is this loop's instruction-level parallelism.
 template <int kThreads, int kRows, int kCols, typename Acc, typename T, typename Q>
 __device__ __forceinline__ void store_tile(int tid, const Acc* tile, int ld, int row0, int col0,
                                            int tokens, const Dequant& dq, Activation act, T* out,
                                            int ld_out, const QuantOut<Q>& q) {
   static_assert(kThreads % (kCols / 8) == 0, "a thread's columns stay the same from row to row");
+  constexpr int kStep = kThreads / (kCols / 8);  // rows between a thread's rows
   const int c = (tid % (kCols / 8)) * 8;
   const int col = col0 + c;
+  const int rows = tokens - row0 < kRows ? tokens - row0 : kRows;
   const Columns8 columns(dq, q, col);
+  const auto store_row = [&](auto kind, int r, const unsigned (&bits)[8]) {
+    const int row = row0 + r;
+    float v[8];
+#pragma unroll
+    for (int e = 0; e < 8; ++e)
+      v[e] = from_bits<Acc>(bits[e]);
+    columns.store<decltype(kind)::value>(
+        v, out != nullptr ? out + static_cast<std::size_t>(row) * ld_out + col : nullptr,
+        q.q != nullptr ? q.q + static_cast<std::size_t>(row) * q.ld + col : nullptr);
+  };
   dev::with_activation(act, [&](auto kind) {
 #pragma unroll 1
-    for (int r = tid / (kCols / 8); r < kRows; r += kThreads / (kCols / 8)) {
-      const int row = row0 + r;
-      if (row >= tokens)
-        break;
-      const uint4* at = reinterpret_cast<const uint4*>(tile + r * ld + c);
-      const uint4 lo = at[0], hi = at[1];
-      const unsigned bits[8] = {lo.x, lo.y, lo.z, lo.w, hi.x, hi.y, hi.z, hi.w};
-      float v[8];
-#pragma unroll
-      for (int e = 0; e < 8; ++e)
-        v[e] = from_bits<Acc>(bits[e]);
-      columns.store<decltype(kind)::value>(
-          v, out != nullptr ? out + static_cast<std::size_t>(row) * ld_out + col : nullptr,
-          q.q != nullptr ? q.q + static_cast<std::size_t>(row) * q.ld + col : nullptr);
+    for (int r = tid / (kCols / 8); r < rows; r += 2 * kStep) {
+      const bool second = r + kStep < rows;
+      unsigned a[8], b[8];
+      load_staged8(tile + r * ld + c, c, a);
+      if (second)
+        load_staged8(tile + (r + kStep) * ld + c, c, b);
+      store_row(kind, r, a);
+      if (second)
+        store_row(kind, r + kStep, b);
     }
   });
 }

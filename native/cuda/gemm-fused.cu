@@ -137,9 +137,7 @@ __global__ void __launch_bounds__(kThreads, 2)
       for (int half = 0; half < 2; ++half) {
         const int r = warp_row * 64 + i * 16 + g + 8 * half;
         const int c = warp_col * 64 + j * 8 + 2 * t;
-        Acc* at = tile + r * kEpilogueLd + c;
-        at[0] = acc[i][j][2 * half];
-        at[1] = acc[i][j][2 * half + 1];
+        fused::stage_pair(tile + r * kEpilogueLd + c, acc[i][j][2 * half], acc[i][j][2 * half + 1]);
       }
     }
   }
@@ -163,7 +161,7 @@ cudaError_t launch_gemm_fused(const In* x, const In* w, int tokens, int n, int k
                               cudaStream_t stream) {
   const bool supported =
       gemm_fused_supported<In>(n, k, out != nullptr ? ld_out : 0, q.q != nullptr ? q.ld : 0);
-  if (!fused::launchable(supported, tokens, x, w, out, q.q))
+  if (!fused::launchable(supported, tokens, x, w, out, dq, q))
     return cudaErrorInvalidValue;
   if (tokens == 0)
     return cudaSuccess;

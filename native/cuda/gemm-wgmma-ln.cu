@@ -76,9 +76,8 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks<In>)
     const int row = row0 + r;
     float s = 0.0f;
     if (row < tokens) {
-      const uint4* at = reinterpret_cast<const uint4*>(tile + r * kEpilogueLd + c);
-      const uint4 lo = at[0], hi = at[1];
-      const unsigned bits[8] = {lo.x, lo.y, lo.z, lo.w, hi.x, hi.y, hi.z, hi.w};
+      unsigned bits[8];
+      fused::load_staged8(tile + r * kEpilogueLd + c, c, bits);
       float res[8], value[8];
       dev::load8_or(residual, static_cast<std::size_t>(row) * width + col, 0.0f, res);
 #pragma unroll
@@ -86,7 +85,7 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks<In>)
         value[e] = fused::from_bits<Acc>(bits[e]) * dq.in_scale * scale[e] + add[e] + res[e];
         s += value[e];
       }
-      dev::store8(v + r * kEpilogueLd + c, value);
+      fused::store_staged8(v + r * kEpilogueLd + c, c, value);
     }
     store_row_sum(s, sums, r);
   }
@@ -99,7 +98,7 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks<In>)
     float s = 0.0f;
     if (row0 + r < tokens) {
       float value[8];
-      dev::load8(v + r * kEpilogueLd + c, value);
+      fused::load_staged8(v + r * kEpilogueLd + c, c, value);
 #pragma unroll
       for (int e = 0; e < 8; ++e)
         s += (value[e] - mean[r]) * (value[e] - mean[r]);
@@ -120,7 +119,7 @@ __global__ void __launch_bounds__(kThreads, kMinBlocks<In>)
     if (row >= tokens)
       break;
     float value[8], o[8];
-    dev::load8(v + r * kEpilogueLd + c, value);
+    fused::load_staged8(v + r * kEpilogueLd + c, c, value);
 #pragma unroll
     for (int e = 0; e < 8; ++e)
       o[e] = (value[e] - mean[r]) * inv_std[r] * g[e] + b[e];
@@ -150,7 +149,7 @@ cudaError_t launch_gemm_layer_norm_wgmma(const In* x, const In* w, int tokens, i
                          aligned16(beta) && (dq.w_scales == nullptr || aligned16(dq.w_scales)) &&
                          (dq.bias == nullptr || aligned16(dq.bias)) && gamma != nullptr &&
                          beta != nullptr && out != nullptr;
-  if (!fused::launchable(supported, tokens, x, w, out, q.q))
+  if (!fused::launchable(supported, tokens, x, w, out, dq, q))
     return cudaErrorInvalidValue;
   if (tokens == 0)
     return cudaSuccess;

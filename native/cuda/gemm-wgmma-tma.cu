@@ -159,9 +159,8 @@ __global__ void __launch_bounds__(kThreads, 1)
       for (int i = 0; i < 16; ++i) {
 #pragma unroll
         for (int h8 = 0; h8 < 2; ++h8) {
-          Acc* at = staged + (v * 16 + g + 8 * h8) * kEpilogueLd + 8 * i + 2 * t;
-          at[0] = d[half][4 * i + 2 * h8];
-          at[1] = d[half][4 * i + 2 * h8 + 1];
+          fused::stage_pair(staged + (v * 16 + g + 8 * h8) * kEpilogueLd + 8 * i + 2 * t,
+                            d[half][4 * i + 2 * h8], d[half][4 * i + 2 * h8 + 1]);
         }
       }
       named_barrier(1 + consumer, kConsumerThreads);
@@ -232,7 +231,7 @@ cudaError_t launch_gemm_fused_tma(const In* x, const In* w, int tokens, int n, i
                                   const QuantOut<Q>& q, cudaStream_t stream) {
   const bool supported =
       gemm_fused_tma_supported<In>(n, k, out != nullptr ? ld_out : 0, q.q != nullptr ? q.ld : 0);
-  if (!fused::launchable(supported, tokens, x, w, out, q.q))
+  if (!fused::launchable(supported, tokens, x, w, out, dq, q))
     return cudaErrorInvalidValue;
   if (tokens == 0)
     return cudaSuccess;

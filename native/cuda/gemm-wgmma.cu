@@ -59,7 +59,7 @@ cudaError_t launch_gemm_fused_wgmma(const In* x, const In* w, int tokens, int n,
                                     const QuantOut<Q>& q, cudaStream_t stream) {
   const bool supported =
       gemm_fused_wgmma_supported<In>(n, k, out != nullptr ? ld_out : 0, q.q != nullptr ? q.ld : 0);
-  if (!fused::launchable(supported, tokens, x, w, out, q.q))
+  if (!fused::launchable(supported, tokens, x, w, out, dq, q))
     return cudaErrorInvalidValue;
   if (tokens == 0)
     return cudaSuccess;

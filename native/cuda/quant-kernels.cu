@@ -169,7 +169,8 @@ cudaError_t launch_dequant_activation(const In* in, int ld_in, int rows, int col
   constexpr int kThreads = 256;
   const bool vec8 = cols % 8 == 0 && ld_in % 8 == 0 && (out == nullptr || ld_out % 8 == 0) &&
                     (q.q == nullptr || q.ld % 8 == 0) && aligned16(in) &&
-                    (out == nullptr || aligned16(out)) && (q.q == nullptr || aligned8(q.q));
+                    (out == nullptr || aligned16(out)) && (q.q == nullptr || aligned8(q.q)) &&
+                    fused::params_aligned(dq, q);
   if (vec8) {
     // 128 threads × 8 columns per block and up to 512 row groups: each thread keeps its columns'
     // scales and bias in registers over several rows (one row per block re-read them every row).

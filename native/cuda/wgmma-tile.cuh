@@ -148,9 +148,8 @@ __device__ __forceinline__ typename fused::Accumulator<In>::type* product_tile(
   for (int i = 0; i < 16; ++i) {
 #pragma unroll
     for (int half = 0; half < 2; ++half) {
-      Acc* at = tile + (group * 64 + v * 16 + g + 8 * half) * kEpilogueLd + 8 * i + 2 * t;
-      at[0] = d[4 * i + 2 * half];
-      at[1] = d[4 * i + 2 * half + 1];
+      fused::stage_pair(tile + (group * 64 + v * 16 + g + 8 * half) * kEpilogueLd + 8 * i + 2 * t,
+                        d[4 * i + 2 * half], d[4 * i + 2 * half + 1]);
     }
   }
   __syncthreads();
