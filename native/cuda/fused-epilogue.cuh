@@ -132,12 +132,12 @@ __device__ __forceinline__ void stage_pair(Acc* at, Acc a, Acc b) {
 }
 
 /// The 8 staged accumulators at `at` (16-byte aligned; column c of a row whose 16 column groups
-/// are read by 16 consecutive threads, the next 16 threads reading the next row 8 banks further
-/// on) as bits. Odd column groups read their second 16 bytes first, so each of the two 16-byte
-/// loads covers all 32 banks (4 wavefronts for a warp, where the same order for all took 8).
+/// are read by 16 consecutive threads) as bits. A 16-byte load is served a quarter warp at a time:
+/// 8 threads 32 bytes apart cover only half the banks twice over, so groups 4–7 of each 8 read
+/// their second 16 bytes first and each quarter warp touches all 32 banks once.
 __device__ __forceinline__ void load_staged8(const void* at, int c, unsigned (&bits)[8]) {
   const uint4* p = static_cast<const uint4*>(at);
-  const bool odd = (c >> 3) & 1;
+  const bool odd = (c >> 5) & 1;
   const uint4 first = p[odd ? 1 : 0], second = p[odd ? 0 : 1];
   const uint4 lo = odd ? second : first, hi = odd ? first : second;
   bits[0] = lo.x, bits[1] = lo.y, bits[2] = lo.z, bits[3] = lo.w;
@@ -153,10 +153,10 @@ __device__ __forceinline__ void load_staged8(const float* at, int c, float (&v)[
     v[e] = __uint_as_float(bits[e]);
 }
 
-/// Stores 8 FP32 values where load_staged8 reads them, in its bank-spreading order.
+/// Stores 8 FP32 values where load_staged8 reads them, in its order.
 __device__ __forceinline__ void store_staged8(float* at, int c, const float (&v)[8]) {
   float4* p = reinterpret_cast<float4*>(at);
-  const bool odd = (c >> 3) & 1;
+  const bool odd = (c >> 5) & 1;
   const float4 lo = make_float4(v[0], v[1], v[2], v[3]), hi = make_float4(v[4], v[5], v[6], v[7]);
   p[odd ? 1 : 0] = odd ? hi : lo;
   p[odd ? 0 : 1] = odd ? lo : hi;
