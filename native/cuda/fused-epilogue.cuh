@@ -120,6 +120,18 @@ struct Columns8 {
     if (codes != nullptr)
       dev::store8_quantized(codes, v, inv);
   }
+
+  /// store() with which of out and codes are written known at compile time.
+  template <Activation kAct, bool kOut, bool kCodes, typename T, typename Q>
+  __device__ __forceinline__ void store_to(float (&v)[8], T* out, Q* codes) const {
+#pragma unroll
+    for (int e = 0; e < 8; ++e)
+      v[e] = dev::activate<kAct>(v[e] * scale[e] + bias[e]);
+    if constexpr (kOut)
+      dev::store8(out, v);
+    if constexpr (kCodes)
+      dev::store8_quantized(codes, v, inv);
+  }
 };
 
 /// Stages accumulators a and b (adjacent columns) at `at` (8-byte aligned) with one 64-bit store:
@@ -162,11 +174,23 @@ __device__ __forceinline__ void store_staged8(float* at, int c, const float (&v)
   p[odd ? 0 : 1] = odd ? lo : hi;
 }
 
+/// Calls f(kOut, kCodes) as std::bool_constant values for which of the two outputs are set.
+template <typename F>
+__device__ __forceinline__ void with_outputs(bool out, bool codes, const F& f) {
+  if (out && codes)
+    f(std::true_type{}, std::true_type{});
+  else if (out)
+    f(std::true_type{}, std::false_type{});
+  else if (codes)
+    f(std::false_type{}, std::true_type{});
+}
+
 /// out[row0 + r, col0 + c] = act(tile[r, c] · in_scale · w_scales + bias) and its codes, for the
 /// kRows × kCols accumulators at `tile` (row stride ld, 16-byte aligned rows) and rows below
-/// `tokens`; called by kThreads threads (a multiple of kCols / 8), `tid` 0 … kThreads − 1. Two
-/// rows a step, both loaded before either is stored: the epilogue of the ping-pong TMA kernel runs
-/// on one warp a scheduler, so its speed is this loop's instruction-level parallelism.
+/// `tokens`; called by kThreads threads (a multiple of kCols / 8), `tid` 0 … kThreads − 1. Four
+/// rows a step, all loaded before any is stored, pointers advanced rather than recomputed and the
+/// outputs known at compile time: in the ping-pong TMA kernel this loop runs on one warp a
+/// scheduler beside the other consumer's products, and it was that kernel's limit.
 template <int kThreads, int kRows, int kCols, typename Acc, typename T, typename Q>
 __device__ __forceinline__ void store_tile(int tid, const Acc* tile, int ld, int row0, int col0,
                                            int tokens, const Dequant& dq, Activation act, T* out,
@@ -175,30 +199,55 @@ __device__ __forceinline__ void store_tile(int tid, const Acc* tile, int ld, int
   constexpr int kStep = kThreads / (kCols / 8);  // rows between a thread's rows
   const int c = (tid % (kCols / 8)) * 8;
   const int col = col0 + c;
+  const int first = tid / (kCols / 8);
   const int rows = tokens - row0 < kRows ? tokens - row0 : kRows;
+  if (first >= rows)
+    return;
   const Columns8 columns(dq, q, col);
-  const auto store_row = [&](auto kind, int r, const unsigned (&bits)[8]) {
-    const int row = row0 + r;
-    float v[8];
+  const Acc* from = tile + first * ld + c;
+  T* to = out != nullptr ? out + static_cast<std::size_t>(row0 + first) * ld_out + col : nullptr;
+  Q* codes = q.q != nullptr ? q.q + static_cast<std::size_t>(row0 + first) * q.ld + col : nullptr;
+  const std::size_t to_step = static_cast<std::size_t>(kStep) * ld_out;
+  const std::size_t codes_step = static_cast<std::size_t>(kStep) * q.ld;
+  with_outputs(to != nullptr, codes != nullptr, [&](auto has_out, auto has_codes) {
+    constexpr bool kOut = decltype(has_out)::value, kCodes = decltype(has_codes)::value;
+    dev::with_activation(act, [&](auto kind) {
+      // Row `r` steps past the current one, from its loaded bits.
+      const auto store_row = [&](int r, const unsigned (&bits)[8]) {
+        float v[8];
 #pragma unroll
-    for (int e = 0; e < 8; ++e)
-      v[e] = from_bits<Acc>(bits[e]);
-    columns.store<decltype(kind)::value>(
-        v, out != nullptr ? out + static_cast<std::size_t>(row) * ld_out + col : nullptr,
-        q.q != nullptr ? q.q + static_cast<std::size_t>(row) * q.ld + col : nullptr);
-  };
-  dev::with_activation(act, [&](auto kind) {
+        for (int e = 0; e < 8; ++e)
+          v[e] = from_bits<Acc>(bits[e]);
+        columns.store_to<decltype(kind)::value, kOut, kCodes>(
+            v, kOut ? to + r * to_step : nullptr, kCodes ? codes + r * codes_step : nullptr);
+      };
+      const auto advance = [&](int steps) {
+        from += steps * kStep * ld;
+        if constexpr (kOut)
+          to += steps * to_step;
+        if constexpr (kCodes)
+          codes += steps * codes_step;
+      };
+      int r = first;
 #pragma unroll 1
-    for (int r = tid / (kCols / 8); r < rows; r += 2 * kStep) {
-      const bool second = r + kStep < rows;
-      unsigned a[8], b[8];
-      load_staged8(tile + r * ld + c, c, a);
-      if (second)
-        load_staged8(tile + (r + kStep) * ld + c, c, b);
-      store_row(kind, r, a);
-      if (second)
-        store_row(kind, r + kStep, b);
-    }
+      for (; r + 3 * kStep < rows; r += 4 * kStep) {
+        unsigned bits[4][8];
+#pragma unroll
+        for (int i = 0; i < 4; ++i)
+          load_staged8(from + i * kStep * ld, c, bits[i]);
+#pragma unroll
+        for (int i = 0; i < 4; ++i)
+          store_row(i, bits[i]);
+        advance(4);
+      }
+#pragma unroll 1
+      for (; r < rows; r += kStep) {
+        unsigned bits[8];
+        load_staged8(from, c, bits);
+        store_row(0, bits);
+        advance(1);
+      }
+    });
   });
 }
 
