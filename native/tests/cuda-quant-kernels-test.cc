@@ -888,6 +888,24 @@ void fused_gemm_refusals() {
   };
   SAMP_CHECK(launch(96, 768) == cudaErrorInvalidValue);
   SAMP_CHECK(launch(768, 96) == cudaErrorInvalidValue);
+  // The epilogue reads each column's scale, bias and inverse scale 16 bytes at a time, so a
+  // misaligned array is refused before anything is launched (host memory serves: never read).
+  alignas(16) static const float columns[8] = {};
+  for (int at = 1; at < 4; ++at) {
+    const samp::cuda::QuantOut<int8_t> misaligned_inv{nullptr, 0, 1.0f, columns + at};
+    SAMP_CHECK((samp::cuda::launch_gemm_fused<int8_t, float, int8_t>(
+                   nullptr, nullptr, 4, 768, 768, samp::cuda::Dequant{1.0f, columns + at, nullptr},
+                   samp::cuda::Activation::kNone, static_cast<float*>(nullptr), 768, none,
+                   nullptr)) == cudaErrorInvalidValue);
+    SAMP_CHECK((samp::cuda::launch_gemm_fused<int8_t, float, int8_t>(
+                   nullptr, nullptr, 4, 768, 768, samp::cuda::Dequant{1.0f, nullptr, columns + at},
+                   samp::cuda::Activation::kNone, static_cast<float*>(nullptr), 768, none,
+                   nullptr)) == cudaErrorInvalidValue);
+    SAMP_CHECK(
+        (samp::cuda::launch_gemm_fused<int8_t, float, int8_t>(
+            nullptr, nullptr, 4, 768, 768, samp::cuda::Dequant{}, samp::cuda::Activation::kNone,
+            static_cast<float*>(nullptr), 768, misaligned_inv, nullptr)) == cudaErrorInvalidValue);
+  }
   SAMP_CHECK(!samp::cuda::gemm_fused_supported<__half>(768, 16, 768, 0));
   SAMP_CHECK(samp::cuda::gemm_fused_supported<__half>(768, 32, 768, 0));
   // The wgmma kernel steps k by 128 bytes.
