@@ -109,12 +109,18 @@ struct Columns8 {
       scale[e] = dq.in_scale * w[e];
   }
 
-  /// v = act(v · scale + bias), stored at out and as codes at `codes` (either may be null).
-  template <Activation kAct, typename T, typename Q>
-  __device__ __forceinline__ void store(float (&v)[8], T* out, Q* codes) const {
+  /// v = act(v · scale + bias).
+  template <Activation kAct>
+  __device__ __forceinline__ void apply(float (&v)[8]) const {
 #pragma unroll
     for (int e = 0; e < 8; ++e)
       v[e] = dev::activate<kAct>(v[e] * scale[e] + bias[e]);
+  }
+
+  /// v = act(v · scale + bias), stored at out and as codes at `codes` (either may be null).
+  template <Activation kAct, typename T, typename Q>
+  __device__ __forceinline__ void store(float (&v)[8], T* out, Q* codes) const {
+    apply<kAct>(v);
     if (out != nullptr)
       dev::store8(out, v);
     if (codes != nullptr)
@@ -124,9 +130,7 @@ struct Columns8 {
   /// store() with which of out and codes are written known at compile time.
   template <Activation kAct, bool kOut, bool kCodes, typename T, typename Q>
   __device__ __forceinline__ void store_to(float (&v)[8], T* out, Q* codes) const {
-#pragma unroll
-    for (int e = 0; e < 8; ++e)
-      v[e] = dev::activate<kAct>(v[e] * scale[e] + bias[e]);
+    apply<kAct>(v);
     if constexpr (kOut)
       dev::store8(out, v);
     if constexpr (kCodes)

@@ -146,9 +146,8 @@ cudaError_t launch_gemm_layer_norm_wgmma(const In* x, const In* w, int tokens, i
                                          cudaStream_t stream) {
   const bool supported = gemm_layer_norm_wgmma_supported<In>(n, k, q.q != nullptr ? q.ld : 0) &&
                          q.inv_scales == nullptr && aligned16(residual) && aligned16(gamma) &&
-                         aligned16(beta) && (dq.w_scales == nullptr || aligned16(dq.w_scales)) &&
-                         (dq.bias == nullptr || aligned16(dq.bias)) && gamma != nullptr &&
-                         beta != nullptr && out != nullptr;
+                         aligned16(beta) && gamma != nullptr && beta != nullptr && out != nullptr;
+  // launchable also checks the scales' and bias's alignment (fused::params_aligned).
   if (!fused::launchable(supported, tokens, x, w, out, dq, q))
     return cudaErrorInvalidValue;
   if (tokens == 0)
