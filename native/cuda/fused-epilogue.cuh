@@ -147,6 +147,15 @@ __device__ __forceinline__ void stage_pair(Acc* at, Acc a, Acc b) {
   *reinterpret_cast<Pair*>(at) = Pair{a, b};
 }
 
+/// Where the accumulator of (row, col) goes in an unpadded staged tile of 128 columns (words): its
+/// 16-byte chunk XORed with 2 · (row mod 4). A half warp's stage_pair() stores (rows g … g + 3,
+/// columns 8i + 2t … + 1) then touch all 32 banks once, as with a padded stride, and a row's
+/// chunks 2m and 2m + 1 stay adjacent for load_staged8. Shared memory saved by dropping the pad
+/// lets the TMA kernel stage whole tiles.
+__device__ __forceinline__ int swizzled_offset(int row, int col) {
+  return row * 128 + ((((col >> 2) ^ ((row & 3) << 1))) << 2) + (col & 3);
+}
+
 /// The 8 staged accumulators at `at` (16-byte aligned; column c of a row whose 16 column groups
 /// are read by 16 consecutive threads) as bits. A 16-byte load is served a quarter warp at a time:
 /// 8 threads 32 bytes apart cover only half the banks twice over, so groups 4–7 of each 8 read
@@ -194,8 +203,10 @@ __device__ __forceinline__ void with_outputs(bool out, bool codes, const F& f) {
 /// `tokens`; called by kThreads threads (a multiple of kCols / 8), `tid` 0 … kThreads − 1. Several
 /// rows a step, all loaded before any is stored, pointers advanced rather than recomputed and the
 /// outputs known at compile time: in the ping-pong TMA kernel this loop runs on one warp a
-/// scheduler beside the other consumer's products, and it was that kernel's limit.
-template <int kThreads, int kRows, int kCols, typename Acc, typename T, typename Q>
+/// scheduler beside the other consumer's products, and it was that kernel's limit. kSwizzled: the
+/// tile is staged unpadded (ld = kCols) at swizzled_offset().
+template <int kThreads, int kRows, int kCols, bool kSwizzled = false, typename Acc, typename T,
+          typename Q>
 __device__ __forceinline__ void store_tile(int tid, const Acc* tile, int ld, int row0, int col0,
                                            int tokens, const Dequant& dq, Activation act, T* out,
                                            int ld_out, const QuantOut<Q>& q) {
@@ -211,7 +222,10 @@ __device__ __forceinline__ void store_tile(int tid, const Acc* tile, int ld, int
   if (first >= rows)
     return;
   const Columns8 columns(dq, q, col);
-  const Acc* from = tile + first * ld + c;
+  // A thread's rows are kStep apart, a multiple of 4 when swizzled, so its chunks' swizzle (by
+  // row mod 4) is the same from row to row; its two chunks stay adjacent, in load_staged8's order.
+  static_assert(!kSwizzled || (kStep % 4 == 0 && kCols == 128), "one swizzle for all its rows");
+  const Acc* from = tile + first * ld + (kSwizzled ? ((c >> 2) ^ ((first & 3) << 1)) << 2 : c);
   T* to = out != nullptr ? out + static_cast<std::size_t>(row0 + first) * ld_out + col : nullptr;
   Q* codes = q.q != nullptr ? q.q + static_cast<std::size_t>(row0 + first) * q.ld + col : nullptr;
   const std::size_t to_step = static_cast<std::size_t>(kStep) * ld_out;

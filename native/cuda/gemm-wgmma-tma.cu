@@ -2,14 +2,16 @@
 // only, built with gemm-wgmma.cu). The epilogue of these Linears is arithmetic-bound (exact-erf
 // GELU and the requantization cost ~40 instructions an output: at batch 128 the GELU alone was
 // 50 µs a layer), and in the other kernels it runs after the products, with the tensor cores idle.
-// Here one block an SM walks output tiles of 128 tokens × 128 columns; two consumer warpgroups
-// take alternate tiles ("ping-pong"), so one's epilogue runs while the other's products do. A
+// Here one block an SM walks output tiles of 128 tokens × 128 columns; three consumer warpgroups
+// take the tiles in turn, so while one's products run the other two are in their epilogues (with
+// two in "ping-pong", a tile's epilogue outlasted the other's products and set the pace). A
 // producer thread queues the tensor memory accelerator (TMA) copies of every tile's stages, 128
 // bytes of k of its X and W rows, which arrive already in the 128-byte swizzle the wgmma
-// descriptors read, into one ring that both consumers draw from in tile order; full and empty
+// descriptors read, into one ring that the consumers draw from in tile order; full and empty
 // mbarriers per stage pace it. Each consumer issues two m64n128 products per k step (its tile's
-// two 64-row halves on the same W stage) and stages its accumulators half by half in its own
-// shared buffer for the shared epilogue pass (bit for bit the other kernels' results).
+// two 64-row halves on the same W stage), then stages all its accumulators in one of two shared
+// tile buffers (unpadded, swizzled, to fit) for the shared epilogue pass (bit for bit the other
+// kernels' results).
 #include <cuda.h>
 #include <cudaTypedefs.h>
 
@@ -30,27 +32,34 @@ using namespace hopper;
 using fused::kTileCols;
 using fused::kTileRows;
 
-constexpr int kTileK = 128;  // bytes of k per stage (one swizzle row)
-constexpr int kStages = 4;
+constexpr int kTileK = 128;            // bytes of k per stage (one swizzle row)
 constexpr int kConsumerThreads = 128;  // one warpgroup
-// Two consumers and the producer's warpgroup (one thread of it works): register budgets move from
-// the producer (40 a thread) to the consumers (232: 128 accumulators and the epilogue).
-constexpr int kThreads = 3 * kConsumerThreads;
-constexpr int kProducerRegs = 40, kConsumerRegs = 232;
-// setmaxnreg moves registers within the block's allocation (168 a thread for 384 threads): what the
+// Three consumers take tiles in turn, so while one's products run the other two are in their
+// epilogues (a tile's epilogue takes longer than its products: with two, it set the pace). Their
+// epilogue buffers leave shared memory for three stages.
+constexpr int kConsumers = 3;
+constexpr int kStages = 3;
+// The consumers and the producer's warpgroup (one thread of it works): register budgets move from
+// the producer (32 a thread) to the consumers (160: 128 accumulators and the epilogue).
+constexpr int kThreads = (kConsumers + 1) * kConsumerThreads;
+constexpr int kProducerRegs = 32, kConsumerRegs = 160;
+// setmaxnreg moves registers within the block's allocation (128 a thread for 512 threads): what the
 // consumers claim must not exceed what the producer's warpgroup gives up, or the claim waits
 // forever.
 constexpr int kLaunchRegs = 65536 / kThreads / 8 * 8;
-static_assert(2 * kConsumerThreads * (kConsumerRegs - kLaunchRegs) <=
+static_assert(kConsumers * kConsumerThreads * (kConsumerRegs - kLaunchRegs) <=
                   kConsumerThreads * (kLaunchRegs - kProducerRegs),
               "the consumers claim no more registers than the producer releases");
 constexpr int kOperandBytes = kTileRows * kTileK;  // X's stage; W's is the same size
 constexpr int kStageBytes = 2 * kOperandBytes;
-constexpr int kEpilogueLd = kTileCols + 8;
-constexpr int kEpilogueBytes = (kTileRows / 2) * kEpilogueLd * 4;  // half a tile per consumer
-// 1024 bytes of slack to start the stages on the swizzle atom, the stages, the consumers' epilogue
-// buffers, then the mbarriers: full and empty per stage, and each consumer's turn.
-constexpr int kSharedBytes = 1024 + kStages * kStageBytes + 2 * kEpilogueBytes + 16 * kStages + 16;
+// Whole tiles are staged (unpadded, swizzled), so a consumer's accumulators are all in shared
+// memory before its epilogue pass; two buffers, tile j's being j mod 2.
+constexpr int kBuffers = 2;
+constexpr int kBufferBytes = kTileRows * kTileCols * 4;
+// 1024 bytes of slack to start the stages on the swizzle atom, the stages, the epilogue buffers,
+// then the mbarriers: full and empty per stage, each consumer's turn, each buffer's "free".
+constexpr int kSharedBytes = 1024 + kStages * kStageBytes + kBuffers * kBufferBytes +
+                             8 * (2 * kStages + kConsumers + kBuffers);
 
 template <typename In, typename T, typename Q>
 __global__ void __launch_bounds__(kThreads, 1)
@@ -64,9 +73,10 @@ __global__ void __launch_bounds__(kThreads, 1)
   const std::uint32_t pad = ((raw_addr + 1023u) & ~1023u) - raw_addr;
   std::uint8_t* smem = raw + pad;
   const std::uint32_t base = raw_addr + pad;
-  const std::uint32_t full = base + kStages * kStageBytes + 2 * kEpilogueBytes;  // + 8 s
+  const std::uint32_t full = base + kStages * kStageBytes + kBuffers * kBufferBytes;  // + 8 s
   const std::uint32_t empty = full + 8 * kStages;
-  const std::uint32_t turn = empty + 8 * kStages;  // consumer c's: turn + 8 c
+  const std::uint32_t turn = empty + 8 * kStages;    // consumer c's: turn + 8 c
+  const std::uint32_t free = turn + 8 * kConsumers;  // buffer b's: free + 8 b
   const int tid = threadIdx.x;
   const int col_tiles = n / kTileCols;
   const int tiles = col_tiles * ((tokens + kTileRows - 1) / kTileRows);
@@ -77,8 +87,10 @@ __global__ void __launch_bounds__(kThreads, 1)
       mbarrier_init(full + 8 * s, 1);
       mbarrier_init(empty + 8 * s, kConsumerThreads);
     }
-    mbarrier_init(turn, 1);
-    mbarrier_init(turn + 8, 1);
+    for (int c = 0; c < kConsumers; ++c)
+      mbarrier_init(turn + 8 * c, 1);
+    for (int b = 0; b < kBuffers; ++b)
+      mbarrier_init(free + 8 * b, kConsumerThreads);
     mbarrier_init_fence();
   }
   __syncthreads();
@@ -86,10 +98,10 @@ __global__ void __launch_bounds__(kThreads, 1)
 
   // The block's j-th tile is blockIdx.x + j · gridDim.x (consecutive tiles share X rows); its
   // k step kt fills ring slot j · k_tiles + kt.
-  if (tid >= 2 * kConsumerThreads) {
+  if (tid >= kConsumers * kConsumerThreads) {
     // The producer: one thread refills each slot once its consumer has released it.
     release_registers<kProducerRegs>();
-    if (tid == 2 * kConsumerThreads) {
+    if (tid == kConsumers * kConsumerThreads) {
       int slot = 0;
       for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
         const int row0 = (tile / col_tiles) * kTileRows, col0 = (tile % col_tiles) * kTileCols;
@@ -107,21 +119,22 @@ __global__ void __launch_bounds__(kThreads, 1)
   }
 
   claim_registers<kConsumerRegs>();
-  const int consumer = tid / kConsumerThreads;  // takes the block's tiles j ≡ consumer (mod 2)
+  const int consumer = tid / kConsumerThreads;  // takes the block's tiles j ≡ consumer (mod 3)
   const int ctid = tid % kConsumerThreads;
-  Acc* staged = reinterpret_cast<Acc*>(smem + kStages * kStageBytes + consumer * kEpilogueBytes);
   const int lane = ctid & 31, v = ctid >> 5;
   const int g = lane >> 2, t = lane & 3;
-  Acc d[2][64];  // rows 0–63 and 64–127 of the tile
-  for (int j = consumer, turns = 0;; j += 2) {
+  for (int j = consumer, turns = 0;; j += kConsumers) {
     const int tile = blockIdx.x + j * gridDim.x;
     if (tile >= tiles)
       break;
     const int row0 = (tile / col_tiles) * kTileRows, col0 = (tile % col_tiles) * kTileCols;
     const int slot0 = j * k_tiles;
-    // Tile j's products start once the other consumer has seen its tile j − 1 arrive. Besides
-    // alternating the two (one's products beside the other's epilogue), this keeps a consumer's
-    // waits on a stage at most one phase ahead, which is all a parity wait can tell apart.
+    // Rows 0–63 and 64–127 of the tile. Set here (the first products ignore them) so that they are
+    // dead during the epilogue: the wgmma asm reads its accumulators.
+    Acc d[2][64] = {};
+    // Tile j's products start once the consumer of tile j − 1 has seen all of it arrive. Besides
+    // taking turns (one's products beside the others' epilogues), this keeps a consumer's waits
+    // on a stage at most one phase ahead, which is all a parity wait can tell apart.
     if (j > 0)
       mbarrier_wait(turn + 8 * consumer, turns++ & 1);
     for (int kt = 0; kt < k_tiles; ++kt) {
@@ -147,27 +160,33 @@ __global__ void __launch_bounds__(kThreads, 1)
         mbarrier_arrive(empty + 8 * ((slot - 1) % kStages));
     }
     if (ctid == 0)
-      mbarrier_arrive(turn + 8 * (1 - consumer));
+      mbarrier_arrive(turn + 8 * ((consumer + 1) % kConsumers));
     wgmma_wait<0>();
     mbarrier_arrive(empty + 8 * ((slot0 + k_tiles - 1) % kStages));
 
-    // Epilogue, 64 rows at a time through this consumer's buffer: lane (g, t) of warp v holds
-    // rows 16v + g and 16v + g + 8 of each half at columns 8i + 2t, 8i + 2t + 1 (i = 0…15).
+    // Epilogue: the whole tile into buffer j mod 2 once tile j − 2's pass has left it, then the
+    // pass from there, the registers free. Lane (g, t) of warp v holds rows 16v + g and
+    // 16v + g + 8 of each 64-row half at columns 8i + 2t, 8i + 2t + 1 (i = 0…15).
+    const int buffer = j % kBuffers;
+    Acc* staged = reinterpret_cast<Acc*>(smem + kStages * kStageBytes + buffer * kBufferBytes);
+    if (j >= kBuffers)
+      mbarrier_wait(free + 8 * buffer, ((j / kBuffers) - 1) & 1);
 #pragma unroll
     for (int half = 0; half < 2; ++half) {
 #pragma unroll
       for (int i = 0; i < 16; ++i) {
 #pragma unroll
         for (int h8 = 0; h8 < 2; ++h8) {
-          fused::stage_pair(staged + (v * 16 + g + 8 * h8) * kEpilogueLd + 8 * i + 2 * t,
+          const int row = 64 * half + v * 16 + g + 8 * h8;
+          fused::stage_pair(staged + fused::swizzled_offset(row, 8 * i + 2 * t),
                             d[half][4 * i + 2 * h8], d[half][4 * i + 2 * h8 + 1]);
         }
       }
-      named_barrier(1 + consumer, kConsumerThreads);
-      fused::store_tile<kConsumerThreads, kTileRows / 2, kTileCols>(
-          ctid, staged, kEpilogueLd, row0 + 64 * half, col0, tokens, dq, act, out, ld_out, q);
-      named_barrier(1 + consumer, kConsumerThreads);  // the buffer is free again
     }
+    named_barrier(1 + consumer, kConsumerThreads);
+    fused::store_tile<kConsumerThreads, kTileRows, kTileCols, true>(
+        ctid, staged, kTileCols, row0, col0, tokens, dq, act, out, ld_out, q);
+    mbarrier_arrive(free + 8 * buffer);  // this thread's reads of the buffer are done
   }
 #endif
 }
