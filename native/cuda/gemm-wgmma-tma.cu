@@ -2,16 +2,14 @@
 // only, built with gemm-wgmma.cu). The epilogue of these Linears is arithmetic-bound (exact-erf
 // GELU and the requantization cost ~40 instructions an output: at batch 128 the GELU alone was
 // 50 µs a layer), and in the other kernels it runs after the products, with the tensor cores idle.
-// Here one block an SM walks output tiles of 128 tokens × 128 columns; three consumer warpgroups
-// take the tiles in turn, so while one's products run the other two are in their epilogues (with
-// two in "ping-pong", a tile's epilogue outlasted the other's products and set the pace). A
-// producer thread queues the tensor memory accelerator (TMA) copies of every tile's stages, 128
-// bytes of k of its X and W rows, which arrive already in the 128-byte swizzle the wgmma
-// descriptors read, into one ring that the consumers draw from in tile order; full and empty
-// mbarriers per stage pace it. Each consumer issues two m64n128 products per k step (its tile's
-// two 64-row halves on the same W stage), then stages all its accumulators in one of two shared
-// tile buffers (unpadded, swizzled, to fit) for the shared epilogue pass (bit for bit the other
-// kernels' results).
+// Here one block an SM walks output tiles of 128 tokens × 128 columns; consumer warpgroups take
+// the tiles in turn (three for int8, two for FP16; Shape says why), so while one's products run
+// the others are in their epilogues. A producer thread queues the tensor memory accelerator (TMA)
+// copies of every tile's stages, 128 bytes of k of its X and W rows, which arrive already in the
+// 128-byte swizzle the wgmma descriptors read, into one ring that the consumers draw from in tile
+// order; full and empty mbarriers per stage pace it. Each consumer issues two m64n128 products per
+// k step (its tile's two 64-row halves on the same W stage), then stages its accumulators in
+// shared memory for the shared epilogue pass (bit for bit the other kernels' results).
 #include <cuda.h>
 #include <cudaTypedefs.h>
 
@@ -32,51 +30,61 @@ using namespace hopper;
 using fused::kTileCols;
 using fused::kTileRows;
 
-constexpr int kTileK = 128;            // bytes of k per stage (one swizzle row)
-constexpr int kConsumerThreads = 128;  // one warpgroup
-// Three consumers take tiles in turn, so while one's products run the other two are in their
-// epilogues (a tile's epilogue takes longer than its products: with two, it set the pace). Their
-// epilogue buffers leave shared memory for three stages.
-constexpr int kConsumers = 3;
-constexpr int kStages = 3;
-// The consumers and the producer's warpgroup (one thread of it works): register budgets move from
-// the producer (32 a thread) to the consumers (160: 128 accumulators and the epilogue).
-constexpr int kThreads = (kConsumers + 1) * kConsumerThreads;
-constexpr int kProducerRegs = 32, kConsumerRegs = 160;
-// setmaxnreg moves registers within the block's allocation (128 a thread for 512 threads): what the
-// consumers claim must not exceed what the producer's warpgroup gives up, or the claim waits
-// forever.
-constexpr int kLaunchRegs = 65536 / kThreads / 8 * 8;
-static_assert(kConsumers * kConsumerThreads * (kConsumerRegs - kLaunchRegs) <=
-                  kConsumerThreads * (kLaunchRegs - kProducerRegs),
-              "the consumers claim no more registers than the producer releases");
+constexpr int kTileK = 128;                        // bytes of k per stage (one swizzle row)
+constexpr int kConsumerThreads = 128;              // one warpgroup
 constexpr int kOperandBytes = kTileRows * kTileK;  // X's stage; W's is the same size
 constexpr int kStageBytes = 2 * kOperandBytes;
-// Whole tiles are staged (unpadded, swizzled), so a consumer's accumulators are all in shared
-// memory before its epilogue pass; two buffers, tile j's being j mod 2.
-constexpr int kBuffers = 2;
-constexpr int kBufferBytes = kTileRows * kTileCols * 4;
-// 1024 bytes of slack to start the stages on the swizzle atom, the stages, the epilogue buffers,
-// then the mbarriers: full and empty per stage, each consumer's turn, each buffer's "free".
-constexpr int kSharedBytes = 1024 + kStages * kStageBytes + kBuffers * kBufferBytes +
-                             8 * (2 * kStages + kConsumers + kBuffers);
+
+/// The kernel's layout for int8 or FP16 inputs. Int8: three consumers take the tiles in turn, so
+/// while one's products run the other two are in their epilogues (with two, a tile's epilogue
+/// outlasted the other's products and set the pace: int8-full batch 32 1.54 against 1.41 ms); each
+/// stages its whole tile in one of two shared buffers (unpadded and swizzled, to leave room for
+/// three stages), tile j's being j mod 2, so its accumulator registers are free in the pass.
+/// FP16 keeps two consumers ("ping-pong") on four stages, each staging its tile half by half in a
+/// padded buffer of its own: three consumers on three stages measured 2% slower there.
+template <typename In>
+struct Shape {
+  static constexpr bool kWholeTiles = std::is_same_v<In, int8_t>;
+  static constexpr int kConsumers = kWholeTiles ? 3 : 2;
+  static constexpr int kStages = kWholeTiles ? 3 : 4;
+  static constexpr int kBuffers = kWholeTiles ? 2 : kConsumers;
+  static constexpr int kBufferLd = kWholeTiles ? kTileCols : kTileCols + 8;  // 8 mod 32 words
+  static constexpr int kBufferBytes = (kWholeTiles ? kTileRows : kTileRows / 2) * kBufferLd * 4;
+  // The consumers and the producer's warpgroup (one thread of it works). setmaxnreg moves
+  // registers within the block's allocation (65536 / threads a thread) from the producer to the
+  // consumers (the accumulators and the epilogue); what they claim must not exceed what the
+  // producer releases, or the claim waits forever.
+  static constexpr int kThreads = (kConsumers + 1) * kConsumerThreads;
+  static constexpr int kProducerRegs = kWholeTiles ? 32 : 40;
+  static constexpr int kConsumerRegs = kWholeTiles ? 160 : 232;
+  static constexpr int kLaunchRegs = 65536 / kThreads / 8 * 8;
+  static_assert(kConsumers * (kConsumerRegs - kLaunchRegs) <= kLaunchRegs - kProducerRegs,
+                "the consumers claim no more registers than the producer releases");
+  // 1024 bytes of slack to start the stages on the swizzle atom, the stages, the epilogue
+  // buffers, then the mbarriers: full and empty per stage, each consumer's turn, each whole-tile
+  // buffer's "free".
+  static constexpr int kSharedBytes = 1024 + kStages * kStageBytes + kBuffers * kBufferBytes +
+                                      8 * (2 * kStages + kConsumers + kBuffers);
+};
 
 template <typename In, typename T, typename Q>
-__global__ void __launch_bounds__(kThreads, 1)
+__global__ void __launch_bounds__(Shape<In>::kThreads, 1)
     gemm_tma_kernel(const __grid_constant__ CUtensorMap x_map,
                     const __grid_constant__ CUtensorMap w_map, int tokens, int n, int k_bytes,
                     Dequant dq, Activation act, T* out, int ld_out, QuantOut<Q> q) {
 #ifdef SAMP_WGMMA
   using Acc = typename fused::Accumulator<In>::type;
+  using S = Shape<In>;
+  constexpr int kConsumers = S::kConsumers, kStages = S::kStages, kBuffers = S::kBuffers;
   extern __shared__ std::uint8_t raw[];
   const std::uint32_t raw_addr = ptx::smem_addr(raw);
   const std::uint32_t pad = ((raw_addr + 1023u) & ~1023u) - raw_addr;
   std::uint8_t* smem = raw + pad;
   const std::uint32_t base = raw_addr + pad;
-  const std::uint32_t full = base + kStages * kStageBytes + kBuffers * kBufferBytes;  // + 8 s
+  const std::uint32_t full = base + kStages * kStageBytes + kBuffers * S::kBufferBytes;  // + 8 s
   const std::uint32_t empty = full + 8 * kStages;
   const std::uint32_t turn = empty + 8 * kStages;    // consumer c's: turn + 8 c
-  const std::uint32_t free = turn + 8 * kConsumers;  // buffer b's: free + 8 b
+  const std::uint32_t free = turn + 8 * kConsumers;  // whole-tile buffer b's: free + 8 b
   const int tid = threadIdx.x;
   const int col_tiles = n / kTileCols;
   const int tiles = col_tiles * ((tokens + kTileRows - 1) / kTileRows);
@@ -100,7 +108,7 @@ __global__ void __launch_bounds__(kThreads, 1)
   // k step kt fills ring slot j · k_tiles + kt.
   if (tid >= kConsumers * kConsumerThreads) {
     // The producer: one thread refills each slot once its consumer has released it.
-    release_registers<kProducerRegs>();
+    release_registers<S::kProducerRegs>();
     if (tid == kConsumers * kConsumerThreads) {
       int slot = 0;
       for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
@@ -118,8 +126,8 @@ __global__ void __launch_bounds__(kThreads, 1)
     return;
   }
 
-  claim_registers<kConsumerRegs>();
-  const int consumer = tid / kConsumerThreads;  // takes the block's tiles j ≡ consumer (mod 3)
+  claim_registers<S::kConsumerRegs>();
+  const int consumer = tid / kConsumerThreads;  // the block's tiles j ≡ consumer (mod kConsumers)
   const int ctid = tid % kConsumerThreads;
   const int lane = ctid & 31, v = ctid >> 5;
   const int g = lane >> 2, t = lane & 3;
@@ -164,29 +172,45 @@ __global__ void __launch_bounds__(kThreads, 1)
     wgmma_wait<0>();
     mbarrier_arrive(empty + 8 * ((slot0 + k_tiles - 1) % kStages));
 
-    // Epilogue: the whole tile into buffer j mod 2 once tile j − 2's pass has left it, then the
-    // pass from there, the registers free. Lane (g, t) of warp v holds rows 16v + g and
-    // 16v + g + 8 of each 64-row half at columns 8i + 2t, 8i + 2t + 1 (i = 0…15).
-    const int buffer = j % kBuffers;
-    Acc* staged = reinterpret_cast<Acc*>(smem + kStages * kStageBytes + buffer * kBufferBytes);
-    if (j >= kBuffers)
-      mbarrier_wait(free + 8 * buffer, ((j / kBuffers) - 1) & 1);
-#pragma unroll
-    for (int half = 0; half < 2; ++half) {
+    // Epilogue. Lane (g, t) of warp v holds rows 16v + g and 16v + g + 8 of each 64-row half at
+    // columns 8i + 2t, 8i + 2t + 1 (i = 0…15).
+    const auto stage_half = [&](Acc* staged, int half, int first_row, auto offset) {
 #pragma unroll
       for (int i = 0; i < 16; ++i) {
 #pragma unroll
         for (int h8 = 0; h8 < 2; ++h8) {
-          const int row = 64 * half + v * 16 + g + 8 * h8;
-          fused::stage_pair(staged + fused::swizzled_offset(row, 8 * i + 2 * t),
+          fused::stage_pair(staged + offset(first_row + v * 16 + g + 8 * h8, 8 * i + 2 * t),
                             d[half][4 * i + 2 * h8], d[half][4 * i + 2 * h8 + 1]);
         }
       }
+    };
+    std::uint8_t* buffers = smem + kStages * kStageBytes;
+    if constexpr (S::kWholeTiles) {
+      // The whole tile into buffer j mod 2 once tile j − 2's pass has left it, then the pass.
+      const int buffer = j % kBuffers;
+      Acc* staged = reinterpret_cast<Acc*>(buffers + buffer * S::kBufferBytes);
+      if (j >= kBuffers)
+        mbarrier_wait(free + 8 * buffer, ((j / kBuffers) - 1) & 1);
+#pragma unroll
+      for (int half = 0; half < 2; ++half)
+        stage_half(staged, half, 64 * half, fused::swizzled_offset);
+      named_barrier(1 + consumer, kConsumerThreads);
+      fused::store_tile<kConsumerThreads, kTileRows, kTileCols, true>(
+          ctid, staged, kTileCols, row0, col0, tokens, dq, act, out, ld_out, q);
+      mbarrier_arrive(free + 8 * buffer);  // this thread's reads of the buffer are done
+    } else {
+      // 64 rows at a time through this consumer's buffer.
+      Acc* staged = reinterpret_cast<Acc*>(buffers + consumer * S::kBufferBytes);
+      const auto padded = [](int row, int col) { return row * S::kBufferLd + col; };
+#pragma unroll
+      for (int half = 0; half < 2; ++half) {
+        stage_half(staged, half, 0, padded);
+        named_barrier(1 + consumer, kConsumerThreads);
+        fused::store_tile<kConsumerThreads, kTileRows / 2, kTileCols>(
+            ctid, staged, S::kBufferLd, row0 + 64 * half, col0, tokens, dq, act, out, ld_out, q);
+        named_barrier(1 + consumer, kConsumerThreads);  // the buffer is free again
+      }
     }
-    named_barrier(1 + consumer, kConsumerThreads);
-    fused::store_tile<kConsumerThreads, kTileRows, kTileCols, true>(
-        ctid, staged, kTileCols, row0, col0, tokens, dq, act, out, ld_out, q);
-    mbarrier_arrive(free + 8 * buffer);  // this thread's reads of the buffer are done
   }
 #endif
 }
@@ -259,7 +283,7 @@ cudaError_t launch_gemm_fused_tma(const In* x, const In* w, int tokens, int n, i
   if (!byte_map(&x_map, x, tokens, k_bytes) || !byte_map(&w_map, w, n, k_bytes))
     return cudaErrorInvalidValue;
   const int tiles = (n / kTileCols) * ((tokens + kTileRows - 1) / kTileRows);
-  return launch_kernel({block_count(tiles), kThreads, kSharedBytes, stream},
+  return launch_kernel({block_count(tiles), Shape<In>::kThreads, Shape<In>::kSharedBytes, stream},
                        gemm_tma_kernel<In, T, Q>, x_map, w_map, tokens, n, k_bytes, dq, act, out,
                        ld_out, q);
 }
@@ -267,7 +291,7 @@ cudaError_t launch_gemm_fused_tma(const In* x, const In* w, int tokens, int n, i
 cudaError_t allow_gemm_fused_tma_shared_bytes() {
   cudaError_t err = cudaSuccess;
 #define SAMP_ALLOW(In, T, Q) \
-  err = fused::allow_shared_bytes(err, gemm_tma_kernel<In, T, Q>, kSharedBytes);
+  err = fused::allow_shared_bytes(err, gemm_tma_kernel<In, T, Q>, Shape<In>::kSharedBytes);
   SAMP_FUSED_GEMM_TYPES(SAMP_ALLOW)
 #undef SAMP_ALLOW
   return err;
