@@ -88,6 +88,10 @@ template <>
 __device__ __forceinline__ float from_bits<float>(unsigned bits) {
   return __uint_as_float(bits);
 }
+template <>  // staged FP16 values, read as FP32 bits (load_staged8)
+__device__ __forceinline__ float from_bits<__half>(unsigned bits) {
+  return __uint_as_float(bits);
+}
 
 /// The epilogue of 8 adjacent output columns col … col + 7: their scales (in_scale · w_scales),
 /// biases and inverse output scales, read once by the thread that owns them; store() turns 8
@@ -147,13 +151,36 @@ __device__ __forceinline__ void stage_pair(Acc* at, Acc a, Acc b) {
   *reinterpret_cast<Pair*>(at) = Pair{a, b};
 }
 
-/// Where the accumulator of (row, col) goes in an unpadded staged tile of 128 columns (words): its
-/// 16-byte chunk XORed with 2 · (row mod 4). A half warp's stage_pair() stores (rows g … g + 3,
-/// columns 8i + 2t … + 1) then touch all 32 banks once, as with a padded stride, and a row's
-/// chunks 2m and 2m + 1 stay adjacent for load_staged8. Shared memory saved by dropping the pad
-/// lets the TMA kernel stage whole tiles.
+/// Where the value of (row, col) goes in an unpadded staged tile of 128 columns of 4-byte (int32
+/// or FP32 sums) or 2-byte (FP16) values: its 16-byte chunk XORed with row bits, 2 · (row mod 4)
+/// for 4-byte values, row mod 8 for 2-byte ones. A warp's stage_pair() stores (rows g … g + 3 or
+/// g … g + 7, columns 8i + 2t … + 1) then touch all 32 banks once, as with a padded stride, a
+/// quarter warp's 16-byte reads of 8 column groups of a row too (with load_staged8's swap for
+/// 4-byte values, whose row's chunks 2m and 2m + 1 stay adjacent). Shared memory saved by dropping
+/// the pad lets the TMA kernel stage whole tiles.
+template <typename Staged>
 __device__ __forceinline__ int swizzled_offset(int row, int col) {
-  return row * 128 + ((((col >> 2) ^ ((row & 3) << 1))) << 2) + (col & 3);
+  if constexpr (sizeof(Staged) == 4)
+    return row * 128 + ((((col >> 2) ^ ((row & 3) << 1))) << 2) + (col & 3);
+  else
+    return row * 128 + (((col >> 3) ^ (row & 7)) << 3) + (col & 7);
+}
+
+/// Stages FP32 sums a and b (adjacent columns) rounded to FP16, as one 32-bit store.
+__device__ __forceinline__ void stage_pair(__half* at, float a, float b) {
+  *reinterpret_cast<__half2*>(at) = __floats2half2_rn(a, b);
+}
+
+/// The 8 staged FP16 values at `at` (16-byte aligned) as the bits of their FP32 values.
+__device__ __forceinline__ void load_staged8(const __half* at, int, unsigned (&bits)[8]) {
+  const uint4 raw = *reinterpret_cast<const uint4*>(at);
+  const unsigned words[4] = {raw.x, raw.y, raw.z, raw.w};
+#pragma unroll
+  for (int e = 0; e < 4; ++e) {
+    const float2 f = __half22float2(*reinterpret_cast<const __half2*>(&words[e]));
+    bits[2 * e] = __float_as_uint(f.x);
+    bits[2 * e + 1] = __float_as_uint(f.y);
+  }
 }
 
 /// The 8 staged accumulators at `at` (16-byte aligned; column c of a row whose 16 column groups
@@ -204,7 +231,7 @@ __device__ __forceinline__ void with_outputs(bool out, bool codes, const F& f) {
 /// rows a step, all loaded before any is stored, pointers advanced rather than recomputed and the
 /// outputs known at compile time: in the ping-pong TMA kernel this loop runs on one warp a
 /// scheduler beside the other consumer's products, and it was that kernel's limit. kSwizzled: the
-/// tile is staged unpadded (ld = kCols) at swizzled_offset().
+/// tile is staged unpadded (ld = kCols) at swizzled_offset(); Acc __half: FP16-rounded sums.
 template <int kThreads, int kRows, int kCols, bool kSwizzled = false, typename Acc, typename T,
           typename Q>
 __device__ __forceinline__ void store_tile(int tid, const Acc* tile, int ld, int row0, int col0,
@@ -222,10 +249,10 @@ __device__ __forceinline__ void store_tile(int tid, const Acc* tile, int ld, int
   if (first >= rows)
     return;
   const Columns8 columns(dq, q, col);
-  // A thread's rows are kStep apart, a multiple of 4 when swizzled, so its chunks' swizzle (by
-  // row mod 4) is the same from row to row; its two chunks stay adjacent, in load_staged8's order.
-  static_assert(!kSwizzled || (kStep % 4 == 0 && kCols == 128), "one swizzle for all its rows");
-  const Acc* from = tile + first * ld + (kSwizzled ? ((c >> 2) ^ ((first & 3) << 1)) << 2 : c);
+  // A thread's rows are kStep apart, a multiple of 8 when swizzled, so its chunks' swizzle (by
+  // row mod 4 or 8) is the same from row to row.
+  static_assert(!kSwizzled || (kStep % 8 == 0 && kCols == 128), "one swizzle for all its rows");
+  const Acc* from = tile + (kSwizzled ? swizzled_offset<Acc>(first, c) : first * ld + c);
   T* to = out != nullptr ? out + static_cast<std::size_t>(row0 + first) * ld_out + col : nullptr;
   Q* codes = q.q != nullptr ? q.q + static_cast<std::size_t>(row0 + first) * q.ld + col : nullptr;
   const std::size_t to_step = static_cast<std::size_t>(kStep) * ld_out;

@@ -2,14 +2,14 @@
 // only, built with gemm-wgmma.cu). The epilogue of these Linears is arithmetic-bound (exact-erf
 // GELU and the requantization cost ~40 instructions an output: at batch 128 the GELU alone was
 // 50 µs a layer), and in the other kernels it runs after the products, with the tensor cores idle.
-// Here one block an SM walks output tiles of 128 tokens × 128 columns; consumer warpgroups take
-// the tiles in turn (three for int8, two for FP16; Shape says why), so while one's products run
-// the others are in their epilogues. A producer thread queues the tensor memory accelerator (TMA)
-// copies of every tile's stages, 128 bytes of k of its X and W rows, which arrive already in the
-// 128-byte swizzle the wgmma descriptors read, into one ring that the consumers draw from in tile
-// order; full and empty mbarriers per stage pace it. Each consumer issues two m64n128 products per
-// k step (its tile's two 64-row halves on the same W stage), then stages its accumulators in
-// shared memory for the shared epilogue pass (bit for bit the other kernels' results).
+// Here one block an SM walks output tiles of 128 tokens × 128 columns; three consumer warpgroups
+// take the tiles in turn, so while one's products run the others are in their epilogues. A
+// producer thread queues the tensor memory accelerator (TMA) copies of every tile's stages, 128
+// bytes of k of its X and W rows, which arrive already in the 128-byte swizzle the wgmma
+// descriptors read, into one ring that the consumers draw from in tile order; full and empty
+// mbarriers per stage pace it. Each consumer issues two m64n128 products per k step (its tile's
+// two 64-row halves on the same W stage), then stages its tile in shared memory for the shared
+// epilogue pass (bit for bit the other kernels' results for int8; Shape says how).
 #include <cuda.h>
 #include <cudaTypedefs.h>
 
@@ -35,36 +35,35 @@ constexpr int kConsumerThreads = 128;              // one warpgroup
 constexpr int kOperandBytes = kTileRows * kTileK;  // X's stage; W's is the same size
 constexpr int kStageBytes = 2 * kOperandBytes;
 
-/// The kernel's layout for int8 or FP16 inputs. Int8: three consumers take the tiles in turn, so
-/// while one's products run the other two are in their epilogues (with two, a tile's epilogue
-/// outlasted the other's products and set the pace: int8-full batch 32 1.54 against 1.41 ms); each
-/// stages its whole tile in one of two shared buffers (unpadded and swizzled, to leave room for
-/// three stages), tile j's being j mod 2, so its accumulator registers are free in the pass.
-/// FP16 keeps two consumers ("ping-pong") on four stages, each staging its tile half by half in a
-/// padded buffer of its own: three consumers on three stages measured 2% slower there.
+/// The kernel's layout for int8 or FP16 inputs. Three consumers take the tiles in turn, so while
+/// one's products run the other two are in their epilogues (with two in "ping-pong", a tile's
+/// epilogue outlasted the other's products and set the pace: int8-full batch 32 1.54 against
+/// 1.41 ms). Each stages its whole tile, unpadded and swizzled, in a shared buffer before its
+/// epilogue pass, so its accumulator registers are free there: int8's exact int32 sums in one of
+/// two buffers (tile j's is j mod 2; room for three stages), FP16's FP32 sums rounded to FP16 (as
+/// cuBLASLt's FP16 output is before the bias and activation) in one of three, beside four stages.
 template <typename In>
 struct Shape {
-  static constexpr bool kWholeTiles = std::is_same_v<In, int8_t>;
-  static constexpr int kConsumers = kWholeTiles ? 3 : 2;
-  static constexpr int kStages = kWholeTiles ? 3 : 4;
-  static constexpr int kBuffers = kWholeTiles ? 2 : kConsumers;
-  static constexpr int kBufferLd = kWholeTiles ? kTileCols : kTileCols + 8;  // 8 mod 32 words
-  static constexpr int kBufferBytes = (kWholeTiles ? kTileRows : kTileRows / 2) * kBufferLd * 4;
+  using Staged = std::conditional_t<std::is_same_v<In, int8_t>, int, __half>;
+  static constexpr int kConsumers = 3;
+  static constexpr int kStages = sizeof(Staged) == 4 ? 3 : 4;
+  static constexpr int kBuffers = sizeof(Staged) == 4 ? 2 : 3;
+  static constexpr int kBufferBytes = kTileRows * kTileCols * sizeof(Staged);
   // The consumers and the producer's warpgroup (one thread of it works). setmaxnreg moves
   // registers within the block's allocation (65536 / threads a thread) from the producer to the
   // consumers (the accumulators and the epilogue); what they claim must not exceed what the
   // producer releases, or the claim waits forever.
   static constexpr int kThreads = (kConsumers + 1) * kConsumerThreads;
-  static constexpr int kProducerRegs = kWholeTiles ? 32 : 40;
-  static constexpr int kConsumerRegs = kWholeTiles ? 160 : 232;
+  static constexpr int kProducerRegs = 32, kConsumerRegs = 160;
   static constexpr int kLaunchRegs = 65536 / kThreads / 8 * 8;
   static_assert(kConsumers * (kConsumerRegs - kLaunchRegs) <= kLaunchRegs - kProducerRegs,
                 "the consumers claim no more registers than the producer releases");
   // 1024 bytes of slack to start the stages on the swizzle atom, the stages, the epilogue
-  // buffers, then the mbarriers: full and empty per stage, each consumer's turn, each whole-tile
-  // buffer's "free".
+  // buffers, then the mbarriers: full and empty per stage, each consumer's turn, each buffer's
+  // "free".
   static constexpr int kSharedBytes = 1024 + kStages * kStageBytes + kBuffers * kBufferBytes +
                                       8 * (2 * kStages + kConsumers + kBuffers);
+  static_assert(kSharedBytes <= 227 * 1024, "fits an SM's shared memory");
 };
 
 template <typename In, typename T, typename Q>
@@ -172,45 +171,32 @@ __global__ void __launch_bounds__(Shape<In>::kThreads, 1)
     wgmma_wait<0>();
     mbarrier_arrive(empty + 8 * ((slot0 + k_tiles - 1) % kStages));
 
-    // Epilogue. Lane (g, t) of warp v holds rows 16v + g and 16v + g + 8 of each 64-row half at
-    // columns 8i + 2t, 8i + 2t + 1 (i = 0…15).
-    const auto stage_half = [&](Acc* staged, int half, int first_row, auto offset) {
+    // Epilogue: the whole tile into buffer j mod kBuffers once tile j − kBuffers's pass has left
+    // it, then the pass from there. Lane (g, t) of warp v holds rows 16v + g and 16v + g + 8 of
+    // each 64-row half at columns 8i + 2t, 8i + 2t + 1 (i = 0…15).
+    using Staged = typename S::Staged;
+    const int buffer = j % kBuffers;
+    Staged* staged =
+        reinterpret_cast<Staged*>(smem + kStages * kStageBytes + buffer * S::kBufferBytes);
+    if (j >= kBuffers)
+      mbarrier_wait(free + 8 * buffer, ((j / kBuffers) - 1) & 1);
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
 #pragma unroll
       for (int i = 0; i < 16; ++i) {
 #pragma unroll
         for (int h8 = 0; h8 < 2; ++h8) {
-          fused::stage_pair(staged + offset(first_row + v * 16 + g + 8 * h8, 8 * i + 2 * t),
+          const int row = 64 * half + v * 16 + g + 8 * h8;
+          fused::stage_pair(staged + fused::swizzled_offset<Staged>(row, 8 * i + 2 * t),
                             d[half][4 * i + 2 * h8], d[half][4 * i + 2 * h8 + 1]);
         }
       }
-    };
-    std::uint8_t* buffers = smem + kStages * kStageBytes;
-    if constexpr (S::kWholeTiles) {
-      // The whole tile into buffer j mod 2 once tile j − 2's pass has left it, then the pass.
-      const int buffer = j % kBuffers;
-      Acc* staged = reinterpret_cast<Acc*>(buffers + buffer * S::kBufferBytes);
-      if (j >= kBuffers)
-        mbarrier_wait(free + 8 * buffer, ((j / kBuffers) - 1) & 1);
-#pragma unroll
-      for (int half = 0; half < 2; ++half)
-        stage_half(staged, half, 64 * half, fused::swizzled_offset);
-      named_barrier(1 + consumer, kConsumerThreads);
-      fused::store_tile<kConsumerThreads, kTileRows, kTileCols, true>(
-          ctid, staged, kTileCols, row0, col0, tokens, dq, act, out, ld_out, q);
-      mbarrier_arrive(free + 8 * buffer);  // this thread's reads of the buffer are done
-    } else {
-      // 64 rows at a time through this consumer's buffer.
-      Acc* staged = reinterpret_cast<Acc*>(buffers + consumer * S::kBufferBytes);
-      const auto padded = [](int row, int col) { return row * S::kBufferLd + col; };
-#pragma unroll
-      for (int half = 0; half < 2; ++half) {
-        stage_half(staged, half, 0, padded);
-        named_barrier(1 + consumer, kConsumerThreads);
-        fused::store_tile<kConsumerThreads, kTileRows / 2, kTileCols>(
-            ctid, staged, S::kBufferLd, row0 + 64 * half, col0, tokens, dq, act, out, ld_out, q);
-        named_barrier(1 + consumer, kConsumerThreads);  // the buffer is free again
-      }
     }
+    named_barrier(1 + consumer, kConsumerThreads);
+    fused::store_tile<kConsumerThreads, kTileRows, kTileCols, true>(
+        ctid, static_cast<const Staged*>(staged), kTileCols, row0, col0, tokens, dq, act, out,
+        ld_out, q);
+    mbarrier_arrive(free + 8 * buffer);  // this thread's reads of the buffer are done
   }
 #endif
 }
