@@ -148,11 +148,15 @@ class TypedEncoder final : public Encoder::Impl {
         check_cuda(allow_gemm_fused_tma_shared_bytes(), "cudaFuncSetAttribute");
         tma_min_tokens_ = kernel == "tma" ? 0 : kTmaMinTokens;
       }
-      // Programmatic launches (launch.h) on sm_90 and newer, unless SAMP_CUDA_PDL=0.
+      // Programmatic launches (launch.h) on sm_90 and newer below kProgrammaticMaxTokens;
+      // SAMP_CUDA_PDL=0: none; =all: at any token count.
       int major = 0;
       check_cuda(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, o.device),
                  "cudaDeviceGetAttribute");
-      programmatic_ = major >= 9 && env("SAMP_CUDA_PDL") != "0";
+      const std::string pdl = env("SAMP_CUDA_PDL");
+      programmatic_max_tokens_ = major < 9 || pdl == "0" ? 0
+                                 : pdl == "all"          ? std::numeric_limits<int>::max()
+                                                         : kProgrammaticMaxTokens;
       // SAMP_CUDA_L2_PREFETCH=0: no L2 prefetch; =all: at any token count.
       const std::string prefetch = env("SAMP_CUDA_L2_PREFETCH");
       prefetch_max_tokens_ = prefetch == "0"     ? 0
@@ -478,7 +482,7 @@ class TypedEncoder final : public Encoder::Impl {
   void forward(const Buffers& b, const Packing& p, Recorder* rec) {
     const EncoderConfig& c = config;
     const int t = p.tokens;
-    const ProgrammaticLaunches programmatic(programmatic_ && t < kProgrammaticMaxTokens);
+    const ProgrammaticLaunches programmatic(t < programmatic_max_tokens_);
     // With few tokens each layer's GEMMs wait on HBM for their weights: fetch the next layer's
     // into L2 while one runs (on a side stream; joined before the output). Only into CUDA graphs:
     // eager runs of few tokens are bound by the host's launches, which the side stream's events
@@ -1225,9 +1229,9 @@ class TypedEncoder final : public Encoder::Impl {
   bool fused_wgmma_ = false;                  // the fused kernel is the wgmma one
   int tma_min_tokens_ = -1;                   // … or from this many tokens the TMA one (-1 never)
   std::vector<GemmTuneRecord> fused_log_;     // the fused-or-split timings this session made
-  std::set<int> eager_tokens_;  // token counts that ran eagerly (their GEMMs are tuned)
-  bool programmatic_ = false;  // programmatic launches below kProgrammaticMaxTokens (SAMP_CUDA_PDL)
-  int prefetch_max_tokens_ = 0;               // L2 prefetch below this many tokens
+  std::set<int> eager_tokens_;       // token counts that ran eagerly (their GEMMs are tuned)
+  int programmatic_max_tokens_ = 0;  // programmatic launches below this many tokens (SAMP_CUDA_PDL)
+  int prefetch_max_tokens_ = 0;      // L2 prefetch below this many tokens
   std::unique_ptr<L2Prefetcher> prefetcher_;  // … on its side stream
   bool profiling_ = false;
   std::vector<cudaEvent_t> marks_;
