@@ -229,8 +229,8 @@ __device__ __forceinline__ void with_outputs(bool out, bool codes, const F& f) {
 /// kRows × kCols accumulators at `tile` (row stride ld, 16-byte aligned rows) and rows below
 /// `tokens`; called by kThreads threads (a multiple of kCols / 8), `tid` 0 … kThreads − 1. Several
 /// rows a step, all loaded before any is stored, pointers advanced rather than recomputed and the
-/// outputs known at compile time: in the ping-pong TMA kernel this loop runs on one warp a
-/// scheduler beside the other consumer's products, and it was that kernel's limit. kSwizzled: the
+/// outputs known at compile time: in the TMA kernel this loop runs on one warp a scheduler beside
+/// another consumer's products, and it was that kernel's limit. kSwizzled: the
 /// tile is staged unpadded (ld = kCols) at swizzled_offset(); Acc __half: FP16-rounded sums.
 template <int kThreads, int kRows, int kCols, bool kSwizzled = false, typename Acc, typename T,
           typename Q>

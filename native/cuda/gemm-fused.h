@@ -77,9 +77,10 @@ bool gemm_fused_tma_available();
 template <typename In>
 bool gemm_fused_tma_supported(int n, int k, int ld_out, int ld_q);
 
-/// launch_gemm_fused_wgmma as a persistent kernel whose TMA-fed consumers alternate tiles, one's
-/// epilogue overlapping the other's products (gemm-wgmma-tma.cu): the same contract and results
-/// (bit for bit for int8); int8 and FP16 inputs.
+/// launch_gemm_fused_wgmma as a persistent kernel whose three TMA-fed consumers take tiles in turn,
+/// the others' epilogues overlapping one's products (gemm-wgmma-tma.cu): the same contract and
+/// results (bit for bit for int8; FP16 sums rounded to FP16 before the epilogue, as cuBLASLt's FP16
+/// output is before the separate bias + activation kernel); int8 and FP16 inputs.
 template <typename In, typename T, typename Q>
 cudaError_t launch_gemm_fused_tma(const In* x, const In* w, int tokens, int n, int k,
                                   const Dequant& dq, Activation act, T* out, int ld_out,
