@@ -18,6 +18,7 @@
 
 #include "device-math.cuh"
 #include "quant-kernels.h"
+#include "staging-swizzle.h"
 #include "vector-io.cuh"
 
 // The (input, output, code) types both fused kernels are built for: X(In, T, Q) for each. FP8 codes
@@ -151,21 +152,6 @@ __device__ __forceinline__ void stage_pair(Acc* at, Acc a, Acc b) {
   *reinterpret_cast<Pair*>(at) = Pair{a, b};
 }
 
-/// Where the value of (row, col) goes in an unpadded staged tile of 128 columns of 4-byte (int32
-/// or FP32 sums) or 2-byte (FP16) values: its 16-byte chunk XORed with row bits, 2 · (row mod 4)
-/// for 4-byte values, row mod 8 for 2-byte ones. A warp's stage_pair() stores (rows g … g + 3 or
-/// g … g + 7, columns 8i + 2t … + 1) then touch all 32 banks once, as with a padded stride, a
-/// quarter warp's 16-byte reads of 8 column groups of a row too (with load_staged8's swap for
-/// 4-byte values, whose row's chunks 2m and 2m + 1 stay adjacent). Shared memory saved by dropping
-/// the pad lets the TMA kernel stage whole tiles.
-template <typename Staged>
-__device__ __forceinline__ int swizzled_offset(int row, int col) {
-  if constexpr (sizeof(Staged) == 4)
-    return row * 128 + ((((col >> 2) ^ ((row & 3) << 1))) << 2) + (col & 3);
-  else
-    return row * 128 + (((col >> 3) ^ (row & 7)) << 3) + (col & 7);
-}
-
 /// Stages FP32 sums a and b (adjacent columns) rounded to FP16, as one 32-bit store.
 __device__ __forceinline__ void stage_pair(__half* at, float a, float b) {
   *reinterpret_cast<__half2*>(at) = __floats2half2_rn(a, b);
@@ -252,7 +238,7 @@ __device__ __forceinline__ void store_tile(int tid, const Acc* tile, int ld, int
   // A thread's rows are kStep apart, a multiple of 8 when swizzled, so its chunks' swizzle (by
   // row mod 4 or 8) is the same from row to row.
   static_assert(!kSwizzled || (kStep % 8 == 0 && kCols == 128), "one swizzle for all its rows");
-  const Acc* from = tile + (kSwizzled ? swizzled_offset<Acc>(first, c) : first * ld + c);
+  const Acc* from = tile + (kSwizzled ? swizzled_offset<sizeof(Acc)>(first, c) : first * ld + c);
   T* to = out != nullptr ? out + static_cast<std::size_t>(row0 + first) * ld_out + col : nullptr;
   Q* codes = q.q != nullptr ? q.q + static_cast<std::size_t>(row0 + first) * q.ld + col : nullptr;
   const std::size_t to_step = static_cast<std::size_t>(kStep) * ld_out;

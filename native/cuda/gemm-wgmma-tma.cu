@@ -187,7 +187,7 @@ __global__ void __launch_bounds__(Shape<In>::kThreads, 1)
 #pragma unroll
         for (int h8 = 0; h8 < 2; ++h8) {
           const int row = 64 * half + v * 16 + g + 8 * h8;
-          fused::stage_pair(staged + fused::swizzled_offset<Staged>(row, 8 * i + 2 * t),
+          fused::stage_pair(staged + fused::swizzled_offset<sizeof(Staged)>(row, 8 * i + 2 * t),
                             d[half][4 * i + 2 * h8], d[half][4 * i + 2 * h8 + 1]);
         }
       }
