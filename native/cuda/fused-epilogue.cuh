@@ -157,16 +157,14 @@ __device__ __forceinline__ void stage_pair(__half* at, float a, float b) {
   *reinterpret_cast<__half2*>(at) = __floats2half2_rn(a, b);
 }
 
-/// The 8 staged FP16 values at `at` (16-byte aligned) as the bits of their FP32 values.
+/// The 8 staged FP16 values at `at` (16-byte aligned, one 16-byte load: dev::load8) as the bits of
+/// their FP32 values.
 __device__ __forceinline__ void load_staged8(const __half* at, int, unsigned (&bits)[8]) {
-  const uint4 raw = *reinterpret_cast<const uint4*>(at);
-  const unsigned words[4] = {raw.x, raw.y, raw.z, raw.w};
+  float v[8];
+  dev::load8(at, v);
 #pragma unroll
-  for (int e = 0; e < 4; ++e) {
-    const float2 f = __half22float2(*reinterpret_cast<const __half2*>(&words[e]));
-    bits[2 * e] = __float_as_uint(f.x);
-    bits[2 * e + 1] = __float_as_uint(f.y);
-  }
+  for (int e = 0; e < 8; ++e)
+    bits[e] = __float_as_uint(v[e]);
 }
 
 /// The 8 staged accumulators at `at` (16-byte aligned; column c of a row whose 16 column groups
@@ -216,8 +214,8 @@ __device__ __forceinline__ void with_outputs(bool out, bool codes, const F& f) {
 /// `tokens`; called by kThreads threads (a multiple of kCols / 8), `tid` 0 … kThreads − 1. Several
 /// rows a step, all loaded before any is stored, pointers advanced rather than recomputed and the
 /// outputs known at compile time: in the TMA kernel this loop runs on one warp a scheduler beside
-/// another consumer's products, and it was that kernel's limit. kSwizzled: the
-/// tile is staged unpadded (ld = kCols) at swizzled_offset(); Acc __half: FP16-rounded sums.
+/// another consumer's products, and it was that kernel's limit. kSwizzled: the tile is staged
+/// unpadded (ld = kCols) at swizzled_offset(); Acc __half: FP16-rounded sums.
 template <int kThreads, int kRows, int kCols, bool kSwizzled = false, typename Acc, typename T,
           typename Q>
 __device__ __forceinline__ void store_tile(int tid, const Acc* tile, int ld, int row0, int col0,
