@@ -81,6 +81,9 @@ namespace {
 // Tokens from which the persistent TMA kernel takes a fused Linear on Hopper: below, its tiles
 // are too few to keep a block's consumers busy, and the wgmma kernel's blocks start sooner.
 constexpr int kTmaMinTokens = 512;
+// Up to this many tokens a fused Linear runs on the 64 × 64 tiles of launch_gemm_fused_small, whose
+// more blocks stream the weights on more SMs.
+constexpr int kSmallMaxTokens = 256;
 // Kernel launches are programmatic (launch.h) below this many tokens: measured on the H100 at 128
 // and 4,096 tokens faster (batch 32: fp16 1.66–1.70 against 1.70–1.75 ms, int8-full 1.39 against
 // 1.41–1.43), at 16,384 no faster for FP16 and 1% slower for int8-full (session 10).
@@ -136,10 +139,14 @@ class TypedEncoder final : public Encoder::Impl {
     try {
       upload_weights(w);
       check_cuda(allow_gemm_fused_shared_bytes(), "cudaFuncSetAttribute");
-      // SAMP_CUDA_FUSED_KERNEL=mma / wgmma / tma: one fused kernel wherever it applies (to
-      // compare); by default on Hopper the TMA kernel from kTmaMinTokens on (int8 and FP16), the
-      // wgmma one below and for FP8; elsewhere mma.sync.
+      // SAMP_CUDA_FUSED_KERNEL=mma / wgmma / tma / small: one fused kernel wherever it applies
+      // (to compare); by default the small-tile one up to kSmallMaxTokens, then on Hopper the TMA
+      // kernel from kTmaMinTokens on (int8 and FP16), the wgmma one between and for FP8; elsewhere
+      // mma.sync.
       const std::string kernel = env("SAMP_CUDA_FUSED_KERNEL");
+      small_max_tokens_ = kernel == "small" ? std::numeric_limits<int>::max()
+                          : kernel.empty()  ? kSmallMaxTokens
+                                            : -1;
       fused_wgmma_ = gemm_fused_wgmma_available() && kernel != "mma";
       if (fused_wgmma_) {
         check_cuda(allow_gemm_fused_wgmma_shared_bytes(), "cudaFuncSetAttribute");
@@ -1004,6 +1011,10 @@ class TypedEncoder final : public Encoder::Impl {
                          cudaStream_t stream) const {
     // FP8 needs the wgmma kernel's promoted sums.
     if constexpr (!std::is_same_v<In, __nv_fp8_e4m3>) {
+      if (tokens <= small_max_tokens_ &&
+          gemm_fused_small_supported<In>(n, k, ld_out, q.q != nullptr ? q.ld : 0))
+        return launch_gemm_fused_small<In, T, Q>(x, w, tokens, n, k, dq, act, out, ld_out, q,
+                                                 stream);
       if (tma_min_tokens_ >= 0 && tokens >= tma_min_tokens_ &&
           gemm_fused_tma_supported<In>(n, k, ld_out, q.q != nullptr ? q.ld : 0))
         return launch_gemm_fused_tma<In, T, Q>(x, w, tokens, n, k, dq, act, out, ld_out, q, stream);
@@ -1229,6 +1240,7 @@ class TypedEncoder final : public Encoder::Impl {
   FusedMode fused_mode_ = FusedMode::kTimed;  // SAMP_CUDA_FUSED_GEMM
   bool fused_wgmma_ = false;                  // the fused kernel is the wgmma one
   int tma_min_tokens_ = -1;                   // … or from this many tokens the TMA one (-1 never)
+  int small_max_tokens_ = -1;                 // … up to this many the small-tile one (-1 never)
   std::vector<GemmTuneRecord> fused_log_;     // the fused-or-split timings this session made
   std::set<int> eager_tokens_;       // token counts that ran eagerly (their GEMMs are tuned)
   int programmatic_max_tokens_ = 0;  // programmatic launches below this many tokens (SAMP_CUDA_PDL)

@@ -32,6 +32,19 @@ cudaError_t launch_gemm_fused(const In* x, const In* w, int tokens, int n, int k
                               Activation act, T* out, int ld_out, const QuantOut<Q>& q,
                               cudaStream_t stream);
 
+/// Whether launch_gemm_fused_small takes the shape: as gemm_fused_supported with n a multiple of
+/// 64.
+template <typename In>
+bool gemm_fused_small_supported(int n, int k, int ld_out, int ld_q);
+
+/// launch_gemm_fused on 64 × 64 tiles for few tokens (gemm-fused-small.cu): the same contract and
+/// the same results (bit for bit for int8); any GPU the mma.sync kernel runs on, 48 KiB of shared
+/// memory (no opt-in). cudaErrorInvalidValue where not supported.
+template <typename In, typename T, typename Q>
+cudaError_t launch_gemm_fused_small(const In* x, const In* w, int tokens, int n, int k,
+                                    const Dequant& dq, Activation act, T* out, int ld_out,
+                                    const QuantOut<Q>& q, cudaStream_t stream);
+
 /// Whether the current device runs the wgmma kernel (an H100-class GPU, compute capability 9.0,
 /// and the sm_90a machine code loads).
 bool gemm_fused_wgmma_available();

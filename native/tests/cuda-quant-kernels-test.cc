@@ -540,14 +540,16 @@ void gelu_is_exact() {
   SAMP_CHECK_MSG(std::fabs(y[9] - 0.5e-30f) <= 1e-37f, "GELU(1e-30) = " << y[9]);
 }
 
-/// Which fused GEMM kernel a check launches: mma.sync, the cp.async wgmma kernel, or the
-/// persistent TMA one.
-enum class FusedKernel { kMma, kWgmma, kTma };
+/// Which fused GEMM kernel a check launches: mma.sync (128 × 128 or small 64 × 64 tiles), the
+/// cp.async wgmma kernel, or the persistent TMA one.
+enum class FusedKernel { kMma, kSmall, kWgmma, kTma };
 
 const char* kernel_name(FusedKernel kernel) {
   switch (kernel) {
     case FusedKernel::kMma:
       return "";
+    case FusedKernel::kSmall:
+      return " (small tiles)";
     case FusedKernel::kWgmma:
       return " (wgmma)";
     case FusedKernel::kTma:
@@ -564,6 +566,9 @@ cudaError_t launch_fused(FusedKernel kernel, const In* x, const In* w, int token
     case FusedKernel::kMma:
       return samp::cuda::launch_gemm_fused<In, T, Q>(x, w, tokens, n, k, dq, act, out, ld_out, q,
                                                      nullptr);
+    case FusedKernel::kSmall:
+      return samp::cuda::launch_gemm_fused_small<In, T, Q>(x, w, tokens, n, k, dq, act, out, ld_out,
+                                                           q, nullptr);
     case FusedKernel::kWgmma:
       return samp::cuda::launch_gemm_fused_wgmma<In, T, Q>(x, w, tokens, n, k, dq, act, out, ld_out,
                                                            q, nullptr);
@@ -908,6 +913,14 @@ void fused_gemm_refusals() {
   }
   SAMP_CHECK(!samp::cuda::gemm_fused_supported<__half>(768, 16, 768, 0));
   SAMP_CHECK(samp::cuda::gemm_fused_supported<__half>(768, 32, 768, 0));
+  // The small-tile kernel takes columns in 64s (a 128-column kernel refuses 320).
+  SAMP_CHECK(samp::cuda::gemm_fused_small_supported<int8_t>(320, 192, 320, 320));
+  SAMP_CHECK(!samp::cuda::gemm_fused_supported<int8_t>(320, 192, 320, 320));
+  SAMP_CHECK(!samp::cuda::gemm_fused_small_supported<int8_t>(96, 768, 96, 0));
+  SAMP_CHECK(!samp::cuda::gemm_fused_small_supported<int8_t>(768, 96, 768, 0));
+  SAMP_CHECK((samp::cuda::launch_gemm_fused_small<int8_t, float, int8_t>(
+                 nullptr, nullptr, 4, 96, 768, samp::cuda::Dequant{}, samp::cuda::Activation::kNone,
+                 static_cast<float*>(nullptr), 96, none, nullptr)) == cudaErrorInvalidValue);
   // The wgmma kernel steps k by 128 bytes.
   SAMP_CHECK(!samp::cuda::gemm_fused_wgmma_supported<int8_t>(768, 64, 768, 0));
   SAMP_CHECK(samp::cuda::gemm_fused_wgmma_supported<__half>(768, 64, 768, 0));
@@ -969,8 +982,9 @@ int main() {
       SAMP_CHECK(samp::cuda::allow_gemm_fused_wgmma_shared_bytes() == cudaSuccess);
       SAMP_CHECK(samp::cuda::allow_gemm_fused_tma_shared_bytes() == cudaSuccess);
     }
-    for (const FusedKernel kernel : {FusedKernel::kMma, FusedKernel::kWgmma, FusedKernel::kTma}) {
-      if (kernel != FusedKernel::kMma && !hopper)
+    for (const FusedKernel kernel :
+         {FusedKernel::kMma, FusedKernel::kSmall, FusedKernel::kWgmma, FusedKernel::kTma}) {
+      if ((kernel == FusedKernel::kWgmma || kernel == FusedKernel::kTma) && !hopper)
         continue;
       fused_int8_gemm<float>(rng, 2304, 300, 768, samp::cuda::Activation::kNone, true, kernel);
       fused_int8_gemm<__half>(rng, 3072, 129, 768, samp::cuda::Activation::kGelu, false, kernel);
@@ -980,6 +994,11 @@ int main() {
       // several tiles, each consumer taking every other one.
       fused_int8_gemm<__half>(rng, 3072, 3000, 768, samp::cuda::Activation::kGelu, false, kernel);
       fused_fp16_gemm(rng, 3072, 1500, 128, kernel);
+      if (kernel == FusedKernel::kSmall) {
+        // Columns in 64s, and fewer k tiles than the pipeline's stages.
+        fused_int8_gemm<__half>(rng, 320, 65, 192, samp::cuda::Activation::kGelu, true, kernel);
+        fused_fp16_gemm(rng, 192, 128, 96, kernel);
+      }
     }
     if (hopper) {
       fused_fp8_gemm(rng, 384, 140, 768);
