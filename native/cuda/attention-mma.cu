@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "device-math.cuh"
+#include "vector-io.cuh"
 #include "kernels.h"
 #include "launch.h"
 #include "mma-ptx.cuh"
@@ -40,12 +41,12 @@ __device__ __forceinline__ std::uint32_t pack_half2(float lo, float hi) {
 }
 
 /// Queues the copy of `valid` of `kRowsStaged` token rows (of 64 halves) starting at src into a
-/// staged tile; rows past `valid` become zeros.
+/// staged tile, shared by kThreads threads of which this is `tid`; rows past `valid` become zeros.
 template <int kRowsStaged, int kThreads>
 __device__ __forceinline__ void stage(const __half* __restrict__ src, int ld, int valid,
-                                      __half* dst) {
+                                      __half* dst, int tid = threadIdx.x) {
 #pragma unroll
-  for (int i = threadIdx.x; i < kRowsStaged * 8; i += kThreads) {
+  for (int i = tid; i < kRowsStaged * 8; i += kThreads) {
     const int row = i >> 3;
     const int chunk = (i & 7) * 8;
     const bool ok = row < valid;
@@ -216,6 +217,218 @@ __global__ void __launch_bounds__(kWarps * 32)
   }
 }
 
+// The split-keys form for few (row, head) pairs, as in a batch of one: one block of kSplitWarps
+// warps per (row, head, 16 queries), the warps taking the row's 32-key tiles in turn (tile j to
+// warp j mod kSplitWarps), each with its own running max, sum and O as above; the four partial
+// results are merged through shared memory at the end (O = Σ 2^(m_w − m) · O_w over Σ 2^(m_w − m)
+// · l_w). At 128 tokens the kernel above has 24 blocks whose warps each walk every key; this one
+// has 96 whose warps walk a quarter of them.
+constexpr int kSplitWarps = 4;
+constexpr int kSplitKeys = 32;     // keys per tile
+constexpr int kMergeLd = kD + 8;   // floats per merged row: 8 banks apart from row to row
+constexpr int kSplitMaxKeys = 512;
+
+__host__ __device__ constexpr int split_rows(int keys) {
+  return (keys + kSplitKeys - 1) / kSplitKeys * kSplitKeys;
+}
+
+/// A warp's partial result for the block's 16 queries.
+struct SplitPart {
+  float m[16], l[16];          // running max (base-2 units) and sum of each query row
+  float o[16 * kMergeLd];      // its unnormalised context rows
+};
+
+/// Staged queries, keys and values for rows of up to `keys` keys, then the warps' parts.
+std::size_t split_shared_bytes(int keys) {
+  return static_cast<std::size_t>(16 + 2 * split_rows(keys)) * kLd * sizeof(__half) +
+         kSplitWarps * sizeof(SplitPart);
+}
+
+__global__ void __launch_bounds__(kSplitWarps * 32)
+    attention_mma_split_kernel(const __half* __restrict__ qkv, int ld_qkv, __half* __restrict__ ctx,
+                               int ld_ctx, const RowSpan* __restrict__ rows, int heads,
+                               int max_keys, float scale_log2) {
+  dev::wait_for_previous_kernel();
+  constexpr int kThreads = kSplitWarps * 32;
+  extern __shared__ __align__(16) unsigned char raw[];
+  __half* qs = reinterpret_cast<__half*>(raw);
+  __half* ks = qs + 16 * kLd;
+  __half* vs = ks + split_rows(max_keys) * kLd;
+  SplitPart* parts = reinterpret_cast<SplitPart*>(vs + split_rows(max_keys) * kLd);
+  const int r = blockIdx.x / heads;
+  const int h = blockIdx.x % heads;
+  const RowSpan span = rows[r];
+  const int q0 = blockIdx.y * 16;
+  if (q0 >= span.queries)
+    return;  // the same for the whole block
+  const int warp = threadIdx.x >> 5;
+  const int lane = threadIdx.x & 31;
+  const int g = lane >> 2;
+  const int t = lane & 3;
+  const int hidden = heads * kD;
+  const __half* base = qkv + static_cast<size_t>(span.start) * ld_qkv + h * kD;
+  const int tiles = (span.keys + kSplitKeys - 1) / kSplitKeys;
+
+  // The queries by the whole block; each warp's key and value tiles by that warp.
+  stage<16, kThreads>(base + static_cast<size_t>(q0) * ld_qkv, ld_qkv, span.queries - q0, qs);
+  for (int tile = warp; tile < tiles; tile += kSplitWarps) {
+    const int k0 = tile * kSplitKeys;
+    const int valid = min(kSplitKeys, span.keys - k0);
+    const __half* src = base + static_cast<size_t>(k0) * ld_qkv;
+    stage<kSplitKeys, 32>(src + hidden, ld_qkv, valid, ks + k0 * kLd, lane);
+    stage<kSplitKeys, 32>(src + 2 * hidden, ld_qkv, valid, vs + k0 * kLd, lane);
+  }
+  ptx::commit();
+  ptx::wait_copies<0>();
+  __syncthreads();
+
+  std::uint32_t qf[kD / 16][4];
+#pragma unroll
+  for (int kk = 0; kk < kD / 16; ++kk)
+    ptx::ldmatrix_x4(qf[kk], qs + (lane & 15) * kLd + kk * 16 + (lane >> 4) * 8);
+  float o[kD / 8][4];
+#pragma unroll
+  for (int j = 0; j < kD / 8; ++j)
+    o[j][0] = o[j][1] = o[j][2] = o[j][3] = 0.0f;
+  float m_lo = -INFINITY, m_hi = -INFINITY;
+  float l_lo = 0.0f, l_hi = 0.0f;
+
+  for (int tile = warp; tile < tiles; tile += kSplitWarps) {
+    const __half* kt = ks + tile * kSplitKeys * kLd;
+    const __half* vt = vs + tile * kSplitKeys * kLd;
+    float s[kSplitKeys / 8][4];
+#pragma unroll
+    for (int j = 0; j < kSplitKeys / 8; ++j) {
+      s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0.0f;
+#pragma unroll
+      for (int kk = 0; kk < kD / 16; kk += 2) {
+        std::uint32_t b[4];
+        ptx::ldmatrix_x4(b, kt + (j * 8 + (lane & 7)) * kLd + kk * 16 + (lane >> 3) * 8);
+        mma(s[j], qf[kk], b[0], b[1]);
+        mma(s[j], qf[kk + 1], b[2], b[3]);
+      }
+    }
+    const int valid = span.keys - tile * kSplitKeys;
+    float mx_lo = -INFINITY, mx_hi = -INFINITY;
+#pragma unroll
+    for (int j = 0; j < kSplitKeys / 8; ++j) {
+#pragma unroll
+      for (int e = 0; e < 2; ++e) {
+        const bool real = j * 8 + 2 * t + e < valid;
+        s[j][e] = real ? s[j][e] * scale_log2 : -INFINITY;
+        s[j][2 + e] = real ? s[j][2 + e] * scale_log2 : -INFINITY;
+        mx_lo = fmaxf(mx_lo, s[j][e]);
+        mx_hi = fmaxf(mx_hi, s[j][2 + e]);
+      }
+    }
+#pragma unroll
+    for (int off = 1; off <= 2; off <<= 1) {
+      mx_lo = fmaxf(mx_lo, __shfl_xor_sync(0xffffffffu, mx_lo, off));
+      mx_hi = fmaxf(mx_hi, __shfl_xor_sync(0xffffffffu, mx_hi, off));
+    }
+    const float new_lo = fmaxf(m_lo, mx_lo);  // finite: every tile has a real key
+    const float new_hi = fmaxf(m_hi, mx_hi);
+    const float corr_lo = exp2f(m_lo - new_lo);
+    const float corr_hi = exp2f(m_hi - new_hi);
+    m_lo = new_lo;
+    m_hi = new_hi;
+    l_lo *= corr_lo;
+    l_hi *= corr_hi;
+#pragma unroll
+    for (int j = 0; j < kD / 8; ++j) {
+      o[j][0] *= corr_lo;
+      o[j][1] *= corr_lo;
+      o[j][2] *= corr_hi;
+      o[j][3] *= corr_hi;
+    }
+    std::uint32_t pf[kSplitKeys / 16][4];
+#pragma unroll
+    for (int j = 0; j < kSplitKeys / 8; ++j) {
+      const float p0 = exp2f(s[j][0] - new_lo);
+      const float p1 = exp2f(s[j][1] - new_lo);
+      const float p2 = exp2f(s[j][2] - new_hi);
+      const float p3 = exp2f(s[j][3] - new_hi);
+      l_lo += p0 + p1;
+      l_hi += p2 + p3;
+      pf[j >> 1][(j & 1) * 2] = pack_half2(p0, p1);
+      pf[j >> 1][(j & 1) * 2 + 1] = pack_half2(p2, p3);
+    }
+#pragma unroll
+    for (int kk = 0; kk < kSplitKeys / 16; ++kk) {
+#pragma unroll
+      for (int j = 0; j < kD / 8; j += 2) {
+        std::uint32_t b[4];
+        ptx::ldmatrix_x4_trans(
+            b, vt + (kk * 16 + (lane & 7) + ((lane >> 3) & 1) * 8) * kLd + j * 8 + (lane >> 4) * 8);
+        mma(o[j], pf[kk], b[0], b[1]);
+        mma(o[j + 1], pf[kk], b[2], b[3]);
+      }
+    }
+  }
+
+  // This warp's part (a warp with no tile leaves m = −∞, l = 0, O = 0: weight 0 below).
+#pragma unroll
+  for (int off = 1; off <= 2; off <<= 1) {
+    l_lo += __shfl_xor_sync(0xffffffffu, l_lo, off);
+    l_hi += __shfl_xor_sync(0xffffffffu, l_hi, off);
+  }
+  SplitPart& part = parts[warp];
+  if (t == 0) {
+    part.m[g] = m_lo;
+    part.m[g + 8] = m_hi;
+    part.l[g] = l_lo;
+    part.l[g + 8] = l_hi;
+  }
+#pragma unroll
+  for (int j = 0; j < kD / 8; ++j) {
+    *reinterpret_cast<float2*>(part.o + g * kMergeLd + j * 8 + 2 * t) = make_float2(o[j][0], o[j][1]);
+    *reinterpret_cast<float2*>(part.o + (g + 8) * kMergeLd + j * 8 + 2 * t) =
+        make_float2(o[j][2], o[j][3]);
+  }
+  __syncthreads();
+
+  // Each thread: 8 adjacent dims of one query row (16 rows × 8 groups = the block's 128 threads).
+  const int row = threadIdx.x >> 3;
+  const int c = (threadIdx.x & 7) * 8;
+  if (q0 + row >= span.queries)
+    return;
+  float m = -INFINITY;
+#pragma unroll
+  for (int w = 0; w < kSplitWarps; ++w)
+    m = fmaxf(m, parts[w].m[row]);
+  float l = 0.0f, v[8] = {};
+#pragma unroll
+  for (int w = 0; w < kSplitWarps; ++w) {
+    const float f = parts[w].m[row] == -INFINITY ? 0.0f : exp2f(parts[w].m[row] - m);
+    l += f * parts[w].l[row];
+    float ow[8];
+    dev::load8(parts[w].o + row * kMergeLd + c, ow);
+#pragma unroll
+    for (int e = 0; e < 8; ++e)
+      v[e] += f * ow[e];
+  }
+  const float inv = 1.0f / l;
+#pragma unroll
+  for (int e = 0; e < 8; ++e)
+    v[e] *= inv;
+  dev::store8(ctx + static_cast<size_t>(span.start + q0 + row) * ld_ctx + h * kD + c, v);
+}
+
+cudaError_t launch_split(const __half* qkv, int ld_qkv, __half* context, int ld_ctx,
+                         const RowSpan* rows, int num_rows, int max_queries, int heads, float scale,
+                         cudaStream_t stream) {
+  const size_t smem = split_shared_bytes(max_queries);
+  const cudaError_t err = cudaFuncSetAttribute(
+      attention_mma_split_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
+  if (err != cudaSuccess)
+    return err;
+  const dim3 grid(static_cast<unsigned>(num_rows * heads),
+                  static_cast<unsigned>((max_queries + 15) / 16));
+  constexpr float kLog2e = 1.4426950408889634f;
+  return launch_kernel({grid, kSplitWarps * 32, smem, stream}, attention_mma_split_kernel, qkv,
+                       ld_qkv, context, ld_ctx, rows, heads, max_queries, scale * kLog2e);
+}
+
 template <int kWarps>
 cudaError_t launch(const __half* qkv, int ld_qkv, __half* context, int ld_ctx, const RowSpan* rows,
                    int num_rows, int max_queries, int heads, float scale, cudaStream_t stream) {
@@ -235,11 +448,20 @@ cudaError_t launch(const __half* qkv, int ld_qkv, __half* context, int ld_ctx, c
 
 }  // namespace
 
+bool attention_mma_splits_keys(int num_rows, int max_queries, int heads) {
+  // Fewer blocks of 64 queries than ~an SM each (H100: 132), rows short enough for the keys and
+  // values to be staged whole.
+  return max_queries <= kSplitMaxKeys && num_rows * heads * ((max_queries + 63) / 64) < 128;
+}
+
 cudaError_t launch_attention_mma(const __half* qkv, int ld_qkv, __half* context, int ld_ctx,
                                  const RowSpan* rows, int num_rows, int max_queries, int heads,
-                                 float scale, cudaStream_t stream) {
+                                 float scale, cudaStream_t stream, bool split_keys) {
   if (num_rows <= 0 || max_queries <= 0)
     return cudaSuccess;
+  if (split_keys && attention_mma_splits_keys(num_rows, max_queries, heads))
+    return launch_split(qkv, ld_qkv, context, ld_ctx, rows, num_rows, max_queries, heads, scale,
+                        stream);
   // 64 queries per block. 128 (8 warps, each key / value tile staged once for twice the queries)
   // measured slower on the H100 at seq 128, Q, K, V being in L2 after the QKV GEMM: attention at
   // batch 32 / 128 took 0.272 / 0.993 ms over 12 layers with 8 warps, 0.252 / 0.833 with 4 (the

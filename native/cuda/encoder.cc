@@ -108,6 +108,9 @@ class TypedEncoder final : public Encoder::Impl {
     attention_kernel = attention_ == AttentionKernel::kMma    ? "tensor-core"
                        : attention_ == AttentionKernel::kWmma ? "tensor-core-wmma"
                                                               : "generic";
+    // SAMP_CUDA_ATTENTION_SPLIT=0: the tensor-core attention never splits a row's keys over a
+    // block's warps (by default it does for batches too small to fill the GPU).
+    attention_split_ = env("SAMP_CUDA_ATTENTION_SPLIT") != "0";
     // SAMP_CUDA_INT8_ATTENTION=generic: INT8 attention layers take the dp4a kernel even where the
     // tensor-core one applies (tests compare the two).
     int8_attention_generic_ = env("SAMP_CUDA_INT8_ATTENTION") == "generic";
@@ -1065,7 +1068,7 @@ class TypedEncoder final : public Encoder::Impl {
     if constexpr (std::is_same_v<T, __half>) {
       if (attention_ == AttentionKernel::kMma) {
         return launch_attention_mma(b.qkv, 3 * h, b.ctx, h, b.rows, batch, max_queries, c.num_heads,
-                                    scale, stream_);
+                                    scale, stream_, attention_split_);
       }
       if (attention_ == AttentionKernel::kWmma) {
         return launch_attention_wmma(b.qkv, 3 * h, b.ctx, h, b.rows, batch, max_queries,
@@ -1234,6 +1237,7 @@ class TypedEncoder final : public Encoder::Impl {
   static constexpr std::size_t kMaxGraphs = 32;
 
   AttentionKernel attention_ = AttentionKernel::kGeneric;
+  bool attention_split_ = true;  // SAMP_CUDA_ATTENTION_SPLIT
   bool int8_attention_generic_ = false;
   bool fused_residual_ = false;
   GemmEpilogue ffn1_epilogue_ = GemmEpilogue::kNone;

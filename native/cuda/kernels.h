@@ -76,10 +76,16 @@ cudaError_t launch_attention_wmma(const __half* qkv, int ld_qkv, __half* context
                                   float scale, cudaStream_t stream);
 
 /// Register-resident tensor-core flash attention (mma.sync, cp.async double buffering) for FP16
-/// sessions with head_dim 64, the default for them (same contract as launch_attention).
+/// sessions with head_dim 64, the default for them (same contract as launch_attention). Where
+/// attention_mma_splits_keys says so and `split_keys` allows, the split-keys form: the four warps
+/// of a block share 16 queries and split the keys, so that a batch of one has 4 × more blocks.
 cudaError_t launch_attention_mma(const __half* qkv, int ld_qkv, __half* context, int ld_ctx,
                                  const RowSpan* rows, int num_rows, int max_queries, int heads,
-                                 float scale, cudaStream_t stream);
+                                 float scale, cudaStream_t stream, bool split_keys = true);
+
+/// Whether launch_attention_mma takes the split-keys form for this shape: fewer than 128 blocks of
+/// 64 queries, rows of at most 512 tokens.
+bool attention_mma_splits_keys(int num_rows, int max_queries, int heads);
 
 /// The attention scores (Q·Kᵀ·scale, lowest float at masked keys) and probabilities (0 at
 /// masked keys) of every computed query, in the padded layout [rows, heads, seq, seq] (positions

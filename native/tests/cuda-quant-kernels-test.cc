@@ -26,6 +26,7 @@
 #include "gemm-fused.h"
 #include "gemm.h"
 #include "graph-capture.h"
+#include "kernels.h"
 #include "l2-prefetch.h"
 #include "quant-kernels.h"
 
@@ -540,6 +541,68 @@ void gelu_is_exact() {
   SAMP_CHECK_MSG(std::fabs(y[9] - 0.5e-30f) <= 1e-37f, "GELU(1e-30) = " << y[9]);
 }
 
+/// The FP16 tensor-core attention, in its whole-row and split-keys forms, against a host double
+/// reference of softmax(Q·Kᵀ·scale)·V over each row's real keys: rows of 128, 70 (45 real keys:
+/// the last warps of the split form get no tile) and 1 token, two heads.
+void fp16_attention_split() {
+  constexpr int kHeads = 2, kD = 64, kHidden = kHeads * kD, kLd = 3 * kHidden;
+  const std::vector<samp::cuda::RowSpan> spans = {{0, 128, 128}, {128, 70, 45}, {198, 1, 1}};
+  const int tokens = 199, max_queries = 128;
+  SAMP_CHECK(samp::cuda::attention_mma_splits_keys(3, max_queries, kHeads));
+  SAMP_CHECK(!samp::cuda::attention_mma_splits_keys(32, 128, 12));
+  SAMP_CHECK(!samp::cuda::attention_mma_splits_keys(1, 1024, 12));
+  std::mt19937 rng(7);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  std::vector<__half> qkv(static_cast<std::size_t>(tokens) * kLd);
+  for (auto& v : qkv)
+    v = __float2half(nd(rng));
+  const float scale = 0.125f;
+  const DeviceBuffer dqkv = to_device(qkv), drows = to_device(spans);
+  for (const bool split : {false, true}) {
+    DeviceBuffer dctx(static_cast<std::size_t>(tokens) * kHidden * sizeof(__half));
+    SAMP_CHECK(cudaMemset(dctx.get(), 0, static_cast<std::size_t>(tokens) * kHidden * 2) ==
+               cudaSuccess);
+    SAMP_CHECK(samp::cuda::launch_attention_mma(
+                   dqkv.as<__half>(), kLd, dctx.as<__half>(), kHidden,
+                   drows.as<samp::cuda::RowSpan>(), 3, max_queries, kHeads, scale, nullptr,
+                   split) == cudaSuccess);
+    SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
+    const auto ctx = to_host<__half>(dctx, static_cast<std::size_t>(tokens) * kHidden);
+    const auto at = [&](int token, int col) {
+      return static_cast<double>(__half2float(qkv[static_cast<std::size_t>(token) * kLd + col]));
+    };
+    double worst = 0;
+    for (const auto& span : spans) {
+      for (int h = 0; h < kHeads; ++h) {
+        for (int q = 0; q < span.queries; ++q) {
+          std::vector<double> p(span.keys);
+          double mx = -1e300, sum = 0;
+          for (int k = 0; k < span.keys; ++k) {
+            double dot = 0;
+            for (int d = 0; d < kD; ++d)
+              dot += at(span.start + q, h * kD + d) * at(span.start + k, kHidden + h * kD + d);
+            p[k] = dot * scale;
+            mx = std::max(mx, p[k]);
+          }
+          for (double& v : p)
+            sum += (v = std::exp(v - mx));
+          for (int d = 0; d < kD; ++d) {
+            double o = 0;
+            for (int k = 0; k < span.keys; ++k)
+              o += p[k] / sum * at(span.start + k, 2 * kHidden + h * kD + d);
+            const float got =
+                __half2float(ctx[static_cast<std::size_t>(span.start + q) * kHidden + h * kD + d]);
+            worst = std::max(worst, std::fabs(got - o));
+          }
+        }
+      }
+    }
+    std::printf("fp16 attention (%s): worst error %.2e\n", split ? "split keys" : "whole rows",
+                worst);
+    SAMP_CHECK_MSG(worst < 4e-3, "fp16 attention (split " << split << ") off by " << worst);
+  }
+}
+
 /// Which fused GEMM kernel a check launches: mma.sync (128 × 128 or small 64 × 64 tiles), the
 /// cp.async wgmma kernel, or the persistent TMA one.
 enum class FusedKernel { kMma, kSmall, kWgmma, kTma };
@@ -982,6 +1045,7 @@ int main() {
       SAMP_CHECK(samp::cuda::allow_gemm_fused_wgmma_shared_bytes() == cudaSuccess);
       SAMP_CHECK(samp::cuda::allow_gemm_fused_tma_shared_bytes() == cudaSuccess);
     }
+    fp16_attention_split();
     for (const FusedKernel kernel :
          {FusedKernel::kMma, FusedKernel::kSmall, FusedKernel::kWgmma, FusedKernel::kTma}) {
       if ((kernel == FusedKernel::kWgmma || kernel == FusedKernel::kTma) && !hopper)
