@@ -35,6 +35,7 @@
 // Keys past the row's real ones are excluded from the max and sum and get code 0 (their rows are
 // zero-filled by the copy anyway); queries past the row's computed ones are zero-filled and never
 // written.
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -65,11 +66,11 @@ constexpr std::size_t shared_bytes(int max_keys) {
 using ptx::mma;
 
 /// Queues the copy of `valid` of `rows` token rows (64 bytes each) starting at src into a staged
-/// block; rows past `valid` become zeros.
+/// block, shared by kThreads threads of which this is `tid`; rows past `valid` become zeros.
 template <int kThreads>
 __device__ __forceinline__ void stage(const int8_t* __restrict__ src, int ld, int rows, int valid,
-                                      int8_t* dst) {
-  for (int i = threadIdx.x; i < rows * 4; i += kThreads) {
+                                      int8_t* dst, int tid = threadIdx.x) {
+  for (int i = tid; i < rows * 4; i += kThreads) {
     const int row = i >> 2;
     const int chunk = (i & 3) * 16;
     const bool ok = row < valid;
@@ -380,6 +381,202 @@ __global__ void __launch_bounds__(kWarps * 32)
   }
 }
 
+// The split-keys form for few (row, head) pairs, as in a batch of one: one block of kSplitWarps
+// warps per (row, head, 16 queries), warp w taking the row's 32-key chunks w, w + 4, … (at most
+// kSplitChunks each, their scores kept in registers as in the one-pass kernel). The row max and
+// Σe are merged over the warps through shared memory before any code is made, so the codes are
+// those of the one-pass kernel (Σe summed in another order); each warp's exact int32 P·V part is
+// then added up in shared memory.
+constexpr int kSplitWarps = 4;
+constexpr int kSplitChunks = 4;  // per warp: rows of up to 4 × 4 × 32 = 512 keys
+constexpr int kSplitMaxKeys = kSplitWarps * kSplitChunks * kChunk;
+constexpr int kPartLd = kD + 16;  // ints per row of a warp's P·V part: 16-byte stores conflict-free
+
+/// Shared memory of the split form: staged queries, keys and values, then the warps' parts.
+struct SplitParts {
+  float m[kSplitWarps][16], l[kSplitWarps][16];
+  int o[kSplitWarps][16 * kPartLd];
+};
+
+constexpr std::size_t split_shared_bytes(int max_keys) {
+  return static_cast<std::size_t>(16 + 2 * round_chunk(max_keys)) * kLd + sizeof(SplitParts);
+}
+
+template <typename T>
+__global__ void __launch_bounds__(kSplitWarps * 32)
+    attention_int8_split_kernel(AttentionInt8Args a, T* __restrict__ ctx, int8_t* __restrict__ ctx8) {
+  dev::wait_for_previous_kernel();
+  constexpr int kThreads = kSplitWarps * 32;
+  const int r = blockIdx.x / a.heads;
+  const int h = blockIdx.x % a.heads;
+  const RowSpan span = a.rows[r];
+  const int q0 = blockIdx.y * 16;
+  if (q0 >= span.queries)
+    return;  // the same for the whole block
+  extern __shared__ __align__(16) int8_t smem[];
+  int8_t* qs = smem;
+  int8_t* ks = qs + 16 * kLd;
+  int8_t* vs = ks + round_chunk(a.max_queries) * kLd;
+  SplitParts& parts = *reinterpret_cast<SplitParts*>(vs + round_chunk(a.max_queries) * kLd);
+
+  const int warp = threadIdx.x >> 5;
+  const int lane = threadIdx.x & 31;
+  const int g = lane >> 2;
+  const int t = lane & 3;
+  const int nk = span.keys;
+  const int chunks = round_chunk(nk) / kChunk;
+  const int hidden = a.heads * kD;
+  const int8_t* base = a.qkv8 + static_cast<size_t>(span.start) * a.ld_qkv + h * kD;
+
+  // The queries by the whole block; each warp's key and value chunks by that warp.
+  stage<kThreads>(base + static_cast<size_t>(q0) * a.ld_qkv, a.ld_qkv, 16, span.queries - q0, qs);
+  for (int c = warp; c < chunks; c += kSplitWarps) {
+    const int k0 = c * kChunk;
+    const int8_t* src = base + static_cast<size_t>(k0) * a.ld_qkv;
+    stage<32>(src + hidden, a.ld_qkv, kChunk, nk - k0, ks + k0 * kLd, lane);
+    stage<32>(src + 2 * hidden, a.ld_qkv, kChunk, nk - k0, vs + k0 * kLd, lane);
+  }
+  ptx::commit();
+  ptx::wait_copies<0>();
+  __syncthreads();
+
+  std::uint32_t qf[2][4];
+#pragma unroll
+  for (int kk = 0; kk < 2; ++kk)
+    ptx::ldmatrix_x4(qf[kk], qs + (lane & 15) * kLd + kk * 32 + (lane >> 4) * 16);
+  // Chunk i of this warp is the row's chunk warp + 4i; `real` says whether its key is one.
+  const auto real = [&](int i, int j, int e) {
+    return (warp + kSplitWarps * i) * kChunk + j * 8 + 2 * t + e < nk;
+  };
+  int s[kSplitChunks][4][4];
+#pragma unroll
+  for (int i = 0; i < kSplitChunks; ++i) {
+    if (warp + kSplitWarps * i < chunks)
+      chunk_scores(s[i], qf, ks + (warp + kSplitWarps * i) * kChunk * kLd, lane);
+  }
+  // The row max: this warp's, then over the warps.
+  float m_lo = -INFINITY, m_hi = -INFINITY;
+#pragma unroll
+  for (int i = 0; i < kSplitChunks; ++i) {
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+#pragma unroll
+      for (int e = 0; e < 2; ++e) {
+        if (real(i, j, e)) {
+          m_lo = fmaxf(m_lo, score(s[i][j][e], a.score_scale));
+          m_hi = fmaxf(m_hi, score(s[i][j][2 + e], a.score_scale));
+        }
+      }
+    }
+  }
+#pragma unroll
+  for (int off = 1; off <= 2; off <<= 1) {
+    m_lo = fmaxf(m_lo, __shfl_xor_sync(0xffffffffu, m_lo, off));
+    m_hi = fmaxf(m_hi, __shfl_xor_sync(0xffffffffu, m_hi, off));
+  }
+  if (t == 0) {
+    parts.m[warp][g] = m_lo;
+    parts.m[warp][g + 8] = m_hi;
+  }
+  __syncthreads();
+#pragma unroll
+  for (int w = 0; w < kSplitWarps; ++w) {
+    m_lo = fmaxf(m_lo, parts.m[w][g]);
+    m_hi = fmaxf(m_hi, parts.m[w][g + 8]);
+  }
+  // exp(score − max) of each key, and Σe: this warp's, then over the warps in order.
+  float kept[kSplitChunks][4][4];
+  float l_lo = 0.0f, l_hi = 0.0f;
+#pragma unroll
+  for (int i = 0; i < kSplitChunks; ++i) {
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+#pragma unroll
+      for (int e = 0; e < 2; ++e) {
+        const bool ok = real(i, j, e);
+        kept[i][j][e] = ok ? expf(score(s[i][j][e], a.score_scale) - m_lo) : 0.0f;
+        kept[i][j][2 + e] = ok ? expf(score(s[i][j][2 + e], a.score_scale) - m_hi) : 0.0f;
+        l_lo += kept[i][j][e];
+        l_hi += kept[i][j][2 + e];
+      }
+    }
+  }
+#pragma unroll
+  for (int off = 1; off <= 2; off <<= 1) {
+    l_lo += __shfl_xor_sync(0xffffffffu, l_lo, off);
+    l_hi += __shfl_xor_sync(0xffffffffu, l_hi, off);
+  }
+  if (t == 0) {
+    parts.l[warp][g] = l_lo;
+    parts.l[warp][g + 8] = l_hi;
+  }
+  __syncthreads();
+  l_lo = l_hi = 0.0f;
+#pragma unroll
+  for (int w = 0; w < kSplitWarps; ++w) {
+    l_lo += parts.l[w][g];
+    l_hi += parts.l[w][g + 8];
+  }
+  // As the reference: factor = (1 / Σe) · probs_inv_scale, applied to each e; then this warp's
+  // part of O = P · V (exact int32).
+  const float f_lo = (1.0f / l_lo) * a.probs_inv_scale;
+  const float f_hi = (1.0f / l_hi) * a.probs_inv_scale;
+  int o[8][4];
+#pragma unroll
+  for (int i = 0; i < 8; ++i)
+    o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0;
+#pragma unroll
+  for (int i = 0; i < kSplitChunks; ++i) {
+    if (warp + kSplitWarps * i < chunks) {
+      std::uint32_t code[4][4];
+#pragma unroll
+      for (int j = 0; j < 4; ++j) {
+#pragma unroll
+        for (int e = 0; e < 2; ++e) {
+          const bool ok = real(i, j, e);
+          code[j][e] = ok ? prob_code(kept[i][j][e] * f_lo) : 0u;
+          code[j][2 + e] = ok ? prob_code(kept[i][j][2 + e] * f_hi) : 0u;
+        }
+      }
+      add_chunk_context(o, code, vs + (warp + kSplitWarps * i) * kChunk * kLd, lane);
+    }
+  }
+  // The part in natural dimension order: lane (g, t) holds dims 16i + 4t … + 3 of rows g, g + 8.
+  int* part = parts.o[warp];
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    *reinterpret_cast<int4*>(part + g * kPartLd + 16 * i + 4 * t) =
+        make_int4(o[2 * i][0], o[2 * i + 1][0], o[2 * i][1], o[2 * i + 1][1]);
+    *reinterpret_cast<int4*>(part + (g + 8) * kPartLd + 16 * i + 4 * t) =
+        make_int4(o[2 * i][2], o[2 * i + 1][2], o[2 * i][3], o[2 * i + 1][3]);
+  }
+  __syncthreads();
+  // Each thread: 8 adjacent dims of one query row, the four parts added.
+  const int row = threadIdx.x >> 3;
+  const int c = (threadIdx.x & 7) * 8;
+  if (q0 + row >= span.queries)
+    return;
+  int sum[8] = {};
+#pragma unroll
+  for (int w = 0; w < kSplitWarps; ++w) {
+    const int4* p = reinterpret_cast<const int4*>(parts.o[w] + row * kPartLd + c);
+    const int4 lo = p[0], hi = p[1];
+    sum[0] += lo.x, sum[1] += lo.y, sum[2] += lo.z, sum[3] += lo.w;
+    sum[4] += hi.x, sum[5] += hi.y, sum[6] += hi.z, sum[7] += hi.w;
+  }
+  const size_t at = static_cast<size_t>(span.start + q0 + row) * a.ld_ctx + h * kD + c;
+  store_outputs(a, sum[0], sum[1], sum[2], sum[3], ctx, ctx8, at);
+  store_outputs(a, sum[4], sum[5], sum[6], sum[7], ctx, ctx8, at + 4);
+}
+
+template <typename T>
+cudaError_t launch_split(const AttentionInt8Args& a, T* ctx, int8_t* ctx8, cudaStream_t stream) {
+  const dim3 grid(static_cast<unsigned>(a.num_rows * a.heads),
+                  static_cast<unsigned>((a.max_queries + 15) / 16));
+  const LaunchShape shape{grid, kSplitWarps * 32, split_shared_bytes(a.max_queries), stream};
+  return launch_kernel(shape, attention_int8_split_kernel<T>, a, ctx, ctx8);
+}
+
 template <typename T, int kWarps>
 cudaError_t launch(const AttentionInt8Args& a, T* ctx, int8_t* ctx8, cudaStream_t stream) {
   constexpr int kRows = kWarps * 16;
@@ -406,8 +603,15 @@ int attention_int8_mma_warps(int num_rows, int max_queries, int heads) {
   return max_queries > 64 && num_rows * heads >= 132 ? 8 : 4;
 }
 
+bool attention_int8_splits_keys(int num_rows, int max_queries, int heads) {
+  // As the FP16 kernel's rule (attention-mma.cu): fewer blocks of 64 queries than ~an SM each.
+  return max_queries <= kSplitMaxKeys && num_rows * heads * ((max_queries + 63) / 64) < 128;
+}
+
 std::size_t attention_int8_mma_shared_bytes(int max_keys) {
-  return shared_bytes<8>(max_keys);  // the larger of the two block sizes
+  // The larger of the 8-warp blocks' and the split form's (which exists up to kSplitMaxKeys).
+  const std::size_t split = max_keys <= kSplitMaxKeys ? split_shared_bytes(max_keys) : 0;
+  return std::max(shared_bytes<8>(max_keys), split);
 }
 
 cudaError_t allow_attention_int8_mma_shared_bytes(std::size_t bytes) {
@@ -415,7 +619,9 @@ cudaError_t allow_attention_int8_mma_shared_bytes(std::size_t bytes) {
   const auto allow = [n](auto kernel) {
     return cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, n);
   };
-  for (cudaError_t err : {allow(attention_int8_mma_kernel<float, 4, 0>),
+  for (cudaError_t err : {allow(attention_int8_split_kernel<float>),
+                          allow(attention_int8_split_kernel<__half>),
+                          allow(attention_int8_mma_kernel<float, 4, 0>),
                           allow(attention_int8_mma_kernel<float, 8, 0>),
                           allow(attention_int8_mma_kernel<__half, 4, 0>),
                           allow(attention_int8_mma_kernel<__half, 8, 0>),
@@ -443,6 +649,8 @@ cudaError_t launch_attention_int8_mma(const AttentionInt8Args& a, T* ctx, int8_t
     return cudaSuccess;
   if (!attention_int8_mma_supported(a, ctx, ctx8))
     return cudaErrorInvalidValue;
+  if (a.split_keys && attention_int8_splits_keys(a.num_rows, a.max_queries, a.heads))
+    return launch_split<T>(a, ctx, ctx8, stream);
   if (attention_int8_mma_warps(a.num_rows, a.max_queries, a.heads) == 8)
     return launch<T, 8>(a, ctx, ctx8, stream);
   return launch<T, 4>(a, ctx, ctx8, stream);

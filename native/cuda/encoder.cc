@@ -859,6 +859,7 @@ class TypedEncoder final : public Encoder::Impl {
       ctx_quantized = ao.precision == GemmPrecision::kInt8;
       args.ctx8_inv_scale = ctx_quantized ? input_inv_scale(ao) : 1.0f;
       args.generic_kernel = int8_attention_generic_;
+      args.split_keys = attention_split_;
       check_cuda(launch_attention_int8<T>(
                      args, ctx_quantized && !recording ? nullptr : b.ctx,
                      ctx_quantized ? reinterpret_cast<int8_t*>(b.ctx8) : nullptr, stream_),

@@ -71,6 +71,7 @@ struct AttentionInt8Args {
   int ld_ctx = 0;
   float ctx8_inv_scale = 1.0f;   // 1 / the attention-output GEMM's input scale
   bool generic_kernel = false;   // the dp4a kernel whatever the shape (SAMP_CUDA_INT8_ATTENTION)
+  bool split_keys = true;        // the split-keys form where it applies (SAMP_CUDA_ATTENTION_SPLIT)
 };
 
 /// Runs the INT8 attention; writes ctx (T, may be null) and / or ctx8 (int8, may be null). Takes
@@ -100,6 +101,10 @@ cudaError_t launch_attention_int8_mma(const AttentionInt8Args& a, T* ctx, int8_t
 
 /// Warps per block launch_attention_int8_mma takes for this grid (4: 64 queries per block, 8: 128).
 int attention_int8_mma_warps(int num_rows, int max_queries, int heads);
+
+/// Whether launch_attention_int8_mma takes its split-keys form (4 warps sharing 16 queries, the
+/// keys split over them) for this grid: fewer than 128 blocks of 64 queries, rows of at most 512.
+bool attention_int8_splits_keys(int num_rows, int max_queries, int heads);
 
 /// Dynamic shared memory launch_attention_int8_mma needs for rows of up to `max_keys` keys.
 std::size_t attention_int8_mma_shared_bytes(int max_keys);

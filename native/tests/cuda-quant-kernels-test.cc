@@ -388,6 +388,31 @@ void int8_attention(std::mt19937& rng) {
   SAMP_CHECK_MSG(short_differ * 200 <= short_generic.ctx8.size(),
                  short_differ << " outputs differ between kernels");
 
+  // Few (row, head) pairs take the split-keys form (4 warps share 16 queries and split the keys):
+  // a row of 500 keys (each warp 4 chunks), one computing padding, one of a single token.
+  AttentionCase few = attention_case(rng, 3, 64, {{512, 500}, {77, 60}, {1, 1}, {128, 128}});
+  const int few_rows = static_cast<int>(few.rows.size());
+  SAMP_CHECK(samp::cuda::attention_int8_splits_keys(few_rows, few.max_queries, few.heads));
+  SAMP_CHECK(!samp::cuda::attention_int8_splits_keys(32, 128, 12));
+  SAMP_CHECK(!samp::cuda::attention_int8_splits_keys(1, 1024, 12));
+  SAMP_CHECK(samp::cuda::allow_attention_int8_shared_bytes(
+                 samp::cuda::attention_int8_shared_bytes(few.max_queries, few.d)) == cudaSuccess);
+  const AttentionReference few_ref = attention_reference(few);
+  const AttentionRun split = run_attention<float>(few, few_rows, false, true, true);
+  check_attention(few, few_ref, split, few_rows, 1e-6f, "int8 attention, split keys");
+  check_attention(few, few_ref, run_attention<__half>(few, few_rows, false, true, false), few_rows,
+                  1.0f / 1024, "int8 attention, split keys (FP16 out)");
+  few.args.split_keys = false;
+  const AttentionRun whole = run_attention<float>(few, few_rows, false, true, true);
+  check_attention(few, few_ref, whole, few_rows, 1e-6f, "int8 attention, the same rows whole");
+  std::size_t split_differ = 0;
+  for (std::size_t i = 0; i < split.ctx8.size(); ++i)
+    split_differ += split.ctx8[i] != whole.ctx8[i];
+  std::printf("int8 attention: split keys vs whole rows: %zu of %zu int8 outputs differ\n",
+              split_differ, split.ctx8.size());
+  SAMP_CHECK_MSG(split_differ * 200 <= split.ctx8.size(),
+                 split_differ << " outputs differ between the split and whole forms");
+
   // head_dim 32: the dp4a kernel whatever was asked.
   AttentionCase small = attention_case(rng, 2, 32, {{5, 5}, {40, 33}});
   const AttentionReference small_ref = attention_reference(small);
