@@ -142,6 +142,7 @@ class TypedEncoder final : public Encoder::Impl {
     try {
       upload_weights(w);
       check_cuda(allow_gemm_fused_shared_bytes(), "cudaFuncSetAttribute");
+      check_cuda(allow_gemm_fused_small_shared_bytes(), "cudaFuncSetAttribute");
       // SAMP_CUDA_FUSED_KERNEL=mma / wgmma / tma / small: one fused kernel wherever it applies
       // (to compare); by default the small-tile one up to kSmallMaxTokens, then on Hopper the TMA
       // kernel from kTmaMinTokens on (int8 and FP16), the wgmma one between and for FP8; elsewhere

@@ -38,8 +38,8 @@ template <typename In>
 bool gemm_fused_small_supported(int n, int k, int ld_out, int ld_q);
 
 /// launch_gemm_fused on 64 × 64 tiles for few tokens (gemm-fused-small.cu): the same contract and
-/// the same results (bit for bit for int8); any GPU the mma.sync kernel runs on, 48 KiB of shared
-/// memory (no opt-in). cudaErrorInvalidValue where not supported.
+/// the same results (bit for bit for int8); any GPU the mma.sync kernel runs on.
+/// cudaErrorInvalidValue where not supported.
 template <typename In, typename T, typename Q>
 cudaError_t launch_gemm_fused_small(const In* x, const In* w, int tokens, int n, int k,
                                     const Dequant& dq, Activation act, T* out, int ld_out,
@@ -108,5 +108,8 @@ cudaError_t allow_gemm_fused_wgmma_shared_bytes();
 /// Lets every launch_gemm_fused kernel use the 64 KiB of shared memory its pipeline needs, on the
 /// current device (call once per device before launching; not a stream operation).
 cudaError_t allow_gemm_fused_shared_bytes();
+
+/// The same for launch_gemm_fused_small's kernels (64 KiB).
+cudaError_t allow_gemm_fused_small_shared_bytes();
 
 }  // namespace samp::cuda

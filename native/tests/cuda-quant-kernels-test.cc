@@ -1058,6 +1058,7 @@ int main() {
     fused_gemm_refusals();
     l2_prefetch();
     SAMP_CHECK(samp::cuda::allow_gemm_fused_shared_bytes() == cudaSuccess);
+    SAMP_CHECK(samp::cuda::allow_gemm_fused_small_shared_bytes() == cudaSuccess);
     // The mma.sync kernels everywhere; the wgmma ones where the GPU runs them (an H100 must).
     cudaDeviceProp prop{};
     SAMP_CHECK(cudaGetDeviceProperties(&prop, 0) == cudaSuccess);
