@@ -125,6 +125,69 @@ __device__ __forceinline__ void merge(float& m, float& l, float mo, float lo) {
   m = mn;
 }
 
+/// Whether entry (j, e) of lane t's part of a chunk's scores (key j·8 + 2t + e, e < 2, of the chunk
+/// starting at key k0) is one of the row's nk real keys.
+__device__ __forceinline__ bool real_key(int k0, int j, int t, int e, int nk) {
+  return k0 + j * 8 + 2 * t + e < nk;
+}
+
+/// Raises m_lo / m_hi (rows g and g + 8) to the scores of the chunk's real keys this lane holds.
+__device__ __forceinline__ void chunk_max(const int (&s)[4][4], int k0, int nk, int t, float scale,
+                                          float& m_lo, float& m_hi) {
+#pragma unroll
+  for (int j = 0; j < 4; ++j) {
+#pragma unroll
+    for (int e = 0; e < 2; ++e) {
+      if (real_key(k0, j, t, e, nk)) {
+        m_lo = fmaxf(m_lo, score(s[j][e], scale));
+        m_hi = fmaxf(m_hi, score(s[j][2 + e], scale));
+      }
+    }
+  }
+}
+
+/// kept = exp(score − max) of the chunk's real keys this lane holds (0 elsewhere), added to l.
+__device__ __forceinline__ void chunk_exps(const int (&s)[4][4], int k0, int nk, int t, float scale,
+                                           float m_lo, float m_hi, float (&kept)[4][4], float& l_lo,
+                                           float& l_hi) {
+#pragma unroll
+  for (int j = 0; j < 4; ++j) {
+#pragma unroll
+    for (int e = 0; e < 2; ++e) {
+      const bool real = real_key(k0, j, t, e, nk);
+      kept[j][e] = real ? expf(score(s[j][e], scale) - m_lo) : 0.0f;
+      kept[j][2 + e] = real ? expf(score(s[j][2 + e], scale) - m_hi) : 0.0f;
+      l_lo += kept[j][e];
+      l_hi += kept[j][2 + e];
+    }
+  }
+}
+
+/// The probability codes of the chunk's kept exponentials (factor (1 / Σe) · probs_inv_scale per
+/// row, as the reference), 0 at keys that are not real.
+__device__ __forceinline__ void chunk_codes(const float (&kept)[4][4], int k0, int nk, int t,
+                                            float f_lo, float f_hi, std::uint32_t (&code)[4][4]) {
+#pragma unroll
+  for (int j = 0; j < 4; ++j) {
+#pragma unroll
+    for (int e = 0; e < 2; ++e) {
+      const bool real = real_key(k0, j, t, e, nk);
+      code[j][e] = real ? prob_code(kept[j][e] * f_lo) : 0u;
+      code[j][2 + e] = real ? prob_code(kept[j][2 + e] * f_hi) : 0u;
+    }
+  }
+}
+
+/// x over the four lanes that share a row: its max, or its sum.
+__device__ __forceinline__ float row_max(float x) {
+  x = fmaxf(x, __shfl_xor_sync(0xffffffffu, x, 1));
+  return fmaxf(x, __shfl_xor_sync(0xffffffffu, x, 2));
+}
+__device__ __forceinline__ float row_total(float x) {
+  x += __shfl_xor_sync(0xffffffffu, x, 1);
+  return x + __shfl_xor_sync(0xffffffffu, x, 2);
+}
+
 __device__ __forceinline__ void store4(float* p, const float (&v)[4]) {
   *reinterpret_cast<float4*>(p) = make_float4(v[0], v[1], v[2], v[3]);
 }
@@ -236,42 +299,15 @@ __global__ void __launch_bounds__(kWarps * 32)
     }
     // The row max over this lane's keys, then over the four lanes that share the row.
 #pragma unroll
-    for (int c = 0; c < kKept; ++c) {
+    for (int c = 0; c < kKept; ++c)
+      chunk_max(s[c], c * kChunk, nk, t, a.score_scale, m_lo, m_hi);
+    m_lo = row_max(m_lo);
+    m_hi = row_max(m_hi);
 #pragma unroll
-      for (int j = 0; j < 4; ++j) {
-#pragma unroll
-        for (int e = 0; e < 2; ++e) {
-          if (c * kChunk + j * 8 + 2 * t + e < nk) {
-            m_lo = fmaxf(m_lo, score(s[c][j][e], a.score_scale));
-            m_hi = fmaxf(m_hi, score(s[c][j][2 + e], a.score_scale));
-          }
-        }
-      }
-    }
-#pragma unroll
-    for (int off = 1; off <= 2; off <<= 1) {
-      m_lo = fmaxf(m_lo, __shfl_xor_sync(0xffffffffu, m_lo, off));
-      m_hi = fmaxf(m_hi, __shfl_xor_sync(0xffffffffu, m_hi, off));
-    }
-#pragma unroll
-    for (int c = 0; c < kKept; ++c) {
-#pragma unroll
-      for (int j = 0; j < 4; ++j) {
-#pragma unroll
-        for (int e = 0; e < 2; ++e) {
-          const bool real = c * kChunk + j * 8 + 2 * t + e < nk;
-          kept[c][j][e] = real ? expf(score(s[c][j][e], a.score_scale) - m_lo) : 0.0f;
-          kept[c][j][2 + e] = real ? expf(score(s[c][j][2 + e], a.score_scale) - m_hi) : 0.0f;
-          l_lo += kept[c][j][e];
-          l_hi += kept[c][j][2 + e];
-        }
-      }
-    }
-#pragma unroll
-    for (int off = 1; off <= 2; off <<= 1) {
-      l_lo += __shfl_xor_sync(0xffffffffu, l_lo, off);
-      l_hi += __shfl_xor_sync(0xffffffffu, l_hi, off);
-    }
+    for (int c = 0; c < kKept; ++c)
+      chunk_exps(s[c], c * kChunk, nk, t, a.score_scale, m_lo, m_hi, kept[c], l_lo, l_hi);
+    l_lo = row_total(l_lo);
+    l_hi = row_total(l_hi);
   } else if (active) {
     // Pass 1: this lane's running max and sum over its keys of every chunk.
     for (int c = 0; c < chunks; ++c) {
@@ -331,15 +367,7 @@ __global__ void __launch_bounds__(kWarps * 32)
     for (int c = 0; c < kKept; ++c) {
       if (c < chunks) {
         std::uint32_t code[4][4];
-#pragma unroll
-        for (int j = 0; j < 4; ++j) {
-#pragma unroll
-          for (int e = 0; e < 2; ++e) {
-            const bool real = c * kChunk + j * 8 + 2 * t + e < nk;
-            code[j][e] = real ? prob_code(kept[c][j][e] * f_lo) : 0u;
-            code[j][2 + e] = real ? prob_code(kept[c][j][2 + e] * f_hi) : 0u;
-          }
-        }
+        chunk_codes(kept[c], c * kChunk, nk, t, f_lo, f_hi, code);
         add_chunk_context(o, code, vs + c * kChunk * kLd, lane);
       }
     }
@@ -404,7 +432,8 @@ constexpr std::size_t split_shared_bytes(int max_keys) {
 
 template <typename T>
 __global__ void __launch_bounds__(kSplitWarps * 32)
-    attention_int8_split_kernel(AttentionInt8Args a, T* __restrict__ ctx, int8_t* __restrict__ ctx8) {
+    attention_int8_split_kernel(AttentionInt8Args a, T* __restrict__ ctx,
+                                int8_t* __restrict__ ctx8) {
   dev::wait_for_previous_kernel();
   constexpr int kThreads = kSplitWarps * 32;
   const int r = blockIdx.x / a.heads;
@@ -444,36 +473,21 @@ __global__ void __launch_bounds__(kSplitWarps * 32)
 #pragma unroll
   for (int kk = 0; kk < 2; ++kk)
     ptx::ldmatrix_x4(qf[kk], qs + (lane & 15) * kLd + kk * 32 + (lane >> 4) * 16);
-  // Chunk i of this warp is the row's chunk warp + 4i; `real` says whether its key is one.
-  const auto real = [&](int i, int j, int e) {
-    return (warp + kSplitWarps * i) * kChunk + j * 8 + 2 * t + e < nk;
-  };
+  // Chunk i of this warp is the row's chunk warp + 4i, starting at key first(i).
+  const auto first = [&](int i) { return (warp + kSplitWarps * i) * kChunk; };
   int s[kSplitChunks][4][4];
 #pragma unroll
   for (int i = 0; i < kSplitChunks; ++i) {
-    if (warp + kSplitWarps * i < chunks)
-      chunk_scores(s[i], qf, ks + (warp + kSplitWarps * i) * kChunk * kLd, lane);
+    if (first(i) < nk)
+      chunk_scores(s[i], qf, ks + first(i) * kLd, lane);
   }
   // The row max: this warp's, then over the warps.
   float m_lo = -INFINITY, m_hi = -INFINITY;
 #pragma unroll
-  for (int i = 0; i < kSplitChunks; ++i) {
-#pragma unroll
-    for (int j = 0; j < 4; ++j) {
-#pragma unroll
-      for (int e = 0; e < 2; ++e) {
-        if (real(i, j, e)) {
-          m_lo = fmaxf(m_lo, score(s[i][j][e], a.score_scale));
-          m_hi = fmaxf(m_hi, score(s[i][j][2 + e], a.score_scale));
-        }
-      }
-    }
-  }
-#pragma unroll
-  for (int off = 1; off <= 2; off <<= 1) {
-    m_lo = fmaxf(m_lo, __shfl_xor_sync(0xffffffffu, m_lo, off));
-    m_hi = fmaxf(m_hi, __shfl_xor_sync(0xffffffffu, m_hi, off));
-  }
+  for (int i = 0; i < kSplitChunks; ++i)
+    chunk_max(s[i], first(i), nk, t, a.score_scale, m_lo, m_hi);
+  m_lo = row_max(m_lo);
+  m_hi = row_max(m_hi);
   if (t == 0) {
     parts.m[warp][g] = m_lo;
     parts.m[warp][g + 8] = m_hi;
@@ -488,24 +502,10 @@ __global__ void __launch_bounds__(kSplitWarps * 32)
   float kept[kSplitChunks][4][4];
   float l_lo = 0.0f, l_hi = 0.0f;
 #pragma unroll
-  for (int i = 0; i < kSplitChunks; ++i) {
-#pragma unroll
-    for (int j = 0; j < 4; ++j) {
-#pragma unroll
-      for (int e = 0; e < 2; ++e) {
-        const bool ok = real(i, j, e);
-        kept[i][j][e] = ok ? expf(score(s[i][j][e], a.score_scale) - m_lo) : 0.0f;
-        kept[i][j][2 + e] = ok ? expf(score(s[i][j][2 + e], a.score_scale) - m_hi) : 0.0f;
-        l_lo += kept[i][j][e];
-        l_hi += kept[i][j][2 + e];
-      }
-    }
-  }
-#pragma unroll
-  for (int off = 1; off <= 2; off <<= 1) {
-    l_lo += __shfl_xor_sync(0xffffffffu, l_lo, off);
-    l_hi += __shfl_xor_sync(0xffffffffu, l_hi, off);
-  }
+  for (int i = 0; i < kSplitChunks; ++i)
+    chunk_exps(s[i], first(i), nk, t, a.score_scale, m_lo, m_hi, kept[i], l_lo, l_hi);
+  l_lo = row_total(l_lo);
+  l_hi = row_total(l_hi);
   if (t == 0) {
     parts.l[warp][g] = l_lo;
     parts.l[warp][g + 8] = l_hi;
@@ -527,18 +527,10 @@ __global__ void __launch_bounds__(kSplitWarps * 32)
     o[i][0] = o[i][1] = o[i][2] = o[i][3] = 0;
 #pragma unroll
   for (int i = 0; i < kSplitChunks; ++i) {
-    if (warp + kSplitWarps * i < chunks) {
+    if (first(i) < nk) {
       std::uint32_t code[4][4];
-#pragma unroll
-      for (int j = 0; j < 4; ++j) {
-#pragma unroll
-        for (int e = 0; e < 2; ++e) {
-          const bool ok = real(i, j, e);
-          code[j][e] = ok ? prob_code(kept[i][j][e] * f_lo) : 0u;
-          code[j][2 + e] = ok ? prob_code(kept[i][j][2 + e] * f_hi) : 0u;
-        }
-      }
-      add_chunk_context(o, code, vs + (warp + kSplitWarps * i) * kChunk * kLd, lane);
+      chunk_codes(kept[i], first(i), nk, t, f_lo, f_hi, code);
+      add_chunk_context(o, code, vs + first(i) * kLd, lane);
     }
   }
   // The part in natural dimension order: lane (g, t) holds dims 16i + 4t … + 3 of rows g, g + 8.
@@ -619,16 +611,16 @@ cudaError_t allow_attention_int8_mma_shared_bytes(std::size_t bytes) {
   const auto allow = [n](auto kernel) {
     return cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, n);
   };
-  for (cudaError_t err : {allow(attention_int8_split_kernel<float>),
-                          allow(attention_int8_split_kernel<__half>),
-                          allow(attention_int8_mma_kernel<float, 4, 0>),
-                          allow(attention_int8_mma_kernel<float, 8, 0>),
-                          allow(attention_int8_mma_kernel<__half, 4, 0>),
-                          allow(attention_int8_mma_kernel<__half, 8, 0>),
-                          allow(attention_int8_mma_kernel<float, 4, 4>),
-                          allow(attention_int8_mma_kernel<float, 8, 4>),
-                          allow(attention_int8_mma_kernel<__half, 4, 4>),
-                          allow(attention_int8_mma_kernel<__half, 8, 4>)}) {
+  for (cudaError_t err :
+       {allow(attention_int8_split_kernel<float>), allow(attention_int8_split_kernel<__half>),
+        allow(attention_int8_mma_kernel<float, 4, 0>),
+        allow(attention_int8_mma_kernel<float, 8, 0>),
+        allow(attention_int8_mma_kernel<__half, 4, 0>),
+        allow(attention_int8_mma_kernel<__half, 8, 0>),
+        allow(attention_int8_mma_kernel<float, 4, 4>),
+        allow(attention_int8_mma_kernel<float, 8, 4>),
+        allow(attention_int8_mma_kernel<__half, 4, 4>),
+        allow(attention_int8_mma_kernel<__half, 8, 4>)}) {
     if (err != cudaSuccess)
       return err;
   }

@@ -11,10 +11,10 @@
 #include <cstdint>
 
 #include "device-math.cuh"
-#include "vector-io.cuh"
 #include "kernels.h"
 #include "launch.h"
 #include "mma-ptx.cuh"
+#include "vector-io.cuh"
 
 namespace samp::cuda {
 namespace {
@@ -55,6 +55,103 @@ __device__ __forceinline__ void stage(const __half* __restrict__ src, int ld, in
   }
 }
 
+/// The sum over the four lanes that share a row of their parts `l`.
+__device__ __forceinline__ float row_sum(float l) {
+  l += __shfl_xor_sync(0xffffffffu, l, 1);
+  return l + __shfl_xor_sync(0xffffffffu, l, 2);
+}
+
+/// A warp's running state for its 16 queries: O (16 × 64, unnormalised) and per row (g and g + 8)
+/// the running max (base-2 units) and this lane's part of the running sum.
+struct RowState {
+  float o[kD / 8][4] = {};
+  float m_lo = -INFINITY, m_hi = -INFINITY;
+  float l_lo = 0.0f, l_hi = 0.0f;
+};
+
+/// One tile of kTileKeys keys (K rows at ks, V rows at vs, the first `valid` of them real) into the
+/// warp's state: S = Q·Kᵀ, the online softmax (keys past `valid` masked), O += P·V.
+template <int kTileKeys>
+__device__ __forceinline__ void attend_tile(const std::uint32_t (&qf)[kD / 16][4], const __half* ks,
+                                            const __half* vs, int valid, float scale_log2, int lane,
+                                            RowState& st) {
+  const int t = lane & 3;
+  // S (16 × kTileKeys keys) = Q_w · K_tileᵀ: n-tile j holds keys 8j … 8j + 7.
+  float s[kTileKeys / 8][4];
+#pragma unroll
+  for (int j = 0; j < kTileKeys / 8; ++j) {
+    s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0.0f;
+#pragma unroll
+    for (int kk = 0; kk < kD / 16; kk += 2) {
+      // Matrices: keys 8j…8j+7 × dims 16kk + {0, 8, 16, 24} … +7 → b0/b1 of k-steps kk, kk+1.
+      std::uint32_t b[4];
+      ptx::ldmatrix_x4(b, ks + (j * 8 + (lane & 7)) * kLd + kk * 16 + (lane >> 3) * 8);
+      mma(s[j], qf[kk], b[0], b[1]);
+      mma(s[j], qf[kk + 1], b[2], b[3]);
+    }
+  }
+
+  // Online softmax over this tile (masking keys past the row's real tokens).
+  float mx_lo = -INFINITY, mx_hi = -INFINITY;
+#pragma unroll
+  for (int j = 0; j < kTileKeys / 8; ++j) {
+#pragma unroll
+    for (int e = 0; e < 2; ++e) {
+      const bool real = j * 8 + 2 * t + e < valid;
+      s[j][e] = real ? s[j][e] * scale_log2 : -INFINITY;
+      s[j][2 + e] = real ? s[j][2 + e] * scale_log2 : -INFINITY;
+      mx_lo = fmaxf(mx_lo, s[j][e]);
+      mx_hi = fmaxf(mx_hi, s[j][2 + e]);
+    }
+  }
+  mx_lo = fmaxf(mx_lo, __shfl_xor_sync(0xffffffffu, mx_lo, 1));
+  mx_lo = fmaxf(mx_lo, __shfl_xor_sync(0xffffffffu, mx_lo, 2));
+  mx_hi = fmaxf(mx_hi, __shfl_xor_sync(0xffffffffu, mx_hi, 1));
+  mx_hi = fmaxf(mx_hi, __shfl_xor_sync(0xffffffffu, mx_hi, 2));
+  const float new_lo = fmaxf(st.m_lo, mx_lo);  // finite: every tile has a real key
+  const float new_hi = fmaxf(st.m_hi, mx_hi);
+  const float corr_lo = exp2f(st.m_lo - new_lo);
+  const float corr_hi = exp2f(st.m_hi - new_hi);
+  st.m_lo = new_lo;
+  st.m_hi = new_hi;
+  st.l_lo *= corr_lo;
+  st.l_hi *= corr_hi;
+#pragma unroll
+  for (int j = 0; j < kD / 8; ++j) {
+    st.o[j][0] *= corr_lo;
+    st.o[j][1] *= corr_lo;
+    st.o[j][2] *= corr_hi;
+    st.o[j][3] *= corr_hi;
+  }
+  // P as A fragments: k-step kk covers keys 16kk … 16kk + 15 = n-tiles 2kk and 2kk + 1.
+  std::uint32_t pf[kTileKeys / 16][4];
+#pragma unroll
+  for (int j = 0; j < kTileKeys / 8; ++j) {
+    const float p0 = exp2f(s[j][0] - new_lo);
+    const float p1 = exp2f(s[j][1] - new_lo);
+    const float p2 = exp2f(s[j][2] - new_hi);
+    const float p3 = exp2f(s[j][3] - new_hi);
+    st.l_lo += p0 + p1;
+    st.l_hi += p2 + p3;
+    pf[j >> 1][(j & 1) * 2] = pack_half2(p0, p1);
+    pf[j >> 1][(j & 1) * 2 + 1] = pack_half2(p2, p3);
+  }
+
+  // O (16 × 64 dims) += P · V_tile: n-tile j holds dims 8j … 8j + 7.
+#pragma unroll
+  for (int kk = 0; kk < kTileKeys / 16; ++kk) {
+#pragma unroll
+    for (int j = 0; j < kD / 8; j += 2) {
+      // Matrices (transposed): keys 16kk + {0, 8} … +7 × dims 8j and 8j + 8 → b0/b1 of j, j+1.
+      std::uint32_t b[4];
+      ptx::ldmatrix_x4_trans(
+          b, vs + (kk * 16 + (lane & 7) + ((lane >> 3) & 1) * 8) * kLd + j * 8 + (lane >> 4) * 8);
+      mma(st.o[j], pf[kk], b[0], b[1]);
+      mma(st.o[j + 1], pf[kk], b[2], b[3]);
+    }
+  }
+}
+
 template <int kWarps>
 __global__ void __launch_bounds__(kWarps * 32)
     attention_mma_kernel(const __half* __restrict__ qkv, int ld_qkv, __half* __restrict__ ctx,
@@ -84,13 +181,8 @@ __global__ void __launch_bounds__(kWarps * 32)
   stage<kKeys, kThreads>(base + 2 * hidden, ld_qkv, span.keys, sm.v[0]);
   ptx::commit();
 
-  float o[kD / 8][4];
-#pragma unroll
-  for (int j = 0; j < kD / 8; ++j)
-    o[j][0] = o[j][1] = o[j][2] = o[j][3] = 0.0f;
-  float m_lo = -INFINITY, m_hi = -INFINITY;  // running max of rows g and g + 8 (base-2 units)
-  float l_lo = 0.0f, l_hi = 0.0f;            // this lane's part of the running sums
-  std::uint32_t qf[kD / 16][4];              // the warp's 16 queries as A fragments
+  RowState st;
+  std::uint32_t qf[kD / 16][4];  // the warp's 16 queries as A fragments
 
   for (int tile = 0; tile < tiles; ++tile) {
     const int buf = tile & 1;
@@ -114,93 +206,12 @@ __global__ void __launch_bounds__(kWarps * 32)
                          sm.q + (warp * 16 + (lane & 15)) * kLd + kk * 16 + (lane >> 4) * 8);
       }
     }
-    const __half* ks = sm.k[buf];
-    const __half* vs = sm.v[buf];
-
-    // S (16 × 64 keys) = Q_w · K_tileᵀ: n-tile j holds keys 8j … 8j + 7.
-    float s[kKeys / 8][4];
-#pragma unroll
-    for (int j = 0; j < kKeys / 8; ++j) {
-      s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0.0f;
-#pragma unroll
-      for (int kk = 0; kk < kD / 16; kk += 2) {
-        // Matrices: keys 8j…8j+7 × dims 16kk + {0, 8, 16, 24} … +7 → b0/b1 of k-steps kk, kk+1.
-        std::uint32_t b[4];
-        ptx::ldmatrix_x4(b, ks + (j * 8 + (lane & 7)) * kLd + kk * 16 + (lane >> 3) * 8);
-        mma(s[j], qf[kk], b[0], b[1]);
-        mma(s[j], qf[kk + 1], b[2], b[3]);
-      }
-    }
-
-    // Online softmax over this tile (masking keys past the row's real tokens).
-    const int valid = span.keys - tile * kKeys;
-    float mx_lo = -INFINITY, mx_hi = -INFINITY;
-#pragma unroll
-    for (int j = 0; j < kKeys / 8; ++j) {
-#pragma unroll
-      for (int e = 0; e < 2; ++e) {
-        const bool real = j * 8 + 2 * t + e < valid;
-        s[j][e] = real ? s[j][e] * scale_log2 : -INFINITY;
-        s[j][2 + e] = real ? s[j][2 + e] * scale_log2 : -INFINITY;
-        mx_lo = fmaxf(mx_lo, s[j][e]);
-        mx_hi = fmaxf(mx_hi, s[j][2 + e]);
-      }
-    }
-    mx_lo = fmaxf(mx_lo, __shfl_xor_sync(0xffffffffu, mx_lo, 1));
-    mx_lo = fmaxf(mx_lo, __shfl_xor_sync(0xffffffffu, mx_lo, 2));
-    mx_hi = fmaxf(mx_hi, __shfl_xor_sync(0xffffffffu, mx_hi, 1));
-    mx_hi = fmaxf(mx_hi, __shfl_xor_sync(0xffffffffu, mx_hi, 2));
-    const float new_lo = fmaxf(m_lo, mx_lo);  // finite: every tile has a real key
-    const float new_hi = fmaxf(m_hi, mx_hi);
-    const float corr_lo = exp2f(m_lo - new_lo);
-    const float corr_hi = exp2f(m_hi - new_hi);
-    m_lo = new_lo;
-    m_hi = new_hi;
-    l_lo *= corr_lo;
-    l_hi *= corr_hi;
-#pragma unroll
-    for (int j = 0; j < kD / 8; ++j) {
-      o[j][0] *= corr_lo;
-      o[j][1] *= corr_lo;
-      o[j][2] *= corr_hi;
-      o[j][3] *= corr_hi;
-    }
-    // P as A fragments: k-step kk covers keys 16kk … 16kk + 15 = n-tiles 2kk and 2kk + 1.
-    std::uint32_t pf[kKeys / 16][4];
-#pragma unroll
-    for (int j = 0; j < kKeys / 8; ++j) {
-      const float p0 = exp2f(s[j][0] - new_lo);
-      const float p1 = exp2f(s[j][1] - new_lo);
-      const float p2 = exp2f(s[j][2] - new_hi);
-      const float p3 = exp2f(s[j][3] - new_hi);
-      l_lo += p0 + p1;
-      l_hi += p2 + p3;
-      pf[j >> 1][(j & 1) * 2] = pack_half2(p0, p1);
-      pf[j >> 1][(j & 1) * 2 + 1] = pack_half2(p2, p3);
-    }
-
-    // O (16 × 64 dims) += P · V_tile: n-tile j holds dims 8j … 8j + 7.
-#pragma unroll
-    for (int kk = 0; kk < kKeys / 16; ++kk) {
-#pragma unroll
-      for (int j = 0; j < kD / 8; j += 2) {
-        // Matrices (transposed): keys 16kk + {0, 8} … +7 × dims 8j and 8j + 8 → b0/b1 of j, j+1.
-        std::uint32_t b[4];
-        ptx::ldmatrix_x4_trans(
-            b, vs + (kk * 16 + (lane & 7) + ((lane >> 3) & 1) * 8) * kLd + j * 8 + (lane >> 4) * 8);
-        mma(o[j], pf[kk], b[0], b[1]);
-        mma(o[j + 1], pf[kk], b[2], b[3]);
-      }
-    }
+    attend_tile<kKeys>(qf, sm.k[buf], sm.v[buf], span.keys - tile * kKeys, scale_log2, lane, st);
     __syncthreads();  // every warp is done with this buffer before the next prefetch reuses it
   }
 
-  l_lo += __shfl_xor_sync(0xffffffffu, l_lo, 1);
-  l_lo += __shfl_xor_sync(0xffffffffu, l_lo, 2);
-  l_hi += __shfl_xor_sync(0xffffffffu, l_hi, 1);
-  l_hi += __shfl_xor_sync(0xffffffffu, l_hi, 2);
-  const float inv_lo = 1.0f / l_lo;
-  const float inv_hi = 1.0f / l_hi;
+  const float inv_lo = 1.0f / row_sum(st.l_lo);
+  const float inv_hi = 1.0f / row_sum(st.l_hi);
   const int qa = q0 + warp * 16 + g;
   const int qb = qa + 8;
   __half* out = ctx + static_cast<size_t>(span.start) * ld_ctx + h * kD + 2 * t;
@@ -208,11 +219,11 @@ __global__ void __launch_bounds__(kWarps * 32)
   for (int j = 0; j < kD / 8; ++j) {
     if (qa < span.queries) {
       *reinterpret_cast<__half2*>(out + static_cast<size_t>(qa) * ld_ctx + j * 8) =
-          __floats2half2_rn(o[j][0] * inv_lo, o[j][1] * inv_lo);
+          __floats2half2_rn(st.o[j][0] * inv_lo, st.o[j][1] * inv_lo);
     }
     if (qb < span.queries) {
       *reinterpret_cast<__half2*>(out + static_cast<size_t>(qb) * ld_ctx + j * 8) =
-          __floats2half2_rn(o[j][2] * inv_hi, o[j][3] * inv_hi);
+          __floats2half2_rn(st.o[j][2] * inv_hi, st.o[j][3] * inv_hi);
     }
   }
 }
@@ -224,8 +235,8 @@ __global__ void __launch_bounds__(kWarps * 32)
 // · l_w). At 128 tokens the kernel above has 24 blocks whose warps each walk every key; this one
 // has 96 whose warps walk a quarter of them.
 constexpr int kSplitWarps = 4;
-constexpr int kSplitKeys = 32;     // keys per tile
-constexpr int kMergeLd = kD + 8;   // floats per merged row: 8 banks apart from row to row
+constexpr int kSplitKeys = 32;    // keys per tile
+constexpr int kMergeLd = kD + 8;  // floats per merged row: 8 banks apart from row to row
 constexpr int kSplitMaxKeys = 512;
 
 __host__ __device__ constexpr int split_rows(int keys) {
@@ -234,8 +245,8 @@ __host__ __device__ constexpr int split_rows(int keys) {
 
 /// A warp's partial result for the block's 16 queries.
 struct SplitPart {
-  float m[16], l[16];          // running max (base-2 units) and sum of each query row
-  float o[16 * kMergeLd];      // its unnormalised context rows
+  float m[16], l[16];      // running max (base-2 units) and sum of each query row
+  float o[16 * kMergeLd];  // its unnormalised context rows
 };
 
 /// Staged queries, keys and values for rows of up to `keys` keys, then the warps' parts.
@@ -286,104 +297,27 @@ __global__ void __launch_bounds__(kSplitWarps * 32)
 #pragma unroll
   for (int kk = 0; kk < kD / 16; ++kk)
     ptx::ldmatrix_x4(qf[kk], qs + (lane & 15) * kLd + kk * 16 + (lane >> 4) * 8);
-  float o[kD / 8][4];
-#pragma unroll
-  for (int j = 0; j < kD / 8; ++j)
-    o[j][0] = o[j][1] = o[j][2] = o[j][3] = 0.0f;
-  float m_lo = -INFINITY, m_hi = -INFINITY;
-  float l_lo = 0.0f, l_hi = 0.0f;
-
+  RowState st;
   for (int tile = warp; tile < tiles; tile += kSplitWarps) {
-    const __half* kt = ks + tile * kSplitKeys * kLd;
-    const __half* vt = vs + tile * kSplitKeys * kLd;
-    float s[kSplitKeys / 8][4];
-#pragma unroll
-    for (int j = 0; j < kSplitKeys / 8; ++j) {
-      s[j][0] = s[j][1] = s[j][2] = s[j][3] = 0.0f;
-#pragma unroll
-      for (int kk = 0; kk < kD / 16; kk += 2) {
-        std::uint32_t b[4];
-        ptx::ldmatrix_x4(b, kt + (j * 8 + (lane & 7)) * kLd + kk * 16 + (lane >> 3) * 8);
-        mma(s[j], qf[kk], b[0], b[1]);
-        mma(s[j], qf[kk + 1], b[2], b[3]);
-      }
-    }
-    const int valid = span.keys - tile * kSplitKeys;
-    float mx_lo = -INFINITY, mx_hi = -INFINITY;
-#pragma unroll
-    for (int j = 0; j < kSplitKeys / 8; ++j) {
-#pragma unroll
-      for (int e = 0; e < 2; ++e) {
-        const bool real = j * 8 + 2 * t + e < valid;
-        s[j][e] = real ? s[j][e] * scale_log2 : -INFINITY;
-        s[j][2 + e] = real ? s[j][2 + e] * scale_log2 : -INFINITY;
-        mx_lo = fmaxf(mx_lo, s[j][e]);
-        mx_hi = fmaxf(mx_hi, s[j][2 + e]);
-      }
-    }
-#pragma unroll
-    for (int off = 1; off <= 2; off <<= 1) {
-      mx_lo = fmaxf(mx_lo, __shfl_xor_sync(0xffffffffu, mx_lo, off));
-      mx_hi = fmaxf(mx_hi, __shfl_xor_sync(0xffffffffu, mx_hi, off));
-    }
-    const float new_lo = fmaxf(m_lo, mx_lo);  // finite: every tile has a real key
-    const float new_hi = fmaxf(m_hi, mx_hi);
-    const float corr_lo = exp2f(m_lo - new_lo);
-    const float corr_hi = exp2f(m_hi - new_hi);
-    m_lo = new_lo;
-    m_hi = new_hi;
-    l_lo *= corr_lo;
-    l_hi *= corr_hi;
-#pragma unroll
-    for (int j = 0; j < kD / 8; ++j) {
-      o[j][0] *= corr_lo;
-      o[j][1] *= corr_lo;
-      o[j][2] *= corr_hi;
-      o[j][3] *= corr_hi;
-    }
-    std::uint32_t pf[kSplitKeys / 16][4];
-#pragma unroll
-    for (int j = 0; j < kSplitKeys / 8; ++j) {
-      const float p0 = exp2f(s[j][0] - new_lo);
-      const float p1 = exp2f(s[j][1] - new_lo);
-      const float p2 = exp2f(s[j][2] - new_hi);
-      const float p3 = exp2f(s[j][3] - new_hi);
-      l_lo += p0 + p1;
-      l_hi += p2 + p3;
-      pf[j >> 1][(j & 1) * 2] = pack_half2(p0, p1);
-      pf[j >> 1][(j & 1) * 2 + 1] = pack_half2(p2, p3);
-    }
-#pragma unroll
-    for (int kk = 0; kk < kSplitKeys / 16; ++kk) {
-#pragma unroll
-      for (int j = 0; j < kD / 8; j += 2) {
-        std::uint32_t b[4];
-        ptx::ldmatrix_x4_trans(
-            b, vt + (kk * 16 + (lane & 7) + ((lane >> 3) & 1) * 8) * kLd + j * 8 + (lane >> 4) * 8);
-        mma(o[j], pf[kk], b[0], b[1]);
-        mma(o[j + 1], pf[kk], b[2], b[3]);
-      }
-    }
+    attend_tile<kSplitKeys>(qf, ks + tile * kSplitKeys * kLd, vs + tile * kSplitKeys * kLd,
+                            span.keys - tile * kSplitKeys, scale_log2, lane, st);
   }
 
   // This warp's part (a warp with no tile leaves m = −∞, l = 0, O = 0: weight 0 below).
-#pragma unroll
-  for (int off = 1; off <= 2; off <<= 1) {
-    l_lo += __shfl_xor_sync(0xffffffffu, l_lo, off);
-    l_hi += __shfl_xor_sync(0xffffffffu, l_hi, off);
-  }
+  const float l_lo = row_sum(st.l_lo), l_hi = row_sum(st.l_hi);
   SplitPart& part = parts[warp];
   if (t == 0) {
-    part.m[g] = m_lo;
-    part.m[g + 8] = m_hi;
+    part.m[g] = st.m_lo;
+    part.m[g + 8] = st.m_hi;
     part.l[g] = l_lo;
     part.l[g + 8] = l_hi;
   }
 #pragma unroll
   for (int j = 0; j < kD / 8; ++j) {
-    *reinterpret_cast<float2*>(part.o + g * kMergeLd + j * 8 + 2 * t) = make_float2(o[j][0], o[j][1]);
+    *reinterpret_cast<float2*>(part.o + g * kMergeLd + j * 8 + 2 * t) =
+        make_float2(st.o[j][0], st.o[j][1]);
     *reinterpret_cast<float2*>(part.o + (g + 8) * kMergeLd + j * 8 + 2 * t) =
-        make_float2(o[j][2], o[j][3]);
+        make_float2(st.o[j][2], st.o[j][3]);
   }
   __syncthreads();
 
@@ -418,8 +352,9 @@ cudaError_t launch_split(const __half* qkv, int ld_qkv, __half* context, int ld_
                          const RowSpan* rows, int num_rows, int max_queries, int heads, float scale,
                          cudaStream_t stream) {
   const size_t smem = split_shared_bytes(max_queries);
-  const cudaError_t err = cudaFuncSetAttribute(
-      attention_mma_split_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
+  const cudaError_t err =
+      cudaFuncSetAttribute(attention_mma_split_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                           static_cast<int>(smem));
   if (err != cudaSuccess)
     return err;
   const dim3 grid(static_cast<unsigned>(num_rows * heads),
