@@ -178,16 +178,6 @@ __device__ __forceinline__ void chunk_codes(const float (&kept)[4][4], int k0, i
   }
 }
 
-/// x over the four lanes that share a row: its max, or its sum.
-__device__ __forceinline__ float row_max(float x) {
-  x = fmaxf(x, __shfl_xor_sync(0xffffffffu, x, 1));
-  return fmaxf(x, __shfl_xor_sync(0xffffffffu, x, 2));
-}
-__device__ __forceinline__ float row_total(float x) {
-  x += __shfl_xor_sync(0xffffffffu, x, 1);
-  return x + __shfl_xor_sync(0xffffffffu, x, 2);
-}
-
 __device__ __forceinline__ void store4(float* p, const float (&v)[4]) {
   *reinterpret_cast<float4*>(p) = make_float4(v[0], v[1], v[2], v[3]);
 }
@@ -301,13 +291,13 @@ __global__ void __launch_bounds__(kWarps * 32)
 #pragma unroll
     for (int c = 0; c < kKept; ++c)
       chunk_max(s[c], c * kChunk, nk, t, a.score_scale, m_lo, m_hi);
-    m_lo = row_max(m_lo);
-    m_hi = row_max(m_hi);
+    m_lo = dev::quad_max(m_lo);
+    m_hi = dev::quad_max(m_hi);
 #pragma unroll
     for (int c = 0; c < kKept; ++c)
       chunk_exps(s[c], c * kChunk, nk, t, a.score_scale, m_lo, m_hi, kept[c], l_lo, l_hi);
-    l_lo = row_total(l_lo);
-    l_hi = row_total(l_hi);
+    l_lo = dev::quad_sum(l_lo);
+    l_hi = dev::quad_sum(l_hi);
   } else if (active) {
     // Pass 1: this lane's running max and sum over its keys of every chunk.
     for (int c = 0; c < chunks; ++c) {
@@ -486,8 +476,8 @@ __global__ void __launch_bounds__(kSplitWarps * 32)
 #pragma unroll
   for (int i = 0; i < kSplitChunks; ++i)
     chunk_max(s[i], first(i), nk, t, a.score_scale, m_lo, m_hi);
-  m_lo = row_max(m_lo);
-  m_hi = row_max(m_hi);
+  m_lo = dev::quad_max(m_lo);
+  m_hi = dev::quad_max(m_hi);
   if (t == 0) {
     parts.m[warp][g] = m_lo;
     parts.m[warp][g + 8] = m_hi;
@@ -504,8 +494,8 @@ __global__ void __launch_bounds__(kSplitWarps * 32)
 #pragma unroll
   for (int i = 0; i < kSplitChunks; ++i)
     chunk_exps(s[i], first(i), nk, t, a.score_scale, m_lo, m_hi, kept[i], l_lo, l_hi);
-  l_lo = row_total(l_lo);
-  l_hi = row_total(l_hi);
+  l_lo = dev::quad_sum(l_lo);
+  l_hi = dev::quad_sum(l_hi);
   if (t == 0) {
     parts.l[warp][g] = l_lo;
     parts.l[warp][g + 8] = l_hi;
@@ -596,8 +586,7 @@ int attention_int8_mma_warps(int num_rows, int max_queries, int heads) {
 }
 
 bool attention_int8_splits_keys(int num_rows, int max_queries, int heads) {
-  // As the FP16 kernel's rule (attention-mma.cu): fewer blocks of 64 queries than ~an SM each.
-  return max_queries <= kSplitMaxKeys && num_rows * heads * ((max_queries + 63) / 64) < 128;
+  return max_queries <= kSplitMaxKeys && attention_grid_is_small(num_rows, max_queries, heads);
 }
 
 std::size_t attention_int8_mma_shared_bytes(int max_keys) {

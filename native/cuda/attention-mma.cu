@@ -55,12 +55,6 @@ __device__ __forceinline__ void stage(const __half* __restrict__ src, int ld, in
   }
 }
 
-/// The sum over the four lanes that share a row of their parts `l`.
-__device__ __forceinline__ float row_sum(float l) {
-  l += __shfl_xor_sync(0xffffffffu, l, 1);
-  return l + __shfl_xor_sync(0xffffffffu, l, 2);
-}
-
 /// A warp's running state for its 16 queries: O (16 × 64, unnormalised) and per row (g and g + 8)
 /// the running max (base-2 units) and this lane's part of the running sum.
 struct RowState {
@@ -104,12 +98,8 @@ __device__ __forceinline__ void attend_tile(const std::uint32_t (&qf)[kD / 16][4
       mx_hi = fmaxf(mx_hi, s[j][2 + e]);
     }
   }
-  mx_lo = fmaxf(mx_lo, __shfl_xor_sync(0xffffffffu, mx_lo, 1));
-  mx_lo = fmaxf(mx_lo, __shfl_xor_sync(0xffffffffu, mx_lo, 2));
-  mx_hi = fmaxf(mx_hi, __shfl_xor_sync(0xffffffffu, mx_hi, 1));
-  mx_hi = fmaxf(mx_hi, __shfl_xor_sync(0xffffffffu, mx_hi, 2));
-  const float new_lo = fmaxf(st.m_lo, mx_lo);  // finite: every tile has a real key
-  const float new_hi = fmaxf(st.m_hi, mx_hi);
+  const float new_lo = fmaxf(st.m_lo, dev::quad_max(mx_lo));  // finite: every tile has a real key
+  const float new_hi = fmaxf(st.m_hi, dev::quad_max(mx_hi));
   const float corr_lo = exp2f(st.m_lo - new_lo);
   const float corr_hi = exp2f(st.m_hi - new_hi);
   st.m_lo = new_lo;
@@ -210,8 +200,8 @@ __global__ void __launch_bounds__(kWarps * 32)
     __syncthreads();  // every warp is done with this buffer before the next prefetch reuses it
   }
 
-  const float inv_lo = 1.0f / row_sum(st.l_lo);
-  const float inv_hi = 1.0f / row_sum(st.l_hi);
+  const float inv_lo = 1.0f / dev::quad_sum(st.l_lo);
+  const float inv_hi = 1.0f / dev::quad_sum(st.l_hi);
   const int qa = q0 + warp * 16 + g;
   const int qb = qa + 8;
   __half* out = ctx + static_cast<size_t>(span.start) * ld_ctx + h * kD + 2 * t;
@@ -304,7 +294,7 @@ __global__ void __launch_bounds__(kSplitWarps * 32)
   }
 
   // This warp's part (a warp with no tile leaves m = −∞, l = 0, O = 0: weight 0 below).
-  const float l_lo = row_sum(st.l_lo), l_hi = row_sum(st.l_hi);
+  const float l_lo = dev::quad_sum(st.l_lo), l_hi = dev::quad_sum(st.l_hi);
   SplitPart& part = parts[warp];
   if (t == 0) {
     part.m[g] = st.m_lo;
@@ -384,9 +374,8 @@ cudaError_t launch(const __half* qkv, int ld_qkv, __half* context, int ld_ctx, c
 }  // namespace
 
 bool attention_mma_splits_keys(int num_rows, int max_queries, int heads) {
-  // Fewer blocks of 64 queries than ~an SM each (H100: 132), rows short enough for the keys and
-  // values to be staged whole.
-  return max_queries <= kSplitMaxKeys && num_rows * heads * ((max_queries + 63) / 64) < 128;
+  // Rows short enough for the keys and values to be staged whole.
+  return max_queries <= kSplitMaxKeys && attention_grid_is_small(num_rows, max_queries, heads);
 }
 
 cudaError_t launch_attention_mma(const __half* qkv, int ld_qkv, __half* context, int ld_ctx,

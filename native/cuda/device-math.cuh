@@ -144,6 +144,18 @@ __device__ __forceinline__ float warp_max(float v) {
   return v;
 }
 
+/// v summed, or its max, over the four lanes that share a row of an mma.sync accumulator fragment
+/// (lanes 4g … 4g + 3), in the order lane ^ 1, then lane ^ 2.
+__device__ __forceinline__ float quad_sum(float v) {
+  v += __shfl_xor_sync(0xffffffffu, v, 1);
+  return v + __shfl_xor_sync(0xffffffffu, v, 2);
+}
+
+__device__ __forceinline__ float quad_max(float v) {
+  v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, 1));
+  return fmaxf(v, __shfl_xor_sync(0xffffffffu, v, 2));
+}
+
 /// The mean and 1 / sqrt(variance + eps) of a LayerNorm row held by one warp.
 struct RowStats {
   float mean;

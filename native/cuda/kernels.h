@@ -75,6 +75,13 @@ cudaError_t launch_attention_wmma(const __half* qkv, int ld_qkv, __half* context
                                   const RowSpan* rows, int num_rows, int max_queries, int heads,
                                   float scale, cudaStream_t stream);
 
+/// Whether the tensor-core attention kernels' usual grid (a block per row, head and 64 queries) has
+/// fewer blocks than about one an SM (H100: 132): then they split each row's keys over a block's
+/// warps instead (attention_mma_splits_keys, attention_int8_splits_keys).
+inline bool attention_grid_is_small(int num_rows, int max_queries, int heads) {
+  return num_rows * heads * ((max_queries + 63) / 64) < 128;
+}
+
 /// Register-resident tensor-core flash attention (mma.sync, cp.async double buffering) for FP16
 /// sessions with head_dim 64, the default for them (same contract as launch_attention). Where
 /// attention_mma_splits_keys says so and `split_keys` allows, the split-keys form: the four warps
@@ -83,8 +90,8 @@ cudaError_t launch_attention_mma(const __half* qkv, int ld_qkv, __half* context,
                                  const RowSpan* rows, int num_rows, int max_queries, int heads,
                                  float scale, cudaStream_t stream, bool split_keys = true);
 
-/// Whether launch_attention_mma takes the split-keys form for this shape: fewer than 128 blocks of
-/// 64 queries, rows of at most 512 tokens.
+/// Whether launch_attention_mma takes the split-keys form for this shape: attention_grid_is_small,
+/// rows of at most 512 tokens.
 bool attention_mma_splits_keys(int num_rows, int max_queries, int heads);
 
 /// The attention scores (Q·Kᵀ·scale, lowest float at masked keys) and probabilities (0 at

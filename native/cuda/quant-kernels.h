@@ -103,7 +103,7 @@ cudaError_t launch_attention_int8_mma(const AttentionInt8Args& a, T* ctx, int8_t
 int attention_int8_mma_warps(int num_rows, int max_queries, int heads);
 
 /// Whether launch_attention_int8_mma takes its split-keys form (4 warps sharing 16 queries, the
-/// keys split over them) for this grid: fewer than 128 blocks of 64 queries, rows of at most 512.
+/// keys split over them) for this grid: attention_grid_is_small, rows of at most 512 keys.
 bool attention_int8_splits_keys(int num_rows, int max_queries, int heads);
 
 /// Dynamic shared memory launch_attention_int8_mma needs for rows of up to `max_keys` keys.
