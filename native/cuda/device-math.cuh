@@ -58,35 +58,6 @@ __device__ __forceinline__ void wait_for_previous_kernel() {
 #endif
 }
 
-/// Returns once every block of the grid has called it (after the block's earlier writes are
-/// visible to all of them). The blocks must all be resident at once: a cooperative launch.
-__device__ __forceinline__ void grid_sync(GridBarrier* barrier) {
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    const auto generation = [&] {
-      unsigned g;
-      asm volatile("ld.acquire.gpu.global.u32 %0, [%1];"
-                   : "=r"(g)
-                   : "l"(&barrier->generation)
-                   : "memory");
-      return g;
-    };
-    const unsigned open = generation();
-    __threadfence();
-    if (atomicAdd(&barrier->count, 1u) == gridDim.x * gridDim.y * gridDim.z - 1) {
-      // The last to arrive: reset the count for the next use, then open the barrier.
-      atomicExch(&barrier->count, 0u);
-      __threadfence();
-      atomicAdd(&barrier->generation, 1u);
-    } else {
-      while (generation() == open) {
-      }
-    }
-    __threadfence();
-  }
-  __syncthreads();
-}
-
 /// Exact-erf GELU, x·Φ(x), in FP32 without erf: Φ(−a) = 2^q(a) for a = |x| < 5.5, q a degree-11
 /// polynomial fitted to log2 Φ(−a) (tools/fit-gelu.py); Φ(−5.5) = 1.9e−8 is below half an FP32 ulp
 /// of 1, so past 5.5 GELU is x (or 0). One ex2 and ~20 instructions where 0.5·x·(1 + erff(x/√2))

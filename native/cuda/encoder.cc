@@ -143,7 +143,6 @@ class TypedEncoder final : public Encoder::Impl {
       upload_weights(w);
       check_cuda(allow_gemm_fused_shared_bytes(), "cudaFuncSetAttribute");
       check_cuda(allow_gemm_fused_small_shared_bytes(), "cudaFuncSetAttribute");
-      check_cuda(allow_linear_layer_norm_small_shared_bytes(), "cudaFuncSetAttribute");
       // SAMP_CUDA_FUSED_KERNEL=mma / wgmma / tma / small: one fused kernel wherever it applies
       // (to compare); by default the small-tile one up to kSmallMaxTokens, then on Hopper the TMA
       // kernel from kTmaMinTokens on (int8 and FP16), the wgmma one between and for FP8; elsewhere
@@ -153,11 +152,6 @@ class TypedEncoder final : public Encoder::Impl {
                           : kernel.empty()  ? kSmallMaxTokens
                                             : -1;
       fused_wgmma_ = gemm_fused_wgmma_available() && kernel != "mma";
-      if (small_max_tokens_ > 0) {
-        // The one-launch Linear + LayerNorm for few tokens meets at this grid-wide barrier.
-        grid_barrier_ = DeviceBuffer(sizeof(GridBarrier));
-        check_cuda(cudaMemset(grid_barrier_.get(), 0, sizeof(GridBarrier)), "cudaMemset");
-      }
       if (fused_wgmma_) {
         check_cuda(allow_gemm_fused_wgmma_shared_bytes(), "cudaFuncSetAttribute");
         check_cuda(allow_gemm_layer_norm_wgmma_shared_bytes(), "cudaFuncSetAttribute");
@@ -395,8 +389,6 @@ class TypedEncoder final : public Encoder::Impl {
     float* out = nullptr;
     // Mixed-precision sessions only: int32 GEMM products and one-byte (int8 or E4M3) copies.
     int32_t* acc = nullptr;  // [T, max(3H, FFN)]
-    // Few tokens only: the partial sums of launch_linear_layer_norm_small.
-    void* partials = nullptr;
     uint8_t *x8 = nullptr, *y8 = nullptr, *qkv8 = nullptr, *ctx8 = nullptr, *ffn8 = nullptr;
   };
 
@@ -430,8 +422,6 @@ class TypedEncoder final : public Encoder::Impl {
     b.ctx = cv.take<T>(t * h);
     b.ffn = cv.take<T>(t * c.intermediate_size);
     b.out = cv.take<float>(t * h);
-    if (p.tokens <= small_max_tokens_)
-      b.partials = cv.take<uint8_t>(linear_layer_norm_small_workspace_bytes(p.tokens, c.hidden_size));
     if (quantized_) {
       const std::size_t inter = c.intermediate_size;
       b.acc = cv.take<int32_t>(t * std::max(3 * h, inter));
@@ -686,24 +676,16 @@ class TypedEncoder final : public Encoder::Impl {
                                const DeviceBuffer& beta, T* out, const char* gemm_op) {
     const EncoderConfig& c = config;
     const int h = c.hidden_size;
-    const bool small = b.partials != nullptr;
-    const bool fusable = std::is_same_v<T, __half> &&
-                         (small ? linear_layer_norm_small_supported<__half>(h, k, 0)
-                                : fused_wgmma_ && gemm_layer_norm_wgmma_supported<__half>(h, k, 0));
+    const bool fusable = std::is_same_v<T, __half> && fused_wgmma_ &&
+                         gemm_layer_norm_wgmma_supported<__half>(h, k, 0);
     run_fastest(
         fused_mode_, site(GemmKind::kFp16, h, k), t, fusable, stream_, fused_log_,
         [&] {
           if constexpr (std::is_same_v<T, __half>) {
-            const __half* weight = float_weight(w, which).template as<__half>();
-            const Dequant dq{1.0f, nullptr, bias.as<float>()};
-            check_cuda(small ? launch_linear_layer_norm_small<__half, T, int8_t>(
-                                   x, weight, t, h, k, dq, residual, gamma.as<float>(),
-                                   beta.as<float>(), c.layer_norm_eps, out, QuantOut<int8_t>{},
-                                   b.partials, grid_barrier_.as<GridBarrier>(), stream_)
-                             : launch_gemm_layer_norm_wgmma<__half, T, int8_t>(
-                                   x, weight, t, h, k, dq, residual, gamma.as<float>(),
-                                   beta.as<float>(), c.layer_norm_eps, out, QuantOut<int8_t>{},
-                                   stream_),
+            check_cuda(launch_gemm_layer_norm_wgmma<__half, T, int8_t>(
+                           x, float_weight(w, which).template as<__half>(), t, h, k,
+                           Dequant{1.0f, nullptr, bias.as<float>()}, residual, gamma.as<float>(),
+                           beta.as<float>(), c.layer_norm_eps, out, QuantOut<int8_t>{}, stream_),
                        "Linear + LayerNorm kernel");
             mark(gemm_op);  // the LayerNorm's time is the GEMM's
           }
@@ -739,36 +721,23 @@ class TypedEncoder final : public Encoder::Impl {
         int8 ? Dequant{g.input_scale, w.int8[which].scales.template as<float>(), bias.as<float>()}
              : Dequant{1.0f, nullptr, bias.as<float>()};
     const int ld_q = q.q != nullptr ? q.ld : 0;
-    // Few tokens: the split-k kernel with a grid barrier (any GPU the mma.sync kernels run on);
-    // else on Hopper the cluster kernel with the LayerNorm in its epilogue.
-    const bool small = b.partials != nullptr;
     const bool fusable =
-        small ? q.inv_scales == nullptr &&
-                    (int8 ? linear_layer_norm_small_supported<int8_t>(h, k, ld_q)
-                          : half && linear_layer_norm_small_supported<__half>(h, k, ld_q))
-              : fused_wgmma_ && (int8 ? gemm_layer_norm_wgmma_supported<int8_t>(h, k, ld_q)
-                                      : half && gemm_layer_norm_wgmma_supported<__half>(h, k, ld_q));
-    const auto fused = [&](auto in, const void* x_in, const void* weight) {
-      using In = std::remove_const_t<std::remove_pointer_t<decltype(in)>>;
-      const auto* xi = static_cast<const In*>(x_in);
-      const auto* wi = static_cast<const In*>(weight);
-      return small ? launch_linear_layer_norm_small<In, T, Q>(
-                         xi, wi, t, h, k, dq, residual, gamma.as<float>(), beta.as<float>(),
-                         c.layer_norm_eps, out, q, b.partials, grid_barrier_.as<GridBarrier>(),
-                         stream_)
-                   : launch_gemm_layer_norm_wgmma<In, T, Q>(xi, wi, t, h, k, dq, residual,
-                                                            gamma.as<float>(), beta.as<float>(),
-                                                            c.layer_norm_eps, out, q, stream_);
-    };
+        fused_wgmma_ && (int8 ? gemm_layer_norm_wgmma_supported<int8_t>(h, k, ld_q)
+                              : half && gemm_layer_norm_wgmma_supported<__half>(h, k, ld_q));
     run_fastest(
         fused_mode_, site(int8 ? GemmKind::kInt8 : GemmKind::kFp16, h, k), t, fusable, stream_,
         fused_log_,
         [&] {
           cudaError_t err = cudaErrorInvalidValue;
           if (int8) {
-            err = fused(static_cast<const int8_t*>(nullptr), x8, w.int8[which].data.get());
+            err = launch_gemm_layer_norm_wgmma<int8_t, T, Q>(
+                reinterpret_cast<const int8_t*>(x8), w.int8[which].data.template as<int8_t>(), t, h,
+                k, dq, residual, gamma.as<float>(), beta.as<float>(), c.layer_norm_eps, out, q,
+                stream_);
           } else if constexpr (std::is_same_v<T, __half>) {
-            err = fused(static_cast<const __half*>(nullptr), x, float_weight(w, which).get());
+            err = launch_gemm_layer_norm_wgmma<__half, T, Q>(
+                x, float_weight(w, which).template as<__half>(), t, h, k, dq, residual,
+                gamma.as<float>(), beta.as<float>(), c.layer_norm_eps, out, q, stream_);
           }
           check_cuda(err, "Linear + LayerNorm (+ quantize) kernel");
         },
@@ -1290,7 +1259,6 @@ class TypedEncoder final : public Encoder::Impl {
 
   cudaStream_t stream_ = nullptr;
   DeviceBuffer word_, position_, token_type_, emb_g_, emb_b_, proj_w_, proj_b_;
-  DeviceBuffer grid_barrier_;  // launch_linear_layer_norm_small's, zeroed (few-token sessions)
   std::vector<std::unique_ptr<LayerWeights>> sources_;
   std::vector<const LayerWeights*> layers_;
   std::unique_ptr<GemmRunner> gemm_;

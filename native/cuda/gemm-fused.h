@@ -45,36 +45,6 @@ cudaError_t launch_gemm_fused_small(const In* x, const In* w, int tokens, int n,
                                     const Dequant& dq, Activation act, T* out, int ld_out,
                                     const QuantOut<Q>& q, cudaStream_t stream);
 
-/// The most blocks launch_linear_layer_norm_small splits k over.
-inline constexpr int kLinearLayerNormSmallMaxSplits = 4;
-
-/// Whether launch_linear_layer_norm_small takes the shape: n a multiple of 64 up to 1,024,
-/// k · sizeof(In) a multiple of 64 bytes, ld_q a multiple of 8 (0 without codes).
-template <typename In>
-bool linear_layer_norm_small_supported(int n, int k, int ld_q);
-
-/// The workspace launch_linear_layer_norm_small needs for `tokens` rows of n columns.
-std::size_t linear_layer_norm_small_workspace_bytes(int tokens, int n);
-
-/// launch_layer_norm_quantize(x · Wᵀ, dq, residual, gamma, beta, …) in one launch for few tokens
-/// (gemm-layer-norm-small.cu): 64 × 64 product tiles with k split over up to
-/// kLinearLayerNormSmallMaxSplits blocks, partial sums in `workspace`
-/// (linear_layer_norm_small_workspace_bytes, 16-byte aligned), a grid-wide barrier at `barrier`
-/// (zeroed device memory, see GridBarrier), then a warp a row. The same FP32 operations as that
-/// kernel on the int32 product, so int8 results are bit for bit cuBLASLt's + that kernel's; FP16
-/// sums stay in FP32 up to the LayerNorm. One inverse output scale (no q.inv_scales). A
-/// cooperative launch: cudaErrorInvalidValue where the shape is not supported or the grid would not
-/// fit on the GPU at once (many tokens). `out` may alias `residual`.
-template <typename In, typename T, typename Q>
-cudaError_t launch_linear_layer_norm_small(const In* x, const In* w, int tokens, int n, int k,
-                                           const Dequant& dq, const T* residual,
-                                           const float* gamma, const float* beta, float eps,
-                                           T* out, const QuantOut<Q>& q, void* workspace,
-                                           GridBarrier* barrier, cudaStream_t stream);
-
-/// Lets launch_linear_layer_norm_small's kernels use their 64 KiB of shared memory.
-cudaError_t allow_linear_layer_norm_small_shared_bytes();
-
 /// Whether the current device runs the wgmma kernel (an H100-class GPU, compute capability 9.0,
 /// and the sm_90a machine code loads).
 bool gemm_fused_wgmma_available();

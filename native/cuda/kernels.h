@@ -21,14 +21,6 @@ struct RowSpan {
   int keys;
 };
 
-/// The state of a barrier across all the blocks of a grid (dev::grid_sync), in device memory,
-/// zeroed once: it is zero again whenever the barrier opens, so launches that follow one another on
-/// a stream can share it (never two that may run at once).
-struct GridBarrier {
-  unsigned count;
-  unsigned generation;
-};
-
 /// The embedding tables of a session (FP32 whatever the session's precision).
 struct EmbeddingTables {
   const float* word = nullptr;        // [vocab, width]

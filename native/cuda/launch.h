@@ -41,22 +41,20 @@ class ProgrammaticLaunches {
 };
 
 /// Where and how a kernel runs: kernel<<<grid, block, shared_bytes, stream>>>, in thread-block
-/// clusters of `cluster` blocks along x when it is not 0; `cooperative`: all blocks resident at
-/// once (the launch fails where they cannot be), for kernels with a grid-wide barrier.
+/// clusters of `cluster` blocks along x when it is not 0.
 struct LaunchShape {
   dim3 grid;
   dim3 block;
   std::size_t shared_bytes = 0;
   cudaStream_t stream = nullptr;
   unsigned cluster = 0;
-  bool cooperative = false;
 };
 
 /// Launches kernel(args...) with `shape`, programmatically inside a scope that asks for it (see the
 /// top of the file for the contract the kernel keeps). Returns the launch's error.
 template <typename... Params, typename... Args>
 cudaError_t launch_kernel(const LaunchShape& shape, void (*kernel)(Params...), Args&&... args) {
-  cudaLaunchAttribute attributes[3]{};
+  cudaLaunchAttribute attributes[2]{};
   unsigned count = 0;
   if (detail::programmatic_scope) {
     attributes[count].id = cudaLaunchAttributeProgrammaticStreamSerialization;
@@ -65,10 +63,6 @@ cudaError_t launch_kernel(const LaunchShape& shape, void (*kernel)(Params...), A
   if (shape.cluster != 0) {
     attributes[count].id = cudaLaunchAttributeClusterDimension;
     attributes[count++].val.clusterDim = {shape.cluster, 1, 1};
-  }
-  if (shape.cooperative) {
-    attributes[count].id = cudaLaunchAttributeCooperative;
-    attributes[count++].val.cooperative = 1;
   }
   cudaLaunchConfig_t config{};
   config.gridDim = shape.grid;

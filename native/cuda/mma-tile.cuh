@@ -60,18 +60,26 @@ __device__ __forceinline__ void load_operand(std::uint8_t* to, const std::uint8_
   }
 }
 
-/// The block's share of a product on tiling L: its warps' accumulators (zeroed here) for rows
-/// xb … of X and columns wb … of W (both at the first byte of the k range, rows k_bytes apart),
-/// over `tiles` stages of k; X rows at or past `valid` read as zeros. The weights' first stages
-/// are queued before the wait for the previous kernel (launch.h): they are no kernel's output.
-template <typename L, typename Acc, int kMi, int kNj>
-__device__ __forceinline__ void multiply(const std::uint8_t* xb, const std::uint8_t* wb,
-                                         int k_bytes, int tiles, int valid, std::uint8_t* smem,
-                                         Acc (&acc)[kMi][kNj][4]) {
+template <typename L, typename In, typename T, typename Q>
+__global__ void __launch_bounds__(L::kThreads, L::kMinBlocks)
+    fused_kernel(const In* __restrict__ x, const In* __restrict__ w, int tokens, int k_bytes,
+                 Dequant dq, Activation act, T* out, int ld_out, QuantOut<Q> q) {
+  using Acc = typename fused::Accumulator<In>::type;
+  constexpr int kMi = L::kWarpRows / 16;  // m-tiles a warp
+  constexpr int kNj = L::kWarpCols / 8;   // n-tiles a warp
   constexpr int kStages = L::kStages;
-  const int lane = threadIdx.x & 31;
-  const int warp_row = (threadIdx.x >> 5) >> 1;
-  const int warp_col = (threadIdx.x >> 5) & 1;
+  extern __shared__ __align__(128) std::uint8_t smem[];
+  const int tid = threadIdx.x;
+  const int lane = tid & 31;
+  const int warp_row = (tid >> 5) >> 1;
+  const int warp_col = (tid >> 5) & 1;
+  const int row0 = blockIdx.y * L::kRows;
+  const int col0 = blockIdx.x * L::kCols;
+  const auto* xb =
+      reinterpret_cast<const std::uint8_t*>(x) + static_cast<std::size_t>(row0) * k_bytes;
+  const auto* wb =
+      reinterpret_cast<const std::uint8_t*>(w) + static_cast<std::size_t>(col0) * k_bytes;
+  const int tiles = k_bytes / L::kTileK;
   const auto stage_x = [&](int s) { return smem + s * L::kStageBytes; };
   const auto stage_w = [&](int s) { return smem + s * L::kStageBytes + L::kRows * L::kTileK; };
 
@@ -86,10 +94,11 @@ __device__ __forceinline__ void multiply(const std::uint8_t* xb, const std::uint
 #pragma unroll
   for (int s = 0; s < kStages - 1; ++s) {
     if (s < tiles)
-      load_operand<L, L::kRows>(stage_x(s), xb, k_bytes, s, valid);
+      load_operand<L, L::kRows>(stage_x(s), xb, k_bytes, s, tokens - row0);
     ptx::commit();
   }
 
+  Acc acc[kMi][kNj][4];
 #pragma unroll
   for (int i = 0; i < kMi; ++i)
 #pragma unroll
@@ -105,7 +114,7 @@ __device__ __forceinline__ void multiply(const std::uint8_t* xb, const std::uint
     const int next = kt + kStages - 1;
     if (next < tiles) {
       load_operand<L, L::kCols>(stage_w(next % kStages), wb, k_bytes, next, L::kCols);
-      load_operand<L, L::kRows>(stage_x(next % kStages), xb, k_bytes, next, valid);
+      load_operand<L, L::kRows>(stage_x(next % kStages), xb, k_bytes, next, tokens - row0);
     }
     ptx::commit();
     const std::uint8_t* a = stage_x(kt % kStages);
@@ -136,15 +145,12 @@ __device__ __forceinline__ void multiply(const std::uint8_t* xb, const std::uint
           ptx::mma(acc[i][j], af[i], bf[j][0], bf[j][1]);
     }
   }
-}
 
-/// Calls f(r, c, a, b) for each pair of adjacent accumulators of the warp's fragments: a at row r,
-/// column c of the block's tile, b at column c + 1.
-template <typename L, typename Acc, int kMi, int kNj, typename F>
-__device__ __forceinline__ void each_pair(const Acc (&acc)[kMi][kNj][4], const F& f) {
-  const int lane = threadIdx.x & 31;
-  const int warp_row = (threadIdx.x >> 5) >> 1;
-  const int warp_col = (threadIdx.x >> 5) & 1;
+  // The epilogue: the accumulators go through shared memory (the stages are free now) to
+  // fused::store_tile.
+  ptx::wait_copies<0>();
+  __syncthreads();
+  Acc* tile = reinterpret_cast<Acc*>(smem);
   const int g = lane >> 2, t = lane & 3;
 #pragma unroll
   for (int i = 0; i < kMi; ++i) {
@@ -152,42 +158,17 @@ __device__ __forceinline__ void each_pair(const Acc (&acc)[kMi][kNj][4], const F
     for (int j = 0; j < kNj; ++j) {
 #pragma unroll
       for (int half = 0; half < 2; ++half) {
-        f(warp_row * L::kWarpRows + i * 16 + g + 8 * half, warp_col * L::kWarpCols + j * 8 + 2 * t,
-          acc[i][j][2 * half], acc[i][j][2 * half + 1]);
+        const int r = warp_row * L::kWarpRows + i * 16 + g + 8 * half;
+        const int c = warp_col * L::kWarpCols + j * 8 + 2 * t;
+        fused::stage_pair(tile + r * L::kEpilogueLd + c, acc[i][j][2 * half],
+                          acc[i][j][2 * half + 1]);
       }
     }
   }
-}
-
-template <typename L, typename In, typename T, typename Q>
-__global__ void __launch_bounds__(L::kThreads, L::kMinBlocks)
-    fused_kernel(const In* __restrict__ x, const In* __restrict__ w, int tokens, int k_bytes,
-                 Dequant dq, Activation act, T* out, int ld_out, QuantOut<Q> q) {
-  using Acc = typename fused::Accumulator<In>::type;
-  constexpr int kMi = L::kWarpRows / 16;  // m-tiles a warp
-  constexpr int kNj = L::kWarpCols / 8;   // n-tiles a warp
-  extern __shared__ __align__(128) std::uint8_t smem[];
-  const int row0 = blockIdx.y * L::kRows;
-  const int col0 = blockIdx.x * L::kCols;
-  const auto* xb =
-      reinterpret_cast<const std::uint8_t*>(x) + static_cast<std::size_t>(row0) * k_bytes;
-  const auto* wb =
-      reinterpret_cast<const std::uint8_t*>(w) + static_cast<std::size_t>(col0) * k_bytes;
-  Acc acc[kMi][kNj][4];
-  multiply<L>(xb, wb, k_bytes, k_bytes / L::kTileK, tokens - row0, smem, acc);
-
-  // The epilogue: the accumulators go through shared memory (the stages are free now) to
-  // fused::store_tile.
-  ptx::wait_copies<0>();
-  __syncthreads();
-  Acc* tile = reinterpret_cast<Acc*>(smem);
-  each_pair<L>(acc, [&](int r, int c, Acc a, Acc b) {
-    fused::stage_pair(tile + r * L::kEpilogueLd + c, a, b);
-  });
   __syncthreads();
 
-  fused::store_tile<L::kThreads, L::kRows, L::kCols>(threadIdx.x, tile, L::kEpilogueLd, row0, col0,
-                                                     tokens, dq, act, out, ld_out, q);
+  fused::store_tile<L::kThreads, L::kRows, L::kCols>(tid, tile, L::kEpilogueLd, row0, col0, tokens,
+                                                     dq, act, out, ld_out, q);
 }
 
 /// Launches fused_kernel with tiling L over [tokens, n].

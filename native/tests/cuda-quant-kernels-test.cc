@@ -28,7 +28,6 @@
 #include "graph-capture.h"
 #include "kernels.h"
 #include "l2-prefetch.h"
-#include "launch.h"
 #include "quant-kernels.h"
 
 namespace {
@@ -809,52 +808,12 @@ void fused_fp8_gemm(std::mt19937& rng, int n, int tokens, int k) {
   SAMP_CHECK_MSG(worst < 2e-2, "fused FP8 GEMM off by " << worst << " of the typical magnitude");
 }
 
-/// Which one-launch Linear + LayerNorm kernel a test runs: the Hopper cluster kernel
-/// (launch_gemm_layer_norm_wgmma) or the split-k one for few tokens (launch_linear_layer_norm_small).
-enum class LinearLayerNorm { kCluster, kSmall };
-
-/// The few-token kernel's workspace and zeroed grid barrier for `tokens` rows of n.
-struct SmallLayerNormScratch {
-  DeviceBuffer partials, barrier;
-  SmallLayerNormScratch(int tokens, int n)
-      : partials(samp::cuda::linear_layer_norm_small_workspace_bytes(tokens, n)),
-        barrier(sizeof(samp::cuda::GridBarrier)) {
-    SAMP_CHECK(cudaMemset(barrier.get(), 0, sizeof(samp::cuda::GridBarrier)) == cudaSuccess);
-  }
-};
-
-/// Runs the chosen Linear + LayerNorm kernel; the few-token one twice in a row, programmatically
-/// where the GPU allows (its barrier must reopen for the second launch, as in the encoder).
-template <typename In, typename T, typename Q>
-cudaError_t linear_layer_norm(LinearLayerNorm kernel, const In* x, const In* w, int tokens, int n,
-                              int k, const samp::cuda::Dequant& dq, const T* residual,
-                              const float* gamma, const float* beta, T* out,
-                              const samp::cuda::QuantOut<Q>& q) {
-  if (kernel == LinearLayerNorm::kCluster)
-    return samp::cuda::launch_gemm_layer_norm_wgmma<In, T, Q>(x, w, tokens, n, k, dq, residual,
-                                                              gamma, beta, 1e-12f, out, q, nullptr);
-  SmallLayerNormScratch scratch(tokens, n);
-  int major = 0;
-  SAMP_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, 0) == cudaSuccess);
-  samp::cuda::ProgrammaticLaunches programmatic(major >= 9);
-  cudaError_t err = cudaSuccess;
-  for (int run = 0; run < 2 && err == cudaSuccess; ++run)
-    err = samp::cuda::launch_linear_layer_norm_small<In, T, Q>(
-        x, w, tokens, n, k, dq, residual, gamma, beta, 1e-12f, out, q, scratch.partials.get(),
-        scratch.barrier.as<samp::cuda::GridBarrier>(), nullptr);
-  if (err == cudaSuccess)
-    err = cudaDeviceSynchronize();
-  return err;
-}
-
-/// The INT8 Linear with the bias + residual + LayerNorm (+ quantize) in one launch against
-/// cuBLASLt's int32 product then launch_layer_norm_quantize. The cluster kernel does the same
-/// operations but for the order of the row sums, so FP32 values agree to rounding, FP16 ones to a
-/// step, and codes but for the rare value that sits on a rounding boundary; the few-token kernel
-/// does them in the same order, so it must agree bit for bit.
+/// The INT8 Linear with the bias + residual + LayerNorm (+ quantize) in its epilogue against
+/// cuBLASLt's int32 product then launch_layer_norm_quantize: the same operations but for the order
+/// of the row sums, so FP32 values agree to rounding, FP16 ones to a step, and codes but for the
+/// rare value that sits on a rounding boundary.
 template <typename T>
-void int8_gemm_layer_norm(std::mt19937& rng, int n, int tokens, int k,
-                          LinearLayerNorm kernel = LinearLayerNorm::kCluster) {
+void int8_gemm_layer_norm(std::mt19937& rng, int n, int tokens, int k) {
   using samp::cuda::Dequant;
   using samp::cuda::QuantOut;
   const auto w = random_codes(static_cast<std::size_t>(n) * k, rng);
@@ -883,9 +842,10 @@ void int8_gemm_layer_norm(std::mt19937& rng, int n, int tokens, int k,
   const cudaError_t split = samp::cuda::launch_layer_norm_quantize<int32_t, T, int8_t>(
       acc.as<int32_t>(), dq, dres.as<T>(), dg.as<float>(), db.as<float>(), tokens, n, 1e-12f,
       out_ref.as<T>(), QuantOut<int8_t>{q_ref.as<int8_t>(), n, 20.0f, nullptr}, nullptr);
-  const cudaError_t fused = linear_layer_norm<int8_t, T, int8_t>(
-      kernel, dx.as<int8_t>(), dw.as<int8_t>(), tokens, n, k, dq, dres.as<T>(), dg.as<float>(),
-      db.as<float>(), out.as<T>(), QuantOut<int8_t>{q.as<int8_t>(), n, 20.0f, nullptr});
+  const cudaError_t fused = samp::cuda::launch_gemm_layer_norm_wgmma<int8_t, T, int8_t>(
+      dx.as<int8_t>(), dw.as<int8_t>(), tokens, n, k, dq, dres.as<T>(), dg.as<float>(),
+      db.as<float>(), 1e-12f, out.as<T>(), QuantOut<int8_t>{q.as<int8_t>(), n, 20.0f, nullptr},
+      nullptr);
   SAMP_CHECK(split == cudaSuccess && fused == cudaSuccess);
   SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
   const auto a = to_host<T>(out, size), b = to_host<T>(out_ref, size);
@@ -898,14 +858,10 @@ void int8_gemm_layer_norm(std::mt19937& rng, int n, int tokens, int k,
     codes_off += qa[i] != qb[i];
     codes_far += std::abs(qa[i] - qb[i]) > 1;
   }
-  const bool small = kernel == LinearLayerNorm::kSmall;
-  std::printf("int8 GEMM + LayerNorm (%s) %dx%dx%d: worst %.2e, %zu of %zu codes a step off\n",
-              small ? "few tokens, split k" : "wgmma cluster", n, tokens, k, worst, codes_off, size);
-  if (small) {
-    SAMP_CHECK_MSG(worst == 0 && codes_off == 0, "few-token GEMM + LayerNorm not bit-identical: "
-                                                     << worst << ", " << codes_off << " codes");
-    return;
-  }
+  std::printf(
+      "int8 GEMM + LayerNorm (wgmma, cluster of %d) %dx%dx%d: worst %.2e, %zu of %zu codes "
+      "a step off\n",
+      n / 128, n, tokens, k, worst, codes_off, size);
   SAMP_CHECK_MSG(worst < (sizeof(T) == 2 ? 1e-3 : 1e-5), "GEMM + LayerNorm off by " << worst);
   SAMP_CHECK_MSG(codes_far == 0 && codes_off * 1000 < size,
                  codes_off << " codes differ (" << codes_far << " by more than a step)");
@@ -960,9 +916,8 @@ void l2_prefetch() {
               sizes[0] + sizes[1] + sizes[2]);
 }
 
-/// The FP16 Linear + bias + residual + LayerNorm kernels against a host double reference.
-void fp16_gemm_layer_norm(std::mt19937& rng, int n, int tokens, int k,
-                          LinearLayerNorm kernel = LinearLayerNorm::kCluster) {
+/// The FP16 Linear + bias + residual + LayerNorm kernel against a host double reference.
+void fp16_gemm_layer_norm(std::mt19937& rng, int n, int tokens, int k) {
   std::normal_distribution<float> nd(0.0f, 1.0f);
   std::vector<__half> w(static_cast<std::size_t>(n) * k), x(static_cast<std::size_t>(tokens) * k),
       residual(static_cast<std::size_t>(tokens) * n);
@@ -982,10 +937,10 @@ void fp16_gemm_layer_norm(std::mt19937& rng, int n, int tokens, int k,
                      dbias = to_device(bias), dg = to_device(gamma), db = to_device(beta);
   const std::size_t size = static_cast<std::size_t>(tokens) * n;
   DeviceBuffer out(size * sizeof(__half));
-  const cudaError_t err = linear_layer_norm<__half, __half, int8_t>(
-      kernel, dx.as<__half>(), dw.as<__half>(), tokens, n, k,
+  const cudaError_t err = samp::cuda::launch_gemm_layer_norm_wgmma<__half, __half, int8_t>(
+      dx.as<__half>(), dw.as<__half>(), tokens, n, k,
       samp::cuda::Dequant{1.0f, nullptr, dbias.as<float>()}, dres.as<__half>(), dg.as<float>(),
-      db.as<float>(), out.as<__half>(), samp::cuda::QuantOut<int8_t>{});
+      db.as<float>(), 1e-12f, out.as<__half>(), samp::cuda::QuantOut<int8_t>{}, nullptr);
   SAMP_CHECK(err == cudaSuccess);
   SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
   const auto y = to_host<__half>(out, size);
@@ -1010,35 +965,9 @@ void fp16_gemm_layer_norm(std::mt19937& rng, int n, int tokens, int k,
       worst = std::max(worst, std::fabs(got - expected) / (1.0 + std::fabs(expected)));
     }
   }
-  std::printf("fp16 GEMM + LayerNorm (%s) %dx%dx%d: worst error %.2e\n",
-              kernel == LinearLayerNorm::kSmall ? "few tokens, split k" : "wgmma cluster", n,
-              tokens, k, worst);
+  std::printf("fp16 GEMM + LayerNorm (wgmma, cluster of %d) %dx%dx%d: worst error %.2e\n", n / 128,
+              n, tokens, k, worst);
   SAMP_CHECK_MSG(worst < 2e-3, "FP16 GEMM + LayerNorm off by " << worst);
-}
-
-/// What the few-token Linear + LayerNorm refuses: widths past 1,024 or not in 64s, k not in whole
-/// 64-byte steps, per-column output scales, and grids that cannot all be resident at once.
-void small_layer_norm_refusals() {
-  using samp::cuda::linear_layer_norm_small_supported;
-  SAMP_CHECK(linear_layer_norm_small_supported<int8_t>(768, 3072, 768));
-  SAMP_CHECK(linear_layer_norm_small_supported<__half>(1024, 32, 0));
-  SAMP_CHECK(!linear_layer_norm_small_supported<int8_t>(1088, 768, 0));
-  SAMP_CHECK(!linear_layer_norm_small_supported<int8_t>(720, 768, 0));
-  SAMP_CHECK(!linear_layer_norm_small_supported<int8_t>(768, 96, 0));
-  SAMP_CHECK(!linear_layer_norm_small_supported<int8_t>(768, 768, 4));
-  alignas(16) static const float columns[8] = {};
-  const auto launch = [&](int tokens, const samp::cuda::QuantOut<int8_t>& q) {
-    SmallLayerNormScratch scratch(1, 64);
-    return samp::cuda::launch_linear_layer_norm_small<int8_t, float, int8_t>(
-        nullptr, nullptr, tokens, 768, 768, samp::cuda::Dequant{}, nullptr, columns, columns,
-        1e-12f, static_cast<float*>(nullptr), q, scratch.partials.get(),
-        scratch.barrier.as<samp::cuda::GridBarrier>(), nullptr);
-  };
-  SAMP_CHECK(launch(4, samp::cuda::QuantOut<int8_t>{nullptr, 0, 1.0f, columns}) ==
-             cudaErrorInvalidValue);
-  // 12 column tiles × 1,000 row tiles: far more blocks than the GPU holds at once.
-  SAMP_CHECK(launch(64000, samp::cuda::QuantOut<int8_t>{}) == cudaErrorInvalidValue);
-  std::printf("few-token GEMM + LayerNorm: refusals checked\n");
 }
 
 /// What the fused kernel refuses: output widths that are not whole 128-column tiles, and k that
@@ -1170,18 +1099,6 @@ int main() {
       fp16_gemm_layer_norm(rng, 256, 131, 768);
       fp16_gemm_layer_norm(rng, 768, 40, 3072);
     }
-    // The few-token Linear + LayerNorm (any GPU): a batch of one's two sites, rows that end inside
-    // a tile, 64-byte stages (k of 96 halves) and fewer k tiles than splits, FP32 rows.
-    SAMP_CHECK(samp::cuda::allow_linear_layer_norm_small_shared_bytes() == cudaSuccess);
-    const auto small = LinearLayerNorm::kSmall;
-    int8_gemm_layer_norm<__half>(rng, 768, 128, 768, small);
-    int8_gemm_layer_norm<__half>(rng, 768, 128, 3072, small);
-    int8_gemm_layer_norm<float>(rng, 1024, 200, 768, small);
-    int8_gemm_layer_norm<__half>(rng, 320, 5, 128, small);
-    fp16_gemm_layer_norm(rng, 768, 128, 768, small);
-    fp16_gemm_layer_norm(rng, 768, 100, 3072, small);
-    fp16_gemm_layer_norm(rng, 192, 70, 96, small);
-    small_layer_norm_refusals();
   } catch (const samp::Error& e) {
     SAMP_CHECK_MSG(false, "threw " << e.code() << ": " << e.what());
   }
