@@ -13,7 +13,6 @@
 
 #include "gemm.h"
 #include "graph-capture.h"
-#include "timer.h"
 
 namespace samp::cuda {
 
@@ -38,38 +37,6 @@ int fused_choice(const FusedSite& site, int tokens);
 /// Records the site's choice for the token count's size class unless a session did first, and
 /// returns the choice that stands.
 bool record_fused_choice(const FusedSite& site, int tokens, bool fused);
-
-/// The GPU time of one f() in ms: `runs` of it captured into a CUDA graph, replayed once to warm
-/// up, then timed. Graph replay leaves out the host's launch gaps, which at small sizes would
-/// favour whichever way launches fewer kernels rather than the faster one (the runs that small
-/// batches take are graph replays too).
-template <typename F>
-double graph_ms(cudaStream_t stream, int runs, const F& f) {
-  const cudaGraphExec_t exec = capture_graph(stream, [&] {
-    for (int i = 0; i < runs; ++i)
-      f();
-  });
-  cudaError_t err = cudaGraphLaunch(exec, stream);
-  double ms = 0;
-  if (err == cudaSuccess) {
-    try {
-      Timer timer;
-      timer.start(stream);
-      err = cudaGraphLaunch(exec, stream);
-      timer.stop(stream);
-      if (err == cudaSuccess)
-        err = cudaStreamSynchronize(stream);
-      if (err == cudaSuccess)
-        ms = timer.ms() / runs;
-    } catch (...) {
-      cudaGraphExecDestroy(exec);
-      throw;
-    }
-  }
-  cudaGraphExecDestroy(exec);
-  check_cuda(err, "cudaGraphLaunch");
-  return ms;
-}
 
 /// Runs fused() or split(), which compute the same outputs; `supported` says whether the fused
 /// kernel takes the shape. Timing runs each way (once untimed, then 3 times) and records a

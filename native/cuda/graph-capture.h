@@ -1,10 +1,12 @@
-// Capturing work into a CUDA graph: the encoder's graphs for small batches, and the fused-or-split
-// timing (fused-choice.h) that measures each way as a graph replay.
+// Capturing work into a CUDA graph: the encoder's graphs for small batches, and graph_ms, the
+// timing of a candidate as a graph replay (the cuBLASLt tuning of gemm.cc, the fused-or-split
+// choice of fused-choice.h).
 #pragma once
 
 #include <cuda_runtime.h>
 
 #include "cuda-check.h"
+#include "timer.h"
 
 namespace samp::cuda {
 
@@ -31,6 +33,38 @@ cudaGraphExec_t capture_graph(cudaStream_t stream, const F& f) {
   cudaGraphDestroy(graph);
   check_cuda(err, "cudaGraphInstantiate");
   return exec;
+}
+
+/// The GPU time of one f() in ms: `runs` of it captured into a CUDA graph, replayed once to warm
+/// up, then timed. Graph replay leaves out the host's launch gaps, which at small sizes would
+/// favour whichever way launches fewer kernels rather than the faster one (the runs that small
+/// batches take are graph replays too).
+template <typename F>
+double graph_ms(cudaStream_t stream, int runs, const F& f) {
+  const cudaGraphExec_t exec = capture_graph(stream, [&] {
+    for (int i = 0; i < runs; ++i)
+      f();
+  });
+  cudaError_t err = cudaGraphLaunch(exec, stream);
+  double ms = 0;
+  if (err == cudaSuccess) {
+    try {
+      Timer timer;
+      timer.start(stream);
+      err = cudaGraphLaunch(exec, stream);
+      timer.stop(stream);
+      if (err == cudaSuccess)
+        err = cudaStreamSynchronize(stream);
+      if (err == cudaSuccess)
+        ms = timer.ms() / runs;
+    } catch (...) {
+      cudaGraphExecDestroy(exec);
+      throw;
+    }
+  }
+  cudaGraphExecDestroy(exec);
+  check_cuda(err, "cudaGraphLaunch");
+  return ms;
 }
 
 }  // namespace samp::cuda
