@@ -1,8 +1,8 @@
 // launch_gemm_fused for few tokens (a batch of one or two rows) on mma.sync (mma-tile.cuh):
-// 64-token × 64-column blocks, so that at 128 tokens a Linear of 2,304 columns spreads over 72
-// blocks rather than 18 and more SMs stream its weights. At these sizes the pipeline's fill is
-// most of the time, so the stages are large: four of 128 bytes of k (64 KiB in flight) where k
-// allows, else six of 64.
+// 64-column blocks of 64 tokens (32 up to kShortMaxTokens), so that at 128 tokens a Linear of
+// 2,304 columns spreads over 144 blocks rather than 18 and more SMs stream its weights. At these
+// sizes the pipeline's fill is most of the time, so the stages are large: four of 128 bytes of k
+// (64 KiB of weights in flight) where k allows, else six of 64.
 #include <cstdint>
 
 #include "fused-epilogue.cuh"
@@ -14,6 +14,12 @@ namespace {
 
 using Wide = mma_tile::Tiling<64, 64, 128, 4, 0>;
 using Narrow = mma_tile::Tiling<64, 64, 64, 6, 0>;
+using Short = mma_tile::Tiling<32, 64, 128, 4, 0>;
+// Up to this many tokens the 32-row tiles: H100, batch 1 (128 tokens) int8-full 0.399–0.402 ms
+// against 0.419–0.423 with 64 rows, though each GEMM alone times slower on them (int8 QKV 5.2
+// against 4.7 µs in a graph of its own): in place, twice the blocks start streaming the weights
+// while the kernel before them ends (programmatic launches). Not measured above.
+constexpr int kShortMaxTokens = 128;
 
 }  // namespace
 
@@ -35,8 +41,11 @@ cudaError_t launch_gemm_fused_small(const In* x, const In* w, int tokens, int n,
   if (tokens == 0)
     return cudaSuccess;
   // H100, 128 tokens: int8 QKV 4.7 µs and FFN1 5.1 with 128-byte stages, 5.5 and 5.9 with 64.
-  if ((static_cast<long long>(k) * sizeof(In)) % Wide::kTileK == 0)
+  if ((static_cast<long long>(k) * sizeof(In)) % Wide::kTileK == 0) {
+    if (tokens <= kShortMaxTokens)
+      return mma_tile::launch<Short>(x, w, tokens, n, k, dq, act, out, ld_out, q, stream);
     return mma_tile::launch<Wide>(x, w, tokens, n, k, dq, act, out, ld_out, q, stream);
+  }
   return mma_tile::launch<Narrow>(x, w, tokens, n, k, dq, act, out, ld_out, q, stream);
 }
 
@@ -46,7 +55,9 @@ cudaError_t allow_gemm_fused_small_shared_bytes() {
   err =                                                                                           \
       fused::allow_shared_bytes(err, mma_tile::fused_kernel<Wide, In, T, Q>, Wide::kSharedBytes); \
   err = fused::allow_shared_bytes(err, mma_tile::fused_kernel<Narrow, In, T, Q>,                  \
-                                  Narrow::kSharedBytes);
+                                  Narrow::kSharedBytes);                                          \
+  err = fused::allow_shared_bytes(err, mma_tile::fused_kernel<Short, In, T, Q>,                   \
+                                  Short::kSharedBytes);
   SAMP_FUSED_GEMM_TYPES(SAMP_ALLOW)
 #undef SAMP_ALLOW
   return err;

@@ -252,8 +252,8 @@ void GemmRunner::tune(Plan& p, const Key& key, const void* w, const void* x, voi
     double per = 0;
     try {
       matmul(p, algo, w, x, y, residual, alpha, stream);
-      per = graph_ms(stream, kTimedRuns,
-                     [&] { matmul(p, algo, w, x, y, residual, alpha, stream); });
+      per =
+          graph_ms(stream, kTimedRuns, [&] { matmul(p, algo, w, x, y, residual, alpha, stream); });
     } catch (const Error&) {
       // A candidate that fails to launch is skipped; the heuristic's first one is kept if all do.
       cudaGetLastError();
@@ -273,8 +273,8 @@ void GemmRunner::tune(Plan& p, const Key& key, const void* w, const void* x, voi
     std::lock_guard<std::mutex> lock(shared_mutex);
     // A session that tuned the class first wins (emplace keeps it), so every session agrees.
     const auto [it, inserted] = shared_tunings().emplace(
-        SharedKey{device_, static_cast<int>(kind_), tuning_.fp16_accumulate, m, gemm_size_class(n), k,
-                  epilogue_id, has_residual},
+        SharedKey{device_, static_cast<int>(kind_), tuning_.fp16_accumulate, m, gemm_size_class(n),
+                  k, epilogue_id, has_residual},
         p.algo);
     if (!inserted) {
       lt::HeuristicResult check{};

@@ -1,6 +1,7 @@
 // A CUPTI injection library for kernel timelines on the GPU machine (it has no nsys): loaded with
 // CUDA_INJECTION64_PATH, it records every kernel's start, end and name (graph nodes included) and
-// writes them (and memsets and copies) as CSV to $TRACE_OUT at exit. Built and used by kernel-timeline.sh.
+// writes them (and memsets and copies) as CSV to $TRACE_OUT at exit. Built and used by
+// kernel-timeline.sh.
 #include <cupti.h>
 
 #include <cstdio>
@@ -25,16 +26,14 @@ void CUPTIAPI completed(CUcontext, uint32_t, uint8_t* buffer, size_t, size_t val
                    static_cast<unsigned long long>(k->end), k->name);
     } else if (record->kind == CUPTI_ACTIVITY_KIND_MEMSET) {
       const auto* m = reinterpret_cast<const MEMSET_RECORD*>(record);
-      std::fprintf(out, "%llu,%llu,\"[memset %llu bytes]\"\n",
-                   static_cast<unsigned long long>(m->start),
-                   static_cast<unsigned long long>(m->end),
-                   static_cast<unsigned long long>(m->bytes));
+      std::fprintf(
+          out, "%llu,%llu,\"[memset %llu bytes]\"\n", static_cast<unsigned long long>(m->start),
+          static_cast<unsigned long long>(m->end), static_cast<unsigned long long>(m->bytes));
     } else if (record->kind == CUPTI_ACTIVITY_KIND_MEMCPY) {
       const auto* m = reinterpret_cast<const MEMCPY_RECORD*>(record);
-      std::fprintf(out, "%llu,%llu,\"[memcpy %llu bytes]\"\n",
-                   static_cast<unsigned long long>(m->start),
-                   static_cast<unsigned long long>(m->end),
-                   static_cast<unsigned long long>(m->bytes));
+      std::fprintf(
+          out, "%llu,%llu,\"[memcpy %llu bytes]\"\n", static_cast<unsigned long long>(m->start),
+          static_cast<unsigned long long>(m->end), static_cast<unsigned long long>(m->bytes));
     }
   }
   std::free(buffer);
