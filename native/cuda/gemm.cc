@@ -1,7 +1,6 @@
 #include "gemm.h"
 
 #include <algorithm>
-#include <cstring>
 #include <mutex>
 #include <string>
 
@@ -243,36 +242,6 @@ void GemmRunner::tune(Plan& p, const Key& key, const void* w, const void* x, voi
     check_lt(api.matmul_desc_set(p.desc, lt::kDescBiasPointer, &bias, sizeof bias),
              "set BIAS_POINTER");
   }
-  // Each candidate's product is checked against the first one's (the heuristic's choice): int8's
-  // exact int32 sums must agree bit for bit, float ones within 1% of the largest value (rounding
-  // differs between algorithms, a wrong product does not come that close). A candidate that
-  // disagrees is never chosen: under compute-sanitizer's timings one that the clock favoured made
-  // an xlm-roberta INT8 layer's output 1e-2 off (H100, CUDA 13.0).
-  const std::size_t values = static_cast<std::size_t>(m) * n;
-  const std::size_t value_bytes = out_type_ == CUDA_R_16F ? 2 : 4;
-  DeviceBuffer first(values * value_bytes), worst(2 * sizeof(unsigned));
-  bool have_first = false;
-  const auto agrees = [&] {
-    if (!have_first) {
-      check_cuda(
-          cudaMemcpyAsync(first.get(), y, values * value_bytes, cudaMemcpyDeviceToDevice, stream),
-          "cudaMemcpyAsync (GEMM tuning)");
-      have_first = true;
-      return true;
-    }
-    unsigned bits[2] = {};
-    check_cuda(cudaMemsetAsync(worst.get(), 0, sizeof bits, stream), "cudaMemsetAsync");
-    check_cuda(
-        launch_max_difference(y, first.get(), values, out_type_, worst.as<unsigned>(), stream),
-        "GEMM check kernel");
-    check_cuda(cudaMemcpyAsync(bits, worst.get(), sizeof bits, cudaMemcpyDeviceToHost, stream),
-               "cudaMemcpyAsync (GEMM tuning)");
-    check_cuda(cudaStreamSynchronize(stream), "cudaStreamSynchronize (GEMM tuning)");
-    float magnitude = 0, difference = 0;
-    std::memcpy(&magnitude, &bits[0], sizeof magnitude);
-    std::memcpy(&difference, &bits[1], sizeof difference);
-    return kind_ == GemmKind::kInt8 ? difference == 0 : difference <= 0.01f * magnitude;
-  };
   double best = -1;
   for (std::size_t i = 0; i < list.size(); ++i) {
     const lt::MatmulAlgo& algo = list[i].algo;
@@ -283,11 +252,8 @@ void GemmRunner::tune(Plan& p, const Key& key, const void* w, const void* x, voi
     double per = 0;
     try {
       matmul(p, algo, w, x, y, residual, alpha, stream);
-      if (!agrees()) {
-        ++record.rejected;
-        continue;
-      }
-      per = graph_ms(stream, kTimedRuns, [&] { matmul(p, algo, w, x, y, residual, alpha, stream); });
+      per =
+          graph_ms(stream, kTimedRuns, [&] { matmul(p, algo, w, x, y, residual, alpha, stream); });
     } catch (const Error&) {
       // A candidate that fails to launch is skipped; the heuristic's first one is kept if all do.
       cudaGetLastError();

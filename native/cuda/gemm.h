@@ -56,15 +56,7 @@ struct GemmTuneRecord {
   int chosen = 0;           // index in the heuristic's list
   double heuristic_ms = 0;  // the heuristic's first choice
   double best_ms = 0;
-  int rejected = 0;  // candidates whose product disagreed with the heuristic's first choice
 };
-
-/// Sets worst[0] = max |b[i]| and worst[1] = max |a[i] − b[i]| over n values of `type` (CUDA_R_32F,
-/// CUDA_R_16F or CUDA_R_32I) in device memory, as the bits of non-negative floats; the caller
-/// zeroes worst first. An int32 difference counts at least 1, a NaN as 3e38. GemmRunner's check of
-/// a tuning candidate against the heuristic's first choice.
-cudaError_t launch_max_difference(const void* a, const void* b, std::size_t n, cudaDataType_t type,
-                                  unsigned* worst, cudaStream_t stream);
 
 class GemmRunner {
  public:

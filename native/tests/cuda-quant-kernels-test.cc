@@ -18,7 +18,6 @@
 #include <cstring>
 #include <limits>
 #include <random>
-#include <utility>
 #include <vector>
 
 #include "check.h"
@@ -971,37 +970,6 @@ void fp16_gemm_layer_norm(std::mt19937& rng, int n, int tokens, int k) {
   SAMP_CHECK_MSG(worst < 2e-3, "FP16 GEMM + LayerNorm off by " << worst);
 }
 
-/// The GEMM tuning's check (launch_max_difference): the largest value and difference, int32 values
-/// exactly (one step counts), a NaN as a difference as large as can be, FP16 as its floats.
-void max_difference() {
-  const auto worst = [](const auto& a, const auto& b, cudaDataType_t type) {
-    const DeviceBuffer da = to_device(a), db = to_device(b), out(2 * sizeof(unsigned));
-    SAMP_CHECK(cudaMemset(out.get(), 0, 2 * sizeof(unsigned)) == cudaSuccess);
-    SAMP_CHECK(samp::cuda::launch_max_difference(da.get(), db.get(), a.size(), type,
-                                                 out.as<unsigned>(), nullptr) == cudaSuccess);
-    const auto bits = to_host<unsigned>(out, 2);
-    float f[2];
-    std::memcpy(f, bits.data(), sizeof f);
-    return std::pair<float, float>{f[0], f[1]};
-  };
-  std::vector<int> ia(70000, 5), ib(70000, 5);
-  ib[123] = -9;
-  SAMP_CHECK((worst(ia, ib, CUDA_R_32I) == std::pair<float, float>{9.0f, 14.0f}));
-  ia[123] = -9;
-  ia[69999] = 6;
-  SAMP_CHECK((worst(ia, ib, CUDA_R_32I) == std::pair<float, float>{9.0f, 1.0f}));
-  std::vector<float> fa(1000, 1.0f), fb(1000, 1.0f);
-  fb[7] = -2.5f;
-  fa[7] = -2.0f;
-  SAMP_CHECK((worst(fa, fb, CUDA_R_32F) == std::pair<float, float>{2.5f, 0.5f}));
-  fa[900] = std::numeric_limits<float>::quiet_NaN();
-  SAMP_CHECK(worst(fa, fb, CUDA_R_32F).second == 3.0e38f);
-  std::vector<__half> ha(33, __float2half(0.5f)), hb(33, __float2half(0.5f));
-  hb[32] = __float2half(0.75f);
-  SAMP_CHECK((worst(ha, hb, CUDA_R_16F) == std::pair<float, float>{0.75f, 0.25f}));
-  std::printf("GEMM tuning check: int32 exact, FP32 and FP16 differences, NaN\n");
-}
-
 /// What the fused kernel refuses: output widths that are not whole 128-column tiles, and k that
 /// is not whole 64-byte steps.
 void fused_gemm_refusals() {
@@ -1088,7 +1056,6 @@ int main() {
     epilogues(rng, 36);
     fp8_gemm(rng);
     fused_gemm_refusals();
-    max_difference();
     l2_prefetch();
     SAMP_CHECK(samp::cuda::allow_gemm_fused_shared_bytes() == cudaSuccess);
     SAMP_CHECK(samp::cuda::allow_gemm_fused_small_shared_bytes() == cudaSuccess);

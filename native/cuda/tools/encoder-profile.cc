@@ -290,7 +290,7 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
       if (profile) {
         for (const auto& t : e.gemm_tunings()) {
-          char line[240];
+          char line[200];
           if (t.kind >= 4) {
             std::snprintf(line, sizeof line,
                           "  timed %s %5d x %5d x %5d: split %.4f ms, fused %.4f ms (%.0f TFLOP/s)"
@@ -302,11 +302,10 @@ int main(int argc, char** argv) {
           }
           std::snprintf(
               line, sizeof line,
-              "  tuned %s %5d x %5d x %5d ep %d res %d: %2d candidates (%d rejected), chose #%d: "
-              "%.4f ms (#0 %.4f ms, %.0f TFLOP/s)\n",
+              "  tuned %s %5d x %5d x %5d ep %d res %d: %2d candidates, chose #%d: %.4f ms "
+              "(#0 %.4f ms, %.0f TFLOP/s)\n",
               kKindNames[t.kind & 7], t.m, t.n, t.k, t.epilogue, t.residual ? 1 : 0, t.candidates,
-              t.rejected, t.chosen, t.best_ms, t.heuristic_ms,
-              2.0 * t.m * t.n * t.k / (t.best_ms * 1e9));
+              t.chosen, t.best_ms, t.heuristic_ms, 2.0 * t.m * t.n * t.k / (t.best_ms * 1e9));
           profiles += line;
         }
       }
