@@ -93,6 +93,43 @@ void int8_gemm(std::mt19937& rng) {
   }
 }
 
+/// The tuned INT8 GEMM at every token count of its size classes, against a host int32 product:
+/// a class's algorithm is tuned on the first token count that runs and reused for the others (the
+/// tiny golden fixtures' shapes: hidden 32, FFN 64).
+void int8_gemm_every_token_count(std::mt19937& rng) {
+  samp::cuda::GemmRunner runner(samp::cuda::GemmKind::kInt8, samp::cuda::GemmTuning{});
+  const int shapes[][2] = {{96, 32}, {32, 32}, {64, 32}, {32, 64}};  // m (out), k
+  std::size_t wrong_runs = 0;
+  for (const auto& s : shapes) {
+    const int m = s[0], k = s[1];
+    const auto w = random_codes(static_cast<std::size_t>(m) * k, rng);
+    const DeviceBuffer dw = to_device(w);
+    for (int n = 1; n <= 70; ++n) {
+      const auto x = random_codes(static_cast<std::size_t>(n) * k, rng);
+      const DeviceBuffer dx = to_device(x);
+      DeviceBuffer dy(static_cast<std::size_t>(n) * m * sizeof(int32_t));
+      runner.run(m, n, k, dw.get(), dx.get(), dy.get(), samp::cuda::GemmEpilogue::kNone, nullptr,
+                 nullptr, nullptr);
+      SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
+      const auto y = to_host<int32_t>(dy, static_cast<std::size_t>(n) * m);
+      std::size_t wrong = 0;
+      for (int t = 0; t < n; ++t) {
+        for (int o = 0; o < m; ++o) {
+          int32_t acc = 0;
+          for (int i = 0; i < k; ++i)
+            acc += static_cast<int32_t>(x[static_cast<std::size_t>(t) * k + i]) *
+                   w[static_cast<std::size_t>(o) * k + i];
+          wrong += y[static_cast<std::size_t>(t) * m + o] != acc;
+        }
+      }
+      if (wrong != 0 && wrong_runs++ < 8)
+        std::printf("int8 GEMM %dx%dx%d: %zu of %d int32 results wrong\n", m, n, k, wrong, n * m);
+    }
+  }
+  SAMP_CHECK_MSG(wrong_runs == 0, wrong_runs << " tuned INT8 GEMM runs gave wrong products");
+  std::printf("tuned int8 GEMM at every token count 1-70 of 4 shapes: %zu wrong\n", wrong_runs);
+}
+
 /// One INT8 attention problem: int8 query | key | value rows, the batch rows, the scales.
 struct AttentionCase {
   int heads = 0, d = 0;
@@ -1050,6 +1087,7 @@ int main() {
   try {
     gelu_is_exact();
     int8_gemm(rng);
+    int8_gemm_every_token_count(rng);
     int8_attention_dispatch();
     int8_attention(rng);
     epilogues(rng, 96);
