@@ -2,10 +2,10 @@
 // residual), row-major, which is cuBLAS's column-major "TN" product D(m×n) = Wᵀ(k×m)ᵀ · X(k×n).
 // FP32 sessions run FP32 data with FP32 compute (no TF32); FP16 sessions FP16 data with FP32
 // accumulation. Descriptors and layouts are cached per shape. The algorithm: the heuristic's
-// candidates are timed once on the real operands the first time a size class (token count rounded
-// up to a power of two) runs outside a CUDA graph capture, and the fastest is kept for the class,
-// shared by every session of the process (so sessions of one model agree bit for bit); during a
-// capture (or with tuning off) the heuristic's first choice runs.
+// candidates are timed once on the real operands, each as a CUDA graph replay, the first time a
+// size class (token count rounded up to a power of two) runs outside a graph capture, and the
+// fastest is kept for the class, shared by every session of the process (so sessions of one model
+// agree bit for bit); during a capture (or with tuning off) the heuristic's first choice runs.
 #pragma once
 
 #include <cuda_runtime.h>
