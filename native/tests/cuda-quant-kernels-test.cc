@@ -65,6 +65,31 @@ int8_t host_code(float v) {
   return static_cast<int8_t>(std::clamp(std::nearbyint(v), -127.0f, 127.0f));
 }
 
+/// Runs the INT8 GEMM of w ([m, k] codes, already on the device as dw) on n random rows of k codes
+/// and returns how many of its int32 results differ from the host's exact product.
+std::size_t wrong_int8_products(samp::cuda::GemmRunner& runner, int m, int n, int k,
+                                const std::vector<int8_t>& w, const DeviceBuffer& dw,
+                                std::mt19937& rng) {
+  const auto x = random_codes(static_cast<std::size_t>(n) * k, rng);
+  const DeviceBuffer dx = to_device(x);
+  DeviceBuffer dy(static_cast<std::size_t>(n) * m * sizeof(int32_t));
+  runner.run(m, n, k, dw.get(), dx.get(), dy.get(), samp::cuda::GemmEpilogue::kNone, nullptr,
+             nullptr, nullptr);
+  SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
+  const auto y = to_host<int32_t>(dy, static_cast<std::size_t>(n) * m);
+  std::size_t wrong = 0;
+  for (int t = 0; t < n; ++t) {
+    for (int o = 0; o < m; ++o) {
+      int32_t acc = 0;
+      for (int i = 0; i < k; ++i)
+        acc += static_cast<int32_t>(x[static_cast<std::size_t>(t) * k + i]) *
+               w[static_cast<std::size_t>(o) * k + i];
+      wrong += y[static_cast<std::size_t>(t) * m + o] != acc;
+    }
+  }
+  return wrong;
+}
+
 void int8_gemm(std::mt19937& rng) {
   samp::cuda::GemmRunner runner(samp::cuda::GemmKind::kInt8, samp::cuda::GemmTuning{});
   const int shapes[][3] = {
@@ -72,23 +97,7 @@ void int8_gemm(std::mt19937& rng) {
   for (const auto& s : shapes) {
     const int m = s[0], n = s[1], k = s[2];
     const auto w = random_codes(static_cast<std::size_t>(m) * k, rng);
-    const auto x = random_codes(static_cast<std::size_t>(n) * k, rng);
-    const DeviceBuffer dw = to_device(w), dx = to_device(x);
-    DeviceBuffer dy(static_cast<std::size_t>(n) * m * sizeof(int32_t));
-    runner.run(m, n, k, dw.get(), dx.get(), dy.get(), samp::cuda::GemmEpilogue::kNone, nullptr,
-               nullptr, nullptr);
-    SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
-    const auto y = to_host<int32_t>(dy, static_cast<std::size_t>(n) * m);
-    std::size_t wrong = 0;
-    for (int t = 0; t < n; ++t) {
-      for (int o = 0; o < m; ++o) {
-        int32_t acc = 0;
-        for (int i = 0; i < k; ++i)
-          acc += static_cast<int32_t>(x[static_cast<std::size_t>(t) * k + i]) *
-                 w[static_cast<std::size_t>(o) * k + i];
-        wrong += y[static_cast<std::size_t>(t) * m + o] != acc;
-      }
-    }
+    const std::size_t wrong = wrong_int8_products(runner, m, n, k, w, to_device(w), rng);
     SAMP_CHECK_MSG(wrong == 0, wrong << " int32 results differ at " << m << "x" << n << "x" << k);
   }
 }
@@ -105,23 +114,7 @@ void int8_gemm_every_token_count(std::mt19937& rng) {
     const auto w = random_codes(static_cast<std::size_t>(m) * k, rng);
     const DeviceBuffer dw = to_device(w);
     for (int n = 1; n <= 70; ++n) {
-      const auto x = random_codes(static_cast<std::size_t>(n) * k, rng);
-      const DeviceBuffer dx = to_device(x);
-      DeviceBuffer dy(static_cast<std::size_t>(n) * m * sizeof(int32_t));
-      runner.run(m, n, k, dw.get(), dx.get(), dy.get(), samp::cuda::GemmEpilogue::kNone, nullptr,
-                 nullptr, nullptr);
-      SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
-      const auto y = to_host<int32_t>(dy, static_cast<std::size_t>(n) * m);
-      std::size_t wrong = 0;
-      for (int t = 0; t < n; ++t) {
-        for (int o = 0; o < m; ++o) {
-          int32_t acc = 0;
-          for (int i = 0; i < k; ++i)
-            acc += static_cast<int32_t>(x[static_cast<std::size_t>(t) * k + i]) *
-                   w[static_cast<std::size_t>(o) * k + i];
-          wrong += y[static_cast<std::size_t>(t) * m + o] != acc;
-        }
-      }
+      const std::size_t wrong = wrong_int8_products(runner, m, n, k, w, dw, rng);
       if (wrong != 0 && wrong_runs++ < 8)
         std::printf("int8 GEMM %dx%dx%d: %zu of %d int32 results wrong\n", m, n, k, wrong, n * m);
     }
