@@ -20,6 +20,14 @@ import { hasDriver } from './gpu-gate';
 
 const fixtures = listFixtureModels();
 
+// The CPU comparison holds only with the same profile and the same FP32 steps on every run. cuBLASLt's
+// timed tuning can take another algorithm from one run to the next (it did under compute-sanitizer),
+// whose FP32 sums round differently: the calibration's scales and the FP32 layers' outputs move by an
+// ulp, and where a value sits on a rounding boundary an int8 code moves by one (1.1e-2 on the
+// xlm-roberta fixture, NOTES.md session 12). The heuristic's first algorithm is the same every run.
+// Sessions read this when they are made; each test file runs in a process of its own.
+process.env.SAMP_CUDA_GEMM_TUNE = '0';
+
 function plan(model: ModelArtifacts, layers: (i: number) => LayerPlan): PrecisionPlan {
   return {
     format: 'samp.precision-plan',
