@@ -22,15 +22,16 @@ __global__ void bias_activation_kernel(T* x, size_t n, int cols, const float* bi
 }
 
 // Eight halves (16 bytes) per thread when the row width is a multiple of 8: x is the column
-// vector, y the row (no index division), the bias as two float4 loads.
+// vector, y the row (no index division), the bias as two float4 loads made before the wait on the
+// previous kernel (a weight: it never depends on it).
 __global__ void bias_activation_half8_kernel(__half* x, int rows, int cols, const float* bias,
                                              Activation act) {
-  dev::wait_for_previous_kernel();
   const int c = (blockIdx.x * blockDim.x + threadIdx.x) * 8;
   if (c >= cols)
     return;
   const float4 b0 = *reinterpret_cast<const float4*>(bias + c);
   const float4 b1 = *reinterpret_cast<const float4*>(bias + c + 4);
+  dev::wait_for_previous_kernel();
   const float b[8] = {b0.x, b0.y, b0.z, b0.w, b1.x, b1.y, b1.z, b1.w};
   dev::with_activation(act, [&](auto kind) {
     constexpr Activation kAct = decltype(kind)::value;

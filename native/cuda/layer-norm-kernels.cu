@@ -64,13 +64,14 @@ __global__ void __launch_bounds__(128)
     embedding_warp_kernel(EmbeddingTables t, const int32_t* __restrict__ ids,
                           const int32_t* __restrict__ positions, const int32_t* __restrict__ types,
                           int tokens, T* out) {
+  const int lane = threadIdx.x & 31;
+  const int w = t.width;
+  const int vectors = w >> 3;
+  const dev::RowAffine8<kVec> affine(t.gamma, t.beta, lane, vectors);
   dev::wait_for_previous_kernel();
   const int token = blockIdx.x * 4 + (threadIdx.x >> 5);
   if (token >= tokens)
     return;
-  const int lane = threadIdx.x & 31;
-  const int w = t.width;
-  const int vectors = w >> 3;
   const float* word = t.word + static_cast<size_t>(ids[token]) * w;
   const float* pos = t.position + static_cast<size_t>(positions[token]) * w;
   const float* type =
@@ -102,7 +103,7 @@ __global__ void __launch_bounds__(128)
         sum += v[i][e];
     }
   }
-  dev::normalize_row8<kVec>(v, sum, lane, vectors, w, t.eps, t.gamma, t.beta,
+  dev::normalize_row8<kVec>(v, sum, lane, vectors, w, t.eps, affine,
                             out + static_cast<size_t>(token) * w, static_cast<int8_t*>(nullptr),
                             0.0f);
 }
@@ -164,19 +165,23 @@ __global__ void __launch_bounds__(128)
 }
 
 // FP16 rows whose width is a multiple of 8 (up to 32 × 8 × kVec): one warp per row, 16-byte loads
-// and stores of 8 halves, the row in registers as FP32; gamma, beta and bias read as float4.
+// and stores of 8 halves, the row in registers as FP32; gamma, beta and bias read as float4 before
+// the wait on the previous kernel (they are weights), so only the row's loads follow it.
 template <int kVec>
 __global__ void __launch_bounds__(128)
     bias_residual_ln_half8_kernel(const __half* __restrict__ in, const float* __restrict__ bias,
                                   const __half* __restrict__ residual,
                                   const float* __restrict__ gamma, const float* __restrict__ beta,
                                   int rows, int width, float eps, __half* out) {
+  const int lane = threadIdx.x & 31;
+  const int vectors = width >> 3;
+  float b[kVec][8];
+  dev::load_row_params8<kVec>(bias, lane, vectors, 0.0f, b);
+  const dev::RowAffine8<kVec> affine(gamma, beta, lane, vectors);
   dev::wait_for_previous_kernel();
   const int row = blockIdx.x * 4 + (threadIdx.x >> 5);
   if (row >= rows)
     return;
-  const int lane = threadIdx.x & 31;
-  const int vectors = width >> 3;
   const size_t base = static_cast<size_t>(row) * width;
   float v[kVec][8];
   float sum = 0.0f;
@@ -197,18 +202,16 @@ __global__ void __launch_bounds__(128)
           v[i][e] += r[e];
       }
       if (bias != nullptr) {
-        float b[8];
-        dev::load8(bias + c, b);
 #pragma unroll
         for (int e = 0; e < 8; ++e)
-          v[i][e] += b[e];
+          v[i][e] += b[i][e];
       }
 #pragma unroll
       for (int e = 0; e < 8; ++e)
         sum += v[i][e];
     }
   }
-  dev::normalize_row8<kVec>(v, sum, lane, vectors, width, eps, gamma, beta, out + base,
+  dev::normalize_row8<kVec>(v, sum, lane, vectors, width, eps, affine, out + base,
                             static_cast<int8_t*>(nullptr), 0.0f);
 }
 

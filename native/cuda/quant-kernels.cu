@@ -47,16 +47,17 @@ __global__ void dequant_activation_kernel(const In* __restrict__ in, int ld_in, 
 }
 
 // Eight columns per thread with 16-byte loads and stores (cols and strides multiples of 8, pointers
-// 16-byte aligned); the weight scales and bias of the thread's columns are read once.
+// 16-byte aligned); the weight scales and bias of the thread's columns are read once, before the
+// wait on the previous kernel (they never depend on it).
 template <typename In, typename T, typename Q>
 __global__ void dequant_activation_vec8_kernel(const In* __restrict__ in, int ld_in, int rows,
                                                int cols, Dequant dq, Activation act, T* out,
                                                int ld_out, QuantOut<Q> q) {
-  dev::wait_for_previous_kernel();
   const int c = (blockIdx.x * blockDim.x + threadIdx.x) * 8;
   if (c >= cols)
     return;
   const fused::Columns8 columns(dq, q, c);
+  dev::wait_for_previous_kernel();
   // The next row's input is loaded before this row is stored: `out` may alias `in` (the compiler
   // cannot move loads above those stores), so this keeps two rows of loads in flight.
   float next[8];
@@ -119,19 +120,24 @@ __global__ void __launch_bounds__(128)
 }
 
 // The same LayerNorm with eight columns per lane step (width a multiple of 8, up to 256 × kVec):
-// 16-byte loads of the input, residual, scales, bias, gamma and beta.
+// 16-byte loads of the input, residual, scales, bias, gamma and beta; the scales, bias, gamma and
+// beta (weights) before the wait on the previous kernel, so only the row's loads follow it.
 template <typename In, typename T, typename Q, int kVec>
 __global__ void __launch_bounds__(128)
     layer_norm_quantize_vec8_kernel(const In* __restrict__ in, Dequant dq,
                                     const T* __restrict__ residual, const float* __restrict__ gamma,
                                     const float* __restrict__ beta, int rows, int width, float eps,
                                     T* out, QuantOut<Q> q) {
+  const int lane = threadIdx.x & 31;
+  const int vectors = width / 8;
+  float scale[kVec][8], add[kVec][8];
+  dev::load_row_params8<kVec>(dq.w_scales, lane, vectors, 1.0f, scale);
+  dev::load_row_params8<kVec>(dq.bias, lane, vectors, 0.0f, add);
+  const dev::RowAffine8<kVec> affine(gamma, beta, lane, vectors);
   dev::wait_for_previous_kernel();
   const int row = blockIdx.x * 4 + (threadIdx.x >> 5);
   if (row >= rows)
     return;
-  const int lane = threadIdx.x & 31;
-  const int vectors = width / 8;
   const size_t base = static_cast<size_t>(row) * width;
   float v[kVec][8];
   float sum = 0.0f;
@@ -142,18 +148,16 @@ __global__ void __launch_bounds__(128)
       continue;
     const int c = vi * 8;
     dev::load8(in + base + c, v[i]);
-    float scale[8], add[8], res[8];
-    dev::load8_or(dq.w_scales, c, 1.0f, scale);
-    dev::load8_or(dq.bias, c, 0.0f, add);
+    float res[8];
     dev::load8_or(residual, base + c, 0.0f, res);
 #pragma unroll
     for (int e = 0; e < 8; ++e) {
-      v[i][e] = v[i][e] * dq.in_scale * scale[e] + add[e] + res[e];
+      v[i][e] = v[i][e] * dq.in_scale * scale[i][e] + add[i][e] + res[e];
       sum += v[i][e];
     }
   }
   // The quantized copy is made from the stored (rounded) value, as in the scalar kernel.
-  dev::normalize_row8<kVec>(v, sum, lane, vectors, width, eps, gamma, beta, out + base,
+  dev::normalize_row8<kVec>(v, sum, lane, vectors, width, eps, affine, out + base,
                             q.q != nullptr ? q.q + static_cast<size_t>(row) * q.ld : nullptr,
                             q.inv_scale);
 }
