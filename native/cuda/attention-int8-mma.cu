@@ -99,14 +99,16 @@ __device__ __forceinline__ float score(int acc, float scale) {
   return __fmul_rn(static_cast<float>(acc), scale);
 }
 
-/// The code of probability e · factor: clamp(rne(·), 0, 127) as the CPU backend.
+/// The code of probability e · factor, clamp(rne(·), 0, 127) as the CPU backend, in the low byte
+/// (dev::code_bits; the other bytes are not zero).
 __device__ __forceinline__ std::uint32_t prob_code(float x) {
-  return static_cast<std::uint32_t>(min(127, max(0, __float2int_rn(x))));
+  return static_cast<std::uint32_t>(dev::code_bits(x, 0.0f, 127.0f));
 }
 
+/// The low bytes of b0 … b3 as one word, b0 lowest.
 __device__ __forceinline__ std::uint32_t pack4(std::uint32_t b0, std::uint32_t b1, std::uint32_t b2,
                                                std::uint32_t b3) {
-  return b0 | (b1 << 8) | (b2 << 16) | (b3 << 24);
+  return __byte_perm(__byte_perm(b0, b1, 0x0040), __byte_perm(b2, b3, 0x0040), 0x5410);
 }
 
 /// Raises the running max m to at least mx, rescaling the running sum l to it.
@@ -201,8 +203,7 @@ __device__ __forceinline__ void store_outputs(const AttentionInt8Args& a, int a0
     store4(ctx + at, v);
   if (ctx8 != nullptr) {
     const auto code = [&](float x) {
-      return static_cast<std::uint32_t>(
-          static_cast<std::uint8_t>(dev::to_int8(x * a.ctx8_inv_scale)));
+      return static_cast<std::uint32_t>(dev::code_bits(x * a.ctx8_inv_scale, -127.0f, 127.0f));
     };
     *reinterpret_cast<std::uint32_t*>(ctx8 + at) =
         pack4(code(v[0]), code(v[1]), code(v[2]), code(v[3]));

@@ -110,7 +110,7 @@ __global__ void __launch_bounds__(kWarps * 32)
     sum = dev::warp_sum(sum);
     const float factor = (1.0f / sum) * a.probs_inv_scale;
     for (int j = lane; j < nk4; j += 32) {
-      codes[j] = j < nk ? static_cast<int8_t>(min(127, max(0, __float2int_rn(scores[j] * factor))))
+      codes[j] = j < nk ? static_cast<int8_t>(dev::code_bits(scores[j] * factor, 0.0f, 127.0f))
                         : int8_t{0};
     }
     __syncwarp();

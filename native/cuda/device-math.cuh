@@ -33,10 +33,18 @@ __device__ __forceinline__ float to_f(int32_t x) {
   return static_cast<float>(x);
 }
 
-/// The int8 code of v (already divided by the scale): round half to even, clamped to ±127 as the
-/// CPU backend quantizes.
+/// A code in the low byte of the result: rne(v) clamped to [lo, hi] (integers within ±127), as the
+/// CPU backend quantizes. v is clamped in FP32 first (a NaN becomes lo, as on the CPU); adding
+/// 1.5 · 2^23 then leaves a sum whose ulp is 1, so the FP32 add rounds half to even and the low
+/// byte of its bits is the code in two's complement. Two FMNMX and an FADD where F2I takes the
+/// conversion unit (16 lanes a clock an SM on sm_90, shared with ex2) and two integer clamps.
+__device__ __forceinline__ int code_bits(float v, float lo, float hi) {
+  return __float_as_int(fminf(fmaxf(v, lo), hi) + 12582912.0f);
+}
+
+/// The int8 code of v (already divided by the scale): round half to even, clamped to ±127.
 __device__ __forceinline__ int8_t to_int8(float v) {
-  return static_cast<int8_t>(max(-127, min(127, __float2int_rn(v))));
+  return static_cast<int8_t>(code_bits(v, -127.0f, 127.0f));
 }
 
 /// Stores v (already divided by the scale) as a quantized code: int8, or FP8 E4M3 saturated to

@@ -521,6 +521,38 @@ void epilogues(std::mt19937& rng, int width) {
                  code_off << " quantized copies differ from the stored values' codes");
 }
 
+/// The int8 codes of rounding ties, values past ±127, infinities, NaN and signed zeros, through the
+/// quantize step every kernel shares (dev::to_int8), on the eight-wide and the scalar epilogue:
+/// round half to even, clamp to ±127, a NaN to -127 (the CPU backend's MAXPS operand order).
+void quantize_edges() {
+  const float inf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<float> in = {0.5f,   -0.5f,   1.5f,        -1.5f,   2.5f,         -2.5f,
+                                 63.5f,  -63.5f,  126.5f,      -126.5f, 127.5f,       -127.5f,
+                                 128.0f, -128.7f, 1e30f,       -1e30f,  inf,          -inf,
+                                 nan,    -0.0f,   0.49999997f, 1e-40f,  -2.49999976f, 96.0f};
+  const auto expected = [&](float v) -> int {
+    if (std::isnan(v))
+      return -127;
+    return static_cast<int>(std::clamp(std::nearbyint(v), -127.0f, 127.0f));
+  };
+  const DeviceBuffer din = to_device(in);
+  for (const int cols : {24, 23}) {
+    DeviceBuffer dq(in.size());
+    samp::cuda::QuantOut<int8_t> q{dq.as<int8_t>(), cols, 1.0f, nullptr};
+    const cudaError_t err = samp::cuda::launch_dequant_activation<float, float, int8_t>(
+        din.as<float>(), cols, 1, cols, samp::cuda::Dequant{}, samp::cuda::Activation::kNone,
+        static_cast<float*>(nullptr), cols, q, nullptr);
+    SAMP_CHECK(err == cudaSuccess);
+    SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
+    const auto codes = to_host<int8_t>(dq, static_cast<std::size_t>(cols));
+    for (int i = 0; i < cols; ++i)
+      SAMP_CHECK_MSG(codes[i] == expected(in[i]), "code of " << in[i] << " (" << cols
+                                                             << " columns): " << int{codes[i]}
+                                                             << ", expected " << expected(in[i]));
+  }
+}
+
 void fp8_gemm(std::mt19937& rng) {
   samp::cuda::GemmRunner runner(samp::cuda::GemmKind::kFp8, samp::cuda::GemmTuning{});
   const int m = 256, n = 64, k = 512;
@@ -1085,6 +1117,7 @@ int main() {
     int8_attention(rng);
     epilogues(rng, 96);
     epilogues(rng, 36);
+    quantize_edges();
     fp8_gemm(rng);
     fused_gemm_refusals();
     l2_prefetch();
