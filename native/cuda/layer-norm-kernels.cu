@@ -67,7 +67,8 @@ __global__ void __launch_bounds__(128)
   const int lane = threadIdx.x & 31;
   const int w = t.width;
   const int vectors = w >> 3;
-  const dev::RowAffine8<kVec> affine(t.gamma, t.beta, lane, vectors);
+  dev::prefetch_row_params8<kVec>(t.gamma, lane, vectors);
+  dev::prefetch_row_params8<kVec>(t.beta, lane, vectors);
   dev::wait_for_previous_kernel();
   const int token = blockIdx.x * 4 + (threadIdx.x >> 5);
   if (token >= tokens)
@@ -103,7 +104,7 @@ __global__ void __launch_bounds__(128)
         sum += v[i][e];
     }
   }
-  dev::normalize_row8<kVec>(v, sum, lane, vectors, w, t.eps, affine,
+  dev::normalize_row8<kVec>(v, sum, lane, vectors, w, t.eps, t.gamma, t.beta,
                             out + static_cast<size_t>(token) * w, static_cast<int8_t*>(nullptr),
                             0.0f);
 }
@@ -165,8 +166,8 @@ __global__ void __launch_bounds__(128)
 }
 
 // FP16 rows whose width is a multiple of 8 (up to 32 × 8 × kVec): one warp per row, 16-byte loads
-// and stores of 8 halves, the row in registers as FP32; gamma, beta and bias read as float4 before
-// the wait on the previous kernel (they are weights), so only the row's loads follow it.
+// and stores of 8 halves, the row in registers as FP32; gamma, beta and bias read as float4 (asked
+// for in L1 before the wait on the previous kernel).
 template <int kVec>
 __global__ void __launch_bounds__(128)
     bias_residual_ln_half8_kernel(const __half* __restrict__ in, const float* __restrict__ bias,
@@ -175,9 +176,9 @@ __global__ void __launch_bounds__(128)
                                   int rows, int width, float eps, __half* out) {
   const int lane = threadIdx.x & 31;
   const int vectors = width >> 3;
-  float b[kVec][8];
-  dev::load_row_params8<kVec>(bias, lane, vectors, 0.0f, b);
-  const dev::RowAffine8<kVec> affine(gamma, beta, lane, vectors);
+  dev::prefetch_row_params8<kVec>(bias, lane, vectors);
+  dev::prefetch_row_params8<kVec>(gamma, lane, vectors);
+  dev::prefetch_row_params8<kVec>(beta, lane, vectors);
   dev::wait_for_previous_kernel();
   const int row = blockIdx.x * 4 + (threadIdx.x >> 5);
   if (row >= rows)
@@ -202,16 +203,18 @@ __global__ void __launch_bounds__(128)
           v[i][e] += r[e];
       }
       if (bias != nullptr) {
+        float b[8];
+        dev::load8(bias + c, b);
 #pragma unroll
         for (int e = 0; e < 8; ++e)
-          v[i][e] += b[i][e];
+          v[i][e] += b[e];
       }
 #pragma unroll
       for (int e = 0; e < 8; ++e)
         sum += v[i][e];
     }
   }
-  dev::normalize_row8<kVec>(v, sum, lane, vectors, width, eps, affine, out + base,
+  dev::normalize_row8<kVec>(v, sum, lane, vectors, width, eps, gamma, beta, out + base,
                             static_cast<int8_t*>(nullptr), 0.0f);
 }
 

@@ -120,8 +120,8 @@ __global__ void __launch_bounds__(128)
 }
 
 // The same LayerNorm with eight columns per lane step (width a multiple of 8, up to 256 × kVec):
-// 16-byte loads of the input, residual, scales, bias, gamma and beta; the scales, bias, gamma and
-// beta (weights) before the wait on the previous kernel, so only the row's loads follow it.
+// 16-byte loads of the input, residual, scales, bias, gamma and beta (the last four asked for in
+// L1 before the wait on the previous kernel).
 template <typename In, typename T, typename Q, int kVec>
 __global__ void __launch_bounds__(128)
     layer_norm_quantize_vec8_kernel(const In* __restrict__ in, Dequant dq,
@@ -130,10 +130,10 @@ __global__ void __launch_bounds__(128)
                                     T* out, QuantOut<Q> q) {
   const int lane = threadIdx.x & 31;
   const int vectors = width / 8;
-  float scale[kVec][8], add[kVec][8];
-  dev::load_row_params8<kVec>(dq.w_scales, lane, vectors, 1.0f, scale);
-  dev::load_row_params8<kVec>(dq.bias, lane, vectors, 0.0f, add);
-  const dev::RowAffine8<kVec> affine(gamma, beta, lane, vectors);
+  dev::prefetch_row_params8<kVec>(dq.w_scales, lane, vectors);
+  dev::prefetch_row_params8<kVec>(dq.bias, lane, vectors);
+  dev::prefetch_row_params8<kVec>(gamma, lane, vectors);
+  dev::prefetch_row_params8<kVec>(beta, lane, vectors);
   dev::wait_for_previous_kernel();
   const int row = blockIdx.x * 4 + (threadIdx.x >> 5);
   if (row >= rows)
@@ -148,16 +148,18 @@ __global__ void __launch_bounds__(128)
       continue;
     const int c = vi * 8;
     dev::load8(in + base + c, v[i]);
-    float res[8];
+    float scale[8], add[8], res[8];
+    dev::load8_or(dq.w_scales, c, 1.0f, scale);
+    dev::load8_or(dq.bias, c, 0.0f, add);
     dev::load8_or(residual, base + c, 0.0f, res);
 #pragma unroll
     for (int e = 0; e < 8; ++e) {
-      v[i][e] = v[i][e] * dq.in_scale * scale[i][e] + add[i][e] + res[e];
+      v[i][e] = v[i][e] * dq.in_scale * scale[e] + add[e] + res[e];
       sum += v[i][e];
     }
   }
   // The quantized copy is made from the stored (rounded) value, as in the scalar kernel.
-  dev::normalize_row8<kVec>(v, sum, lane, vectors, width, eps, affine, out + base,
+  dev::normalize_row8<kVec>(v, sum, lane, vectors, width, eps, gamma, beta, out + base,
                             q.q != nullptr ? q.q + static_cast<size_t>(row) * q.ld : nullptr,
                             q.inv_scale);
 }

@@ -124,30 +124,22 @@ __device__ __forceinline__ void store8_with_codes(T* p, Q* codes, float inv, con
   }
 }
 
-/// The lane's columns of a per-column parameter row (bias, scales, gamma, beta) as kVec groups of 8
-/// (group i is columns 8 · (lane + 32i) …, valid below `vectors`), or `fill` where p is null.
-/// Weights never depend on the previous kernel, so the row kernels load them before waiting on it.
+/// Asks for the lane's columns of a per-column parameter row (bias, scales, gamma, beta; group i is
+/// columns 8 · (lane + 32i) …, valid below `vectors`) in L1, without waiting or holding registers:
+/// the row kernels do this before waiting on the previous kernel (weights never depend on it), so
+/// their loads after the wait hit L1. Loading them into registers there instead (session 13) cost
+/// those kernels occupancy and batch 128 time.
 template <int kVec>
-__device__ __forceinline__ void load_row_params8(const float* p, int lane, int vectors, float fill,
-                                                 float (&out)[kVec][8]) {
+__device__ __forceinline__ void prefetch_row_params8(const float* p, int lane, int vectors) {
+  if (p == nullptr)
+    return;
 #pragma unroll
   for (int i = 0; i < kVec; ++i) {
     const int vi = lane + 32 * i;
     if (vi < vectors)
-      load8_or(p, static_cast<size_t>(vi) * 8, fill, out[i]);
+      asm volatile("prefetch.global.L1 [%0];" ::"l"(p + static_cast<size_t>(vi) * 8));
   }
 }
-
-/// A LayerNorm's gamma and beta as the lane holds them (load_row_params8).
-template <int kVec>
-struct RowAffine8 {
-  float gamma[kVec][8];
-  float beta[kVec][8];
-  __device__ __forceinline__ RowAffine8(const float* g, const float* b, int lane, int vectors) {
-    load_row_params8<kVec>(g, lane, vectors, 1.0f, gamma);
-    load_row_params8<kVec>(b, lane, vectors, 0.0f, beta);
-  }
-};
 
 /// The LayerNorm of a row held by one warp as kVec groups of 8 FP32 values a lane (group i is
 /// columns 8 · (lane + 32i) …, valid below `vectors`; `sum` the lane's sum of its valid values),
@@ -157,18 +149,20 @@ struct RowAffine8 {
 template <int kVec, typename T, typename Q>
 __device__ __forceinline__ void normalize_row8(const float (&v)[kVec][8], float sum, int lane,
                                                int vectors, int width, float eps,
-                                               const RowAffine8<kVec>& affine, T* out, Q* codes,
-                                               float inv_scale) {
+                                               const float* gamma, const float* beta, T* out,
+                                               Q* codes, float inv_scale) {
   const RowStats stats = warp_row_stats<kVec, 8>(&v[0][0], sum, lane, vectors, width, eps);
 #pragma unroll
   for (int i = 0; i < kVec; ++i) {
     const int vi = lane + 32 * i;
     if (vi < vectors) {
       const int c = vi * 8;
-      float o[8];
+      float g[8], b[8], o[8];
+      load8(gamma + c, g);
+      load8(beta + c, b);
 #pragma unroll
       for (int e = 0; e < 8; ++e)
-        o[e] = (v[i][e] - stats.mean) * stats.inv_std * affine.gamma[i][e] + affine.beta[i][e];
+        o[e] = (v[i][e] - stats.mean) * stats.inv_std * g[e] + b[e];
       store8_with_codes(out + c, codes != nullptr ? codes + c : nullptr, inv_scale, o);
     }
   }
