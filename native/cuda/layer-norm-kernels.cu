@@ -64,15 +64,13 @@ __global__ void __launch_bounds__(128)
     embedding_warp_kernel(EmbeddingTables t, const int32_t* __restrict__ ids,
                           const int32_t* __restrict__ positions, const int32_t* __restrict__ types,
                           int tokens, T* out) {
-  const int lane = threadIdx.x & 31;
-  const int w = t.width;
-  const int vectors = w >> 3;
-  dev::prefetch_row_params8<kVec>(t.gamma, lane, vectors);
-  dev::prefetch_row_params8<kVec>(t.beta, lane, vectors);
   dev::wait_for_previous_kernel();
   const int token = blockIdx.x * 4 + (threadIdx.x >> 5);
   if (token >= tokens)
     return;
+  const int lane = threadIdx.x & 31;
+  const int w = t.width;
+  const int vectors = w >> 3;
   const float* word = t.word + static_cast<size_t>(ids[token]) * w;
   const float* pos = t.position + static_cast<size_t>(positions[token]) * w;
   const float* type =
@@ -104,7 +102,9 @@ __global__ void __launch_bounds__(128)
         sum += v[i][e];
     }
   }
-  dev::normalize_row8<kVec>(v, sum, lane, vectors, w, t.eps, t.gamma, t.beta,
+  const dev::LaneParams8<kVec, false> gamma(t.gamma, 1.0f, lane, vectors),
+      beta(t.beta, 0.0f, lane, vectors);
+  dev::normalize_row8<kVec>(v, sum, lane, vectors, w, t.eps, gamma, beta,
                             out + static_cast<size_t>(token) * w, static_cast<int8_t*>(nullptr),
                             0.0f);
 }
@@ -166,9 +166,9 @@ __global__ void __launch_bounds__(128)
 }
 
 // FP16 rows whose width is a multiple of 8 (up to 32 × 8 × kVec): one warp per row, 16-byte loads
-// and stores of 8 halves, the row in registers as FP32; gamma, beta and bias read as float4 (asked
-// for in L1 before the wait on the previous kernel).
-template <int kVec>
+// and stores of 8 halves, the row in registers as FP32; gamma, beta and bias read as float4
+// (kHeld: into registers before the wait on the previous kernel, dev::LaneParams8).
+template <int kVec, bool kHeld>
 __global__ void __launch_bounds__(128)
     bias_residual_ln_half8_kernel(const __half* __restrict__ in, const float* __restrict__ bias,
                                   const __half* __restrict__ residual,
@@ -176,9 +176,8 @@ __global__ void __launch_bounds__(128)
                                   int rows, int width, float eps, __half* out) {
   const int lane = threadIdx.x & 31;
   const int vectors = width >> 3;
-  dev::prefetch_row_params8<kVec>(bias, lane, vectors);
-  dev::prefetch_row_params8<kVec>(gamma, lane, vectors);
-  dev::prefetch_row_params8<kVec>(beta, lane, vectors);
+  const dev::LaneParams8<kVec, kHeld> b(bias, 0.0f, lane, vectors), g(gamma, 1.0f, lane, vectors),
+      bt(beta, 0.0f, lane, vectors);
   dev::wait_for_previous_kernel();
   const int row = blockIdx.x * 4 + (threadIdx.x >> 5);
   if (row >= rows)
@@ -203,18 +202,18 @@ __global__ void __launch_bounds__(128)
           v[i][e] += r[e];
       }
       if (bias != nullptr) {
-        float b[8];
-        dev::load8(bias + c, b);
+        float add[8];
+        b.get(i, vi, add);
 #pragma unroll
         for (int e = 0; e < 8; ++e)
-          v[i][e] += b[e];
+          v[i][e] += add[e];
       }
 #pragma unroll
       for (int e = 0; e < 8; ++e)
         sum += v[i][e];
     }
   }
-  dev::normalize_row8<kVec>(v, sum, lane, vectors, width, eps, gamma, beta, out + base,
+  dev::normalize_row8<kVec>(v, sum, lane, vectors, width, eps, g, bt, out + base,
                             static_cast<int8_t*>(nullptr), 0.0f);
 }
 
@@ -264,9 +263,14 @@ cudaError_t launch_bias_residual_layer_norm(const T* in, const float* bias, cons
         aligned16(gamma) && aligned16(beta)) {
       cudaError_t err = cudaSuccess;
       dispatch_vectors_per_lane<4>((width / 8 + 31) / 32, [&](auto vectors) {
-        err = launch_kernel({static_cast<unsigned>((rows + 3) / 4), 128, 0, stream},
-                            bias_residual_ln_half8_kernel<decltype(vectors)::value>, in, bias,
-                            residual, gamma, beta, rows, width, eps, out);
+        constexpr int kVec = decltype(vectors)::value;
+        const dim3 grid((rows + 3) / 4);
+        err =
+            rows <= dev::kHeldParamsMaxRows
+                ? launch_kernel({grid, 128, 0, stream}, bias_residual_ln_half8_kernel<kVec, true>,
+                                in, bias, residual, gamma, beta, rows, width, eps, out)
+                : launch_kernel({grid, 128, 0, stream}, bias_residual_ln_half8_kernel<kVec, false>,
+                                in, bias, residual, gamma, beta, rows, width, eps, out);
       });
       return err;
     }

@@ -120,9 +120,9 @@ __global__ void __launch_bounds__(128)
 }
 
 // The same LayerNorm with eight columns per lane step (width a multiple of 8, up to 256 × kVec):
-// 16-byte loads of the input, residual, scales, bias, gamma and beta (the last four asked for in
-// L1 before the wait on the previous kernel).
-template <typename In, typename T, typename Q, int kVec>
+// 16-byte loads of the input, residual, scales, bias, gamma and beta (kHeld: the last four into
+// registers before the wait on the previous kernel, dev::LaneParams8).
+template <typename In, typename T, typename Q, int kVec, bool kHeld>
 __global__ void __launch_bounds__(128)
     layer_norm_quantize_vec8_kernel(const In* __restrict__ in, Dequant dq,
                                     const T* __restrict__ residual, const float* __restrict__ gamma,
@@ -130,10 +130,9 @@ __global__ void __launch_bounds__(128)
                                     T* out, QuantOut<Q> q) {
   const int lane = threadIdx.x & 31;
   const int vectors = width / 8;
-  dev::prefetch_row_params8<kVec>(dq.w_scales, lane, vectors);
-  dev::prefetch_row_params8<kVec>(dq.bias, lane, vectors);
-  dev::prefetch_row_params8<kVec>(gamma, lane, vectors);
-  dev::prefetch_row_params8<kVec>(beta, lane, vectors);
+  const dev::LaneParams8<kVec, kHeld> w_scales(dq.w_scales, 1.0f, lane, vectors),
+      bias(dq.bias, 0.0f, lane, vectors), g(gamma, 1.0f, lane, vectors),
+      bt(beta, 0.0f, lane, vectors);
   dev::wait_for_previous_kernel();
   const int row = blockIdx.x * 4 + (threadIdx.x >> 5);
   if (row >= rows)
@@ -149,8 +148,8 @@ __global__ void __launch_bounds__(128)
     const int c = vi * 8;
     dev::load8(in + base + c, v[i]);
     float scale[8], add[8], res[8];
-    dev::load8_or(dq.w_scales, c, 1.0f, scale);
-    dev::load8_or(dq.bias, c, 0.0f, add);
+    w_scales.get(i, vi, scale);
+    bias.get(i, vi, add);
     dev::load8_or(residual, base + c, 0.0f, res);
 #pragma unroll
     for (int e = 0; e < 8; ++e) {
@@ -159,7 +158,7 @@ __global__ void __launch_bounds__(128)
     }
   }
   // The quantized copy is made from the stored (rounded) value, as in the scalar kernel.
-  dev::normalize_row8<kVec>(v, sum, lane, vectors, width, eps, gamma, beta, out + base,
+  dev::normalize_row8<kVec>(v, sum, lane, vectors, width, eps, g, bt, out + base,
                             q.q != nullptr ? q.q + static_cast<size_t>(row) * q.ld : nullptr,
                             q.inv_scale);
 }
@@ -208,9 +207,14 @@ cudaError_t launch_layer_norm_quantize(const In* in, const Dequant& dq, const T*
   if (vec8 && q.inv_scales == nullptr) {
     cudaError_t err = cudaSuccess;
     dispatch_vectors_per_lane<4>((width / 8 + 31) / 32, [&](auto vectors) {
-      err = launch_kernel({blocks, 128, 0, stream},
-                          layer_norm_quantize_vec8_kernel<In, T, Q, decltype(vectors)::value>, in,
-                          dq, residual, gamma, beta, rows, width, eps, out, q);
+      constexpr int kVec = decltype(vectors)::value;
+      err = rows <= dev::kHeldParamsMaxRows
+                ? launch_kernel({blocks, 128, 0, stream},
+                                layer_norm_quantize_vec8_kernel<In, T, Q, kVec, true>, in, dq,
+                                residual, gamma, beta, rows, width, eps, out, q)
+                : launch_kernel({blocks, 128, 0, stream},
+                                layer_norm_quantize_vec8_kernel<In, T, Q, kVec, false>, in, dq,
+                                residual, gamma, beta, rows, width, eps, out, q);
     });
     return err;
   }

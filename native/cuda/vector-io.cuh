@@ -124,32 +124,56 @@ __device__ __forceinline__ void store8_with_codes(T* p, Q* codes, float inv, con
   }
 }
 
-/// Asks for the lane's columns of a per-column parameter row (bias, scales, gamma, beta; group i is
-/// columns 8 · (lane + 32i) …, valid below `vectors`) in L1, without waiting or holding registers:
-/// the row kernels do this before waiting on the previous kernel (weights never depend on it), so
-/// their loads after the wait hit L1. Loading them into registers there instead (session 13) cost
-/// those kernels occupancy and batch 128 time.
-template <int kVec>
-__device__ __forceinline__ void prefetch_row_params8(const float* p, int lane, int vectors) {
-  if (p == nullptr)
-    return;
+/// Row kernels of at most this many rows hold their weights in registers from before the wait on
+/// the previous kernel (LaneParams8); at more rows those registers cost more occupancy than the
+/// early loads gain (measured on the H100, session 13: −4 to −6% at batch 1, +2% at batch 128).
+constexpr int kHeldParamsMaxRows = 512;
+
+/// A per-column parameter row (bias, scales, gamma, beta; `fill` where it is null) as a lane reads
+/// it: group i is columns 8 · (lane + 32i) …, valid below `vectors`. kHeld: loaded into registers
+/// when made, which the row kernels do before waiting on the previous kernel (weights never depend
+/// on it), so at few rows the loads overlap that kernel's end; otherwise read at each get().
+template <int kVec, bool kHeld>
+struct LaneParams8 {
+  const float* p;
+  float fill;
+  float held[kHeld ? kVec : 1][8];
+
+  __device__ __forceinline__ LaneParams8(const float* params, float fill_value, int lane,
+                                         int vectors)
+      : p(params), fill(fill_value) {
+    if constexpr (kHeld) {
 #pragma unroll
-  for (int i = 0; i < kVec; ++i) {
-    const int vi = lane + 32 * i;
-    if (vi < vectors)
-      asm volatile("prefetch.global.L1 [%0];" ::"l"(p + static_cast<size_t>(vi) * 8));
+      for (int i = 0; i < kVec; ++i) {
+        const int vi = lane + 32 * i;
+        if (vi < vectors)
+          load8_or(p, static_cast<size_t>(vi) * 8, fill, held[i]);
+      }
+    }
   }
-}
+
+  /// Group i (vector vi = lane + 32i) of the row.
+  __device__ __forceinline__ void get(int i, int vi, float (&out)[8]) const {
+    if constexpr (kHeld) {
+#pragma unroll
+      for (int e = 0; e < 8; ++e)
+        out[e] = held[i][e];
+    } else {
+      load8_or(p, static_cast<size_t>(vi) * 8, fill, out);
+    }
+  }
+};
 
 /// The LayerNorm of a row held by one warp as kVec groups of 8 FP32 values a lane (group i is
 /// columns 8 · (lane + 32i) …, valid below `vectors`; `sum` the lane's sum of its valid values),
 /// written to `out` eight values at a time, and where `codes` is set their codes
 /// (store8_with_codes). The embedding, the FP16 bias + residual + LayerNorm and the LayerNorm +
 /// quantize kernels all end this way.
-template <int kVec, typename T, typename Q>
+template <int kVec, bool kHeld, typename T, typename Q>
 __device__ __forceinline__ void normalize_row8(const float (&v)[kVec][8], float sum, int lane,
                                                int vectors, int width, float eps,
-                                               const float* gamma, const float* beta, T* out,
+                                               const LaneParams8<kVec, kHeld>& gamma,
+                                               const LaneParams8<kVec, kHeld>& beta, T* out,
                                                Q* codes, float inv_scale) {
   const RowStats stats = warp_row_stats<kVec, 8>(&v[0][0], sum, lane, vectors, width, eps);
 #pragma unroll
@@ -158,8 +182,8 @@ __device__ __forceinline__ void normalize_row8(const float (&v)[kVec][8], float 
     if (vi < vectors) {
       const int c = vi * 8;
       float g[8], b[8], o[8];
-      load8(gamma + c, g);
-      load8(beta + c, b);
+      gamma.get(i, vi, g);
+      beta.get(i, vi, b);
 #pragma unroll
       for (int e = 0; e < 8; ++e)
         o[e] = (v[i][e] - stats.mean) * stats.inv_std * g[e] + b[e];
