@@ -132,10 +132,6 @@ class TypedEncoder final : public Encoder::Impl {
         ffn1_epilogue_ = GemmEpilogue::kGeluTanhBias;
     }
     fused_mode_ = fused_mode_from(env("SAMP_CUDA_FUSED_GEMM"));
-    // Experiment (session 13): SAMP_X_QKV=fused / split sets the FP16 QKV site alone.
-    qkv_mode_ = env("SAMP_X_QKV") == "fused"   ? FusedMode::kAlways
-                : env("SAMP_X_QKV") == "split" ? FusedMode::kNever
-                                               : fused_mode_;
     GemmTuning tuning;
     tuning.tune = env("SAMP_CUDA_GEMM_TUNE") != "0";
     if (!env("SAMP_CUDA_GEMM_CANDIDATES").empty())
@@ -556,23 +552,8 @@ class TypedEncoder final : public Encoder::Impl {
       const auto name = [&](Tap tap) { return at + cpu::tap_name(tap); };
       if (wants(l, Tap::kQkvInput))
         record_packed(rec, name(Tap::kQkvInput), padded(h), b.x, h, h, t);
-      run_fastest(
-          qkv_mode_, site(GemmKind::kFp16, 3 * h, h), t,
-          std::is_same_v<T, __half> && fused_supported<__half>(3 * h, h, 3 * h, 0), stream_,
-          fused_log_,
-          [&] {
-            if constexpr (std::is_same_v<T, __half>) {
-              check_cuda(fused_gemm<T, int8_t>(b.x, w.qkv_w.template as<T>(), t, 3 * h, h,
-                                               Dequant{1.0f, nullptr, w.qkv_b_f.as<float>()},
-                                               Activation::kNone, b.qkv, 3 * h,
-                                               QuantOut<int8_t>{}, stream_),
-                         "fused QKV GEMM + bias kernel");
-            }
-          },
-          [&] {
-            gemm_->run(3 * h, t, h, w.qkv_w.get(), b.x, b.qkv, GemmEpilogue::kBias,
-                       w.qkv_b.get(), nullptr, stream_);
-          });
+      gemm_->run(3 * h, t, h, w.qkv_w.get(), b.x, b.qkv, GemmEpilogue::kBias, w.qkv_b.get(),
+                 nullptr, stream_);
       mark("QKV GEMM (+bias)");
       const Tap parts[3] = {Tap::kQuery, Tap::kKey, Tap::kValue};
       for (int part = 0; part < 3; ++part) {
@@ -1194,7 +1175,7 @@ class TypedEncoder final : public Encoder::Impl {
       lw->qkv_b = upload<T>({&get("attention.query.bias", h), &get("attention.key.bias", h),
                              &get("attention.value.bias", h)},
                             &n);
-      if (need8[kQkv] || std::is_same_v<T, __half>) {
+      if (need8[kQkv]) {
         lw->qkv_b_f = upload<float>({&get("attention.query.bias", h), &get("attention.key.bias", h),
                                      &get("attention.value.bias", h)},
                                     &n);
@@ -1263,7 +1244,6 @@ class TypedEncoder final : public Encoder::Impl {
   bool fused_residual_ = false;
   GemmEpilogue ffn1_epilogue_ = GemmEpilogue::kNone;
   FusedMode fused_mode_ = FusedMode::kTimed;  // SAMP_CUDA_FUSED_GEMM
-  FusedMode qkv_mode_ = FusedMode::kTimed;
   bool fused_wgmma_ = false;                  // the fused kernel is the wgmma one
   int tma_min_tokens_ = -1;                   // … or from this many tokens the TMA one (-1 never)
   int small_max_tokens_ = -1;                 // … up to this many the small-tile one (-1 never)
