@@ -35,6 +35,7 @@ const Api& api() {
     resolve(table.matmul_desc_set, "cublasLtMatmulDescSetAttribute", missing);
     resolve(table.layout_create, "cublasLtMatrixLayoutCreate", missing);
     resolve(table.layout_destroy, "cublasLtMatrixLayoutDestroy", missing);
+    resolve(table.layout_set, "cublasLtMatrixLayoutSetAttribute", missing);
     resolve(table.pref_create, "cublasLtMatmulPreferenceCreate", missing);
     resolve(table.pref_destroy, "cublasLtMatmulPreferenceDestroy", missing);
     resolve(table.pref_set, "cublasLtMatmulPreferenceSetAttribute", missing);

@@ -52,6 +52,9 @@ inline constexpr std::uint32_t kEpilogueDefault = 1;
 inline constexpr std::uint32_t kEpilogueBias = 4;
 inline constexpr std::uint32_t kEpilogueReluBias = 6;   // RELU | BIAS
 inline constexpr std::uint32_t kEpilogueGeluBias = 36;  // GELU | BIAS (GELU's tanh form)
+// cublasLtMatrixLayoutAttribute_t
+inline constexpr int kLayoutBatchCount = 5;          // int32
+inline constexpr int kLayoutStridedBatchOffset = 6;  // int64, in elements
 // cublasLtMatmulPreferenceAttributes_t
 inline constexpr int kPrefMaxWorkspaceBytes = 1;
 inline constexpr int kPrefReductionSchemeMask = 3;
@@ -68,6 +71,7 @@ struct Api {
   Status (*layout_create)(MatrixLayout*, cudaDataType_t, std::uint64_t rows, std::uint64_t cols,
                           std::int64_t ld) = nullptr;
   Status (*layout_destroy)(MatrixLayout) = nullptr;
+  Status (*layout_set)(MatrixLayout, int attr, const void* buf, std::size_t size) = nullptr;
   Status (*pref_create)(MatmulPreference*) = nullptr;
   Status (*pref_destroy)(MatmulPreference) = nullptr;
   Status (*pref_set)(MatmulPreference, int attr, const void* buf, std::size_t size) = nullptr;

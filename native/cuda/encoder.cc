@@ -90,6 +90,11 @@ constexpr int kSmallMaxTokens = 256;
 constexpr int kProgrammaticMaxTokens = 8192;
 // Below this many tokens the next layer's weights are prefetched into L2 while a layer runs.
 constexpr int kPrefetchMaxTokens = 512;
+// Up to this many tokens the attention-output and FFN2 Linears before a LayerNorm may run as k
+// parts (GemmRunner::run_parts) that the LayerNorm kernel adds up: at few tokens their hidden-size
+// outputs are too few tiles for the SMs, and cuBLASLt's own split-k adds a reduction kernel.
+constexpr int kPartsMaxTokens = 256;
+constexpr int kMaxParts = 4;
 
 template <typename T>
 class TypedEncoder final : public Encoder::Impl {
@@ -132,6 +137,12 @@ class TypedEncoder final : public Encoder::Impl {
         ffn1_epilogue_ = GemmEpilogue::kGeluTanhBias;
     }
     fused_mode_ = fused_mode_from(env("SAMP_CUDA_FUSED_GEMM"));
+    // SAMP_CUDA_K_PARTS_OUT / _FFN2=n: the attention-output / FFN2 Linear in n k parts at few
+    // tokens (k_parts; 1 turns it off).
+    if (!env("SAMP_CUDA_K_PARTS_OUT").empty())
+      parts_out_ = std::atoi(env("SAMP_CUDA_K_PARTS_OUT").c_str());
+    if (!env("SAMP_CUDA_K_PARTS_FFN2").empty())
+      parts_ffn2_ = std::atoi(env("SAMP_CUDA_K_PARTS_FFN2").c_str());
     GemmTuning tuning;
     tuning.tune = env("SAMP_CUDA_GEMM_TUNE") != "0";
     if (!env("SAMP_CUDA_GEMM_CANDIDATES").empty())
@@ -390,6 +401,8 @@ class TypedEncoder final : public Encoder::Impl {
     // Mixed-precision sessions only: int32 GEMM products and one-byte (int8 or E4M3) copies.
     int32_t* acc = nullptr;  // [T, max(3H, FFN)]
     uint8_t *x8 = nullptr, *y8 = nullptr, *qkv8 = nullptr, *ctx8 = nullptr, *ffn8 = nullptr;
+    // Up to kPartsMaxTokens: a k-split product's parts, int32 or FP32 ([kMaxParts, T, H]).
+    void* parts = nullptr;
   };
 
   /// What a recording run copies out (hidden states have an empty name).
@@ -422,6 +435,7 @@ class TypedEncoder final : public Encoder::Impl {
     b.ctx = cv.take<T>(t * h);
     b.ffn = cv.take<T>(t * c.intermediate_size);
     b.out = cv.take<float>(t * h);
+    b.parts = cv.take<int32_t>(t <= kPartsMaxTokens ? kMaxParts * t * h : 0);
     if (quantized_) {
       const std::size_t inter = c.intermediate_size;
       b.acc = cv.take<int32_t>(t * std::max(3 * h, inter));
@@ -691,6 +705,18 @@ class TypedEncoder final : public Encoder::Impl {
           }
         },
         [&] {
+          const int parts = std::is_same_v<T, __half> ? k_parts(which, k, t) : 1;
+          if (parts > 1) {
+            gemm_->run_parts(h, t, k, parts, float_weight(w, which).get(), x, b.parts, stream_);
+            mark(gemm_op);
+            check_cuda(launch_layer_norm_quantize<float, T, int8_t>(
+                           static_cast<const float*>(b.parts),
+                           Dequant{1.0f, nullptr, bias.as<float>()}, residual, gamma.as<float>(),
+                           beta.as<float>(), t, h, c.layer_norm_eps, out, QuantOut<int8_t>{},
+                           stream_, InputParts{parts, static_cast<std::size_t>(t) * h}),
+                       "k parts + bias + residual + LayerNorm kernel");
+            return;
+          }
           gemm_->run(h, t, k, float_weight(w, which).get(), x, b.tmp,
                      fused_residual_ ? GemmEpilogue::kBias : GemmEpilogue::kNone,
                      fused_residual_ ? bias_t.get() : nullptr, fused_residual_ ? residual : nullptr,
@@ -742,6 +768,16 @@ class TypedEncoder final : public Encoder::Impl {
           check_cuda(err, "Linear + LayerNorm (+ quantize) kernel");
         },
         [&] {
+          const int parts = int8 ? k_parts(which, k, t) : 1;
+          if (parts > 1) {
+            gemm8_->run_parts(h, t, k, parts, w.int8[which].data.get(), x8, b.parts, stream_);
+            check_cuda(launch_layer_norm_quantize<int32_t, T>(
+                           static_cast<const int32_t*>(b.parts), dq, residual, gamma.as<float>(),
+                           beta.as<float>(), t, h, c.layer_norm_eps, out, q, stream_,
+                           InputParts{parts, static_cast<std::size_t>(t) * h}),
+                       "k parts + LayerNorm (+ quantize) kernel");
+            return;
+          }
           linear(w, which, g, h, k, t, x, x8, b.tmp, b.acc, nullptr);
           // INT8: the exact int32 product in b.acc; FP8 and float: T in b.tmp (dq: the bias only).
           check_cuda(int8 ? launch_layer_norm_quantize<int32_t, T>(
@@ -1034,6 +1070,17 @@ class TypedEncoder final : public Encoder::Impl {
     return fused_wgmma_ ? gemm_fused_wgmma_supported<In>(n, k, ld_out, ld_q)
                         : gemm_fused_supported<In>(n, k, ld_out, ld_q);
   }
+  /// How many k parts the attention-output or FFN2 Linear (reduction k) runs as at t tokens
+  /// (GemmRunner::run_parts, added up by the LayerNorm kernel); 1: one product.
+  int k_parts(Linear which, int k, int t) const {
+    const int h = config.hidden_size;
+    const int wanted = which == kFfnOutput ? parts_ffn2_ : parts_out_;
+    if (t > kPartsMaxTokens || h % 8 != 0 || wanted <= 1 || wanted > kMaxParts ||
+        k % (16 * wanted) != 0)
+      return 1;
+    return wanted;
+  }
+
   /// A GEMM site of the fused-or-split table (fused-choice.h) on this session's device.
   FusedSite site(GemmKind kind, int m, int k) const {
     return {options.device, static_cast<int>(kind), static_cast<int>(sizeof(T)), m, k};
@@ -1244,6 +1291,7 @@ class TypedEncoder final : public Encoder::Impl {
   bool fused_residual_ = false;
   GemmEpilogue ffn1_epilogue_ = GemmEpilogue::kNone;
   FusedMode fused_mode_ = FusedMode::kTimed;  // SAMP_CUDA_FUSED_GEMM
+  int parts_out_ = 1, parts_ffn2_ = 4;        // k_parts; SAMP_CUDA_K_PARTS_OUT / _FFN2
   bool fused_wgmma_ = false;                  // the fused kernel is the wgmma one
   int tma_min_tokens_ = -1;                   // … or from this many tokens the TMA one (-1 never)
   int small_max_tokens_ = -1;                 // … up to this many the small-tile one (-1 never)

@@ -30,8 +30,8 @@ std::uint32_t lt_epilogue(GemmEpilogue e) {
 /// Tuned algorithms, shared by every session of the process: the first session to tune a shape
 /// decides for all, so two sessions of one model compute bit-identical results (a per-session
 /// choice could differ with timing noise). Keyed by device, data type, accumulation, m, size class
-/// of n, k, epilogue, residual.
-using SharedKey = std::tuple<int, int, bool, int, int, int, int, bool>;
+/// of n, k, epilogue, residual, k parts.
+using SharedKey = std::tuple<int, int, bool, int, int, int, int, bool, int>;
 std::mutex shared_mutex;
 std::map<SharedKey, lt::MatmulAlgo>& shared_tunings() {
   static std::map<SharedKey, lt::MatmulAlgo> tunings;
@@ -127,7 +127,7 @@ GemmRunner::Plan& GemmRunner::plan(const Key& key) {
   auto it = plans_.find(key);
   if (it != plans_.end())
     return it->second;
-  const auto [m, n, k, epilogue_id, residual] = key;
+  const auto [m, n, k, epilogue_id, residual, parts] = key;
   const lt::Api& api = lt::api();
   Plan p;
   // Stored before the checks below so the destructor frees whatever was created.
@@ -149,12 +149,27 @@ GemmRunner::Plan& GemmRunner::plan(const Key& key) {
     const GemmEpilogue epilogue = static_cast<GemmEpilogue>(epilogue_id);
     const std::uint32_t ep = lt_epilogue(epilogue);
     check_lt(api.matmul_desc_set(p.desc, lt::kDescEpilogue, &ep, sizeof ep), "set EPILOGUE");
-    check_lt(api.layout_create(&p.a, in_type_, k, m, k), "cublasLtMatrixLayoutCreate(W)");
+    // With k parts: batch s of W and X is their k-slice s (same leading dimension, the next
+    // slice k / parts elements on), batch s of Y the s-th [n, m] block, in the accumulation type.
+    const int slice = k / parts;
+    check_lt(api.layout_create(&p.a, in_type_, slice, m, k), "cublasLtMatrixLayoutCreate(W)");
     slot = p;
-    check_lt(api.layout_create(&p.b, in_type_, k, n, k), "cublasLtMatrixLayoutCreate(X)");
+    check_lt(api.layout_create(&p.b, in_type_, slice, n, k), "cublasLtMatrixLayoutCreate(X)");
     slot = p;
-    check_lt(api.layout_create(&p.d, out_type_, m, n, m), "cublasLtMatrixLayoutCreate(Y)");
+    const cudaDataType_t out_type = parts > 1 ? (integer ? CUDA_R_32I : CUDA_R_32F) : out_type_;
+    check_lt(api.layout_create(&p.d, out_type, m, n, m), "cublasLtMatrixLayoutCreate(Y)");
     slot = p;
+    if (parts > 1) {
+      const std::int32_t count = parts;
+      const std::int64_t in_step = slice;
+      const std::int64_t out_step = static_cast<std::int64_t>(m) * n;
+      for (lt::MatrixLayout l : {p.a, p.b, p.d}) {
+        check_lt(api.layout_set(l, lt::kLayoutBatchCount, &count, sizeof count), "set BATCH_COUNT");
+        const std::int64_t& step = l == p.d ? out_step : in_step;
+        check_lt(api.layout_set(l, lt::kLayoutStridedBatchOffset, &step, sizeof step),
+                 "set STRIDED_BATCH_OFFSET");
+      }
+    }
     if (epilogue != GemmEpilogue::kNone) {
       // The heuristic checks the epilogue's pointer alignment: give it any aligned address.
       const void* any = workspace_.get();
@@ -167,7 +182,7 @@ GemmRunner::Plan& GemmRunner::plan(const Key& key) {
       std::lock_guard<std::mutex> lock(shared_mutex);
       const auto shared =
           shared_tunings().find(SharedKey{device_, static_cast<int>(kind_), tuning_.fp16_accumulate,
-                                          m, gemm_size_class(n), k, epilogue_id, residual});
+                                          m, gemm_size_class(n), k, epilogue_id, residual, parts});
       found = shared != shared_tunings().end();
       if (found)
         tuned = shared->second;
@@ -227,7 +242,7 @@ void GemmRunner::matmul(const Plan& p, const lt::MatmulAlgo& algo, const void* w
 
 void GemmRunner::tune(Plan& p, const Key& key, const void* w, const void* x, void* y,
                       const void* bias, const void* residual, float alpha, cudaStream_t stream) {
-  const auto [m, n, k, epilogue_id, has_residual] = key;
+  const auto [m, n, k, epilogue_id, has_residual, parts] = key;
   const lt::Api& api = lt::api();
   std::vector<lt::HeuristicResult> list = candidates(p, tuning_.candidates);
   GemmTuneRecord record;
@@ -235,6 +250,7 @@ void GemmRunner::tune(Plan& p, const Key& key, const void* w, const void* x, voi
   record.m = m;
   record.n = n;
   record.k = k;
+  record.parts = parts;
   record.epilogue = epilogue_id;
   record.residual = has_residual;
   record.candidates = static_cast<int>(list.size());
@@ -274,7 +290,7 @@ void GemmRunner::tune(Plan& p, const Key& key, const void* w, const void* x, voi
     // A session that tuned the class first wins (emplace keeps it), so every session agrees.
     const auto [it, inserted] = shared_tunings().emplace(
         SharedKey{device_, static_cast<int>(kind_), tuning_.fp16_accumulate, m, gemm_size_class(n),
-                  k, epilogue_id, has_residual},
+                  k, epilogue_id, has_residual, parts},
         p.algo);
     if (!inserted) {
       lt::HeuristicResult check{};
@@ -296,7 +312,27 @@ void GemmRunner::run(int m, int n, int k, const void* w, const void* x, void* y,
     return;
   if (residual != nullptr && (kind_ == GemmKind::kInt8 || kind_ == GemmKind::kFp8))
     throw Error(codes::kInvalidArgument, "a quantized GEMM takes no residual");
-  const Key key{m, n, k, static_cast<int>(epilogue), residual != nullptr};
+  run_plan(Key{m, n, k, static_cast<int>(epilogue), residual != nullptr, 1}, w, x, y, bias,
+           residual, stream, alpha);
+}
+
+void GemmRunner::run_parts(int m, int n, int k, int parts, const void* w, const void* x,
+                           void* partials, cudaStream_t stream) {
+  if (n <= 0)
+    return;
+  if (kind_ == GemmKind::kFp8 || tuning_.fp16_accumulate)
+    throw Error(codes::kInvalidArgument,
+                "k parts need int8, FP16 or FP32 data, FP32 or int32 sums");
+  if (parts < 1 || k % parts != 0 || (k / parts) % 16 != 0) {
+    throw Error(codes::kInvalidArgument, "cannot cut k = " + std::to_string(k) + " into " +
+                                             std::to_string(parts) + " parts of a multiple of 16");
+  }
+  run_plan(Key{m, n, k, static_cast<int>(GemmEpilogue::kNone), false, parts}, w, x, partials,
+           nullptr, nullptr, stream, 1.0f);
+}
+
+void GemmRunner::run_plan(const Key& key, const void* w, const void* x, void* y, const void* bias,
+                          const void* residual, cudaStream_t stream, float alpha) {
   Plan& p = plan(key);
   if (!p.tuned && tuning_.tune) {
     cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;

@@ -52,6 +52,7 @@ struct GemmTuneRecord {
   int m = 0, n = 0, k = 0;
   int epilogue = 0;
   bool residual = false;
+  int parts = 1;  // k parts (run_parts)
   int candidates = 0;
   int chosen = 0;           // index in the heuristic's list
   double heuristic_ms = 0;  // the heuristic's first choice
@@ -72,6 +73,15 @@ class GemmRunner {
   void run(int m, int n, int k, const void* w, const void* x, void* y, GemmEpilogue epilogue,
            const void* bias, const void* residual, cudaStream_t stream, float alpha = 1.0f);
 
+  /// The k-split product: k cut into `parts` equal slices (k / parts a multiple of 16), the
+  /// partial products y_s[n, m] = x[n, ks] · w[m, ks]ᵀ written one after another into `partials`
+  /// (parts × n × m values) in the accumulation type: int32 (kInt8, exact) or FP32 (kFp32, kFp16).
+  /// One batched cuBLASLt launch and no reduction kernel: the consumer adds the parts up (the
+  /// LayerNorm kernels, InputParts), which at a few tokens gives the GEMM parts times the blocks
+  /// for the cost of reading them. Not for kFp8 or FP16 accumulation. Throws samp::Error.
+  void run_parts(int m, int n, int k, int parts, const void* w, const void* x, void* partials,
+                 cudaStream_t stream);
+
   /// The tunings done so far (oldest first).
   const std::vector<GemmTuneRecord>& tunings() const { return tunings_; }
 
@@ -82,8 +92,10 @@ class GemmRunner {
     lt::MatmulAlgo algo{};
     bool tuned = false;
   };
-  using Key = std::tuple<int, int, int, int, bool>;  // m, n, k, epilogue, residual
+  using Key = std::tuple<int, int, int, int, bool, int>;  // m, n, k, epilogue, residual, parts
   Plan& plan(const Key& key);
+  void run_plan(const Key& key, const void* w, const void* x, void* y, const void* bias,
+                const void* residual, cudaStream_t stream, float alpha);
   std::vector<lt::HeuristicResult> candidates(const Plan& p, int count) const;
   void tune(Plan& p, const Key& key, const void* w, const void* x, void* y, const void* bias,
             const void* residual, float alpha, cudaStream_t stream);

@@ -127,7 +127,7 @@ __global__ void __launch_bounds__(128)
     layer_norm_quantize_vec8_kernel(const In* __restrict__ in, Dequant dq,
                                     const T* __restrict__ residual, const float* __restrict__ gamma,
                                     const float* __restrict__ beta, int rows, int width, float eps,
-                                    T* out, QuantOut<Q> q) {
+                                    T* out, QuantOut<Q> q, InputParts parts) {
   const int lane = threadIdx.x & 31;
   const int vectors = width / 8;
   const dev::LaneParams8<kVec, kHeld> w_scales(dq.w_scales, 1.0f, lane, vectors),
@@ -146,7 +146,7 @@ __global__ void __launch_bounds__(128)
     if (vi >= vectors)
       continue;
     const int c = vi * 8;
-    dev::load8(in + base + c, v[i]);
+    dev::load8_parts(in + base + c, parts.count, parts.stride, v[i]);
     float scale[8], add[8], res[8];
     w_scales.get(i, vi, scale);
     bias.get(i, vi, add);
@@ -192,8 +192,8 @@ cudaError_t launch_dequant_activation(const In* in, int ld_in, int rows, int col
 template <typename In, typename T, typename Q>
 cudaError_t launch_layer_norm_quantize(const In* in, const Dequant& dq, const T* residual,
                                        const float* gamma, const float* beta, int rows, int width,
-                                       float eps, T* out, const QuantOut<Q>& q,
-                                       cudaStream_t stream) {
+                                       float eps, T* out, const QuantOut<Q>& q, cudaStream_t stream,
+                                       InputParts parts) {
   if (rows <= 0)
     return cudaSuccess;
   if (width > kMaxQuantizedLayerNormWidth)
@@ -204,20 +204,22 @@ cudaError_t launch_layer_norm_quantize(const In* in, const Dequant& dq, const T*
                     (dq.w_scales == nullptr || aligned16(dq.w_scales)) &&
                     (dq.bias == nullptr || aligned16(dq.bias)) && aligned16(gamma) &&
                     aligned16(beta) && (q.q == nullptr || (q.ld % 8 == 0 && aligned8(q.q)));
-  if (vec8 && q.inv_scales == nullptr) {
+  if (vec8 && q.inv_scales == nullptr && parts.stride % 4 == 0) {
     cudaError_t err = cudaSuccess;
     dispatch_vectors_per_lane<4>((width / 8 + 31) / 32, [&](auto vectors) {
       constexpr int kVec = decltype(vectors)::value;
       err = rows <= dev::kHeldParamsMaxRows
                 ? launch_kernel({blocks, 128, 0, stream},
                                 layer_norm_quantize_vec8_kernel<In, T, Q, kVec, true>, in, dq,
-                                residual, gamma, beta, rows, width, eps, out, q)
+                                residual, gamma, beta, rows, width, eps, out, q, parts)
                 : launch_kernel({blocks, 128, 0, stream},
                                 layer_norm_quantize_vec8_kernel<In, T, Q, kVec, false>, in, dq,
-                                residual, gamma, beta, rows, width, eps, out, q);
+                                residual, gamma, beta, rows, width, eps, out, q, parts);
     });
     return err;
   }
+  if (parts.count > 1)
+    return cudaErrorInvalidValue;  // parts are summed eight columns at a time only
   if (width <= 256)
     return launch_kernel({blocks, 128, 0, stream}, layer_norm_quantize_kernel<In, T, Q, 8>, in, dq,
                          residual, gamma, beta, rows, width, eps, out, q);
@@ -231,13 +233,14 @@ cudaError_t launch_layer_norm_quantize(const In* in, const Dequant& dq, const T*
                                                            const QuantOut<Q>&, cudaStream_t);   \
   template cudaError_t launch_layer_norm_quantize<In, T, Q>(                                    \
       const In*, const Dequant&, const T*, const float*, const float*, int, int, float, T*,     \
-      const QuantOut<Q>&, cudaStream_t);
+      const QuantOut<Q>&, cudaStream_t, InputParts);
 
 SAMP_QUANT_KERNELS(int32_t, float, int8_t)
 SAMP_QUANT_KERNELS(int32_t, float, __nv_fp8_e4m3)
 SAMP_QUANT_KERNELS(int32_t, __half, int8_t)
 SAMP_QUANT_KERNELS(int32_t, __half, __nv_fp8_e4m3)
 SAMP_QUANT_KERNELS(float, float, int8_t)
+SAMP_QUANT_KERNELS(float, __half, int8_t)  // FP16 sessions: the FP32 k parts of run_parts
 SAMP_QUANT_KERNELS(float, float, __nv_fp8_e4m3)
 SAMP_QUANT_KERNELS(__half, __half, int8_t)
 SAMP_QUANT_KERNELS(__half, __half, __nv_fp8_e4m3)

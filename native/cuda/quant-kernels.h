@@ -9,6 +9,7 @@
 #include <cuda_fp8.h>
 #include <cuda_runtime.h>
 
+#include <cstddef>
 #include <cstdint>
 
 #include "kernels.h"
@@ -42,13 +43,22 @@ cudaError_t launch_dequant_activation(const In* in, int ld_in, int rows, int col
                                       const Dequant& dq, Activation act, T* out, int ld_out,
                                       const QuantOut<Q>& q, cudaStream_t stream);
 
+/// The input of launch_layer_norm_quantize as the sum of `count` parts `stride` elements apart: the
+/// partial products of GemmRunner::run_parts, added up where they are read (int32 exactly, FP32 in
+/// part order) instead of by a reduction kernel.
+struct InputParts {
+  int count = 1;
+  std::size_t stride = 0;
+};
+
 /// out[r] = LayerNorm(dequant(in[r]) + residual[r]) · gamma + beta over rows of `width` (≤ 1024),
-/// and the quantized copy of out[r]. `out` must not alias `residual`.
+/// and the quantized copy of out[r]. `out` must not alias `residual`. With more than one input
+/// part, width must be a multiple of 8 and `in` 16-byte aligned (else cudaErrorInvalidValue).
 template <typename In, typename T, typename Q>
 cudaError_t launch_layer_norm_quantize(const In* in, const Dequant& dq, const T* residual,
-                                       const float* gamma, const float* beta, int rows,
-                                       int width, float eps, T* out, const QuantOut<Q>& q,
-                                       cudaStream_t stream);
+                                       const float* gamma, const float* beta, int rows, int width,
+                                       float eps, T* out, const QuantOut<Q>& q, cudaStream_t stream,
+                                       InputParts parts = {});
 
 /// The widest row launch_layer_norm_quantize takes.
 inline constexpr int kMaxQuantizedLayerNormWidth = 1024;

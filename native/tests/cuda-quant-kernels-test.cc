@@ -18,6 +18,7 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <type_traits>
 #include <vector>
 
 #include "check.h"
@@ -121,6 +122,99 @@ void int8_gemm_every_token_count(std::mt19937& rng) {
   }
   SAMP_CHECK_MSG(wrong_runs == 0, wrong_runs << " tuned INT8 GEMM runs gave wrong products");
   std::printf("tuned int8 GEMM at every token count 1-70 of 4 shapes: %zu wrong\n", wrong_runs);
+}
+
+/// A Linear in k parts (GemmRunner::run_parts) and the LayerNorm kernel adding the parts up
+/// (InputParts): INT8 bit-identical to the one-product path (the int32 parts add up exactly), FP16
+/// (FP32 parts) bit-identical to the LayerNorm of the parts summed on the host in the same order,
+/// and their sum within FP32 rounding of the host's product.
+void k_parts_layer_norm(std::mt19937& rng) {
+  const int m = 96, n = 37, k = 192;  // out, tokens, reduction
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  std::vector<float> ws(m), bias(m), gamma(m), beta(m), residual(static_cast<std::size_t>(n) * m);
+  for (int c = 0; c < m; ++c) {
+    ws[c] = 0.002f + 0.0001f * static_cast<float>(c);
+    bias[c] = nd(rng);
+    gamma[c] = 1.0f + 0.1f * nd(rng);
+    beta[c] = 0.1f * nd(rng);
+  }
+  for (auto& v : residual)
+    v = nd(rng);
+  const DeviceBuffer dws = to_device(ws), dbias = to_device(bias), dg = to_device(gamma),
+                     db = to_device(beta), dres = to_device(residual);
+  const std::size_t outputs = static_cast<std::size_t>(n) * m;
+  const auto layer_norm = [&](const auto* in, const samp::cuda::Dequant& dq,
+                              samp::cuda::InputParts parts, std::vector<float>& out,
+                              std::vector<int8_t>& codes) {
+    using In = std::remove_const_t<std::remove_pointer_t<decltype(in)>>;
+    DeviceBuffer dout(outputs * sizeof(float)), dq8(outputs);
+    const samp::cuda::QuantOut<int8_t> q{dq8.as<int8_t>(), m, 1.0f / 0.05f, nullptr};
+    SAMP_CHECK((samp::cuda::launch_layer_norm_quantize<In, float, int8_t>(
+                   in, dq, dres.as<float>(), dg.as<float>(), db.as<float>(), n, m, 1e-12f,
+                   dout.as<float>(), q, nullptr, parts)) == cudaSuccess);
+    SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
+    out = to_host<float>(dout, outputs);
+    codes = to_host<int8_t>(dq8, outputs);
+  };
+
+  // INT8: the parts' LayerNorm is the one product's, bit for bit.
+  samp::cuda::GemmRunner int8(samp::cuda::GemmKind::kInt8, samp::cuda::GemmTuning{});
+  const auto w8 = random_codes(static_cast<std::size_t>(m) * k, rng);
+  const auto x8 = random_codes(static_cast<std::size_t>(n) * k, rng);
+  const DeviceBuffer dw8 = to_device(w8), dx8 = to_device(x8);
+  DeviceBuffer dacc(outputs * sizeof(int32_t)), dparts(4 * outputs * sizeof(int32_t));
+  int8.run(m, n, k, dw8.get(), dx8.get(), dacc.get(), samp::cuda::GemmEpilogue::kNone, nullptr,
+           nullptr, nullptr);
+  const samp::cuda::Dequant dq{0.03f, dws.as<float>(), dbias.as<float>()};
+  std::vector<float> one_out, parts_out;
+  std::vector<int8_t> one_codes, parts_codes;
+  layer_norm(dacc.as<int32_t>(), dq, {}, one_out, one_codes);
+  for (const int parts : {2, 4}) {
+    int8.run_parts(m, n, k, parts, dw8.get(), dx8.get(), dparts.get(), nullptr);
+    layer_norm(dparts.as<int32_t>(), dq, {parts, outputs}, parts_out, parts_codes);
+    SAMP_CHECK_MSG(std::memcmp(one_out.data(), parts_out.data(), outputs * sizeof(float)) == 0 &&
+                       one_codes == parts_codes,
+                   "int8 LayerNorm of " << parts << " k parts differs from the one product's");
+  }
+
+  // FP16 with FP32 parts.
+  samp::cuda::GemmRunner fp16(samp::cuda::GemmKind::kFp16, samp::cuda::GemmTuning{});
+  std::vector<__half> wh(static_cast<std::size_t>(m) * k), xh(static_cast<std::size_t>(n) * k);
+  for (auto& v : wh)
+    v = __float2half(nd(rng) * 0.05f);
+  for (auto& v : xh)
+    v = __float2half(nd(rng));
+  const DeviceBuffer dwh = to_device(wh), dxh = to_device(xh);
+  const int parts = 4;
+  fp16.run_parts(m, n, k, parts, dwh.get(), dxh.get(), dparts.get(), nullptr);
+  SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
+  const auto partial = to_host<float>(dparts, parts * outputs);
+  std::vector<float> summed(outputs);
+  double worst = 0;
+  for (int t = 0; t < n; ++t) {
+    for (int o = 0; o < m; ++o) {
+      const std::size_t i = static_cast<std::size_t>(t) * m + o;
+      float sum = partial[i];
+      for (int p = 1; p < parts; ++p)
+        sum += partial[p * outputs + i];
+      summed[i] = sum;
+      double ref = 0;
+      for (int j = 0; j < k; ++j)
+        ref += static_cast<double>(__half2float(xh[static_cast<std::size_t>(t) * k + j])) *
+               __half2float(wh[static_cast<std::size_t>(o) * k + j]);
+      worst = std::max(worst, std::fabs(sum - ref) / (1.0 + std::fabs(ref)));
+    }
+  }
+  SAMP_CHECK_MSG(worst < 1e-5, "FP16 k parts sum off the product by " << worst);
+  const DeviceBuffer dsummed = to_device(summed);
+  const samp::cuda::Dequant bias_only{1.0f, nullptr, dbias.as<float>()};
+  layer_norm(dsummed.as<float>(), bias_only, {}, one_out, one_codes);
+  layer_norm(dparts.as<float>(), bias_only, {parts, outputs}, parts_out, parts_codes);
+  SAMP_CHECK_MSG(std::memcmp(one_out.data(), parts_out.data(), outputs * sizeof(float)) == 0 &&
+                     one_codes == parts_codes,
+                 "FP16 LayerNorm of 4 k parts differs from that of their host sum");
+  std::printf("k parts + LayerNorm: int8 bit-identical at 2 and 4 parts, FP16 sum within %.2e\n",
+              worst);
 }
 
 /// One INT8 attention problem: int8 query | key | value rows, the batch rows, the scales.
@@ -1118,6 +1212,7 @@ int main() {
     epilogues(rng, 96);
     epilogues(rng, 36);
     quantize_edges();
+    k_parts_layer_norm(rng);
     fp8_gemm(rng);
     fused_gemm_refusals();
     l2_prefetch();

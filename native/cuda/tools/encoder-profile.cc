@@ -45,7 +45,9 @@ const char* const kKnobs[] = {"SAMP_CUDA_ATTENTION",
                               "SAMP_CUDA_FUSED_GEMM",
                               "SAMP_CUDA_FUSED_KERNEL",
                               "SAMP_CUDA_PDL",
-                              "SAMP_CUDA_L2_PREFETCH"};
+                              "SAMP_CUDA_L2_PREFETCH",
+                              "SAMP_CUDA_K_PARTS_OUT",
+                              "SAMP_CUDA_K_PARTS_FFN2"};
 
 EncoderConfig bert_base(int layers, Activation act) {
   EncoderConfig c;
@@ -302,10 +304,11 @@ int main(int argc, char** argv) {
           }
           std::snprintf(
               line, sizeof line,
-              "  tuned %s %5d x %5d x %5d ep %d res %d: %2d candidates, chose #%d: %.4f ms "
-              "(#0 %.4f ms, %.0f TFLOP/s)\n",
-              kKindNames[t.kind & 7], t.m, t.n, t.k, t.epilogue, t.residual ? 1 : 0, t.candidates,
-              t.chosen, t.best_ms, t.heuristic_ms, 2.0 * t.m * t.n * t.k / (t.best_ms * 1e9));
+              "  tuned %s %5d x %5d x %5d ep %d res %d parts %d: %2d candidates, chose #%d: %.4f "
+              "ms (#0 %.4f ms, %.0f TFLOP/s)\n",
+              kKindNames[t.kind & 7], t.m, t.n, t.k, t.epilogue, t.residual ? 1 : 0, t.parts,
+              t.candidates, t.chosen, t.best_ms, t.heuristic_ms,
+              2.0 * t.m * t.n * t.k / (t.best_ms * 1e9));
           profiles += line;
         }
       }
