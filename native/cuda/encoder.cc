@@ -90,9 +90,9 @@ constexpr int kSmallMaxTokens = 256;
 constexpr int kProgrammaticMaxTokens = 8192;
 // Below this many tokens the next layer's weights are prefetched into L2 while a layer runs.
 constexpr int kPrefetchMaxTokens = 512;
-// Up to this many tokens the attention-output and FFN2 Linears (and FFN1) may run as k parts
-// (GemmRunner::run_parts) that the LayerNorm (activation) kernel after them adds up: at few tokens
-// their outputs are too few tiles for the SMs, and cuBLASLt's own split-k adds a reduction kernel.
+// Up to this many tokens the attention-output and FFN2 Linears before a LayerNorm may run as k
+// parts (GemmRunner::run_parts) that the LayerNorm kernel adds up: at few tokens their hidden-size
+// outputs are too few tiles for the SMs, and cuBLASLt's own split-k adds a reduction kernel.
 constexpr int kPartsMaxTokens = 256;
 constexpr int kMaxParts = 4;
 
@@ -143,8 +143,6 @@ class TypedEncoder final : public Encoder::Impl {
       parts_out_int8_ = parts_out_float_ = std::atoi(env("SAMP_CUDA_K_PARTS_OUT").c_str());
     if (!env("SAMP_CUDA_K_PARTS_FFN2").empty())
       parts_ffn2_ = std::atoi(env("SAMP_CUDA_K_PARTS_FFN2").c_str());
-    if (!env("SAMP_CUDA_K_PARTS_FFN1").empty())
-      parts_ffn1_ = std::atoi(env("SAMP_CUDA_K_PARTS_FFN1").c_str());
     GemmTuning tuning;
     tuning.tune = env("SAMP_CUDA_GEMM_TUNE") != "0";
     if (!env("SAMP_CUDA_GEMM_CANDIDATES").empty())
@@ -403,7 +401,7 @@ class TypedEncoder final : public Encoder::Impl {
     // Mixed-precision sessions only: int32 GEMM products and one-byte (int8 or E4M3) copies.
     int32_t* acc = nullptr;  // [T, max(3H, FFN)]
     uint8_t *x8 = nullptr, *y8 = nullptr, *qkv8 = nullptr, *ctx8 = nullptr, *ffn8 = nullptr;
-    // Up to kPartsMaxTokens: a k-split product's parts, int32 or FP32 ([kMaxParts, T, H or FFN]).
+    // Up to kPartsMaxTokens: a k-split product's parts, int32 or FP32 ([kMaxParts, T, H]).
     void* parts = nullptr;
   };
 
@@ -437,8 +435,7 @@ class TypedEncoder final : public Encoder::Impl {
     b.ctx = cv.take<T>(t * h);
     b.ffn = cv.take<T>(t * c.intermediate_size);
     b.out = cv.take<float>(t * h);
-    const std::size_t widest = std::max<std::size_t>(h, c.intermediate_size);
-    b.parts = cv.take<int32_t>(t <= kPartsMaxTokens ? kMaxParts * t * widest : 0);
+    b.parts = cv.take<int32_t>(t <= kPartsMaxTokens ? kMaxParts * t * h : 0);
     if (quantized_) {
       const std::size_t inter = c.intermediate_size;
       b.acc = cv.take<int32_t>(t * std::max(3 * h, inter));
@@ -609,18 +606,6 @@ class TypedEncoder final : public Encoder::Impl {
               }
             },
             [&] {
-              const int parts =
-                  std::is_same_v<T, __half> ? k_parts(kFfnIntermediate, h, t, false) : 1;
-              if (parts > 1) {
-                gemm_->run_parts(inter, t, h, parts, w.ffn1_w.get(), b.y, b.parts, stream_);
-                check_cuda(launch_dequant_activation<float, T, int8_t>(
-                               static_cast<const float*>(b.parts), inter, t, inter,
-                               Dequant{1.0f, nullptr, w.ffn1_b.as<float>()}, c.activation, b.ffn,
-                               inter, QuantOut<int8_t>{}, stream_,
-                               InputParts{parts, static_cast<std::size_t>(t) * inter}),
-                           "k parts + bias + activation kernel");
-                return;
-              }
               gemm_->run(inter, t, h, w.ffn1_w.get(), b.y, b.ffn, GemmEpilogue::kNone, nullptr,
                          nullptr, stream_);
               check_cuda(launch_bias_activation<T>(b.ffn, t, inter, w.ffn1_b.as<float>(),
@@ -1085,17 +1070,13 @@ class TypedEncoder final : public Encoder::Impl {
     return fused_wgmma_ ? gemm_fused_wgmma_supported<In>(n, k, ld_out, ld_q)
                         : gemm_fused_supported<In>(n, k, ld_out, ld_q);
   }
-  /// How many k parts a Linear (reduction k; int8 or float data) runs as at t tokens
-  /// (GemmRunner::run_parts; the LayerNorm kernel after the attention output and FFN2, the
-  /// activation kernel after FFN1 add them up); 1: one product.
+  /// How many k parts the attention-output or FFN2 Linear (reduction k; int8 or float data) runs
+  /// as at t tokens (GemmRunner::run_parts, added up by the LayerNorm kernel); 1: one product.
   int k_parts(Linear which, int k, int t, bool int8) const {
     const int h = config.hidden_size;
-    const int wanted = which == kFfnOutput         ? parts_ffn2_
-                       : which == kFfnIntermediate ? parts_ffn1_
-                       : int8                      ? parts_out_int8_
-                                                   : parts_out_float_;
-    const int width = which == kFfnIntermediate ? config.intermediate_size : h;
-    if (t > kPartsMaxTokens || width % 8 != 0 || wanted <= 1 || wanted > kMaxParts ||
+    const int wanted =
+        which == kFfnOutput ? parts_ffn2_ : (int8 ? parts_out_int8_ : parts_out_float_);
+    if (t > kPartsMaxTokens || h % 8 != 0 || wanted <= 1 || wanted > kMaxParts ||
         k % (16 * wanted) != 0)
       return 1;
     return wanted;
@@ -1314,7 +1295,7 @@ class TypedEncoder final : public Encoder::Impl {
   // k_parts (SAMP_CUDA_K_PARTS_OUT / _FFN2). Measured on the H100 at 128 tokens (session 13): FFN2
   // in 4 parts fp16 −3%, int8-full −1.5%; the FP16 attention output in 2 parts ~−1.5%, the int8 one
   // slower.
-  int parts_out_float_ = 2, parts_out_int8_ = 1, parts_ffn2_ = 4, parts_ffn1_ = 1;
+  int parts_out_float_ = 2, parts_out_int8_ = 1, parts_ffn2_ = 4;
   bool fused_wgmma_ = false;               // the fused kernel is the wgmma one
   int tma_min_tokens_ = -1;                // … or from this many tokens the TMA one (-1 never)
   int small_max_tokens_ = -1;              // … up to this many the small-tile one (-1 never)

@@ -52,7 +52,7 @@ __global__ void dequant_activation_kernel(const In* __restrict__ in, int ld_in, 
 template <typename In, typename T, typename Q>
 __global__ void dequant_activation_vec8_kernel(const In* __restrict__ in, int ld_in, int rows,
                                                int cols, Dequant dq, Activation act, T* out,
-                                               int ld_out, QuantOut<Q> q, InputParts parts) {
+                                               int ld_out, QuantOut<Q> q) {
   const int c = (blockIdx.x * blockDim.x + threadIdx.x) * 8;
   if (c >= cols)
     return;
@@ -63,7 +63,7 @@ __global__ void dequant_activation_vec8_kernel(const In* __restrict__ in, int ld
   float next[8];
   int r = blockIdx.y;
   if (r < rows)
-    dev::load8_parts(in + static_cast<size_t>(r) * ld_in + c, parts.count, parts.stride, next);
+    dev::load8(in + static_cast<size_t>(r) * ld_in + c, next);
   dev::with_activation(act, [&](auto kind) {
     for (; r < rows; r += gridDim.y) {
       float v[8];
@@ -71,8 +71,7 @@ __global__ void dequant_activation_vec8_kernel(const In* __restrict__ in, int ld
       for (int i = 0; i < 8; ++i)
         v[i] = next[i];
       if (r + static_cast<int>(gridDim.y) < rows)
-        dev::load8_parts(in + static_cast<size_t>(r + gridDim.y) * ld_in + c, parts.count,
-                         parts.stride, next);
+        dev::load8(in + static_cast<size_t>(r + gridDim.y) * ld_in + c, next);
       columns.store<decltype(kind)::value>(
           v, out != nullptr ? out + static_cast<size_t>(r) * ld_out + c : nullptr,
           q.q != nullptr ? q.q + static_cast<size_t>(r) * q.ld + c : nullptr);
@@ -169,24 +168,22 @@ __global__ void __launch_bounds__(128)
 template <typename In, typename T, typename Q>
 cudaError_t launch_dequant_activation(const In* in, int ld_in, int rows, int cols,
                                       const Dequant& dq, Activation act, T* out, int ld_out,
-                                      const QuantOut<Q>& q, cudaStream_t stream, InputParts parts) {
+                                      const QuantOut<Q>& q, cudaStream_t stream) {
   if (rows <= 0 || cols <= 0)
     return cudaSuccess;
   constexpr int kThreads = 256;
   const bool vec8 = cols % 8 == 0 && ld_in % 8 == 0 && (out == nullptr || ld_out % 8 == 0) &&
                     (q.q == nullptr || q.ld % 8 == 0) && aligned16(in) &&
                     (out == nullptr || aligned16(out)) && (q.q == nullptr || aligned8(q.q)) &&
-                    fused::params_aligned(dq, q) && parts.stride % 4 == 0;
+                    fused::params_aligned(dq, q);
   if (vec8) {
     // 128 threads × 8 columns per block and up to 512 row groups: each thread keeps its columns'
     // scales and bias in registers over several rows (one row per block re-read them every row).
     const int threads = 128;
     const dim3 grid((cols / 8 + threads - 1) / threads, rows < 512 ? rows : 512);
     return launch_kernel({grid, threads, 0, stream}, dequant_activation_vec8_kernel<In, T, Q>, in,
-                         ld_in, rows, cols, dq, act, out, ld_out, q, parts);
+                         ld_in, rows, cols, dq, act, out, ld_out, q);
   }
-  if (parts.count > 1)
-    return cudaErrorInvalidValue;  // parts are summed eight columns at a time only
   const dim3 grid((cols + kThreads - 1) / kThreads, rows < 512 ? rows : 512);
   return launch_kernel({grid, kThreads, 0, stream}, dequant_activation_kernel<In, T, Q>, in, ld_in,
                        rows, cols, dq, act, out, ld_out, q);
@@ -230,12 +227,12 @@ cudaError_t launch_layer_norm_quantize(const In* in, const Dequant& dq, const T*
                        residual, gamma, beta, rows, width, eps, out, q);
 }
 
-#define SAMP_QUANT_KERNELS(In, T, Q)                                                        \
-  template cudaError_t launch_dequant_activation<In, T, Q>(                                 \
-      const In*, int, int, int, const Dequant&, Activation, T*, int, const QuantOut<Q>&,    \
-      cudaStream_t, InputParts);                                                            \
-  template cudaError_t launch_layer_norm_quantize<In, T, Q>(                                \
-      const In*, const Dequant&, const T*, const float*, const float*, int, int, float, T*, \
+#define SAMP_QUANT_KERNELS(In, T, Q)                                                            \
+  template cudaError_t launch_dequant_activation<In, T, Q>(const In*, int, int, int,            \
+                                                           const Dequant&, Activation, T*, int, \
+                                                           const QuantOut<Q>&, cudaStream_t);   \
+  template cudaError_t launch_layer_norm_quantize<In, T, Q>(                                    \
+      const In*, const Dequant&, const T*, const float*, const float*, int, int, float, T*,     \
       const QuantOut<Q>&, cudaStream_t, InputParts);
 
 SAMP_QUANT_KERNELS(int32_t, float, int8_t)

@@ -36,22 +36,20 @@ struct QuantOut {
   const float* inv_scales = nullptr;
 };
 
-/// The input of launch_dequant_activation / launch_layer_norm_quantize as the sum of `count` parts
-/// `stride` elements apart: the partial products of GemmRunner::run_parts, added up where they are
-/// read (int32 exactly, FP32 in part order) instead of by a reduction kernel.
+/// v = act(dequant(in[r, c])) over a [rows, cols] block: out[r, c] = v (when out is set) and the
+/// quantized copy. `out` may alias `in` when both are T with the same stride.
+template <typename In, typename T, typename Q>
+cudaError_t launch_dequant_activation(const In* in, int ld_in, int rows, int cols,
+                                      const Dequant& dq, Activation act, T* out, int ld_out,
+                                      const QuantOut<Q>& q, cudaStream_t stream);
+
+/// The input of launch_layer_norm_quantize as the sum of `count` parts `stride` elements apart: the
+/// partial products of GemmRunner::run_parts, added up where they are read (int32 exactly, FP32 in
+/// part order) instead of by a reduction kernel.
 struct InputParts {
   int count = 1;
   std::size_t stride = 0;
 };
-
-/// v = act(dequant(in[r, c])) over a [rows, cols] block: out[r, c] = v (when out is set) and the
-/// quantized copy. `out` may alias `in` when both are T with the same stride. With more than one
-/// input part, cols and the strides must be multiples of 8 (else cudaErrorInvalidValue).
-template <typename In, typename T, typename Q>
-cudaError_t launch_dequant_activation(const In* in, int ld_in, int rows, int cols,
-                                      const Dequant& dq, Activation act, T* out, int ld_out,
-                                      const QuantOut<Q>& q, cudaStream_t stream,
-                                      InputParts parts = {});
 
 /// out[r] = LayerNorm(dequant(in[r]) + residual[r]) · gamma + beta over rows of `width` (≤ 1024),
 /// and the quantized copy of out[r]. `out` must not alias `residual`. With more than one input

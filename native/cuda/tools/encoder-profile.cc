@@ -47,8 +47,7 @@ const char* const kKnobs[] = {"SAMP_CUDA_ATTENTION",
                               "SAMP_CUDA_PDL",
                               "SAMP_CUDA_L2_PREFETCH",
                               "SAMP_CUDA_K_PARTS_OUT",
-                              "SAMP_CUDA_K_PARTS_FFN2",
-                              "SAMP_CUDA_K_PARTS_FFN1"};
+                              "SAMP_CUDA_K_PARTS_FFN2"};
 
 EncoderConfig bert_base(int layers, Activation act) {
   EncoderConfig c;
