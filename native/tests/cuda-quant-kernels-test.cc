@@ -66,6 +66,28 @@ int8_t host_code(float v) {
   return static_cast<int8_t>(std::clamp(std::nearbyint(v), -127.0f, 127.0f));
 }
 
+/// Random per-column dequantize and LayerNorm parameters (weight scales from 0.001 up, bias, gamma,
+/// beta) for `width` columns, and a residual of `rows` rows: what the epilogue tests feed.
+struct RowParams {
+  std::vector<float> ws, bias, gamma, beta, residual;
+};
+
+RowParams random_row_params(std::mt19937& rng, int width, int rows) {
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  const std::vector<float> columns(width);
+  RowParams p{columns, columns, columns, columns,
+              std::vector<float>(static_cast<std::size_t>(rows) * width)};
+  for (int c = 0; c < width; ++c) {
+    p.ws[c] = 0.001f + 0.0001f * static_cast<float>(c);
+    p.bias[c] = nd(rng);
+    p.gamma[c] = 1.0f + 0.1f * nd(rng);
+    p.beta[c] = 0.1f * nd(rng);
+  }
+  for (auto& v : p.residual)
+    v = nd(rng);
+  return p;
+}
+
 /// Runs the INT8 GEMM of w ([m, k] codes, already on the device as dw) on n random rows of k codes
 /// and returns how many of its int32 results differ from the host's exact product.
 std::size_t wrong_int8_products(samp::cuda::GemmRunner& runner, int m, int n, int k,
@@ -130,18 +152,10 @@ void int8_gemm_every_token_count(std::mt19937& rng) {
 /// and their sum within FP32 rounding of the host's product.
 void k_parts_layer_norm(std::mt19937& rng) {
   const int m = 96, n = 37, k = 192;  // out, tokens, reduction
+  const RowParams rp = random_row_params(rng, m, n);
+  const DeviceBuffer dws = to_device(rp.ws), dbias = to_device(rp.bias), dg = to_device(rp.gamma),
+                     db = to_device(rp.beta), dres = to_device(rp.residual);
   std::normal_distribution<float> nd(0.0f, 1.0f);
-  std::vector<float> ws(m), bias(m), gamma(m), beta(m), residual(static_cast<std::size_t>(n) * m);
-  for (int c = 0; c < m; ++c) {
-    ws[c] = 0.002f + 0.0001f * static_cast<float>(c);
-    bias[c] = nd(rng);
-    gamma[c] = 1.0f + 0.1f * nd(rng);
-    beta[c] = 0.1f * nd(rng);
-  }
-  for (auto& v : residual)
-    v = nd(rng);
-  const DeviceBuffer dws = to_device(ws), dbias = to_device(bias), dg = to_device(gamma),
-                     db = to_device(beta), dres = to_device(residual);
   const std::size_t outputs = static_cast<std::size_t>(n) * m;
   const auto layer_norm = [&](const auto* in, const samp::cuda::Dequant& dq,
                               samp::cuda::InputParts parts, std::vector<float>& out,
@@ -549,19 +563,11 @@ void int8_attention(std::mt19937& rng) {
 void epilogues(std::mt19937& rng, int width) {
   const int rows = 37;
   std::uniform_int_distribution<int> acc_d(-40000, 40000);
-  std::normal_distribution<float> nd(0.0f, 1.0f);
   std::vector<int32_t> acc(static_cast<std::size_t>(rows) * width);
   for (auto& v : acc)
     v = acc_d(rng);
-  std::vector<float> ws(width), bias(width), gamma(width), beta(width), residual(acc.size());
-  for (int c = 0; c < width; ++c) {
-    ws[c] = 0.001f + 0.0001f * static_cast<float>(c);
-    bias[c] = nd(rng);
-    gamma[c] = 1.0f + 0.1f * nd(rng);
-    beta[c] = 0.1f * nd(rng);
-  }
-  for (auto& v : residual)
-    v = nd(rng);
+  const RowParams rp = random_row_params(rng, width, rows);
+  const auto& [ws, bias, gamma, beta, residual] = rp;
   const float in_scale = 0.02f, out_inv = 1.0f / 0.05f;
   const DeviceBuffer dacc = to_device(acc), dws = to_device(ws), dbias = to_device(bias),
                      dg = to_device(gamma), db = to_device(beta), dres = to_device(residual);
