@@ -94,7 +94,8 @@ constexpr int kPrefetchMaxTokens = 512;
 // parts (GemmRunner::run_parts) that the LayerNorm kernel adds up: at few tokens their hidden-size
 // outputs are too few tiles for the SMs, and cuBLASLt's own split-k adds a reduction kernel.
 constexpr int kPartsMaxTokens = 256;
-constexpr int kMaxParts = 4;
+constexpr int kMaxParts = kMaxInputParts;
+static_assert(kPartsMaxTokens <= kMaxPartsRows, "the LayerNorm adds parts up only at so many rows");
 
 template <typename T>
 class TypedEncoder final : public Encoder::Impl {

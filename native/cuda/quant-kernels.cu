@@ -146,7 +146,9 @@ __global__ void __launch_bounds__(128)
     if (vi >= vectors)
       continue;
     const int c = vi * 8;
-    dev::load8_parts(in + base + c, parts.count, parts.stride, v[i]);
+    // Parts come only with few rows (k parts run up to 256 tokens): the many-rows form keeps to
+    // one part, and its registers.
+    dev::load8_parts<kHeld ? kMaxInputParts : 1>(in + base + c, parts.count, parts.stride, v[i]);
     float scale[8], add[8], res[8];
     w_scales.get(i, vi, scale);
     bias.get(i, vi, add);
@@ -189,6 +191,8 @@ cudaError_t launch_dequant_activation(const In* in, int ld_in, int rows, int col
                        rows, cols, dq, act, out, ld_out, q);
 }
 
+static_assert(kMaxPartsRows <= dev::kHeldParamsMaxRows, "parts are added up by the few-rows form");
+
 template <typename In, typename T, typename Q>
 cudaError_t launch_layer_norm_quantize(const In* in, const Dequant& dq, const T* residual,
                                        const float* gamma, const float* beta, int rows, int width,
@@ -196,7 +200,8 @@ cudaError_t launch_layer_norm_quantize(const In* in, const Dequant& dq, const T*
                                        InputParts parts) {
   if (rows <= 0)
     return cudaSuccess;
-  if (width > kMaxQuantizedLayerNormWidth)
+  if (width > kMaxQuantizedLayerNormWidth || parts.count < 1 || parts.count > kMaxInputParts ||
+      (parts.count > 1 && rows > kMaxPartsRows))
     return cudaErrorInvalidValue;
   const int blocks = (rows + 3) / 4;
   const bool vec8 = width % 8 == 0 && aligned16(in) && aligned16(out) &&

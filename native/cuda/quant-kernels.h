@@ -47,9 +47,12 @@ cudaError_t launch_dequant_activation(const In* in, int ld_in, int rows, int col
 /// partial products of GemmRunner::run_parts, added up where they are read (int32 exactly, FP32 in
 /// part order) instead of by a reduction kernel.
 struct InputParts {
-  int count = 1;
+  int count = 1;  // 1 … kMaxInputParts
   std::size_t stride = 0;
 };
+inline constexpr int kMaxInputParts = 4;
+/// The most rows launch_layer_norm_quantize takes in more than one part.
+inline constexpr int kMaxPartsRows = 512;
 
 /// out[r] = LayerNorm(dequant(in[r]) + residual[r]) · gamma + beta over rows of `width` (≤ 1024),
 /// and the quantized copy of out[r]. `out` must not alias `residual`. With more than one input

@@ -67,18 +67,29 @@ __device__ __forceinline__ void load8(const __half* p, float* v) {
   }
 }
 
-/// Loads the sum of `count` groups of 8 values `stride` elements apart (the k parts of a split
-/// product) as load8 does one: int32 parts are added as integers (exact, as one product would be)
-/// before the conversion, others in part order in FP32.
-template <typename T>
+/// Loads the sum of `count` (at most kMaxParts) groups of 8 values `stride` elements apart (the k
+/// parts of a split product) as load8 does one: int32 parts are added as integers (exact, as one
+/// product would be) before the conversion, others in part order in FP32. The loop is unrolled to
+/// kMaxParts with a guard, so every part's loads are in flight before the first add.
+template <int kMaxParts, typename T>
 __device__ __forceinline__ void load8_parts(const T* p, int count, size_t stride, float* v) {
   if constexpr (std::is_same_v<T, int32_t>) {
     int4 a = reinterpret_cast<const int4*>(p)[0], b = reinterpret_cast<const int4*>(p)[1];
-    for (int s = 1; s < count; ++s) {
-      const int4* q = reinterpret_cast<const int4*>(p + s * stride);
-      const int4 c = q[0], d = q[1];
-      a = make_int4(a.x + c.x, a.y + c.y, a.z + c.z, a.w + c.w);
-      b = make_int4(b.x + d.x, b.y + d.y, b.z + d.z, b.w + d.w);
+    int4 c[kMaxParts], d[kMaxParts];
+#pragma unroll
+    for (int s = 1; s < kMaxParts; ++s) {
+      if (s < count) {
+        const int4* q = reinterpret_cast<const int4*>(p + s * stride);
+        c[s] = q[0];
+        d[s] = q[1];
+      }
+    }
+#pragma unroll
+    for (int s = 1; s < kMaxParts; ++s) {
+      if (s < count) {
+        a = make_int4(a.x + c[s].x, a.y + c[s].y, a.z + c[s].z, a.w + c[s].w);
+        b = make_int4(b.x + d[s].x, b.y + d[s].y, b.z + d[s].z, b.w + d[s].w);
+      }
     }
     const int x[8] = {a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w};
 #pragma unroll
@@ -86,12 +97,19 @@ __device__ __forceinline__ void load8_parts(const T* p, int count, size_t stride
       v[i] = static_cast<float>(x[i]);
   } else {
     load8(p, v);
-    for (int s = 1; s < count; ++s) {
-      float part[8];
-      load8(p + s * stride, part);
+    float part[kMaxParts][8];
 #pragma unroll
-      for (int i = 0; i < 8; ++i)
-        v[i] += part[i];
+    for (int s = 1; s < kMaxParts; ++s) {
+      if (s < count)
+        load8(p + s * stride, part[s]);
+    }
+#pragma unroll
+    for (int s = 1; s < kMaxParts; ++s) {
+      if (s < count) {
+#pragma unroll
+        for (int i = 0; i < 8; ++i)
+          v[i] += part[s][i];
+      }
     }
   }
 }
