@@ -552,9 +552,13 @@ class TypedEncoder final : public Encoder::Impl {
       record_packed(rec, "", {}, b.x, h, h, t);
 
     bool x_quantized = false;  // b.x8 holds x quantized for this layer's QKV GEMM
+    final_output_ = nullptr;
+    final_written_ = false;
     for (int l = 0; l < c.num_layers; ++l) {
       if (prefetch != nullptr && l + 1 < c.num_layers)
         prefetch->fetch(stream_, layer_ranges(l + 1));
+      if (l + 1 == c.num_layers)
+        final_output_ = b.out;
       // A layer with a quantized GEMM or INT8 attention, or one whose last LayerNorm must hand
       // the next layer's quantized QKV its input, takes the mixed-precision path.
       if (c.quant_of(l).any() || (l + 1 < c.num_layers && c.quant_of(l + 1).qkv.quantized())) {
@@ -626,8 +630,11 @@ class TypedEncoder final : public Encoder::Impl {
     }
     if (prefetch != nullptr)
       prefetch->join(stream_);
-    check_cuda(launch_to_float<T>(b.x, h, t, h, b.out, stream_), "to_float kernel");
-    mark("output to FP32");
+    if (!final_written_) {
+      check_cuda(launch_to_float<T>(b.x, h, t, h, b.out, stream_), "to_float kernel");
+      mark("output to FP32");
+    }
+    final_output_ = nullptr;
     if (!captured)
       eager_tokens_.insert(t);
   }
@@ -710,12 +717,13 @@ class TypedEncoder final : public Encoder::Impl {
           if (parts > 1) {
             gemm_->run_parts(h, t, k, parts, float_weight(w, which).get(), x, b.parts, stream_);
             mark(gemm_op);
-            check_cuda(launch_layer_norm_quantize<float, T, int8_t>(
-                           static_cast<const float*>(b.parts),
-                           Dequant{1.0f, nullptr, bias.as<float>()}, residual, gamma.as<float>(),
-                           beta.as<float>(), t, h, c.layer_norm_eps, out, QuantOut<int8_t>{},
-                           stream_, InputParts{parts, static_cast<std::size_t>(t) * h}),
-                       "k parts + bias + residual + LayerNorm kernel");
+            check_cuda(
+                launch_layer_norm_quantize<float, T, int8_t>(
+                    static_cast<const float*>(b.parts), Dequant{1.0f, nullptr, bias.as<float>()},
+                    residual, gamma.as<float>(), beta.as<float>(), t, h, c.layer_norm_eps, out,
+                    QuantOut<int8_t>{}, stream_, InputParts{parts, static_cast<std::size_t>(t) * h},
+                    output_from(which)),
+                "k parts + bias + residual + LayerNorm kernel");
             return;
           }
           gemm_->run(h, t, k, float_weight(w, which).get(), x, b.tmp,
@@ -726,7 +734,7 @@ class TypedEncoder final : public Encoder::Impl {
           check_cuda(launch_bias_residual_layer_norm<T>(
                          b.tmp, fused_residual_ ? nullptr : bias.as<float>(),
                          fused_residual_ ? nullptr : residual, gamma.as<float>(), beta.as<float>(),
-                         t, h, c.layer_norm_eps, out, stream_),
+                         t, h, c.layer_norm_eps, out, stream_, output_from(which)),
                      "bias + residual + LayerNorm kernel");
         });
   }
@@ -775,7 +783,7 @@ class TypedEncoder final : public Encoder::Impl {
             check_cuda(launch_layer_norm_quantize<int32_t, T>(
                            static_cast<const int32_t*>(b.parts), dq, residual, gamma.as<float>(),
                            beta.as<float>(), t, h, c.layer_norm_eps, out, q, stream_,
-                           InputParts{parts, static_cast<std::size_t>(t) * h}),
+                           InputParts{parts, static_cast<std::size_t>(t) * h}, output_from(which)),
                        "k parts + LayerNorm (+ quantize) kernel");
             return;
           }
@@ -783,10 +791,10 @@ class TypedEncoder final : public Encoder::Impl {
           // INT8: the exact int32 product in b.acc; FP8 and float: T in b.tmp (dq: the bias only).
           check_cuda(int8 ? launch_layer_norm_quantize<int32_t, T>(
                                 b.acc, dq, residual, gamma.as<float>(), beta.as<float>(), t, h,
-                                c.layer_norm_eps, out, q, stream_)
-                          : launch_layer_norm_quantize<T, T>(b.tmp, dq, residual, gamma.as<float>(),
-                                                             beta.as<float>(), t, h,
-                                                             c.layer_norm_eps, out, q, stream_),
+                                c.layer_norm_eps, out, q, stream_, {}, output_from(which))
+                          : launch_layer_norm_quantize<T, T>(
+                                b.tmp, dq, residual, gamma.as<float>(), beta.as<float>(), t, h,
+                                c.layer_norm_eps, out, q, stream_, {}, output_from(which)),
                      "LayerNorm (+ quantize) kernel");
         });
   }
@@ -1071,6 +1079,15 @@ class TypedEncoder final : public Encoder::Impl {
     return fused_wgmma_ ? gemm_fused_wgmma_supported<In>(n, k, ld_out, ld_q)
                         : gemm_fused_supported<In>(n, k, ld_out, ld_q);
   }
+  /// Where the LayerNorm after `which` also writes its output as FP32: the encoder's output
+  /// (b.out) after the last layer's FFN2 (then no FP32 pass follows), else nowhere.
+  float* output_from(Linear which) {
+    if (which != kFfnOutput || final_output_ == nullptr)
+      return nullptr;
+    final_written_ = true;
+    return final_output_;
+  }
+
   /// How many k parts the attention-output or FFN2 Linear (reduction k; int8 or float data) runs
   /// as at t tokens (GemmRunner::run_parts, added up by the LayerNorm kernel); 1: one product.
   int k_parts(Linear which, int k, int t, bool int8) const {
@@ -1298,6 +1315,9 @@ class TypedEncoder final : public Encoder::Impl {
   // the ALBERT fixture's FP16 error at 3.24e-3 in one golden run, over the 3e-3 bound), slower for
   // int8, so one product.
   int parts_out_float_ = 1, parts_out_int8_ = 1, parts_ffn2_ = 4;
+  // forward(): b.out while the last layer runs (output_from), and whether its LayerNorm wrote it.
+  float* final_output_ = nullptr;
+  bool final_written_ = false;
   bool fused_wgmma_ = false;               // the fused kernel is the wgmma one
   int tma_min_tokens_ = -1;                // … or from this many tokens the TMA one (-1 never)
   int small_max_tokens_ = -1;              // … up to this many the small-tile one (-1 never)

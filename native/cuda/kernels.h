@@ -52,10 +52,12 @@ cudaError_t launch_bias_activation(T* x, int rows, int cols, const float* bias, 
 
 /// out[r] = LayerNorm(in[r] + bias + residual[r]) * gamma + beta over rows of `width` (bias and
 /// residual may be null: the GEMM's epilogue added them). `out` may alias `in` but not `residual`.
+/// Where `wide` is set, out as FP32 there too (the encoder's last LayerNorm writes its output).
 template <typename T>
 cudaError_t launch_bias_residual_layer_norm(const T* in, const float* bias, const T* residual,
                                             const float* gamma, const float* beta, int rows,
-                                            int width, float eps, T* out, cudaStream_t stream);
+                                            int width, float eps, T* out, cudaStream_t stream,
+                                            float* wide = nullptr);
 
 /// Multi-head self-attention over packed tokens: qkv is [tokens, ld_qkv] with query | key |
 /// value side by side (heads contiguous in each); context [tokens, ld_ctx]. Each query of a row

@@ -173,7 +173,7 @@ __global__ void __launch_bounds__(128)
     bias_residual_ln_half8_kernel(const __half* __restrict__ in, const float* __restrict__ bias,
                                   const __half* __restrict__ residual,
                                   const float* __restrict__ gamma, const float* __restrict__ beta,
-                                  int rows, int width, float eps, __half* out) {
+                                  int rows, int width, float eps, __half* out, float* wide) {
   const int lane = threadIdx.x & 31;
   const int vectors = width >> 3;
   const dev::LaneParams8<kVec, kHeld> b(bias, 0.0f, lane, vectors), g(gamma, 1.0f, lane, vectors),
@@ -214,7 +214,8 @@ __global__ void __launch_bounds__(128)
     }
   }
   dev::normalize_row8<kVec>(v, sum, lane, vectors, width, eps, g, bt, out + base,
-                            static_cast<int8_t*>(nullptr), 0.0f);
+                            static_cast<int8_t*>(nullptr), 0.0f,
+                            wide != nullptr ? wide + base : nullptr);
 }
 
 template <typename T, int kPerLane>
@@ -254,13 +255,14 @@ cudaError_t launch_embedding(const EmbeddingTables& tables, const int32_t* ids,
 template <typename T>
 cudaError_t launch_bias_residual_layer_norm(const T* in, const float* bias, const T* residual,
                                             const float* gamma, const float* beta, int rows,
-                                            int width, float eps, T* out, cudaStream_t stream) {
+                                            int width, float eps, T* out, cudaStream_t stream,
+                                            float* wide) {
   if (rows <= 0)
     return cudaSuccess;
   if constexpr (std::is_same_v<T, __half>) {
     if (width % 8 == 0 && width <= 32 * 8 * 4 && aligned16(in) && aligned16(out) &&
         (residual == nullptr || aligned16(residual)) && (bias == nullptr || aligned16(bias)) &&
-        aligned16(gamma) && aligned16(beta)) {
+        aligned16(gamma) && aligned16(beta) && (wide == nullptr || aligned16(wide))) {
       cudaError_t err = cudaSuccess;
       dispatch_vectors_per_lane<4>((width / 8 + 31) / 32, [&](auto vectors) {
         constexpr int kVec = decltype(vectors)::value;
@@ -268,23 +270,28 @@ cudaError_t launch_bias_residual_layer_norm(const T* in, const float* bias, cons
         err =
             rows <= dev::kHeldParamsMaxRows
                 ? launch_kernel({grid, 128, 0, stream}, bias_residual_ln_half8_kernel<kVec, true>,
-                                in, bias, residual, gamma, beta, rows, width, eps, out)
+                                in, bias, residual, gamma, beta, rows, width, eps, out, wide)
                 : launch_kernel({grid, 128, 0, stream}, bias_residual_ln_half8_kernel<kVec, false>,
-                                in, bias, residual, gamma, beta, rows, width, eps, out);
+                                in, bias, residual, gamma, beta, rows, width, eps, out, wide);
       });
       return err;
     }
   }
+  cudaError_t err;
   if (width <= 256) {
-    return launch_ln_warp<T, 8>(in, bias, residual, gamma, beta, rows, width, eps, out, stream);
+    err = launch_ln_warp<T, 8>(in, bias, residual, gamma, beta, rows, width, eps, out, stream);
+  } else if (width <= 1024) {
+    err = launch_ln_warp<T, 32>(in, bias, residual, gamma, beta, rows, width, eps, out, stream);
+  } else {
+    const size_t smem = static_cast<size_t>(width) * sizeof(float);
+    err =
+        launch_kernel({static_cast<unsigned>(rows), kThreads, smem, stream},
+                      bias_residual_ln_kernel<T>, in, bias, residual, gamma, beta, width, eps, out);
   }
-  if (width <= 1024) {
-    return launch_ln_warp<T, 32>(in, bias, residual, gamma, beta, rows, width, eps, out, stream);
-  }
-  const size_t smem = static_cast<size_t>(width) * sizeof(float);
-  return launch_kernel({static_cast<unsigned>(rows), kThreads, smem, stream},
-                       bias_residual_ln_kernel<T>, in, bias, residual, gamma, beta, width, eps,
-                       out);
+  // These forms write T only: the FP32 copy by a pass of its own.
+  if (err == cudaSuccess && wide != nullptr)
+    err = launch_to_float<T>(out, width, rows, width, wide, stream);
+  return err;
 }
 
 template cudaError_t launch_embedding<float>(const EmbeddingTables&, const int32_t*, const int32_t*,
@@ -295,10 +302,10 @@ template cudaError_t launch_embedding<__half>(const EmbeddingTables&, const int3
 template cudaError_t launch_bias_residual_layer_norm<float>(const float*, const float*,
                                                             const float*, const float*,
                                                             const float*, int, int, float, float*,
-                                                            cudaStream_t);
+                                                            cudaStream_t, float*);
 template cudaError_t launch_bias_residual_layer_norm<__half>(const __half*, const float*,
                                                              const __half*, const float*,
                                                              const float*, int, int, float, __half*,
-                                                             cudaStream_t);
+                                                             cudaStream_t, float*);
 
 }  // namespace samp::cuda

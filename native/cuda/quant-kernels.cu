@@ -5,6 +5,7 @@
 
 #include "device-math.cuh"
 #include "fused-epilogue.cuh"
+#include "kernels.h"
 #include "launch.h"
 #include "quant-kernels.h"
 #include "vector-io.cuh"
@@ -127,7 +128,7 @@ __global__ void __launch_bounds__(128)
     layer_norm_quantize_vec8_kernel(const In* __restrict__ in, Dequant dq,
                                     const T* __restrict__ residual, const float* __restrict__ gamma,
                                     const float* __restrict__ beta, int rows, int width, float eps,
-                                    T* out, QuantOut<Q> q, InputParts parts) {
+                                    T* out, QuantOut<Q> q, InputParts parts, float* wide) {
   const int lane = threadIdx.x & 31;
   const int vectors = width / 8;
   const dev::LaneParams8<kVec, kHeld> w_scales(dq.w_scales, 1.0f, lane, vectors),
@@ -162,7 +163,7 @@ __global__ void __launch_bounds__(128)
   // The quantized copy is made from the stored (rounded) value, as in the scalar kernel.
   dev::normalize_row8<kVec>(v, sum, lane, vectors, width, eps, g, bt, out + base,
                             q.q != nullptr ? q.q + static_cast<size_t>(row) * q.ld : nullptr,
-                            q.inv_scale);
+                            q.inv_scale, wide != nullptr ? wide + base : nullptr);
 }
 
 }  // namespace
@@ -197,7 +198,7 @@ template <typename In, typename T, typename Q>
 cudaError_t launch_layer_norm_quantize(const In* in, const Dequant& dq, const T* residual,
                                        const float* gamma, const float* beta, int rows, int width,
                                        float eps, T* out, const QuantOut<Q>& q, cudaStream_t stream,
-                                       InputParts parts) {
+                                       InputParts parts, float* wide) {
   if (rows <= 0)
     return cudaSuccess;
   if (width > kMaxQuantizedLayerNormWidth || parts.count < 1 || parts.count > kMaxInputParts ||
@@ -208,7 +209,8 @@ cudaError_t launch_layer_norm_quantize(const In* in, const Dequant& dq, const T*
                     (residual == nullptr || aligned16(residual)) &&
                     (dq.w_scales == nullptr || aligned16(dq.w_scales)) &&
                     (dq.bias == nullptr || aligned16(dq.bias)) && aligned16(gamma) &&
-                    aligned16(beta) && (q.q == nullptr || (q.ld % 8 == 0 && aligned8(q.q)));
+                    aligned16(beta) && (q.q == nullptr || (q.ld % 8 == 0 && aligned8(q.q))) &&
+                    (wide == nullptr || aligned16(wide));
   if (vec8 && q.inv_scales == nullptr && parts.stride % 4 == 0) {
     cudaError_t err = cudaSuccess;
     dispatch_vectors_per_lane<4>((width / 8 + 31) / 32, [&](auto vectors) {
@@ -216,20 +218,25 @@ cudaError_t launch_layer_norm_quantize(const In* in, const Dequant& dq, const T*
       err = rows <= dev::kHeldParamsMaxRows
                 ? launch_kernel({blocks, 128, 0, stream},
                                 layer_norm_quantize_vec8_kernel<In, T, Q, kVec, true>, in, dq,
-                                residual, gamma, beta, rows, width, eps, out, q, parts)
+                                residual, gamma, beta, rows, width, eps, out, q, parts, wide)
                 : launch_kernel({blocks, 128, 0, stream},
                                 layer_norm_quantize_vec8_kernel<In, T, Q, kVec, false>, in, dq,
-                                residual, gamma, beta, rows, width, eps, out, q, parts);
+                                residual, gamma, beta, rows, width, eps, out, q, parts, wide);
     });
     return err;
   }
   if (parts.count > 1)
     return cudaErrorInvalidValue;  // parts are summed eight columns at a time only
-  if (width <= 256)
-    return launch_kernel({blocks, 128, 0, stream}, layer_norm_quantize_kernel<In, T, Q, 8>, in, dq,
-                         residual, gamma, beta, rows, width, eps, out, q);
-  return launch_kernel({blocks, 128, 0, stream}, layer_norm_quantize_kernel<In, T, Q, 32>, in, dq,
-                       residual, gamma, beta, rows, width, eps, out, q);
+  const cudaError_t err =
+      width <= 256
+          ? launch_kernel({blocks, 128, 0, stream}, layer_norm_quantize_kernel<In, T, Q, 8>, in, dq,
+                          residual, gamma, beta, rows, width, eps, out, q)
+          : launch_kernel({blocks, 128, 0, stream}, layer_norm_quantize_kernel<In, T, Q, 32>, in,
+                          dq, residual, gamma, beta, rows, width, eps, out, q);
+  // This form writes T only: the FP32 copy by a pass of its own.
+  if (err == cudaSuccess && wide != nullptr)
+    return launch_to_float<T>(out, width, rows, width, wide, stream);
+  return err;
 }
 
 #define SAMP_QUANT_KERNELS(In, T, Q)                                                            \
@@ -238,7 +245,7 @@ cudaError_t launch_layer_norm_quantize(const In* in, const Dequant& dq, const T*
                                                            const QuantOut<Q>&, cudaStream_t);   \
   template cudaError_t launch_layer_norm_quantize<In, T, Q>(                                    \
       const In*, const Dequant&, const T*, const float*, const float*, int, int, float, T*,     \
-      const QuantOut<Q>&, cudaStream_t, InputParts);
+      const QuantOut<Q>&, cudaStream_t, InputParts, float*);
 
 SAMP_QUANT_KERNELS(int32_t, float, int8_t)
 SAMP_QUANT_KERNELS(int32_t, float, __nv_fp8_e4m3)

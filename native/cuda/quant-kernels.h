@@ -55,13 +55,14 @@ inline constexpr int kMaxInputParts = 4;
 inline constexpr int kMaxPartsRows = 512;
 
 /// out[r] = LayerNorm(dequant(in[r]) + residual[r]) · gamma + beta over rows of `width` (≤ 1024),
-/// and the quantized copy of out[r]. `out` must not alias `residual`. With more than one input
-/// part, width must be a multiple of 8 and `in` 16-byte aligned (else cudaErrorInvalidValue).
+/// and the quantized copy of out[r] (and where `wide` is set, out[r] as FP32 there too). `out`
+/// must not alias `residual`. With more than one input part (at most kMaxPartsRows rows), width
+/// must be a multiple of 8 and `in` 16-byte aligned (else cudaErrorInvalidValue).
 template <typename In, typename T, typename Q>
 cudaError_t launch_layer_norm_quantize(const In* in, const Dequant& dq, const T* residual,
                                        const float* gamma, const float* beta, int rows, int width,
                                        float eps, T* out, const QuantOut<Q>& q, cudaStream_t stream,
-                                       InputParts parts = {});
+                                       InputParts parts = {}, float* wide = nullptr);
 
 /// The widest row launch_layer_norm_quantize takes.
 inline constexpr int kMaxQuantizedLayerNormWidth = 1024;

@@ -156,18 +156,23 @@ __device__ __forceinline__ void store8_quantized(Q* p, const float* v, const flo
 
 /// Stores 8 values at p as T and, where `codes` is set, the codes of the stored (rounded) values
 /// with one inverse scale: what a LayerNorm hands the quantized GEMM after it, which reads the
-/// same values a float consumer of `p` would.
+/// same values a float consumer of `p` would; where `wide` is set, the stored values as FP32 too
+/// (the encoder's output, written by its last LayerNorm).
 template <typename T, typename Q>
-__device__ __forceinline__ void store8_with_codes(T* p, Q* codes, float inv, const float* v) {
+__device__ __forceinline__ void store8_with_codes(T* p, Q* codes, float inv, const float* v,
+                                                  float* wide = nullptr) {
   store8(p, v);
-  if (codes != nullptr) {
+  if (codes != nullptr || wide != nullptr) {
     float stored[8], invs[8];
 #pragma unroll
     for (int e = 0; e < 8; ++e) {
       stored[e] = to_f(from_f<T>(v[e]));
       invs[e] = inv;
     }
-    store8_quantized(codes, stored, invs);
+    if (codes != nullptr)
+      store8_quantized(codes, stored, invs);
+    if (wide != nullptr)
+      store8(wide, stored);
   }
 }
 
@@ -213,15 +218,15 @@ struct LaneParams8 {
 
 /// The LayerNorm of a row held by one warp as kVec groups of 8 FP32 values a lane (group i is
 /// columns 8 · (lane + 32i) …, valid below `vectors`; `sum` the lane's sum of its valid values),
-/// written to `out` eight values at a time, and where `codes` is set their codes
-/// (store8_with_codes). The embedding, the FP16 bias + residual + LayerNorm and the LayerNorm +
-/// quantize kernels all end this way.
+/// written to `out` eight values at a time, and where `codes` / `wide` are set their codes and
+/// FP32 copies (store8_with_codes). The embedding, the FP16 bias + residual + LayerNorm and the
+/// LayerNorm + quantize kernels all end this way.
 template <int kVec, bool kHeld, typename T, typename Q>
 __device__ __forceinline__ void normalize_row8(const float (&v)[kVec][8], float sum, int lane,
                                                int vectors, int width, float eps,
                                                const LaneParams8<kVec, kHeld>& gamma,
                                                const LaneParams8<kVec, kHeld>& beta, T* out,
-                                               Q* codes, float inv_scale) {
+                                               Q* codes, float inv_scale, float* wide = nullptr) {
   const RowStats stats = warp_row_stats<kVec, 8>(&v[0][0], sum, lane, vectors, width, eps);
 #pragma unroll
   for (int i = 0; i < kVec; ++i) {
@@ -234,7 +239,8 @@ __device__ __forceinline__ void normalize_row8(const float (&v)[kVec][8], float 
 #pragma unroll
       for (int e = 0; e < 8; ++e)
         o[e] = (v[i][e] - stats.mean) * stats.inv_std * g[e] + b[e];
-      store8_with_codes(out + c, codes != nullptr ? codes + c : nullptr, inv_scale, o);
+      store8_with_codes(out + c, codes != nullptr ? codes + c : nullptr, inv_scale, o,
+                        wide != nullptr ? wide + c : nullptr);
     }
   }
 }
