@@ -703,6 +703,7 @@ class TypedEncoder final : public Encoder::Impl {
     run_fastest(
         fused_mode_, site(GemmKind::kFp16, h, k), t, fusable, stream_, fused_log_,
         [&] {
+          output_from(which, false);
           if constexpr (std::is_same_v<T, __half>) {
             check_cuda(launch_gemm_layer_norm_wgmma<__half, T, int8_t>(
                            x, float_weight(w, which).template as<__half>(), t, h, k,
@@ -763,6 +764,7 @@ class TypedEncoder final : public Encoder::Impl {
         fused_mode_, site(int8 ? GemmKind::kInt8 : GemmKind::kFp16, h, k), t, fusable, stream_,
         fused_log_,
         [&] {
+          output_from(which, false);
           cudaError_t err = cudaErrorInvalidValue;
           if (int8) {
             err = launch_gemm_layer_norm_wgmma<int8_t, T, Q>(
@@ -1080,12 +1082,14 @@ class TypedEncoder final : public Encoder::Impl {
                         : gemm_fused_supported<In>(n, k, ld_out, ld_q);
   }
   /// Where the LayerNorm after `which` also writes its output as FP32: the encoder's output
-  /// (b.out) after the last layer's FFN2 (then no FP32 pass follows), else nowhere.
-  float* output_from(Linear which) {
+  /// (b.out) after the last layer's FFN2, else nowhere. `writes`: whether the way that calls
+  /// this writes it (the fused Linear + LayerNorm kernel does not: then the FP32 pass runs after
+  /// the layers). run_fastest may time both ways first; the way that runs last decides.
+  float* output_from(Linear which, bool writes = true) {
     if (which != kFfnOutput || final_output_ == nullptr)
       return nullptr;
-    final_written_ = true;
-    return final_output_;
+    final_written_ = writes;
+    return writes ? final_output_ : nullptr;
   }
 
   /// How many k parts the attention-output or FFN2 Linear (reduction k; int8 or float data) runs
