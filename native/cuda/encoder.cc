@@ -141,7 +141,7 @@ class TypedEncoder final : public Encoder::Impl {
     // SAMP_CUDA_K_PARTS_OUT / _FFN2=n: the attention-output / FFN2 Linear in n k parts at few
     // tokens (k_parts; 1 turns it off).
     if (!env("SAMP_CUDA_K_PARTS_OUT").empty())
-      parts_out_int8_ = parts_out_float_ = std::atoi(env("SAMP_CUDA_K_PARTS_OUT").c_str());
+      parts_out_ = std::atoi(env("SAMP_CUDA_K_PARTS_OUT").c_str());
     if (!env("SAMP_CUDA_K_PARTS_FFN2").empty())
       parts_ffn2_ = std::atoi(env("SAMP_CUDA_K_PARTS_FFN2").c_str());
     GemmTuning tuning;
@@ -714,7 +714,7 @@ class TypedEncoder final : public Encoder::Impl {
           }
         },
         [&] {
-          const int parts = std::is_same_v<T, __half> ? k_parts(which, k, t, false) : 1;
+          const int parts = std::is_same_v<T, __half> ? k_parts(which, k, t) : 1;
           if (parts > 1) {
             gemm_->run_parts(h, t, k, parts, float_weight(w, which).get(), x, b.parts, stream_);
             mark(gemm_op);
@@ -779,7 +779,7 @@ class TypedEncoder final : public Encoder::Impl {
           check_cuda(err, "Linear + LayerNorm (+ quantize) kernel");
         },
         [&] {
-          const int parts = int8 ? k_parts(which, k, t, true) : 1;
+          const int parts = int8 ? k_parts(which, k, t) : 1;
           if (parts > 1) {
             gemm8_->run_parts(h, t, k, parts, w.int8[which].data.get(), x8, b.parts, stream_);
             check_cuda(launch_layer_norm_quantize<int32_t, T>(
@@ -1092,12 +1092,11 @@ class TypedEncoder final : public Encoder::Impl {
     return writes ? final_output_ : nullptr;
   }
 
-  /// How many k parts the attention-output or FFN2 Linear (reduction k; int8 or float data) runs
-  /// as at t tokens (GemmRunner::run_parts, added up by the LayerNorm kernel); 1: one product.
-  int k_parts(Linear which, int k, int t, bool int8) const {
+  /// How many k parts the attention-output or FFN2 Linear (reduction k) runs as at t tokens
+  /// (GemmRunner::run_parts, added up by the LayerNorm kernel); 1: one product.
+  int k_parts(Linear which, int k, int t) const {
     const int h = config.hidden_size;
-    const int wanted =
-        which == kFfnOutput ? parts_ffn2_ : (int8 ? parts_out_int8_ : parts_out_float_);
+    const int wanted = which == kFfnOutput ? parts_ffn2_ : parts_out_;
     if (t > kPartsMaxTokens || h % 8 != 0 || wanted <= 1 || wanted > kMaxParts ||
         k % (16 * wanted) != 0)
       return 1;
@@ -1318,7 +1317,7 @@ class TypedEncoder final : public Encoder::Impl {
   // in 4 parts fp16 −3%, int8-full −1.5%; the attention output in 2 parts ~−1.5% for FP16 (and put
   // the ALBERT fixture's FP16 error at 3.24e-3 in one golden run, over the 3e-3 bound), slower for
   // int8, so one product.
-  int parts_out_float_ = 1, parts_out_int8_ = 1, parts_ffn2_ = 4;
+  int parts_out_ = 1, parts_ffn2_ = 4;
   // forward(): b.out while the last layer runs (output_from), and whether its LayerNorm wrote it.
   float* final_output_ = nullptr;
   bool final_written_ = false;

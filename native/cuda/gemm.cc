@@ -323,7 +323,8 @@ void GemmRunner::run_parts(int m, int n, int k, int parts, const void* w, const 
   if (kind_ == GemmKind::kFp8 || tuning_.fp16_accumulate)
     throw Error(codes::kInvalidArgument,
                 "k parts need int8, FP16 or FP32 data, FP32 or int32 sums");
-  if (parts < 1 || k % parts != 0 || (k / parts) % 16 != 0) {
+  // One part would be run()'s plan, whose output is the data type, not the accumulation type.
+  if (parts < 2 || k % parts != 0 || (k / parts) % 16 != 0) {
     throw Error(codes::kInvalidArgument, "cannot cut k = " + std::to_string(k) + " into " +
                                              std::to_string(parts) + " parts of a multiple of 16");
   }

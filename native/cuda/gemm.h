@@ -73,7 +73,7 @@ class GemmRunner {
   void run(int m, int n, int k, const void* w, const void* x, void* y, GemmEpilogue epilogue,
            const void* bias, const void* residual, cudaStream_t stream, float alpha = 1.0f);
 
-  /// The k-split product: k cut into `parts` equal slices (k / parts a multiple of 16), the
+  /// The k-split product: k cut into `parts` ≥ 2 equal slices (k / parts a multiple of 16), the
   /// partial products y_s[n, m] = x[n, ks] · w[m, ks]ᵀ written one after another into `partials`
   /// (parts × n × m values) in the accumulation type: int32 (kInt8, exact) or FP32 (kFp32, kFp16).
   /// One batched cuBLASLt launch and no reduction kernel: the consumer adds the parts up (the

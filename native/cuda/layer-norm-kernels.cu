@@ -266,13 +266,11 @@ cudaError_t launch_bias_residual_layer_norm(const T* in, const float* bias, cons
       cudaError_t err = cudaSuccess;
       dispatch_vectors_per_lane<4>((width / 8 + 31) / 32, [&](auto vectors) {
         constexpr int kVec = decltype(vectors)::value;
-        const dim3 grid((rows + 3) / 4);
-        err =
-            rows <= dev::kHeldParamsMaxRows
-                ? launch_kernel({grid, 128, 0, stream}, bias_residual_ln_half8_kernel<kVec, true>,
-                                in, bias, residual, gamma, beta, rows, width, eps, out, wide)
-                : launch_kernel({grid, 128, 0, stream}, bias_residual_ln_half8_kernel<kVec, false>,
-                                in, bias, residual, gamma, beta, rows, width, eps, out, wide);
+        dispatch_held_params(rows, [&](auto held) {
+          err = launch_kernel({static_cast<unsigned>((rows + 3) / 4), 128, 0, stream},
+                              bias_residual_ln_half8_kernel<kVec, decltype(held)::value>, in, bias,
+                              residual, gamma, beta, rows, width, eps, out, wide);
+        });
       });
       return err;
     }

@@ -215,13 +215,11 @@ cudaError_t launch_layer_norm_quantize(const In* in, const Dequant& dq, const T*
     cudaError_t err = cudaSuccess;
     dispatch_vectors_per_lane<4>((width / 8 + 31) / 32, [&](auto vectors) {
       constexpr int kVec = decltype(vectors)::value;
-      err = rows <= dev::kHeldParamsMaxRows
-                ? launch_kernel({blocks, 128, 0, stream},
-                                layer_norm_quantize_vec8_kernel<In, T, Q, kVec, true>, in, dq,
-                                residual, gamma, beta, rows, width, eps, out, q, parts, wide)
-                : launch_kernel({blocks, 128, 0, stream},
-                                layer_norm_quantize_vec8_kernel<In, T, Q, kVec, false>, in, dq,
-                                residual, gamma, beta, rows, width, eps, out, q, parts, wide);
+      dispatch_held_params(rows, [&](auto held) {
+        err = launch_kernel({blocks, 128, 0, stream},
+                            layer_norm_quantize_vec8_kernel<In, T, Q, kVec, decltype(held)::value>,
+                            in, dq, residual, gamma, beta, rows, width, eps, out, q, parts, wide);
+      });
     });
     return err;
   }

@@ -246,4 +246,15 @@ __device__ __forceinline__ void normalize_row8(const float (&v)[kVec][8], float 
 }
 
 }  // namespace dev
+
+/// Calls launch(std::bool_constant<kHeld>{}) with kHeld = rows ≤ dev::kHeldParamsMaxRows: the
+/// host-side choice of a row kernel's dev::LaneParams8 form.
+template <typename Launch>
+void dispatch_held_params(int rows, const Launch& launch) {
+  if (rows <= dev::kHeldParamsMaxRows)
+    launch(std::true_type{});
+  else
+    launch(std::false_type{});
+}
+
 }  // namespace samp::cuda
