@@ -4,7 +4,8 @@
 // prints the CUDA-graph median per batch, the per-op GPU time (eager, events after each op), the
 // GEMM tunings, and the largest difference of its output from the first variant's. A variant
 // whose label starts with "int8-full" runs every layer INT8 Fully-Quant (INT8 GEMMs and INT8
-// attention with static scales; SAMP_CUDA_INT8_ATTENTION=generic picks the dp4a attention).
+// attention with static scales; SAMP_CUDA_INT8_ATTENTION=generic picks the dp4a attention), one
+// starting with "int8-first<k>" only the first k layers (the rest FP16, as the bench's curve).
 //   samp_cuda_profile [--iters N] [--batches 1,32,128] [--profile] [--check-gelu] [--relu]
 //                     [label:VAR=value,VAR=value ...]
 // --relu: the model's FFN activation is ReLU instead of exact GELU (what GELU costs).
@@ -79,6 +80,16 @@ EncoderConfig int8_full(EncoderConfig c) {
   q.attention.int8 = true;
   q.attention.query_scale = q.attention.key_scale = q.attention.value_scale = kProjected;
   c.layer_quant.assign(static_cast<std::size_t>(c.num_layers), q);
+  return c;
+}
+
+/// The first k layers INT8 Fully-Quant (as int8_full), the rest in FP16: a mixed plan of the
+/// latency curve (variants "int8-first<k>…").
+EncoderConfig int8_first(EncoderConfig c, int k) {
+  const samp::cuda::LayerQuant q = int8_full(c).layer_quant.front();
+  c.layer_quant.assign(static_cast<std::size_t>(c.num_layers), samp::cuda::LayerQuant{});
+  for (int l = 0; l < k && l < c.num_layers; ++l)
+    c.layer_quant[static_cast<std::size_t>(l)] = q;
   return c;
 }
 
@@ -248,7 +259,12 @@ int main(int argc, char** argv) {
       o.graphs = GraphMode::kOn;
       const bool int8 = label.rfind("int8-full", 0) == 0;
       const bool fp8 = label.rfind("fp8", 0) == 0;
-      Encoder e(int8 ? int8_full(c) : fp8 ? fp8_linears(c) : c, weights, o);
+      const bool first = label.rfind("int8-first", 0) == 0;
+      Encoder e(int8    ? int8_full(c)
+                : fp8   ? fp8_linears(c)
+                : first ? int8_first(c, std::atoi(label.c_str() + std::strlen("int8-first")))
+                        : c,
+                weights, o);
       // attention_kernel() names the float layers' kernel; the INT8 one is chosen per launch
       // (tensor cores for head_dim 64 unless SAMP_CUDA_INT8_ATTENTION=generic).
       const char* env_int8 = std::getenv("SAMP_CUDA_INT8_ATTENTION");
