@@ -290,13 +290,17 @@ __global__ void __launch_bounds__(kWarps * 32)
     }
     // The row max over this lane's keys, then over the four lanes that share the row.
 #pragma unroll
-    for (int c = 0; c < kKept; ++c)
-      chunk_max(s[c], c * kChunk, nk, t, a.score_scale, m_lo, m_hi);
+    for (int c = 0; c < kKept; ++c) {
+      if (c < chunks)
+        chunk_max(s[c], c * kChunk, nk, t, a.score_scale, m_lo, m_hi);
+    }
     m_lo = dev::quad_max(m_lo);
     m_hi = dev::quad_max(m_hi);
 #pragma unroll
-    for (int c = 0; c < kKept; ++c)
-      chunk_exps(s[c], c * kChunk, nk, t, a.score_scale, m_lo, m_hi, kept[c], l_lo, l_hi);
+    for (int c = 0; c < kKept; ++c) {
+      if (c < chunks)
+        chunk_exps(s[c], c * kChunk, nk, t, a.score_scale, m_lo, m_hi, kept[c], l_lo, l_hi);
+    }
     l_lo = dev::quad_sum(l_lo);
     l_hi = dev::quad_sum(l_hi);
   } else if (active) {
@@ -490,11 +494,14 @@ __global__ void __launch_bounds__(kSplitWarps * 32)
     m_hi = fmaxf(m_hi, parts.m[w][g + 8]);
   }
   // exp(score − max) of each key, and Σe: this warp's, then over the warps in order.
+  // Only the chunks the row has: the exps of the others would be computed and thrown away.
   float kept[kSplitChunks][4][4];
   float l_lo = 0.0f, l_hi = 0.0f;
 #pragma unroll
-  for (int i = 0; i < kSplitChunks; ++i)
-    chunk_exps(s[i], first(i), nk, t, a.score_scale, m_lo, m_hi, kept[i], l_lo, l_hi);
+  for (int i = 0; i < kSplitChunks; ++i) {
+    if (first(i) < nk)
+      chunk_exps(s[i], first(i), nk, t, a.score_scale, m_lo, m_hi, kept[i], l_lo, l_hi);
+  }
   l_lo = dev::quad_sum(l_lo);
   l_hi = dev::quad_sum(l_hi);
   if (t == 0) {
