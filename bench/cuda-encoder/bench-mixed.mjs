@@ -5,14 +5,16 @@
 // that run the first k of the 12 layers Fully-Quant (k = 0, 3, 6, 9, 12) and the rest in FP16, at batch 1 /
 // 32 / 128 x seq 128. GPU time per forward pass with the batch on the device (session.benchmark, CUDA graph
 // replay). The profile is calibrated on the same model's FP32 session over 4 batches of its inputs.
-// Usage: node bench/cuda-encoder/bench-mixed.mjs --model DIR [--iters 50] [--json out.json]
+// --only TEXT runs only the configurations whose name contains TEXT (fused-or-split choices and cuBLASLt
+// tunings are process-wide, so a configuration can be timed without the ones before it).
+// Usage: node bench/cuda-encoder/bench-mixed.mjs --model DIR [--iters 50] [--json out.json] [--only TEXT]
 import { writeFileSync } from 'node:fs';
 import { calibrate } from '../../packages/calibration/dist/index.js';
 import { uniformPlan } from '../../packages/core/dist/index.js';
 import { createCudaBackend, probeCuda } from '../../packages/encoder-cuda/dist/index.js';
 import { benchArgs, benchModel, SEQ, torchResults } from './bench-model.mjs';
 
-const { dir, iterations, json } = benchArgs();
+const { dir, iterations, json, only } = benchArgs();
 const BATCHES = [1, 32, 128];
 const { model, batchOf } = await benchModel(dir);
 const layers = model.config.numHiddenLayers;
@@ -49,7 +51,7 @@ const configs = [
 ];
 
 const rows = [];
-for (const [config, options] of configs) {
+for (const [config, options] of configs.filter(([name]) => only === undefined || name.includes(only))) {
   const session = await backend.createSession(model, options);
   for (const batch of BATCHES) {
     const r = await session.benchmark(batchOf(batch), { warmup: 10, iterations });

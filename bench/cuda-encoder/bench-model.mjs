@@ -15,10 +15,11 @@ export function benchArgs() {
       model: { type: 'string' },
       iters: { type: 'string', default: '50' },
       json: { type: 'string' },
+      only: { type: 'string' },
     },
   });
   if (values.model === undefined) throw new Error('--model DIR is required (made by torch_peer.py)');
-  return { dir: values.model, iterations: Number(values.iters), json: values.json };
+  return { dir: values.model, iterations: Number(values.iters), json: values.json, only: values.only };
 }
 
 /** The model and `batchOf(batch, offset)`: `batch` rows of the recorded inputs from row `offset`, no padding. */
