@@ -28,6 +28,7 @@
 #include "packing.h"
 #include "quant-kernels.h"
 #include "quantized-weights.h"
+#include "stream-pool.h"
 #include "timer.h"
 
 namespace samp::cuda {
@@ -150,7 +151,7 @@ class TypedEncoder final : public Encoder::Impl {
       tuning.candidates = std::atoi(env("SAMP_CUDA_GEMM_CANDIDATES").c_str());
     tuning.fp16_accumulate = env("SAMP_CUDA_GEMM_COMPUTE") == "16f";
     check_cuda(cudaSetDevice(o.device), "cudaSetDevice");
-    check_cuda(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
+    check_cuda(acquire_stream(o.device, StreamRole::kMain, &stream_), "cudaStreamCreate");
     try {
       upload_weights(w);
       check_cuda(allow_gemm_fused_shared_bytes(), "cudaFuncSetAttribute");
@@ -187,13 +188,13 @@ class TypedEncoder final : public Encoder::Impl {
                              : prefetch == "all" ? std::numeric_limits<int>::max()
                                                  : kPrefetchMaxTokens;
       if (prefetch_max_tokens_ > 0)
-        prefetcher_ = std::make_unique<L2Prefetcher>();
+        prefetcher_ = std::make_unique<L2Prefetcher>(o.device);
       gemm_ = std::make_unique<GemmRunner>(
           o.precision == Precision::kFp16 ? GemmKind::kFp16 : GemmKind::kFp32, tuning);
       prepare_quantized(tuning);
       timer_ = std::make_unique<Timer>();
     } catch (...) {
-      cudaStreamDestroy(stream_);
+      release_stream(o.device, StreamRole::kMain, stream_);
       throw;
     }
   }
@@ -206,7 +207,7 @@ class TypedEncoder final : public Encoder::Impl {
       cudaEventDestroy(e);
     timer_.reset();
     gemm_.reset();
-    cudaStreamDestroy(stream_);
+    release_stream(options.device, StreamRole::kMain, stream_);
     // The device buffers go with the members, on this device.
   }
 

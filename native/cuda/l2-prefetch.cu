@@ -1,6 +1,7 @@
 // The L2 prefetch kernel (l2-prefetch.h): each thread takes 32 KB pieces of the ranges in turn.
 #include "cuda-check.h"
 #include "l2-prefetch.h"
+#include "stream-pool.h"
 
 namespace samp::cuda {
 namespace {
@@ -52,8 +53,8 @@ cudaError_t launch_l2_prefetch(const L2Ranges& ranges, cudaStream_t stream) {
   return cudaGetLastError();
 }
 
-L2Prefetcher::L2Prefetcher() {
-  cudaError_t err = cudaStreamCreateWithFlags(&side_, cudaStreamNonBlocking);
+L2Prefetcher::L2Prefetcher(int device) : device_(device) {
+  cudaError_t err = acquire_stream(device, StreamRole::kPrefetch, &side_);
   if (err == cudaSuccess)
     err = cudaEventCreateWithFlags(&fork_, cudaEventDisableTiming);
   if (err == cudaSuccess)
@@ -69,14 +70,11 @@ L2Prefetcher::~L2Prefetcher() {
 }
 
 void L2Prefetcher::release() {
-  if (side_ != nullptr)
-    cudaStreamSynchronize(side_);
   if (join_ != nullptr)
     cudaEventDestroy(join_);
   if (fork_ != nullptr)
     cudaEventDestroy(fork_);
-  if (side_ != nullptr)
-    cudaStreamDestroy(side_);
+  release_stream(device_, StreamRole::kPrefetch, side_);
   side_ = nullptr;
   join_ = fork_ = nullptr;
 }

@@ -36,7 +36,8 @@ cudaError_t launch_l2_prefetch(const L2Ranges& ranges, cudaStream_t stream);
 /// fetch() before the caller's stream is synchronised or its capture ends.
 class L2Prefetcher {
  public:
-  L2Prefetcher();
+  /// Takes its stream from the pool of `device` (the current device; stream-pool.h).
+  explicit L2Prefetcher(int device);
   ~L2Prefetcher();
   L2Prefetcher(const L2Prefetcher&) = delete;
   L2Prefetcher& operator=(const L2Prefetcher&) = delete;
@@ -49,6 +50,7 @@ class L2Prefetcher {
  private:
   void release();
 
+  int device_ = 0;
   cudaStream_t side_ = nullptr;
   cudaEvent_t fork_ = nullptr, join_ = nullptr;
   bool forked_ = false;

@@ -30,6 +30,7 @@
 #include "kernels.h"
 #include "l2-prefetch.h"
 #include "quant-kernels.h"
+#include "stream-pool.h"
 
 namespace {
 
@@ -1056,7 +1057,7 @@ void l2_prefetch() {
   cudaStream_t stream = nullptr;
   SAMP_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking) == cudaSuccess);
   {
-    samp::cuda::L2Prefetcher prefetcher;
+    samp::cuda::L2Prefetcher prefetcher(0);
     prefetcher.fetch(stream, ranges);
     prefetcher.fetch(stream, full);
     prefetcher.join(stream);
@@ -1076,6 +1077,30 @@ void l2_prefetch() {
     SAMP_CHECK(to_host<std::uint8_t>(buffers[i], sizes[i]) == contents[i]);
   std::printf("L2 prefetch: 3 ranges of %zu bytes eagerly and in a graph, contents unchanged\n",
               sizes[0] + sizes[1] + sizes[2]);
+}
+
+/// The stream pools: a stream given back is handed out again for its device and role, not for
+/// another role, and a new one is made when the pool is empty.
+void stream_pool() {
+  using samp::cuda::StreamRole;
+  cudaStream_t main = nullptr, prefetch = nullptr, again = nullptr, second = nullptr;
+  SAMP_CHECK(samp::cuda::acquire_stream(0, StreamRole::kMain, &main) == cudaSuccess);
+  SAMP_CHECK(samp::cuda::acquire_stream(0, StreamRole::kPrefetch, &prefetch) == cudaSuccess);
+  SAMP_CHECK(main != nullptr && prefetch != nullptr && main != prefetch);
+  samp::cuda::release_stream(0, StreamRole::kMain, main);
+  SAMP_CHECK(samp::cuda::acquire_stream(0, StreamRole::kPrefetch, &second) == cudaSuccess);
+  SAMP_CHECK_MSG(second != main, "a main stream was handed out for prefetching");
+  SAMP_CHECK(samp::cuda::acquire_stream(0, StreamRole::kMain, &again) == cudaSuccess);
+  SAMP_CHECK_MSG(again == main, "the main stream given back was not handed out again");
+  // A pooled stream still runs work.
+  DeviceBuffer scratch(64);
+  SAMP_CHECK(cudaMemsetAsync(scratch.get(), 7, 64, again) == cudaSuccess);
+  SAMP_CHECK(cudaStreamSynchronize(again) == cudaSuccess);
+  SAMP_CHECK(to_host<std::uint8_t>(scratch, 64) == std::vector<std::uint8_t>(64, 7));
+  samp::cuda::release_stream(0, StreamRole::kMain, again);
+  for (cudaStream_t s : {prefetch, second})
+    samp::cuda::release_stream(0, StreamRole::kPrefetch, s);
+  std::printf("stream pool: streams handed out again by role\n");
 }
 
 /// The FP16 Linear + bias + residual + LayerNorm kernel against a host double reference.
@@ -1222,6 +1247,7 @@ int main() {
     fp8_gemm(rng);
     fused_gemm_refusals();
     l2_prefetch();
+    stream_pool();
     SAMP_CHECK(samp::cuda::allow_gemm_fused_shared_bytes() == cudaSuccess);
     SAMP_CHECK(samp::cuda::allow_gemm_fused_small_shared_bytes() == cudaSuccess);
     // The mma.sync kernels everywhere; the wgmma ones where the GPU runs them (an H100 must).
