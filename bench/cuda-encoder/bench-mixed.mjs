@@ -14,7 +14,8 @@ import { uniformPlan } from '../../packages/core/dist/index.js';
 import { createCudaBackend, probeCuda } from '../../packages/encoder-cuda/dist/index.js';
 import { benchArgs, benchModel, SEQ, torchResults } from './bench-model.mjs';
 
-const { dir, iterations, json, only } = benchArgs();
+const { dir, iterations, json, values } = benchArgs({ only: { type: 'string' } });
+const { only } = values;
 const BATCHES = [1, 32, 128];
 const { model, batchOf } = await benchModel(dir);
 const layers = model.config.numHiddenLayers;

@@ -8,18 +8,21 @@ import { loadModel } from '../../packages/core/dist/index.js';
 /** Tokens per row in every bench batch (torch_peer.py's sequence length). */
 export const SEQ = 128;
 
-/** The bench's options: `dir` (required), `iterations` (default 50), `json` (a path, optional). */
-export function benchArgs() {
+/**
+ * The bench's options: `dir` (required), `iterations` (default 50), `json` (a path, optional), and in `values`
+ * those of `extra` (parseArgs option specs a bench adds; any other option is refused).
+ */
+export function benchArgs(extra = {}) {
   const { values } = parseArgs({
     options: {
       model: { type: 'string' },
       iters: { type: 'string', default: '50' },
       json: { type: 'string' },
-      only: { type: 'string' },
+      ...extra,
     },
   });
   if (values.model === undefined) throw new Error('--model DIR is required (made by torch_peer.py)');
-  return { dir: values.model, iterations: Number(values.iters), json: values.json, only: values.only };
+  return { dir: values.model, iterations: Number(values.iters), json: values.json, values };
 }
 
 /** The model and `batchOf(batch, offset)`: `batch` rows of the recorded inputs from row `offset`, no padding. */
