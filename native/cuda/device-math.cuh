@@ -66,6 +66,14 @@ __device__ __forceinline__ void wait_for_previous_kernel() {
 #endif
 }
 
+/// 2^x on the special-function unit (ex2.approx.ftz: ~2 ulp, results below 2^−126 flushed to 0,
+/// 2^−inf = 0), without exp2f's extra scaling steps for subnormal results.
+__device__ __forceinline__ float exp2_approx(float x) {
+  float e;
+  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(e) : "f"(x));
+  return e;
+}
+
 /// Exact-erf GELU, x·Φ(x), in FP32 without erf: Φ(−a) = 2^q(a) for a = |x| < 5.5, q a degree-11
 /// polynomial fitted to log2 Φ(−a) (tools/fit-gelu.py); Φ(−5.5) = 1.9e−8 is below half an FP32 ulp
 /// of 1, so past 5.5 GELU is x (or 0). One ex2 and ~20 instructions where 0.5·x·(1 + erff(x/√2))

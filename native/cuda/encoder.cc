@@ -118,6 +118,9 @@ class TypedEncoder final : public Encoder::Impl {
     // SAMP_CUDA_ATTENTION_SPLIT=0: the tensor-core attention never splits a row's keys over a
     // block's warps (by default it does for batches too small to fill the GPU).
     attention_split_ = env("SAMP_CUDA_ATTENTION_SPLIT") != "0";
+    // SAMP_CUDA_ATTENTION_WHOLE=0: rows of up to 128 tokens take the tiled FP16 kernel too (by
+    // default they are staged whole and take one softmax pass).
+    attention_whole_ = env("SAMP_CUDA_ATTENTION_WHOLE") != "0";
     // SAMP_CUDA_INT8_ATTENTION=generic: INT8 attention layers take the dp4a kernel even where the
     // tensor-core one applies (tests compare the two).
     int8_attention_generic_ = env("SAMP_CUDA_INT8_ATTENTION") == "generic";
@@ -1140,7 +1143,7 @@ class TypedEncoder final : public Encoder::Impl {
     if constexpr (std::is_same_v<T, __half>) {
       if (attention_ == AttentionKernel::kMma) {
         return launch_attention_mma(b.qkv, 3 * h, b.ctx, h, b.rows, batch, max_queries, c.num_heads,
-                                    scale, stream_, attention_split_);
+                                    scale, stream_, attention_split_, attention_whole_);
       }
       if (attention_ == AttentionKernel::kWmma) {
         return launch_attention_wmma(b.qkv, 3 * h, b.ctx, h, b.rows, batch, max_queries,
@@ -1310,6 +1313,7 @@ class TypedEncoder final : public Encoder::Impl {
 
   AttentionKernel attention_ = AttentionKernel::kGeneric;
   bool attention_split_ = true;  // SAMP_CUDA_ATTENTION_SPLIT
+  bool attention_whole_ = true;  // SAMP_CUDA_ATTENTION_WHOLE
   bool int8_attention_generic_ = false;
   bool fused_residual_ = false;
   GemmEpilogue ffn1_epilogue_ = GemmEpilogue::kNone;

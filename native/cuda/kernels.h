@@ -88,9 +88,12 @@ inline bool attention_grid_is_small(int num_rows, int max_queries, int heads) {
 /// sessions with head_dim 64, the default for them (same contract as launch_attention). Where
 /// attention_mma_splits_keys says so and `split_keys` allows, the split-keys form: the four warps
 /// of a block share 16 queries and split the keys, so that a batch of one has 4 × more blocks.
+/// Otherwise rows of at most 128 tokens, where `whole_rows` allows, take the whole-row form: the
+/// row's keys and values staged at once and a one-pass softmax.
 cudaError_t launch_attention_mma(const __half* qkv, int ld_qkv, __half* context, int ld_ctx,
                                  const RowSpan* rows, int num_rows, int max_queries, int heads,
-                                 float scale, cudaStream_t stream, bool split_keys = true);
+                                 float scale, cudaStream_t stream, bool split_keys = true,
+                                 bool whole_rows = true);
 
 /// Whether launch_attention_mma takes the split-keys form for this shape: attention_grid_is_small,
 /// rows of at most 512 tokens.

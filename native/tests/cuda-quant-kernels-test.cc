@@ -37,7 +37,7 @@ namespace {
 using samp::cuda::DeviceBuffer;
 
 bool has_driver_node() {
-  struct stat st{};
+  struct stat st {};
   return ::stat("/dev/nvidiactl", &st) == 0;
 }
 
@@ -729,31 +729,48 @@ void gelu_is_exact() {
   SAMP_CHECK_MSG(std::fabs(y[9] - 0.5e-30f) <= 1e-37f, "GELU(1e-30) = " << y[9]);
 }
 
-/// The FP16 tensor-core attention, in its whole-row and split-keys forms, against a host double
-/// reference of softmax(Q·Kᵀ·scale)·V over each row's real keys: rows of 128, 70 (45 real keys:
-/// the last warps of the split form get no tile) and 1 token, two heads.
-void fp16_attention_split() {
+/// The FP16 tensor-core attention in each of its forms (tiled, whole-row with 4- and 8-warp
+/// blocks, split keys) against a host double reference of softmax(Q·Kᵀ·scale)·V over each row's
+/// real keys: rows of 128, 70 (45 real keys: masked keys, and the last warps of the split form get
+/// no tile) and 1 token, two heads; repeated 66 times where the form needs ≥ 132 (row, head) pairs.
+void fp16_attention_forms() {
   constexpr int kHeads = 2, kD = 64, kHidden = kHeads * kD, kLd = 3 * kHidden;
-  const std::vector<samp::cuda::RowSpan> spans = {{0, 128, 128}, {128, 70, 45}, {198, 1, 1}};
-  const int tokens = 199, max_queries = 128;
-  SAMP_CHECK(samp::cuda::attention_mma_splits_keys(3, max_queries, kHeads));
+  const std::vector<samp::cuda::RowSpan> pattern = {{0, 128, 128}, {128, 70, 45}, {198, 1, 1}};
+  constexpr int kPatternTokens = 199, kMaxQueries = 128;
+  SAMP_CHECK(samp::cuda::attention_mma_splits_keys(3, kMaxQueries, kHeads));
   SAMP_CHECK(!samp::cuda::attention_mma_splits_keys(32, 128, 12));
   SAMP_CHECK(!samp::cuda::attention_mma_splits_keys(1, 1024, 12));
-  std::mt19937 rng(7);
-  std::normal_distribution<float> nd(0.0f, 1.0f);
-  std::vector<__half> qkv(static_cast<std::size_t>(tokens) * kLd);
-  for (auto& v : qkv)
-    v = __float2half(nd(rng));
   const float scale = 0.125f;
-  const DeviceBuffer dqkv = to_device(qkv), drows = to_device(spans);
-  for (const bool split : {false, true}) {
+  struct Form {
+    const char* name;
+    int copies;  // of the pattern
+    bool split, whole;
+  };
+  for (const Form& form :
+       {Form{"tiled", 1, false, false}, Form{"whole rows, 4 warps", 1, false, true},
+        Form{"whole rows, 8 warps", 22, false, true}, Form{"split keys", 1, true, false}}) {
+    std::vector<samp::cuda::RowSpan> spans;
+    for (int c = 0; c < form.copies; ++c) {
+      for (samp::cuda::RowSpan span : pattern) {
+        span.start += c * kPatternTokens;
+        spans.push_back(span);
+      }
+    }
+    const int tokens = form.copies * kPatternTokens;
+    const int num_rows = static_cast<int>(spans.size());
+    std::mt19937 rng(7);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    std::vector<__half> qkv(static_cast<std::size_t>(tokens) * kLd);
+    for (auto& v : qkv)
+      v = __float2half(nd(rng));
+    const DeviceBuffer dqkv = to_device(qkv), drows = to_device(spans);
     DeviceBuffer dctx(static_cast<std::size_t>(tokens) * kHidden * sizeof(__half));
     SAMP_CHECK(cudaMemset(dctx.get(), 0, static_cast<std::size_t>(tokens) * kHidden * 2) ==
                cudaSuccess);
-    SAMP_CHECK(samp::cuda::launch_attention_mma(
-                   dqkv.as<__half>(), kLd, dctx.as<__half>(), kHidden,
-                   drows.as<samp::cuda::RowSpan>(), 3, max_queries, kHeads, scale, nullptr,
-                   split) == cudaSuccess);
+    SAMP_CHECK(samp::cuda::launch_attention_mma(dqkv.as<__half>(), kLd, dctx.as<__half>(), kHidden,
+                                                drows.as<samp::cuda::RowSpan>(), num_rows,
+                                                kMaxQueries, kHeads, scale, nullptr, form.split,
+                                                form.whole) == cudaSuccess);
     SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
     const auto ctx = to_host<__half>(dctx, static_cast<std::size_t>(tokens) * kHidden);
     const auto at = [&](int token, int col) {
@@ -785,9 +802,8 @@ void fp16_attention_split() {
         }
       }
     }
-    std::printf("fp16 attention (%s): worst error %.2e\n", split ? "split keys" : "whole rows",
-                worst);
-    SAMP_CHECK_MSG(worst < 4e-3, "fp16 attention (split " << split << ") off by " << worst);
+    std::printf("fp16 attention (%s): worst error %.2e\n", form.name, worst);
+    SAMP_CHECK_MSG(worst < 4e-3, "fp16 attention (" << form.name << ") off by " << worst);
   }
 }
 
@@ -1262,7 +1278,7 @@ int main() {
       SAMP_CHECK(samp::cuda::allow_gemm_fused_wgmma_shared_bytes() == cudaSuccess);
       SAMP_CHECK(samp::cuda::allow_gemm_fused_tma_shared_bytes() == cudaSuccess);
     }
-    fp16_attention_split();
+    fp16_attention_forms();
     for (const FusedKernel kernel :
          {FusedKernel::kMma, FusedKernel::kSmall, FusedKernel::kWgmma, FusedKernel::kTma}) {
       if ((kernel == FusedKernel::kWgmma || kernel == FusedKernel::kTma) && !hopper)

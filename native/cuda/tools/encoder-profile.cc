@@ -7,16 +7,21 @@
 // attention with static scales; SAMP_CUDA_INT8_ATTENTION=generic picks the dp4a attention), one
 // starting with "int8-first<k>" only the first k layers (the rest FP16, as the bench's curve).
 //   samp_cuda_profile [--iters N] [--batches 1,32,128] [--profile] [--check-gelu] [--relu]
-//                     [label:VAR=value,VAR=value ...]
+//                     [--concurrent K] [label:VAR=value,VAR=value ...]
 // --relu: the model's FFN activation is ReLU instead of exact GELU (what GELU costs).
+// --concurrent K: also time each batch as K equal parts on K sessions run at once from K host
+// threads (each session on its own stream), wall time per whole batch beside one session's.
 //   e.g. samp_cuda_profile --profile fp16 int8-full int8-full-dp4a:SAMP_CUDA_INT8_ATTENTION=generic
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/error.h"
@@ -48,7 +53,8 @@ const char* const kKnobs[] = {"SAMP_CUDA_ATTENTION",
                               "SAMP_CUDA_PDL",
                               "SAMP_CUDA_L2_PREFETCH",
                               "SAMP_CUDA_K_PARTS_OUT",
-                              "SAMP_CUDA_K_PARTS_FFN2"};
+                              "SAMP_CUDA_K_PARTS_FFN2",
+                              "SAMP_CUDA_ATTENTION_WHOLE"};
 
 EncoderConfig bert_base(int layers, Activation act) {
   EncoderConfig c;
@@ -198,6 +204,34 @@ void check_gelu(const WeightSet& weights) {
               relative(outs[1], outs[0]));
 }
 
+/// Wall milliseconds per pass of `iters` passes of `batch` on one session (graph replays, each
+/// waited for, as benchmark() runs them).
+double wall_ms(Encoder& e, int batch, int vocab, int iters) {
+  const EncoderInput in = batch_of(batch, vocab);
+  e.benchmark(in, false, 3, 3);
+  const auto t0 = std::chrono::steady_clock::now();
+  e.benchmark(in, false, 0, iters);
+  const std::chrono::duration<double, std::milli> d = std::chrono::steady_clock::now() - t0;
+  return d.count() / iters;
+}
+
+/// Wall milliseconds per whole batch when `parts` sessions each run batch / parts at once from
+/// their own threads (their streams overlap on the GPU).
+double concurrent_wall_ms(const std::vector<Encoder*>& sessions, int batch, int vocab, int iters) {
+  const int part = batch / static_cast<int>(sessions.size());
+  const EncoderInput in = batch_of(part, vocab);
+  for (Encoder* e : sessions)
+    e->benchmark(in, false, 3, 3);  // graphs captured and tunings done one session at a time
+  std::vector<std::thread> threads;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (Encoder* e : sessions)
+    threads.emplace_back([e, &in, iters] { e->benchmark(in, false, 0, iters); });
+  for (auto& t : threads)
+    t.join();
+  const std::chrono::duration<double, std::milli> d = std::chrono::steady_clock::now() - t0;
+  return d.count() / iters;
+}
+
 }  // namespace
 
 /// GemmKind names for the tuning lines.
@@ -213,6 +247,7 @@ const char* const kKindNames[8] = {"fp32",
 
 int main(int argc, char** argv) {
   int iters = 50;
+  int concurrent = 0;
   bool profile = false, gelu = false, relu = false;
   std::vector<int> batches = {1, 32, 128};
   std::vector<std::pair<std::string, std::string>> variants;
@@ -224,6 +259,8 @@ int main(int argc, char** argv) {
       profile = true;
     } else if (a == "--check-gelu") {
       gelu = true;
+    } else if (a == "--concurrent" && i + 1 < argc) {
+      concurrent = std::atoi(argv[++i]);
     } else if (a == "--relu") {
       relu = true;
     } else if (a == "--batches" && i + 1 < argc) {
@@ -260,11 +297,12 @@ int main(int argc, char** argv) {
       const bool int8 = label.rfind("int8-full", 0) == 0;
       const bool fp8 = label.rfind("fp8", 0) == 0;
       const bool first = label.rfind("int8-first", 0) == 0;
-      Encoder e(int8    ? int8_full(c)
-                : fp8   ? fp8_linears(c)
-                : first ? int8_first(c, std::atoi(label.c_str() + std::strlen("int8-first")))
-                        : c,
-                weights, o);
+      const EncoderConfig vc =
+          int8    ? int8_full(c)
+          : fp8   ? fp8_linears(c)
+          : first ? int8_first(c, std::atoi(label.c_str() + std::strlen("int8-first")))
+                  : c;
+      Encoder e(vc, weights, o);
       // attention_kernel() names the float layers' kernel; the INT8 one is chosen per launch
       // (tensor cores for head_dim 64 unless SAMP_CUDA_INT8_ATTENTION=generic).
       const char* env_int8 = std::getenv("SAMP_CUDA_INT8_ATTENTION");
@@ -306,6 +344,27 @@ int main(int argc, char** argv) {
       row += cell;
       std::printf("%s\n", row.c_str());
       std::fflush(stdout);
+      if (concurrent > 1) {
+        std::vector<std::unique_ptr<Encoder>> more;
+        std::vector<Encoder*> sessions = {&e};
+        for (int i = 1; i < concurrent; ++i) {
+          more.push_back(std::make_unique<Encoder>(vc, weights, o));
+          sessions.push_back(more.back().get());
+        }
+        char line[200];
+        for (int b : batches) {
+          if (b % concurrent != 0)
+            continue;
+          const double one = wall_ms(e, b, c.vocab_size, iters);
+          const double split = concurrent_wall_ms(sessions, b, c.vocab_size, iters);
+          std::snprintf(line, sizeof line,
+                        "  %s batch %d: one session %.3f ms wall, %d x batch %d at once %.3f ms "
+                        "(%.2fx)\n",
+                        label.c_str(), b, one, concurrent, b / concurrent, split, one / split);
+          std::printf("%s", line);
+          std::fflush(stdout);
+        }
+      }
       if (profile) {
         for (const auto& t : e.gemm_tunings()) {
           char line[200];
