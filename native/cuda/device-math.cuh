@@ -94,9 +94,25 @@ __device__ __forceinline__ float gelu(float x) {
   q = __fmaf_rn(q, a, -0x1.d63c5cp-2f);
   q = __fmaf_rn(q, a, -0x1.26aed6p+0f);
   q = __fmaf_rn(q, a, -1.0f);
-  float e;  // Φ(−|x|)
-  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(e) : "f"(q));
+  float e = exp2_approx(q);        // Φ(−|x|)
   e = fabsf(x) < kEnd ? e : 0.0f;  // NaN: 0, so x · 0 stays NaN
+  return x * (x > 0.0f ? 1.0f - e : e);
+}
+
+/// GELU for results that are rounded to FP16 (half an FP16 ulp is 2.4e−4 of the value): Φ(−a) =
+/// 2^q(a) with q of degree 6 on [0, 5] (tools/fit-gelu.py 5 6), within 1.3e−5 of the value and
+/// 4.1e−6·|x| (ctest); past 5 it keeps q(5), Φ(−5) = 2.9e−7 of x. Eleven instructions where gelu()
+/// takes ~20: the FP16 FFN1 epilogue is issue-bound on them. NaN stays NaN.
+__device__ __forceinline__ float gelu_for_half(float x) {
+  const float a = fminf(fabsf(x), 5.0f);
+  float q = 0x1.f33f3cp-16f;
+  q = __fmaf_rn(q, a, -0x1.761e6ep-11f);
+  q = __fmaf_rn(q, a, 0x1.fd8ee8p-8f);
+  q = __fmaf_rn(q, a, -0x1.afa3ap-5f);
+  q = __fmaf_rn(q, a, -0x1.d68a66p-2f);
+  q = __fmaf_rn(q, a, -0x1.26a32p+0f);
+  q = __fmaf_rn(q, a, -0x1.0000c4p+0f);
+  const float e = exp2_approx(q);  // Φ(−|x|)
   return x * (x > 0.0f ? 1.0f - e : e);
 }
 
@@ -110,6 +126,14 @@ __device__ __forceinline__ float activate(float x) {
   if constexpr (kAct == Activation::kRelu)
     return x > 0.0f ? x : 0.0f;
   return x;
+}
+
+/// activate<kAct>() for a result that is rounded to FP16 next: exact GELU as gelu_for_half.
+template <Activation kAct>
+__device__ __forceinline__ float activate_for_half(float x) {
+  if constexpr (kAct == Activation::kGelu)
+    return gelu_for_half(x);
+  return activate<kAct>(x);
 }
 
 /// Calls f(std::integral_constant<Activation, act>{}): a loop inside f then holds no switch

@@ -42,8 +42,8 @@ __global__ void bias_activation_half8_kernel(__half* x, int rows, int cols, cons
 #pragma unroll
       for (int j = 0; j < 4; ++j) {
         const float2 f = __half22float2(h[j]);
-        h[j] = __floats2half2_rn(dev::activate<kAct>(f.x + b[2 * j]),
-                                 dev::activate<kAct>(f.y + b[2 * j + 1]));
+        h[j] = __floats2half2_rn(dev::activate_for_half<kAct>(f.x + b[2 * j]),
+                                 dev::activate_for_half<kAct>(f.y + b[2 * j + 1]));
       }
       *p = raw;
     }
@@ -116,9 +116,10 @@ cudaError_t launch_bias_activation(T* x, int rows, int cols, const float* bias, 
 namespace {
 
 // Every step-th 32-bit pattern x: the largest |gelu(x) − x·Φ(x)| / |x| (Φ in double precision)
-// over finite x, as the bits of a non-negative float (whose order is the integers' order).
-__global__ void gelu_error_kernel(unsigned step, unsigned* worst_bits) {
-  float local = 0.0f;
+// over finite x, and the largest such error over |x·Φ(x)| for |x| ≤ 5, as the bits of
+// non-negative floats (whose order is the integers' order); gelu_for_half if for_half.
+__global__ void gelu_error_kernel(unsigned step, bool for_half, unsigned* worst_bits) {
+  float of_x = 0.0f, of_value = 0.0f;
   const std::uint64_t stride = static_cast<std::uint64_t>(blockDim.x) * gridDim.x;
   for (std::uint64_t i = static_cast<std::uint64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
        i * step < (std::uint64_t{1} << 32); i += stride) {
@@ -126,20 +127,24 @@ __global__ void gelu_error_kernel(unsigned step, unsigned* worst_bits) {
     if (!isfinite(x) || x == 0.0f)
       continue;
     const double exact = static_cast<double>(x) * normcdf(static_cast<double>(x));
+    const float got = for_half ? dev::gelu_for_half(x) : dev::gelu(x);
     // Beyond the rounding of a subnormal result (half the smallest subnormal, 2^-150).
-    const double excess = fmax(0.0, fabs(static_cast<double>(dev::gelu(x)) - exact) - 0x1p-150);
-    const double error = excess / fabs(static_cast<double>(x));
-    local = fmaxf(local, static_cast<float>(error));
+    const double excess = fmax(0.0, fabs(static_cast<double>(got) - exact) - 0x1p-150);
+    of_x = fmaxf(of_x, static_cast<float>(excess / fabs(static_cast<double>(x))));
+    if (fabsf(x) <= 5.0f)
+      of_value = fmaxf(of_value, static_cast<float>(excess / fabs(exact)));
   }
-  atomicMax(worst_bits, __float_as_uint(local));
+  atomicMax(worst_bits, __float_as_uint(of_x));
+  atomicMax(worst_bits + 1, __float_as_uint(of_value));
 }
 
 }  // namespace
 
-cudaError_t launch_gelu_worst_error(unsigned step, unsigned* worst_bits, cudaStream_t stream) {
+cudaError_t launch_gelu_worst_error(unsigned step, bool for_half, unsigned* worst_bits,
+                                    cudaStream_t stream) {
   if (step == 0)
     return cudaErrorInvalidValue;
-  gelu_error_kernel<<<1024, 256, 0, stream>>>(step, worst_bits);
+  gelu_error_kernel<<<1024, 256, 0, stream>>>(step, for_half, worst_bits);
   return cudaGetLastError();
 }
 

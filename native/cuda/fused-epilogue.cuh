@@ -114,12 +114,14 @@ struct Columns8 {
       scale[e] = dq.in_scale * w[e];
   }
 
-  /// v = act(v · scale + bias).
-  template <Activation kAct>
+  /// v = act(v · scale + bias); kForHalf: only rounded to FP16 next (dev::activate_for_half).
+  template <Activation kAct, bool kForHalf = false>
   __device__ __forceinline__ void apply(float (&v)[8]) const {
 #pragma unroll
-    for (int e = 0; e < 8; ++e)
-      v[e] = dev::activate<kAct>(v[e] * scale[e] + bias[e]);
+    for (int e = 0; e < 8; ++e) {
+      const float x = v[e] * scale[e] + bias[e];
+      v[e] = kForHalf ? dev::activate_for_half<kAct>(x) : dev::activate<kAct>(x);
+    }
   }
 
   /// v = act(v · scale + bias), stored at out and as codes at `codes` (either may be null).
@@ -135,7 +137,8 @@ struct Columns8 {
   /// store() with which of out and codes are written known at compile time.
   template <Activation kAct, bool kOut, bool kCodes, typename T, typename Q>
   __device__ __forceinline__ void store_to(float (&v)[8], T* out, Q* codes) const {
-    apply<kAct>(v);
+    // Codes must be the CPU's (exact GELU); an FP16-only output may take the cheaper GELU.
+    apply<kAct, kOut && !kCodes && std::is_same_v<T, __half>>(v);
     if constexpr (kOut)
       dev::store8(out, v);
     if constexpr (kCodes)
@@ -245,7 +248,7 @@ __device__ __forceinline__ void store_tile(int tid, const Acc* tile, int ld, int
     constexpr bool kOut = decltype(has_out)::value, kCodes = decltype(has_codes)::value;
     dev::with_activation(act, [&](auto kind) {
       // Row `r` steps past the current one, from its loaded bits.
-      const auto store_row = [&](int r, const unsigned (&bits)[8]) {
+      const auto store_row = [&](int r, const unsigned(&bits)[8]) {
         float v[8];
 #pragma unroll
         for (int e = 0; e < 8; ++e)

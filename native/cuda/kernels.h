@@ -39,11 +39,13 @@ cudaError_t launch_embedding(const EmbeddingTables& tables, const int32_t* ids,
                              const int32_t* positions, const int32_t* types, int tokens, T* out,
                              cudaStream_t stream);
 
-/// Raises *worst_bits (device memory, the bits of a non-negative float) to the largest
+/// Raises worst_bits[0] (device memory, the bits of a non-negative float) to the largest
 /// |dev::gelu(x) − x·Φ(x)| / |x| over every step-th of the 2³² float patterns (step 1: all; finite,
-/// non-zero x; Φ in double precision; less 2^-150, the rounding of a subnormal result): the test of
-/// the epilogues' GELU.
-cudaError_t launch_gelu_worst_error(unsigned step, unsigned* worst_bits, cudaStream_t stream);
+/// non-zero x; Φ in double precision; less 2^-150, the rounding of a subnormal result), and
+/// worst_bits[1] to the largest such error over |x·Φ(x)| for |x| ≤ 5; dev::gelu_for_half if
+/// for_half. The test of the epilogues' GELU.
+cudaError_t launch_gelu_worst_error(unsigned step, bool for_half, unsigned* worst_bits,
+                                    cudaStream_t stream);
 
 /// x[r, c] = act(x[r, c] + bias[c]) in place over a [rows, cols] matrix.
 template <typename T>

@@ -689,26 +689,38 @@ void fp8_gemm(std::mt19937& rng) {
   SAMP_CHECK_MSG(worst < 2e-2, "FP8 GEMM off by " << worst << " of the typical magnitude");
 }
 
-/// The epilogues' GELU (dev::gelu, without erf) against x·Φ(x) in double precision on every float,
-/// and its special values through the bias + activation kernel.
+/// The epilogues' GELU (dev::gelu, without erf, and dev::gelu_for_half for FP16 results) against
+/// x·Φ(x) in double precision on every float, and their special values through the bias +
+/// activation kernel (FP32 and FP16).
 void gelu_is_exact() {
-  DeviceBuffer worst(sizeof(unsigned));
-  SAMP_CHECK(cudaMemset(worst.get(), 0, sizeof(unsigned)) == cudaSuccess);
   // Every float; every 65,537th under compute-sanitizer (SAMP_TEST_GELU_STEP), where 2^32
   // instrumented evaluations would take hours.
   const char* step_env = std::getenv("SAMP_TEST_GELU_STEP");
   const int step_value = step_env != nullptr ? std::atoi(step_env) : 1;
   const unsigned step = step_value > 0 ? static_cast<unsigned>(step_value) : 1u;
-  SAMP_CHECK(samp::cuda::launch_gelu_worst_error(step, worst.as<unsigned>(), nullptr) ==
-             cudaSuccess);
-  SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
-  float error = 0;
-  const unsigned bits = to_host<unsigned>(worst, 1)[0];
-  std::memcpy(&error, &bits, sizeof error);
-  std::printf("GELU: worst |error| / |x| %.2e over 2^32 / %u floats\n", error, step);
-  // 0.5·x·(1 + erff(x/√2)) in FP32 is within 1.0e-7·|x|; ex2.approx adds up to 2 ulps. (Results
-  // below the smallest normal float are held to half the smallest subnormal, as any FP32 GELU.)
-  SAMP_CHECK_MSG(error < 3e-7f, "GELU off by " << error << " · |x|");
+  for (const bool for_half : {false, true}) {
+    DeviceBuffer worst(2 * sizeof(unsigned));
+    SAMP_CHECK(cudaMemset(worst.get(), 0, 2 * sizeof(unsigned)) == cudaSuccess);
+    SAMP_CHECK(samp::cuda::launch_gelu_worst_error(step, for_half, worst.as<unsigned>(), nullptr) ==
+               cudaSuccess);
+    SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
+    float of_x = 0, of_value = 0;
+    const auto bits = to_host<unsigned>(worst, 2);
+    std::memcpy(&of_x, &bits[0], sizeof of_x);
+    std::memcpy(&of_value, &bits[1], sizeof of_value);
+    const char* name = for_half ? "gelu_for_half" : "gelu";
+    std::printf(
+        "%s: worst |error| / |x| %.2e over 2^32 / %u floats, / |GELU(x)| %.2e for |x| <= 5\n", name,
+        of_x, step, of_value);
+    // gelu: 0.5·x·(1 + erff(x/√2)) in FP32 is within 1.0e-7·|x|; ex2.approx adds up to 2 ulps
+    // (H100: 1.48e-7·|x|, 2.23e-6 of the value). (Results below the smallest normal float are held
+    // to half the smallest subnormal, as any FP32 GELU.) gelu_for_half: its degree-6 fit
+    // (tools/fit-gelu.py 5 6) is within 4.1e-6·|x| and 1.3e-5 of the value (H100: 4.17e-6,
+    // 1.49e-5), far inside half an FP16 ulp (2.4e-4 of the value).
+    SAMP_CHECK_MSG(of_x < (for_half ? 6e-6f : 3e-7f), name << " off by " << of_x << " · |x|");
+    SAMP_CHECK_MSG(of_value < (for_half ? 3e-5f : 3e-6f),
+                   name << " off by " << of_value << " of the value");
+  }
 
   const float inf = std::numeric_limits<float>::infinity();
   const std::vector<float> special = {std::nanf(""), inf,   -inf,  0.0f,   -0.0f,
@@ -727,6 +739,31 @@ void gelu_is_exact() {
   SAMP_CHECK_MSG(y[5] == 5.5f && y[6] == 0.0f, "GELU(±5.5) = " << y[5] << ", " << y[6]);
   SAMP_CHECK_MSG(y[7] == 1e30f && y[8] == 0.0f, "GELU(±1e30) = " << y[7] << ", " << y[8]);
   SAMP_CHECK_MSG(std::fabs(y[9] - 0.5e-30f) <= 1e-37f, "GELU(1e-30) = " << y[9]);
+
+  // The FP16 bias + activation kernel (its 8-halves form: a multiple of 8 columns) takes
+  // gelu_for_half: past |x| = 5 it keeps Φ(−5) = 2.9e-7.
+  const std::vector<float> special_half = {std::nanf(""), inf,      0.0f, 5.5f,
+                                           -5.5f,         65504.0f, 1.0f, -1.0f};
+  std::vector<__half> h;
+  for (float v : special_half)
+    h.push_back(__float2half(v));
+  const DeviceBuffer xh = to_device(h);
+  const DeviceBuffer zeros8 = to_device(std::vector<float>(8, 0.0f));
+  SAMP_CHECK(samp::cuda::launch_bias_activation(
+                 xh.as<__half>(), 1, static_cast<int>(special_half.size()), zeros8.as<float>(),
+                 samp::cuda::Activation::kGelu, nullptr) == cudaSuccess);
+  SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
+  std::vector<float> yh;
+  for (__half v : to_host<__half>(xh, special_half.size()))
+    yh.push_back(__half2float(v));
+  SAMP_CHECK_MSG(std::isnan(yh[0]), "FP16 GELU(NaN) = " << yh[0]);
+  SAMP_CHECK_MSG(yh[1] == inf && yh[2] == 0.0f,
+                 "FP16 GELU(inf), GELU(0) = " << yh[1] << ", " << yh[2]);
+  SAMP_CHECK_MSG(yh[3] == 5.5f && yh[5] == 65504.0f,
+                 "FP16 GELU(5.5), GELU(65504) = " << yh[3] << ", " << yh[5]);
+  SAMP_CHECK_MSG(yh[4] <= 0.0f && yh[4] > -2e-6f, "FP16 GELU(-5.5) = " << yh[4]);
+  SAMP_CHECK_MSG(std::fabs(yh[6] - 0.8413447f) <= 5e-4f && std::fabs(yh[7] + 0.1586553f) <= 1e-4f,
+                 "FP16 GELU(±1) = " << yh[6] << ", " << yh[7]);
 }
 
 /// The FP16 tensor-core attention in each of its forms (tiled, whole-row with 4- and 8-warp

@@ -5,12 +5,15 @@ GELU(x) = x·Φ(x) with Φ(-a) = 2^q(a) for a = |x| in [0, END]: q is a degree-D
 fitted to log2 Φ(-a) at Chebyshev nodes (near-minimax), its coefficients rounded to FP32. The check
 evaluates the kernel's FP32 operations (Horner with fused multiply-adds, exact 2^q) on a grid and
 on random normals against x·Φ(x) in 40 digits, and prints the worst error as a multiple of |x|.
-Needs numpy and mpmath: python3 native/cuda/tools/fit-gelu.py
+Needs numpy and mpmath: python3 native/cuda/tools/fit-gelu.py [END DEGREE]
+(defaults 5.5 11: dev::gelu; 5 6: dev::gelu_for_half, whose results are rounded to FP16).
 """
+import sys
+
 import mpmath as mp
 import numpy as np
 
-END, DEGREE = 5.5, 11
+END, DEGREE = (float(sys.argv[1]), int(sys.argv[2])) if len(sys.argv) == 3 else (5.5, 11)
 mp.mp.dps = 40
 
 
