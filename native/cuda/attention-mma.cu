@@ -117,6 +117,19 @@ __device__ __forceinline__ void store_context(const float (&o)[kD / 8][4], float
   }
 }
 
+/// A block's share of the attention (grid x: row · heads + head; y: the block's `queries` queries):
+/// its row, head and first query.
+struct BlockShare {
+  RowSpan span;
+  int head;
+  int q0;
+};
+
+__device__ __forceinline__ BlockShare block_share(const RowSpan* rows, int heads, int queries) {
+  return {rows[blockIdx.x / heads], static_cast<int>(blockIdx.x % heads),
+          static_cast<int>(blockIdx.y) * queries};
+}
+
 /// A warp's running state for its 16 queries: O (16 × 64, unnormalised) and per row (g and g + 8)
 /// the running max (base-2 units) and this lane's part of the running sum.
 struct RowState {
@@ -190,10 +203,7 @@ __global__ void __launch_bounds__(kWarps * 32)
   constexpr int kThreads = kWarps * 32;
   extern __shared__ __align__(16) unsigned char raw[];
   Smem<kWarps>& sm = *reinterpret_cast<Smem<kWarps>*>(raw);
-  const int r = blockIdx.x / heads;
-  const int h = blockIdx.x % heads;
-  const RowSpan span = rows[r];
-  const int q0 = blockIdx.y * kRows;
+  const auto [span, h, q0] = block_share(rows, heads, kRows);
   if (q0 >= span.queries)
     return;  // the same for the whole block
   const int warp = threadIdx.x >> 5;
@@ -263,10 +273,7 @@ __global__ void __launch_bounds__(kWarps * 32)
   dev::wait_for_previous_kernel();
   extern __shared__ __align__(16) unsigned char raw[];
   WholeRowSmem<kWarps, kRowKeys>& sm = *reinterpret_cast<WholeRowSmem<kWarps, kRowKeys>*>(raw);
-  const int r = blockIdx.x / heads;
-  const int h = blockIdx.x % heads;
-  const RowSpan span = rows[r];
-  const int q0 = blockIdx.y * kRows;
+  const auto [span, h, q0] = block_share(rows, heads, kRows);
   if (q0 >= span.queries)
     return;  // the same for the whole block
   const int warp = threadIdx.x >> 5;
@@ -369,10 +376,7 @@ __global__ void __launch_bounds__(kSplitWarps * 32)
   __half* ks = qs + 16 * kLd;
   __half* vs = ks + split_rows(max_keys) * kLd;
   SplitPart* parts = reinterpret_cast<SplitPart*>(vs + split_rows(max_keys) * kLd);
-  const int r = blockIdx.x / heads;
-  const int h = blockIdx.x % heads;
-  const RowSpan span = rows[r];
-  const int q0 = blockIdx.y * 16;
+  const auto [span, h, q0] = block_share(rows, heads, 16);
   if (q0 >= span.queries)
     return;  // the same for the whole block
   const int warp = threadIdx.x >> 5;
