@@ -248,7 +248,7 @@ __device__ __forceinline__ void store_tile(int tid, const Acc* tile, int ld, int
     constexpr bool kOut = decltype(has_out)::value, kCodes = decltype(has_codes)::value;
     dev::with_activation(act, [&](auto kind) {
       // Row `r` steps past the current one, from its loaded bits.
-      const auto store_row = [&](int r, const unsigned(&bits)[8]) {
+      const auto store_row = [&](int r, const unsigned (&bits)[8]) {
         float v[8];
 #pragma unroll
         for (int e = 0; e < 8; ++e)

@@ -37,7 +37,7 @@ namespace {
 using samp::cuda::DeviceBuffer;
 
 bool has_driver_node() {
-  struct stat st {};
+  struct stat st{};
   return ::stat("/dev/nvidiactl", &st) == 0;
 }
 
@@ -769,7 +769,8 @@ void gelu_is_exact() {
 /// The FP16 tensor-core attention in each of its forms (tiled, whole-row with 4- and 8-warp
 /// blocks, split keys) against a host double reference of softmax(Q·Kᵀ·scale)·V over each row's
 /// real keys: rows of 128, 70 (45 real keys: masked keys, and the last warps of the split form get
-/// no tile) and 1 token, two heads; repeated 66 times where the form needs ≥ 132 (row, head) pairs.
+/// no tile) and 1 token, two heads; the pattern repeated 22 times (66 rows, 132 (row, head) pairs)
+/// for the 8-warp form, which starts there.
 void fp16_attention_forms() {
   constexpr int kHeads = 2, kD = 64, kHidden = kHeads * kD, kLd = 3 * kHidden;
   const std::vector<samp::cuda::RowSpan> pattern = {{0, 128, 128}, {128, 70, 45}, {198, 1, 1}};
