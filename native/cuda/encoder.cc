@@ -96,6 +96,9 @@ constexpr int kPrefetchMaxTokens = 512;
 // outputs are too few tiles for the SMs, and cuBLASLt's own split-k adds a reduction kernel.
 constexpr int kPartsMaxTokens = 256;
 constexpr int kMaxParts = kMaxInputParts;
+// Up to this many tokens (with programmatic launches) the k parts are our small-tile kernel's
+// (launch_gemm_parts_small) rather than cuBLASLt's, whose kernels cannot start early.
+constexpr int kSmallPartsMaxTokens = 128;
 static_assert(kPartsMaxTokens <= kMaxPartsRows, "the LayerNorm adds parts up only at so many rows");
 
 template <typename T>
@@ -148,6 +151,11 @@ class TypedEncoder final : public Encoder::Impl {
       parts_out_ = std::atoi(env("SAMP_CUDA_K_PARTS_OUT").c_str());
     if (!env("SAMP_CUDA_K_PARTS_FFN2").empty())
       parts_ffn2_ = std::atoi(env("SAMP_CUDA_K_PARTS_FFN2").c_str());
+    // SAMP_CUDA_SMALL_PARTS=0: the k parts always on cuBLASLt; SAMP_CUDA_SMALL_PARTS_OUT=n: the
+    // attention output in n parts on the small tiles.
+    small_parts_max_tokens_ = env("SAMP_CUDA_SMALL_PARTS") == "0" ? 0 : kSmallPartsMaxTokens;
+    if (!env("SAMP_CUDA_SMALL_PARTS_OUT").empty())
+      small_parts_out_ = std::atoi(env("SAMP_CUDA_SMALL_PARTS_OUT").c_str());
     GemmTuning tuning;
     tuning.tune = env("SAMP_CUDA_GEMM_TUNE") != "0";
     if (!env("SAMP_CUDA_GEMM_CANDIDATES").empty())
@@ -718,9 +726,9 @@ class TypedEncoder final : public Encoder::Impl {
           }
         },
         [&] {
-          const int parts = std::is_same_v<T, __half> ? k_parts(which, k, t) : 1;
+          const int parts = std::is_same_v<T, __half> ? k_parts(which, k, t, false) : 1;
           if (parts > 1) {
-            gemm_->run_parts(h, t, k, parts, float_weight(w, which).get(), x, b.parts, stream_);
+            product_parts(*gemm_, false, float_weight(w, which).get(), x, k, t, parts, b.parts);
             mark(gemm_op);
             check_cuda(
                 launch_layer_norm_quantize<float, T, int8_t>(
@@ -783,9 +791,9 @@ class TypedEncoder final : public Encoder::Impl {
           check_cuda(err, "Linear + LayerNorm (+ quantize) kernel");
         },
         [&] {
-          const int parts = int8 ? k_parts(which, k, t) : 1;
+          const int parts = int8 ? k_parts(which, k, t, true) : 1;
           if (parts > 1) {
-            gemm8_->run_parts(h, t, k, parts, w.int8[which].data.get(), x8, b.parts, stream_);
+            product_parts(*gemm8_, true, w.int8[which].data.get(), x8, k, t, parts, b.parts);
             check_cuda(launch_layer_norm_quantize<int32_t, T>(
                            static_cast<const int32_t*>(b.parts), dq, residual, gamma.as<float>(),
                            beta.as<float>(), t, h, c.layer_norm_eps, out, q, stream_,
@@ -1096,15 +1104,48 @@ class TypedEncoder final : public Encoder::Impl {
     return writes ? final_output_ : nullptr;
   }
 
-  /// How many k parts the attention-output or FFN2 Linear (reduction k) runs as at t tokens
-  /// (GemmRunner::run_parts, added up by the LayerNorm kernel); 1: one product.
-  int k_parts(Linear which, int k, int t) const {
+  /// How many k parts the attention-output or FFN2 Linear (reduction k, int8 or FP16 inputs) runs
+  /// as at t tokens, added up by the LayerNorm kernel (product_parts); 1: one product.
+  int k_parts(Linear which, int k, int t, bool int8) const {
     const int h = config.hidden_size;
+    if (t > kPartsMaxTokens || h % 8 != 0)
+      return 1;
+    if (small_parts(t)) {
+      const int wanted = which == kFfnOutput ? parts_ffn2_ : small_parts_out_;
+      if (wanted > 1 && wanted <= kMaxParts &&
+          (int8 ? gemm_parts_small_supported<int8_t>(h, k, wanted)
+                : gemm_parts_small_supported<__half>(h, k, wanted)))
+        return wanted;
+    }
     const int wanted = which == kFfnOutput ? parts_ffn2_ : parts_out_;
-    if (t > kPartsMaxTokens || h % 8 != 0 || wanted <= 1 || wanted > kMaxParts ||
-        k % (16 * wanted) != 0)
+    if (wanted <= 1 || wanted > kMaxParts || k % (16 * wanted) != 0)
       return 1;
     return wanted;
+  }
+
+  /// Whether the k parts at t tokens are our small-tile kernel's where it takes the shape.
+  bool small_parts(int t) const {
+    return t <= small_parts_max_tokens_ && t < programmatic_max_tokens_;
+  }
+
+  /// The k-split product y_s = x[:, slice s] · w[:, slice s]ᵀ into `out` ([parts, t, hidden]; int32
+  /// for int8, else FP32): our small-tile kernel where small_parts(t) and it takes the shape (it
+  /// starts while the kernel before it ends, its weights already on the way), else cuBLASLt's.
+  void product_parts(GemmRunner& runner, bool int8, const void* w, const void* x, int k, int t,
+                     int parts, void* out) {
+    const int h = config.hidden_size;
+    if (small_parts(t) && (int8 ? gemm_parts_small_supported<int8_t>(h, k, parts)
+                                : gemm_parts_small_supported<__half>(h, k, parts))) {
+      check_cuda(int8 ? launch_gemm_parts_small(static_cast<const int8_t*>(x),
+                                                static_cast<const int8_t*>(w), t, h, k, parts,
+                                                static_cast<int32_t*>(out), stream_)
+                      : launch_gemm_parts_small(static_cast<const __half*>(x),
+                                                static_cast<const __half*>(w), t, h, k, parts,
+                                                static_cast<float*>(out), stream_),
+                 "k-parts product kernel");
+      return;
+    }
+    runner.run_parts(h, t, k, parts, w, x, out, stream_);
   }
 
   /// A GEMM site of the fused-or-split table (fused-choice.h) on this session's device.
@@ -1323,6 +1364,8 @@ class TypedEncoder final : public Encoder::Impl {
   // the ALBERT fixture's FP16 error at 3.24e-3 in one golden run, over the 3e-3 bound), slower for
   // int8, so one product.
   int parts_out_ = 1, parts_ffn2_ = 4;
+  int small_parts_max_tokens_ = 0;  // small_parts (SAMP_CUDA_SMALL_PARTS)
+  int small_parts_out_ = 2;         // the attention output's parts there (SAMP_CUDA_SMALL_PARTS_OUT)
   // forward(): b.out while the last layer runs (output_from), and whether its LayerNorm wrote it.
   float* final_output_ = nullptr;
   bool final_written_ = false;

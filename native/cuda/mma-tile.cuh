@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "device-math.cuh"
 #include "fused-epilogue.cuh"
@@ -60,26 +61,31 @@ __device__ __forceinline__ void load_operand(std::uint8_t* to, const std::uint8_
   }
 }
 
-template <typename L, typename In, typename T, typename Q>
-__global__ void __launch_bounds__(L::kThreads, L::kMinBlocks)
-    fused_kernel(const In* __restrict__ x, const In* __restrict__ w, int tokens, int k_bytes,
-                 Dequant dq, Activation act, T* out, int ld_out, QuantOut<Q> q) {
-  using Acc = typename fused::Accumulator<In>::type;
-  constexpr int kMi = L::kWarpRows / 16;  // m-tiles a warp
-  constexpr int kNj = L::kWarpCols / 8;   // n-tiles a warp
+/// The accumulators of a warp: kMi × kNj m16n8 tiles of 4 (int32 for int8, FP32 for FP16).
+template <typename L, typename In>
+struct Accumulators {
+  static constexpr int kMi = L::kWarpRows / 16;  // m-tiles a warp
+  static constexpr int kNj = L::kWarpCols / 8;   // n-tiles a warp
+  typename fused::Accumulator<In>::type v[kMi][kNj][4];
+};
+
+/// The block's product over `tiles` stages of k from byte `k0` of each row: Σ x[row0 + r, ·] ·
+/// w[col0 + c, ·] into acc (rows past `tokens` read as zeros). Every thread of the block calls it;
+/// it waits for the previous kernel (launch.h) after queueing the weights' first stages.
+template <typename L, typename In>
+__device__ __forceinline__ void product(const In* __restrict__ x, const In* __restrict__ w,
+                                        int tokens, int k_bytes, int k0, int tiles, int row0,
+                                        int col0, std::uint8_t* smem, Accumulators<L, In>& acc) {
+  constexpr int kMi = Accumulators<L, In>::kMi, kNj = Accumulators<L, In>::kNj;
   constexpr int kStages = L::kStages;
-  extern __shared__ __align__(128) std::uint8_t smem[];
   const int tid = threadIdx.x;
   const int lane = tid & 31;
   const int warp_row = (tid >> 5) >> 1;
   const int warp_col = (tid >> 5) & 1;
-  const int row0 = blockIdx.y * L::kRows;
-  const int col0 = blockIdx.x * L::kCols;
   const auto* xb =
-      reinterpret_cast<const std::uint8_t*>(x) + static_cast<std::size_t>(row0) * k_bytes;
+      reinterpret_cast<const std::uint8_t*>(x) + static_cast<std::size_t>(row0) * k_bytes + k0;
   const auto* wb =
-      reinterpret_cast<const std::uint8_t*>(w) + static_cast<std::size_t>(col0) * k_bytes;
-  const int tiles = k_bytes / L::kTileK;
+      reinterpret_cast<const std::uint8_t*>(w) + static_cast<std::size_t>(col0) * k_bytes + k0;
   const auto stage_x = [&](int s) { return smem + s * L::kStageBytes; };
   const auto stage_w = [&](int s) { return smem + s * L::kStageBytes + L::kRows * L::kTileK; };
 
@@ -98,14 +104,13 @@ __global__ void __launch_bounds__(L::kThreads, L::kMinBlocks)
     ptx::commit();
   }
 
-  Acc acc[kMi][kNj][4];
 #pragma unroll
   for (int i = 0; i < kMi; ++i)
 #pragma unroll
     for (int j = 0; j < kNj; ++j)
 #pragma unroll
       for (int e = 0; e < 4; ++e)
-        acc[i][j][e] = 0;
+        acc.v[i][j][e] = 0;
 
   for (int kt = 0; kt < tiles; ++kt) {
     ptx::wait_copies<kStages - 2>();
@@ -142,9 +147,26 @@ __global__ void __launch_bounds__(L::kThreads, L::kMinBlocks)
       for (int i = 0; i < kMi; ++i)
 #pragma unroll
         for (int j = 0; j < kNj; ++j)
-          ptx::mma(acc[i][j], af[i], bf[j][0], bf[j][1]);
+          ptx::mma(acc.v[i][j], af[i], bf[j][0], bf[j][1]);
     }
   }
+}
+
+template <typename L, typename In, typename T, typename Q>
+__global__ void __launch_bounds__(L::kThreads, L::kMinBlocks)
+    fused_kernel(const In* __restrict__ x, const In* __restrict__ w, int tokens, int k_bytes,
+                 Dequant dq, Activation act, T* out, int ld_out, QuantOut<Q> q) {
+  using Acc = typename fused::Accumulator<In>::type;
+  constexpr int kMi = Accumulators<L, In>::kMi, kNj = Accumulators<L, In>::kNj;
+  extern __shared__ __align__(128) std::uint8_t smem[];
+  const int tid = threadIdx.x;
+  const int lane = tid & 31;
+  const int warp_row = (tid >> 5) >> 1;
+  const int warp_col = (tid >> 5) & 1;
+  const int row0 = blockIdx.y * L::kRows;
+  const int col0 = blockIdx.x * L::kCols;
+  Accumulators<L, In> acc;
+  product<L>(x, w, tokens, k_bytes, 0, k_bytes / L::kTileK, row0, col0, smem, acc);
 
   // The epilogue: the accumulators go through shared memory (the stages are free now) to
   // fused::store_tile.
@@ -160,8 +182,8 @@ __global__ void __launch_bounds__(L::kThreads, L::kMinBlocks)
       for (int half = 0; half < 2; ++half) {
         const int r = warp_row * L::kWarpRows + i * 16 + g + 8 * half;
         const int c = warp_col * L::kWarpCols + j * 8 + 2 * t;
-        fused::stage_pair(tile + r * L::kEpilogueLd + c, acc[i][j][2 * half],
-                          acc[i][j][2 * half + 1]);
+        fused::stage_pair(tile + r * L::kEpilogueLd + c, acc.v[i][j][2 * half],
+                          acc.v[i][j][2 * half + 1]);
       }
     }
   }
@@ -179,6 +201,57 @@ cudaError_t launch(const In* x, const In* w, int tokens, int n, int k, const Deq
                   static_cast<unsigned>((tokens + L::kRows - 1) / L::kRows));
   return launch_kernel({grid, L::kThreads, L::kSharedBytes, stream}, fused_kernel<L, In, T, Q>, x,
                        w, tokens, k * static_cast<int>(sizeof(In)), dq, act, out, ld_out, q);
+}
+
+/// The k-split product without an epilogue: block z multiplies k slice z (`slice_bytes` of each
+/// row) and stores its raw sums (int32 or FP32) as part z of `parts`: [gridDim.z, tokens, n].
+template <typename L, typename In>
+__global__ void __launch_bounds__(L::kThreads, L::kMinBlocks)
+    parts_kernel(const In* __restrict__ x, const In* __restrict__ w, int tokens, int n,
+                 int k_bytes, int slice_bytes, typename fused::Accumulator<In>::type* parts) {
+  using Acc = typename fused::Accumulator<In>::type;
+  constexpr int kMi = Accumulators<L, In>::kMi, kNj = Accumulators<L, In>::kNj;
+  extern __shared__ __align__(128) std::uint8_t smem[];
+  const int lane = threadIdx.x & 31;
+  const int warp_row = (threadIdx.x >> 5) >> 1;
+  const int warp_col = (threadIdx.x >> 5) & 1;
+  const int row0 = blockIdx.y * L::kRows;
+  const int col0 = blockIdx.x * L::kCols;
+  Accumulators<L, In> acc;
+  product<L>(x, w, tokens, k_bytes, blockIdx.z * slice_bytes, slice_bytes / L::kTileK, row0, col0,
+             smem, acc);
+  // Lane (g, t) holds rows g and g + 8 of each m-tile at columns 2t, 2t + 1 of each n-tile: the
+  // four lanes of a row store 32 contiguous bytes.
+  Acc* part = parts + static_cast<std::size_t>(blockIdx.z) * tokens * n;
+  const int g = lane >> 2, t = lane & 3;
+#pragma unroll
+  for (int i = 0; i < kMi; ++i) {
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+      const int r = row0 + warp_row * L::kWarpRows + i * 16 + g + 8 * half;
+      if (r >= tokens)
+        continue;
+#pragma unroll
+      for (int j = 0; j < kNj; ++j) {
+        const int c = col0 + warp_col * L::kWarpCols + j * 8 + 2 * t;
+        using Pair = std::conditional_t<std::is_same_v<Acc, int>, int2, float2>;
+        *reinterpret_cast<Pair*>(part + static_cast<std::size_t>(r) * n + c) =
+            Pair{acc.v[i][j][2 * half], acc.v[i][j][2 * half + 1]};
+      }
+    }
+  }
+}
+
+/// Launches parts_kernel with tiling L: `count` parts of k / count over [tokens, n].
+template <typename L, typename In>
+cudaError_t launch_parts(const In* x, const In* w, int tokens, int n, int k, int count,
+                         typename fused::Accumulator<In>::type* parts, cudaStream_t stream) {
+  const int k_bytes = k * static_cast<int>(sizeof(In));
+  const dim3 grid(static_cast<unsigned>(n / L::kCols),
+                  static_cast<unsigned>((tokens + L::kRows - 1) / L::kRows),
+                  static_cast<unsigned>(count));
+  return launch_kernel({grid, L::kThreads, L::kSharedBytes, stream}, parts_kernel<L, In>, x, w,
+                       tokens, n, k_bytes, k_bytes / count, parts);
 }
 
 }  // namespace samp::cuda::mma_tile

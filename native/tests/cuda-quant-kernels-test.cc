@@ -147,6 +147,81 @@ void int8_gemm_every_token_count(std::mt19937& rng) {
   std::printf("tuned int8 GEMM at every token count 1-70 of 4 shapes: %zu wrong\n", wrong_runs);
 }
 
+/// Which shapes the small-tile k-parts product takes: 64-column multiples, k slices of 128-byte
+/// multiples (no GPU needed).
+void small_k_parts_refusals() {
+  using samp::cuda::gemm_parts_small_supported;
+  SAMP_CHECK(gemm_parts_small_supported<int8_t>(768, 3072, 4));
+  SAMP_CHECK(gemm_parts_small_supported<int8_t>(768, 768, 2));
+  SAMP_CHECK(!gemm_parts_small_supported<int8_t>(768, 768, 4));  // 192-byte slices
+  SAMP_CHECK(gemm_parts_small_supported<__half>(768, 768, 4));    // 384-byte slices
+  SAMP_CHECK(!gemm_parts_small_supported<__half>(96, 768, 2));
+  SAMP_CHECK(!gemm_parts_small_supported<__half>(768, 768, 0));
+  SAMP_CHECK(!gemm_parts_small_supported<__half>(768, 770, 2));
+}
+
+/// The small-tile k-parts product (launch_gemm_parts_small): int8 parts bit for bit cuBLASLt's
+/// (GemmRunner::run_parts: the same slices, exact int32 sums), FP16 parts within FP32 rounding of
+/// a double reference of each slice; rows past the tokens are not written.
+void small_k_parts(std::mt19937& rng) {
+  small_k_parts_refusals();
+  struct Shape {
+    int m, n, k, parts;  // out, tokens, reduction, parts
+  };
+  samp::cuda::GemmRunner int8(samp::cuda::GemmKind::kInt8, samp::cuda::GemmTuning{});
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  for (const Shape s : {Shape{768, 128, 768, 2}, Shape{768, 37, 3072, 4}, Shape{192, 5, 768, 3}}) {
+    const std::size_t outputs = static_cast<std::size_t>(s.n) * s.m;
+    const std::size_t bytes = s.parts * outputs * sizeof(int32_t);
+    const auto w8 = random_codes(static_cast<std::size_t>(s.m) * s.k, rng);
+    const auto x8 = random_codes(static_cast<std::size_t>(s.n) * s.k, rng);
+    const DeviceBuffer dw8 = to_device(w8), dx8 = to_device(x8);
+    DeviceBuffer ours(bytes + sizeof(int32_t)), theirs(bytes);
+    SAMP_CHECK(cudaMemset(ours.get(), 0x5a, bytes + sizeof(int32_t)) == cudaSuccess);
+    SAMP_CHECK(samp::cuda::launch_gemm_parts_small(dx8.as<int8_t>(), dw8.as<int8_t>(), s.n, s.m,
+                                                   s.k, s.parts, ours.as<int32_t>(),
+                                                   nullptr) == cudaSuccess);
+    int8.run_parts(s.m, s.n, s.k, s.parts, dw8.get(), dx8.get(), theirs.get(), nullptr);
+    SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
+    const auto a = to_host<int32_t>(ours, s.parts * outputs + 1);
+    const auto b = to_host<int32_t>(theirs, s.parts * outputs);
+    SAMP_CHECK_MSG(std::memcmp(a.data(), b.data(), bytes) == 0,
+                   "int8 small-tile k parts differ from cuBLASLt's at " << s.m << " x " << s.n
+                                                                       << " x " << s.k << " in "
+                                                                       << s.parts << " parts");
+    SAMP_CHECK_MSG(a.back() == 0x5a5a5a5a, "the k parts wrote past their last row");
+
+    std::vector<__half> wh(static_cast<std::size_t>(s.m) * s.k), xh(static_cast<std::size_t>(s.n) * s.k);
+    for (auto& v : wh)
+      v = __float2half(nd(rng) * 0.05f);
+    for (auto& v : xh)
+      v = __float2half(nd(rng));
+    const DeviceBuffer dwh = to_device(wh), dxh = to_device(xh);
+    SAMP_CHECK(samp::cuda::launch_gemm_parts_small(dxh.as<__half>(), dwh.as<__half>(), s.n, s.m,
+                                                   s.k, s.parts, ours.as<float>(),
+                                                   nullptr) == cudaSuccess);
+    SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
+    const auto parts = to_host<float>(ours, s.parts * outputs);
+    const int slice = s.k / s.parts;
+    double worst = 0;
+    for (int p = 0; p < s.parts; ++p) {
+      for (int t = 0; t < s.n; ++t) {
+        for (int o = 0; o < s.m; ++o) {
+          double ref = 0;
+          for (int j = p * slice; j < (p + 1) * slice; ++j)
+            ref += static_cast<double>(__half2float(xh[static_cast<std::size_t>(t) * s.k + j])) *
+                   __half2float(wh[static_cast<std::size_t>(o) * s.k + j]);
+          const float got = parts[p * outputs + static_cast<std::size_t>(t) * s.m + o];
+          worst = std::max(worst, std::fabs(got - ref) / (1.0 + std::fabs(ref)));
+        }
+      }
+    }
+    SAMP_CHECK_MSG(worst < 1e-5, "FP16 small-tile k parts off a double reference by " << worst);
+    std::printf("small-tile k parts %d x %d x %d in %d: int8 = cuBLASLt's, FP16 worst %.3g\n", s.m,
+                s.n, s.k, s.parts, worst);
+  }
+}
+
 /// A Linear in k parts (GemmRunner::run_parts) and the LayerNorm kernel adding the parts up
 /// (InputParts): INT8 bit-identical to the one-product path (the int32 parts add up exactly), FP16
 /// (FP32 parts) bit-identical to the LayerNorm of the parts summed on the host in the same order,
@@ -1283,6 +1358,7 @@ int main() {
     std::printf("no driver: the launch reported %s\n", cudaGetErrorName(err));
     int8_attention_dispatch();
     fused_gemm_refusals();
+    small_k_parts_refusals();
     SAMP_CHECK(!samp::cuda::gemm_fused_wgmma_available());
     SAMP_CHECK(!samp::cuda::gemm_fused_tma_available());
     return samp::test::result("cuda-quant-kernels-test");
@@ -1304,6 +1380,7 @@ int main() {
     stream_pool();
     SAMP_CHECK(samp::cuda::allow_gemm_fused_shared_bytes() == cudaSuccess);
     SAMP_CHECK(samp::cuda::allow_gemm_fused_small_shared_bytes() == cudaSuccess);
+    small_k_parts(rng);
     // The mma.sync kernels everywhere; the wgmma ones where the GPU runs them (an H100 must).
     cudaDeviceProp prop{};
     SAMP_CHECK(cudaGetDeviceProperties(&prop, 0) == cudaSuccess);
