@@ -154,8 +154,10 @@ class TypedEncoder final : public Encoder::Impl {
     // SAMP_CUDA_SMALL_PARTS=0: the k parts always on cuBLASLt; SAMP_CUDA_SMALL_PARTS_OUT=n: the
     // attention output in n parts on the small tiles.
     small_parts_max_tokens_ = env("SAMP_CUDA_SMALL_PARTS") == "0" ? 0 : kSmallPartsMaxTokens;
+    small_parts_fp16_ = env("SAMP_CUDA_SMALL_PARTS") != "int8";  // EXPERIMENT
     if (!env("SAMP_CUDA_SMALL_PARTS_OUT").empty())
-      small_parts_out_ = std::atoi(env("SAMP_CUDA_SMALL_PARTS_OUT").c_str());
+      small_parts_out_ = small_parts_out_fp16_ =
+          std::atoi(env("SAMP_CUDA_SMALL_PARTS_OUT").c_str());
     GemmTuning tuning;
     tuning.tune = env("SAMP_CUDA_GEMM_TUNE") != "0";
     if (!env("SAMP_CUDA_GEMM_CANDIDATES").empty())
@@ -1110,8 +1112,10 @@ class TypedEncoder final : public Encoder::Impl {
     const int h = config.hidden_size;
     if (t > kPartsMaxTokens || h % 8 != 0)
       return 1;
-    if (small_parts(t)) {
-      const int wanted = which == kFfnOutput ? parts_ffn2_ : small_parts_out_;
+    if (small_parts(t) && (int8 || small_parts_fp16_)) {
+      const int wanted = which == kFfnOutput ? parts_ffn2_
+                         : int8              ? small_parts_out_
+                                             : small_parts_out_fp16_;
       if (wanted > 1 && wanted <= kMaxParts &&
           (int8 ? gemm_parts_small_supported<int8_t>(h, k, wanted)
                 : gemm_parts_small_supported<__half>(h, k, wanted)))
@@ -1134,8 +1138,9 @@ class TypedEncoder final : public Encoder::Impl {
   void product_parts(GemmRunner& runner, bool int8, const void* w, const void* x, int k, int t,
                      int parts, void* out) {
     const int h = config.hidden_size;
-    if (small_parts(t) && (int8 ? gemm_parts_small_supported<int8_t>(h, k, parts)
-                                : gemm_parts_small_supported<__half>(h, k, parts))) {
+    if (small_parts(t) && (int8 || small_parts_fp16_) &&
+        (int8 ? gemm_parts_small_supported<int8_t>(h, k, parts)
+              : gemm_parts_small_supported<__half>(h, k, parts))) {
       check_cuda(int8 ? launch_gemm_parts_small(static_cast<const int8_t*>(x),
                                                 static_cast<const int8_t*>(w), t, h, k, parts,
                                                 static_cast<int32_t*>(out), stream_)
@@ -1366,6 +1371,8 @@ class TypedEncoder final : public Encoder::Impl {
   int parts_out_ = 1, parts_ffn2_ = 4;
   int small_parts_max_tokens_ = 0;  // small_parts (SAMP_CUDA_SMALL_PARTS)
   int small_parts_out_ = 2;         // the attention output's parts there (SAMP_CUDA_SMALL_PARTS_OUT)
+  int small_parts_out_fp16_ = 4;
+  bool small_parts_fp16_ = true;
   // forward(): b.out while the last layer runs (output_from), and whether its LayerNorm wrote it.
   float* final_output_ = nullptr;
   bool final_written_ = false;

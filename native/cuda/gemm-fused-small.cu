@@ -4,6 +4,7 @@
 // sizes the pipeline's fill is most of the time, so the stages are large: four of 128 bytes of k
 // (64 KiB of weights in flight) where k allows, else six of 64.
 #include <cstdint>
+#include <cstdlib>
 
 #include "fused-epilogue.cuh"
 #include "gemm-fused.h"
@@ -70,7 +71,15 @@ cudaError_t launch_parts(const In* x, const In* w, int tokens, int n, int k, int
     return cudaErrorInvalidValue;
   if (tokens == 0)
     return cudaSuccess;
-  return mma_tile::launch_parts<Parts>(x, w, tokens, n, k, parts, out, stream);
+  // EXPERIMENT: SAMP_CUDA_PARTS_CHAINS=1|2 (FP16), SAMP_CUDA_PARTS_WIDE=1 (64-row tiles)
+  static const char* chains_env = std::getenv("SAMP_CUDA_PARTS_CHAINS");
+  static const char* wide_env = std::getenv("SAMP_CUDA_PARTS_WIDE");
+  const bool two = sizeof(In) == 2 && !(chains_env != nullptr && chains_env[0] == '1');
+  if (wide_env != nullptr && wide_env[0] == '1')
+    return two ? mma_tile::launch_parts<Wide, In, 2>(x, w, tokens, n, k, parts, out, stream)
+               : mma_tile::launch_parts<Wide, In, 1>(x, w, tokens, n, k, parts, out, stream);
+  return two ? mma_tile::launch_parts<Parts, In, 2>(x, w, tokens, n, k, parts, out, stream)
+             : mma_tile::launch_parts<Parts, In, 1>(x, w, tokens, n, k, parts, out, stream);
 }
 
 }  // namespace
@@ -85,9 +94,18 @@ cudaError_t launch_gemm_parts_small(const __half* x, const __half* w, int tokens
 }
 
 cudaError_t allow_gemm_fused_small_shared_bytes() {
-  cudaError_t err = fused::allow_shared_bytes(cudaSuccess, mma_tile::parts_kernel<Parts, int8_t>,
-                                              Parts::kSharedBytes);
-  err = fused::allow_shared_bytes(err, mma_tile::parts_kernel<Parts, __half>, Parts::kSharedBytes);
+  cudaError_t err = cudaSuccess;
+#define SAMP_ALLOW_PARTS(L, In, C) \
+  err = fused::allow_shared_bytes(err, mma_tile::parts_kernel<L, In, C>, L::kSharedBytes);
+  SAMP_ALLOW_PARTS(Parts, int8_t, 1)
+  SAMP_ALLOW_PARTS(Parts, int8_t, 2)
+  SAMP_ALLOW_PARTS(Parts, __half, 1)
+  SAMP_ALLOW_PARTS(Parts, __half, 2)
+  SAMP_ALLOW_PARTS(Wide, int8_t, 1)
+  SAMP_ALLOW_PARTS(Wide, int8_t, 2)
+  SAMP_ALLOW_PARTS(Wide, __half, 1)
+  SAMP_ALLOW_PARTS(Wide, __half, 2)
+#undef SAMP_ALLOW_PARTS
 #define SAMP_ALLOW(In, T, Q)                                                                      \
   err =                                                                                           \
       fused::allow_shared_bytes(err, mma_tile::fused_kernel<Wide, In, T, Q>, Wide::kSharedBytes); \
