@@ -96,8 +96,10 @@ constexpr int kPrefetchMaxTokens = 512;
 // outputs are too few tiles for the SMs, and cuBLASLt's own split-k adds a reduction kernel.
 constexpr int kPartsMaxTokens = 256;
 constexpr int kMaxParts = kMaxInputParts;
-// Up to this many tokens (with programmatic launches) the k parts are our small-tile kernel's
-// (launch_gemm_parts_small) rather than cuBLASLt's, whose kernels cannot start early.
+// Up to this many tokens (with programmatic launches) the int8 k parts are our small-tile kernel's
+// (launch_gemm_parts_small) rather than cuBLASLt's, whose kernels cannot start early: H100, batch 1,
+// int8-full 0.333–0.338 against 0.352–0.353 ms (session 16). The FP16 form of the kernel lost to
+// cuBLASLt's (0.383 against 0.356 ms): its tiles read each weight once per 32 tokens from L2.
 constexpr int kSmallPartsMaxTokens = 128;
 static_assert(kPartsMaxTokens <= kMaxPartsRows, "the LayerNorm adds parts up only at so many rows");
 
@@ -151,13 +153,11 @@ class TypedEncoder final : public Encoder::Impl {
       parts_out_ = std::atoi(env("SAMP_CUDA_K_PARTS_OUT").c_str());
     if (!env("SAMP_CUDA_K_PARTS_FFN2").empty())
       parts_ffn2_ = std::atoi(env("SAMP_CUDA_K_PARTS_FFN2").c_str());
-    // SAMP_CUDA_SMALL_PARTS=0: the k parts always on cuBLASLt; SAMP_CUDA_SMALL_PARTS_OUT=n: the
-    // attention output in n parts on the small tiles.
+    // SAMP_CUDA_SMALL_PARTS=0: the int8 k parts always on cuBLASLt; SAMP_CUDA_SMALL_PARTS_OUT=n:
+    // the int8 attention output in n parts on the small tiles.
     small_parts_max_tokens_ = env("SAMP_CUDA_SMALL_PARTS") == "0" ? 0 : kSmallPartsMaxTokens;
-    small_parts_fp16_ = env("SAMP_CUDA_SMALL_PARTS") != "int8";  // EXPERIMENT
     if (!env("SAMP_CUDA_SMALL_PARTS_OUT").empty())
-      small_parts_out_ = small_parts_out_fp16_ =
-          std::atoi(env("SAMP_CUDA_SMALL_PARTS_OUT").c_str());
+      small_parts_out_ = std::atoi(env("SAMP_CUDA_SMALL_PARTS_OUT").c_str());
     GemmTuning tuning;
     tuning.tune = env("SAMP_CUDA_GEMM_TUNE") != "0";
     if (!env("SAMP_CUDA_GEMM_CANDIDATES").empty())
@@ -1112,13 +1112,9 @@ class TypedEncoder final : public Encoder::Impl {
     const int h = config.hidden_size;
     if (t > kPartsMaxTokens || h % 8 != 0)
       return 1;
-    if (small_parts(t) && (int8 || small_parts_fp16_)) {
-      const int wanted = which == kFfnOutput ? parts_ffn2_
-                         : int8              ? small_parts_out_
-                                             : small_parts_out_fp16_;
-      if (wanted > 1 && wanted <= kMaxParts &&
-          (int8 ? gemm_parts_small_supported<int8_t>(h, k, wanted)
-                : gemm_parts_small_supported<__half>(h, k, wanted)))
+    if (int8 && small_parts(t)) {
+      const int wanted = which == kFfnOutput ? parts_ffn2_ : small_parts_out_;
+      if (wanted > 1 && wanted <= kMaxParts && gemm_parts_small_supported(h, k, wanted))
         return wanted;
     }
     const int wanted = which == kFfnOutput ? parts_ffn2_ : parts_out_;
@@ -1127,26 +1123,21 @@ class TypedEncoder final : public Encoder::Impl {
     return wanted;
   }
 
-  /// Whether the k parts at t tokens are our small-tile kernel's where it takes the shape.
+  /// Whether the int8 k parts at t tokens are our small-tile kernel's where it takes the shape.
   bool small_parts(int t) const {
     return t <= small_parts_max_tokens_ && t < programmatic_max_tokens_;
   }
 
   /// The k-split product y_s = x[:, slice s] · w[:, slice s]ᵀ into `out` ([parts, t, hidden]; int32
-  /// for int8, else FP32): our small-tile kernel where small_parts(t) and it takes the shape (it
-  /// starts while the kernel before it ends, its weights already on the way), else cuBLASLt's.
+  /// for int8, else FP32): for int8 our small-tile kernel where small_parts(t) and it takes the shape
+  /// (it starts while the kernel before it ends, its weights already on the way), else cuBLASLt's.
   void product_parts(GemmRunner& runner, bool int8, const void* w, const void* x, int k, int t,
                      int parts, void* out) {
     const int h = config.hidden_size;
-    if (small_parts(t) && (int8 || small_parts_fp16_) &&
-        (int8 ? gemm_parts_small_supported<int8_t>(h, k, parts)
-              : gemm_parts_small_supported<__half>(h, k, parts))) {
-      check_cuda(int8 ? launch_gemm_parts_small(static_cast<const int8_t*>(x),
-                                                static_cast<const int8_t*>(w), t, h, k, parts,
-                                                static_cast<int32_t*>(out), stream_)
-                      : launch_gemm_parts_small(static_cast<const __half*>(x),
-                                                static_cast<const __half*>(w), t, h, k, parts,
-                                                static_cast<float*>(out), stream_),
+    if (int8 && small_parts(t) && gemm_parts_small_supported(h, k, parts)) {
+      check_cuda(launch_gemm_parts_small(static_cast<const int8_t*>(x),
+                                         static_cast<const int8_t*>(w), t, h, k, parts,
+                                         static_cast<int32_t*>(out), stream_),
                  "k-parts product kernel");
       return;
     }
@@ -1370,9 +1361,8 @@ class TypedEncoder final : public Encoder::Impl {
   // int8, so one product.
   int parts_out_ = 1, parts_ffn2_ = 4;
   int small_parts_max_tokens_ = 0;  // small_parts (SAMP_CUDA_SMALL_PARTS)
-  int small_parts_out_ = 2;         // the attention output's parts there (SAMP_CUDA_SMALL_PARTS_OUT)
-  int small_parts_out_fp16_ = 4;
-  bool small_parts_fp16_ = true;
+  // The int8 attention output's parts there (SAMP_CUDA_SMALL_PARTS_OUT): 2 and 3 measured the same.
+  int small_parts_out_ = 2;
   // forward(): b.out while the last layer runs (output_from), and whether its LayerNorm wrote it.
   float* final_output_ = nullptr;
   bool final_written_ = false;

@@ -4,7 +4,6 @@
 // sizes the pipeline's fill is most of the time, so the stages are large: four of 128 bytes of k
 // (64 KiB of weights in flight) where k allows, else six of 64.
 #include <cstdint>
-#include <cstdlib>
 
 #include "fused-epilogue.cuh"
 #include "gemm-fused.h"
@@ -21,7 +20,7 @@ using Short = mma_tile::Tiling<32, 64, 128, 4, 0>;
 // against 4.7 µs in a graph of its own): in place, twice the blocks start streaming the weights
 // while the kernel before them ends (programmatic launches). Not measured above.
 constexpr int kShortMaxTokens = 128;
-// The k-split product (launch_gemm_parts_small): 32-row tiles, six stages of 128 bytes of k.
+// The k-split int8 product (launch_gemm_parts_small): 32-row tiles, six stages of 128 bytes of k.
 using Parts = mma_tile::Tiling<32, 64, 128, 6, 0>;
 
 }  // namespace
@@ -52,60 +51,24 @@ cudaError_t launch_gemm_fused_small(const In* x, const In* w, int tokens, int n,
   return mma_tile::launch<Narrow>(x, w, tokens, n, k, dq, act, out, ld_out, q, stream);
 }
 
-template <typename In>
 bool gemm_parts_small_supported(int n, int k, int parts) {
   return n > 0 && k > 0 && parts > 0 && n % Parts::kCols == 0 && k % parts == 0 &&
-         (static_cast<long long>(k / parts) * sizeof(In)) % Parts::kTileK == 0;
+         (k / parts) % Parts::kTileK == 0;
 }
 
-template bool gemm_parts_small_supported<int8_t>(int, int, int);
-template bool gemm_parts_small_supported<__half>(int, int, int);
-
-namespace {
-
-template <typename In, typename Acc>
-cudaError_t launch_parts(const In* x, const In* w, int tokens, int n, int k, int parts, Acc* out,
-                         cudaStream_t stream) {
-  if (!gemm_parts_small_supported<In>(n, k, parts) || tokens < 0 || x == nullptr || w == nullptr ||
+cudaError_t launch_gemm_parts_small(const int8_t* x, const int8_t* w, int tokens, int n, int k,
+                                    int parts, int32_t* out, cudaStream_t stream) {
+  if (!gemm_parts_small_supported(n, k, parts) || tokens < 0 || x == nullptr || w == nullptr ||
       out == nullptr)
     return cudaErrorInvalidValue;
   if (tokens == 0)
     return cudaSuccess;
-  // EXPERIMENT: SAMP_CUDA_PARTS_CHAINS=1|2 (FP16), SAMP_CUDA_PARTS_WIDE=1 (64-row tiles)
-  static const char* chains_env = std::getenv("SAMP_CUDA_PARTS_CHAINS");
-  static const char* wide_env = std::getenv("SAMP_CUDA_PARTS_WIDE");
-  const bool two = sizeof(In) == 2 && !(chains_env != nullptr && chains_env[0] == '1');
-  if (wide_env != nullptr && wide_env[0] == '1')
-    return two ? mma_tile::launch_parts<Wide, In, 2>(x, w, tokens, n, k, parts, out, stream)
-               : mma_tile::launch_parts<Wide, In, 1>(x, w, tokens, n, k, parts, out, stream);
-  return two ? mma_tile::launch_parts<Parts, In, 2>(x, w, tokens, n, k, parts, out, stream)
-             : mma_tile::launch_parts<Parts, In, 1>(x, w, tokens, n, k, parts, out, stream);
-}
-
-}  // namespace
-
-cudaError_t launch_gemm_parts_small(const int8_t* x, const int8_t* w, int tokens, int n, int k,
-                                    int parts, int32_t* out, cudaStream_t stream) {
-  return launch_parts(x, w, tokens, n, k, parts, out, stream);
-}
-cudaError_t launch_gemm_parts_small(const __half* x, const __half* w, int tokens, int n, int k,
-                                    int parts, float* out, cudaStream_t stream) {
-  return launch_parts(x, w, tokens, n, k, parts, out, stream);
+  return mma_tile::launch_parts<Parts>(x, w, tokens, n, k, parts, out, stream);
 }
 
 cudaError_t allow_gemm_fused_small_shared_bytes() {
-  cudaError_t err = cudaSuccess;
-#define SAMP_ALLOW_PARTS(L, In, C) \
-  err = fused::allow_shared_bytes(err, mma_tile::parts_kernel<L, In, C>, L::kSharedBytes);
-  SAMP_ALLOW_PARTS(Parts, int8_t, 1)
-  SAMP_ALLOW_PARTS(Parts, int8_t, 2)
-  SAMP_ALLOW_PARTS(Parts, __half, 1)
-  SAMP_ALLOW_PARTS(Parts, __half, 2)
-  SAMP_ALLOW_PARTS(Wide, int8_t, 1)
-  SAMP_ALLOW_PARTS(Wide, int8_t, 2)
-  SAMP_ALLOW_PARTS(Wide, __half, 1)
-  SAMP_ALLOW_PARTS(Wide, __half, 2)
-#undef SAMP_ALLOW_PARTS
+  cudaError_t err = fused::allow_shared_bytes(cudaSuccess, mma_tile::parts_kernel<Parts, int8_t>,
+                                              Parts::kSharedBytes);
 #define SAMP_ALLOW(In, T, Q)                                                                      \
   err =                                                                                           \
       fused::allow_shared_bytes(err, mma_tile::fused_kernel<Wide, In, T, Q>, Wide::kSharedBytes); \

@@ -47,20 +47,16 @@ cudaError_t launch_gemm_fused_small(const In* x, const In* w, int tokens, int n,
                                     const QuantOut<Q>& q, cudaStream_t stream);
 
 /// Whether launch_gemm_parts_small takes the shape: n a multiple of 64, k a multiple of `parts`
-/// whose slices are multiples of 128 bytes.
-template <typename In>
+/// whose slices are multiples of 128.
 bool gemm_parts_small_supported(int n, int k, int parts);
 
-/// The k-split product for few tokens on the small tiles: k cut into `parts` equal slices, part s
-/// = x[:, slice s] · w[:, slice s]ᵀ written as out[s, tokens, n] in the accumulation type (int32,
-/// exact, for int8; FP32 for FP16), for the LayerNorm kernels to add up (InputParts), as
-/// GemmRunner::run_parts does on cuBLASLt. Unlike cuBLASLt's kernels it keeps launch.h's contract,
-/// so it starts while the kernel before it ends, its weights' first stages already queued.
-/// cudaErrorInvalidValue where not supported.
+/// The k-split int8 product for few tokens on the small tiles: k cut into `parts` equal slices,
+/// part s = x[:, slice s] · w[:, slice s]ᵀ written as exact int32 sums to out[s, tokens, n], for the
+/// LayerNorm kernels to add up (InputParts), bit for bit GemmRunner::run_parts's. Unlike cuBLASLt's
+/// kernels it keeps launch.h's contract, so it starts while the kernel before it ends, its weights'
+/// first stages already queued. cudaErrorInvalidValue where not supported.
 cudaError_t launch_gemm_parts_small(const int8_t* x, const int8_t* w, int tokens, int n, int k,
                                     int parts, int32_t* out, cudaStream_t stream);
-cudaError_t launch_gemm_parts_small(const __half* x, const __half* w, int tokens, int n, int k,
-                                    int parts, float* out, cudaStream_t stream);
 
 /// Whether the current device runs the wgmma kernel (an H100-class GPU, compute capability 9.0,
 /// and the sm_90a machine code loads).

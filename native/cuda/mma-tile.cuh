@@ -71,15 +71,11 @@ struct Accumulators {
 
 /// The block's product over `tiles` stages of k from byte `k0` of each row: Σ x[row0 + r, ·] ·
 /// w[col0 + c, ·] into acc (rows past `tokens` read as zeros). Every thread of the block calls it;
-/// it waits for the previous kernel (launch.h) after queueing the weights' first stages. With
-/// kChains = 2 the even and odd 32-byte steps of k go to two sets of sums, added at the end: each
-/// tensor-core result waits for the one two steps back instead of the one just before, which
-/// matters where a block's few warps run long k loops (FP16 at few tokens).
-template <typename L, typename In, int kChains = 1>
+/// it waits for the previous kernel (launch.h) after queueing the weights' first stages.
+template <typename L, typename In>
 __device__ __forceinline__ void product(const In* __restrict__ x, const In* __restrict__ w,
                                         int tokens, int k_bytes, int k0, int tiles, int row0,
                                         int col0, std::uint8_t* smem, Accumulators<L, In>& acc) {
-  static_assert(kChains == 1 || kChains == 2, "one or two sets of sums");
   constexpr int kMi = Accumulators<L, In>::kMi, kNj = Accumulators<L, In>::kNj;
   constexpr int kStages = L::kStages;
   const int tid = threadIdx.x;
@@ -108,14 +104,13 @@ __device__ __forceinline__ void product(const In* __restrict__ x, const In* __re
     ptx::commit();
   }
 
-  Accumulators<L, In> odd;  // the odd steps' sums with two chains
 #pragma unroll
   for (int i = 0; i < kMi; ++i)
 #pragma unroll
     for (int j = 0; j < kNj; ++j)
 #pragma unroll
       for (int e = 0; e < 4; ++e)
-        acc.v[i][j][e] = odd.v[i][j][e] = 0;
+        acc.v[i][j][e] = 0;
 
   for (int kt = 0; kt < tiles; ++kt) {
     ptx::wait_copies<kStages - 2>();
@@ -148,22 +143,12 @@ __device__ __forceinline__ void product(const In* __restrict__ x, const In* __re
         bf[2 * j + 1][0] = m[2];
         bf[2 * j + 1][1] = m[3];
       }
-      Accumulators<L, In>& sums = kChains == 2 && (step & 1) ? odd : acc;
 #pragma unroll
       for (int i = 0; i < kMi; ++i)
 #pragma unroll
         for (int j = 0; j < kNj; ++j)
-          ptx::mma(sums.v[i][j], af[i], bf[j][0], bf[j][1]);
+          ptx::mma(acc.v[i][j], af[i], bf[j][0], bf[j][1]);
     }
-  }
-  if constexpr (kChains == 2) {
-#pragma unroll
-    for (int i = 0; i < kMi; ++i)
-#pragma unroll
-      for (int j = 0; j < kNj; ++j)
-#pragma unroll
-        for (int e = 0; e < 4; ++e)
-          acc.v[i][j][e] += odd.v[i][j][e];
   }
 }
 
@@ -220,7 +205,7 @@ cudaError_t launch(const In* x, const In* w, int tokens, int n, int k, const Deq
 
 /// The k-split product without an epilogue: block z multiplies k slice z (`slice_bytes` of each
 /// row) and stores its raw sums (int32 or FP32) as part z of `parts`: [gridDim.z, tokens, n].
-template <typename L, typename In, int kChains>
+template <typename L, typename In>
 __global__ void __launch_bounds__(L::kThreads, L::kMinBlocks)
     parts_kernel(const In* __restrict__ x, const In* __restrict__ w, int tokens, int n,
                  int k_bytes, int slice_bytes, typename fused::Accumulator<In>::type* parts) {
@@ -233,8 +218,8 @@ __global__ void __launch_bounds__(L::kThreads, L::kMinBlocks)
   const int row0 = blockIdx.y * L::kRows;
   const int col0 = blockIdx.x * L::kCols;
   Accumulators<L, In> acc;
-  product<L, In, kChains>(x, w, tokens, k_bytes, blockIdx.z * slice_bytes, slice_bytes / L::kTileK,
-                          row0, col0, smem, acc);
+  product<L>(x, w, tokens, k_bytes, blockIdx.z * slice_bytes, slice_bytes / L::kTileK, row0, col0,
+             smem, acc);
   // Lane (g, t) holds rows g and g + 8 of each m-tile at columns 2t, 2t + 1 of each n-tile: the
   // four lanes of a row store 32 contiguous bytes.
   Acc* part = parts + static_cast<std::size_t>(blockIdx.z) * tokens * n;
@@ -258,15 +243,15 @@ __global__ void __launch_bounds__(L::kThreads, L::kMinBlocks)
 }
 
 /// Launches parts_kernel with tiling L: `count` parts of k / count over [tokens, n].
-template <typename L, typename In, int kChains>
+template <typename L, typename In>
 cudaError_t launch_parts(const In* x, const In* w, int tokens, int n, int k, int count,
                          typename fused::Accumulator<In>::type* parts, cudaStream_t stream) {
   const int k_bytes = k * static_cast<int>(sizeof(In));
   const dim3 grid(static_cast<unsigned>(n / L::kCols),
                   static_cast<unsigned>((tokens + L::kRows - 1) / L::kRows),
                   static_cast<unsigned>(count));
-  return launch_kernel({grid, L::kThreads, L::kSharedBytes, stream}, parts_kernel<L, In, kChains>,
-                       x, w, tokens, n, k_bytes, k_bytes / count, parts);
+  return launch_kernel({grid, L::kThreads, L::kSharedBytes, stream}, parts_kernel<L, In>, x, w,
+                       tokens, n, k_bytes, k_bytes / count, parts);
 }
 
 }  // namespace samp::cuda::mma_tile
