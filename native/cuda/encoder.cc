@@ -96,10 +96,11 @@ constexpr int kPrefetchMaxTokens = 512;
 // outputs are too few tiles for the SMs, and cuBLASLt's own split-k adds a reduction kernel.
 constexpr int kPartsMaxTokens = 256;
 constexpr int kMaxParts = kMaxInputParts;
-// Up to this many tokens (with programmatic launches) the int8 k parts are our small-tile kernel's
-// (launch_gemm_parts_small) rather than cuBLASLt's, whose kernels cannot start early: H100, batch 1,
-// int8-full 0.333–0.338 against 0.352–0.353 ms (session 16). The FP16 form of the kernel lost to
-// cuBLASLt's (0.383 against 0.356 ms): its tiles read each weight once per 32 tokens from L2.
+// Up to this many tokens (with programmatic launches) the int8 attention output runs as k parts on
+// our small tiles (launch_gemm_parts_small) rather than as cuBLASLt's one product, whose kernels
+// cannot start early (NOTES.md, session 16): H100, batch 1, int8-full 0.339 against 0.350–0.353 ms.
+// Not FFN2 (k = 3,072): there the small tiles, which read each weight once per 32 tokens, lost to
+// cuBLASLt's parts (0.355–0.358 ms), and for FP16 both Linears lost or broke even.
 constexpr int kSmallPartsMaxTokens = 128;
 static_assert(kPartsMaxTokens <= kMaxPartsRows, "the LayerNorm adds parts up only at so many rows");
 
@@ -153,8 +154,8 @@ class TypedEncoder final : public Encoder::Impl {
       parts_out_ = std::atoi(env("SAMP_CUDA_K_PARTS_OUT").c_str());
     if (!env("SAMP_CUDA_K_PARTS_FFN2").empty())
       parts_ffn2_ = std::atoi(env("SAMP_CUDA_K_PARTS_FFN2").c_str());
-    // SAMP_CUDA_SMALL_PARTS=0: the int8 k parts always on cuBLASLt; SAMP_CUDA_SMALL_PARTS_OUT=n:
-    // the int8 attention output in n parts on the small tiles.
+    // SAMP_CUDA_SMALL_PARTS=0: the int8 attention output on cuBLASLt too; SAMP_CUDA_SMALL_PARTS_OUT=n:
+    // in n parts on the small tiles.
     small_parts_max_tokens_ = env("SAMP_CUDA_SMALL_PARTS") == "0" ? 0 : kSmallPartsMaxTokens;
     if (!env("SAMP_CUDA_SMALL_PARTS_OUT").empty())
       small_parts_out_ = std::atoi(env("SAMP_CUDA_SMALL_PARTS_OUT").c_str());
@@ -730,7 +731,8 @@ class TypedEncoder final : public Encoder::Impl {
         [&] {
           const int parts = std::is_same_v<T, __half> ? k_parts(which, k, t, false) : 1;
           if (parts > 1) {
-            product_parts(*gemm_, false, float_weight(w, which).get(), x, k, t, parts, b.parts);
+            product_parts(*gemm_, which, false, float_weight(w, which).get(), x, k, t, parts,
+                          b.parts);
             mark(gemm_op);
             check_cuda(
                 launch_layer_norm_quantize<float, T, int8_t>(
@@ -795,7 +797,8 @@ class TypedEncoder final : public Encoder::Impl {
         [&] {
           const int parts = int8 ? k_parts(which, k, t, true) : 1;
           if (parts > 1) {
-            product_parts(*gemm8_, true, w.int8[which].data.get(), x8, k, t, parts, b.parts);
+            product_parts(*gemm8_, which, true, w.int8[which].data.get(), x8, k, t, parts,
+                          b.parts);
             check_cuda(launch_layer_norm_quantize<int32_t, T>(
                            static_cast<const int32_t*>(b.parts), dq, residual, gamma.as<float>(),
                            beta.as<float>(), t, h, c.layer_norm_eps, out, q, stream_,
@@ -1112,29 +1115,30 @@ class TypedEncoder final : public Encoder::Impl {
     const int h = config.hidden_size;
     if (t > kPartsMaxTokens || h % 8 != 0)
       return 1;
-    if (int8 && small_parts(t)) {
-      const int wanted = which == kFfnOutput ? parts_ffn2_ : small_parts_out_;
-      if (wanted > 1 && wanted <= kMaxParts && gemm_parts_small_supported(h, k, wanted))
-        return wanted;
-    }
+    if (small_parts(which, int8, t) && small_parts_out_ > 1 && small_parts_out_ <= kMaxParts &&
+        gemm_parts_small_supported(h, k, small_parts_out_))
+      return small_parts_out_;
     const int wanted = which == kFfnOutput ? parts_ffn2_ : parts_out_;
     if (wanted <= 1 || wanted > kMaxParts || k % (16 * wanted) != 0)
       return 1;
     return wanted;
   }
 
-  /// Whether the int8 k parts at t tokens are our small-tile kernel's where it takes the shape.
-  bool small_parts(int t) const {
-    return t <= small_parts_max_tokens_ && t < programmatic_max_tokens_;
+  /// Whether the k parts of `which` at t tokens are our small-tile kernel's (where it takes the
+  /// shape): the int8 attention output's, with programmatic launches (kSmallPartsMaxTokens).
+  bool small_parts(Linear which, bool int8, int t) const {
+    return int8 && which == kAttentionOutput && t <= small_parts_max_tokens_ &&
+           t < programmatic_max_tokens_;
   }
 
-  /// The k-split product y_s = x[:, slice s] · w[:, slice s]ᵀ into `out` ([parts, t, hidden]; int32
-  /// for int8, else FP32): for int8 our small-tile kernel where small_parts(t) and it takes the shape
-  /// (it starts while the kernel before it ends, its weights already on the way), else cuBLASLt's.
-  void product_parts(GemmRunner& runner, bool int8, const void* w, const void* x, int k, int t,
-                     int parts, void* out) {
+  /// The k-split product y_s = x[:, slice s] · w[:, slice s]ᵀ of `which` into `out` ([parts, t,
+  /// hidden]; int32 for int8, else FP32): our small-tile kernel where small_parts says so and it
+  /// takes the shape (it starts while the kernel before it ends, its weights already on the way),
+  /// else cuBLASLt's.
+  void product_parts(GemmRunner& runner, Linear which, bool int8, const void* w, const void* x,
+                     int k, int t, int parts, void* out) {
     const int h = config.hidden_size;
-    if (int8 && small_parts(t) && gemm_parts_small_supported(h, k, parts)) {
+    if (small_parts(which, int8, t) && gemm_parts_small_supported(h, k, parts)) {
       check_cuda(launch_gemm_parts_small(static_cast<const int8_t*>(x),
                                          static_cast<const int8_t*>(w), t, h, k, parts,
                                          static_cast<int32_t*>(out), stream_),
