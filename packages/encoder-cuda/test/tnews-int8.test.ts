@@ -81,4 +81,52 @@ if (!hasDriver) {
     process.stdout.write(`${JSON.stringify({ test: 'tnews cpu vs cuda int8', cpu: a, cuda: b })}\n`);
     expect(Math.abs(a - b)).toBeLessThanOrEqual(2 / lines.length);
   });
+
+  it("TNEWS, up to 128 tokens: the INT8 attention output in k parts on the small tiles gives cuBLASLt's results bit for bit", async () => {
+    // At so few tokens the attention output's exact int32 product runs as two k parts on the encoder's
+    // own kernel (its parts are cuBLASLt's bit for bit in the kernel test), which the LayerNorm adds up;
+    // SAMP_CUDA_SMALL_PARTS=0 (read when a session is made) keeps cuBLASLt's one product. Integer sums
+    // are exact, so the two sessions must agree on every bit, eagerly and in CUDA graphs.
+    const model = await loadModel(TNEWS_DIR, { tokenizer: false });
+    const dev = readDev();
+    let profile: QuantProfile;
+    {
+      await using fp32 = await createCpuBackend({ threads: 2 }).createSession(model);
+      profile = (await calibrate(fp32, [batchOf(dev.slice(0, 64), model.config.padTokenId)])).profile;
+    }
+    const inputs = [dev.slice(600, 601), dev.slice(601, 605)].map((l) => batchOf(l, model.config.padTokenId));
+    for (const input of inputs) {
+      expect(input.attentionMask.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(128);
+    }
+    const outputs = async (smallParts: boolean, cudaGraphs: 'on' | 'off') => {
+      if (!smallParts) process.env.SAMP_CUDA_SMALL_PARTS = '0';
+      try {
+        await using session = await createCudaBackend({ cudaGraphs }).createSession(model, {
+          precision: 'int8',
+          profile,
+        });
+        const out: Float32Array[] = [];
+        for (const input of inputs) {
+          await session.run(input); // the first run of a shape tunes its GEMMs (and captures its graph)
+          out.push((await session.run(input)).lastHiddenState);
+        }
+        return out;
+      } finally {
+        delete process.env.SAMP_CUDA_SMALL_PARTS;
+      }
+    };
+    for (const cudaGraphs of ['off', 'on'] as const) {
+      const [ours, theirs] = [await outputs(true, cudaGraphs), await outputs(false, cudaGraphs)];
+      ours.forEach((a, i) => {
+        const b = theirs[i] ?? new Float32Array();
+        expect(
+          Buffer.compare(
+            Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+            Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+          ),
+          `batch ${i}, graphs ${cudaGraphs}`,
+        ).toBe(0);
+      });
+    }
+  });
 }
