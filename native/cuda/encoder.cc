@@ -98,9 +98,9 @@ constexpr int kPartsMaxTokens = 256;
 constexpr int kMaxParts = kMaxInputParts;
 // Up to this many tokens (with programmatic launches) the int8 attention output runs as k parts on
 // our small tiles (launch_gemm_parts_small) rather than as cuBLASLt's one product, whose kernels
-// cannot start early (NOTES.md, session 16): H100, batch 1, int8-full 0.339 against 0.350–0.353 ms.
-// Not FFN2 (k = 3,072): there the small tiles, which read each weight once per 32 tokens, lost to
-// cuBLASLt's parts (0.355–0.358 ms), and for FP16 both Linears lost or broke even.
+// cannot start early (NOTES.md, session 16): H100, batch 1, int8-full 0.332–0.335 against
+// 0.350–0.352 ms. Not FFN2 (k = 3,072): there the small tiles, which read each weight once per 32
+// tokens, lost to cuBLASLt's parts (0.355–0.358 ms), and for FP16 both Linears lost or broke even.
 constexpr int kSmallPartsMaxTokens = 128;
 static_assert(kPartsMaxTokens <= kMaxPartsRows, "the LayerNorm adds parts up only at so many rows");
 
@@ -154,8 +154,8 @@ class TypedEncoder final : public Encoder::Impl {
       parts_out_ = std::atoi(env("SAMP_CUDA_K_PARTS_OUT").c_str());
     if (!env("SAMP_CUDA_K_PARTS_FFN2").empty())
       parts_ffn2_ = std::atoi(env("SAMP_CUDA_K_PARTS_FFN2").c_str());
-    // SAMP_CUDA_SMALL_PARTS=0: the int8 attention output on cuBLASLt too; SAMP_CUDA_SMALL_PARTS_OUT=n:
-    // in n parts on the small tiles.
+    // SAMP_CUDA_SMALL_PARTS=0: the int8 attention output on cuBLASLt too;
+    // SAMP_CUDA_SMALL_PARTS_OUT=n: in n parts on the small tiles.
     small_parts_max_tokens_ = env("SAMP_CUDA_SMALL_PARTS") == "0" ? 0 : kSmallPartsMaxTokens;
     if (!env("SAMP_CUDA_SMALL_PARTS_OUT").empty())
       small_parts_out_ = std::atoi(env("SAMP_CUDA_SMALL_PARTS_OUT").c_str());
@@ -797,8 +797,7 @@ class TypedEncoder final : public Encoder::Impl {
         [&] {
           const int parts = int8 ? k_parts(which, k, t, true) : 1;
           if (parts > 1) {
-            product_parts(*gemm8_, which, true, w.int8[which].data.get(), x8, k, t, parts,
-                          b.parts);
+            product_parts(*gemm8_, which, true, w.int8[which].data.get(), x8, k, t, parts, b.parts);
             check_cuda(launch_layer_norm_quantize<int32_t, T>(
                            static_cast<const int32_t*>(b.parts), dq, residual, gamma.as<float>(),
                            beta.as<float>(), t, h, c.layer_norm_eps, out, q, stream_,
@@ -1139,10 +1138,10 @@ class TypedEncoder final : public Encoder::Impl {
                      int k, int t, int parts, void* out) {
     const int h = config.hidden_size;
     if (small_parts(which, int8, t) && gemm_parts_small_supported(h, k, parts)) {
-      check_cuda(launch_gemm_parts_small(static_cast<const int8_t*>(x),
-                                         static_cast<const int8_t*>(w), t, h, k, parts,
-                                         static_cast<int32_t*>(out), stream_),
-                 "k-parts product kernel");
+      check_cuda(
+          launch_gemm_parts_small(static_cast<const int8_t*>(x), static_cast<const int8_t*>(w), t,
+                                  h, k, parts, static_cast<int32_t*>(out), stream_),
+          "k-parts product kernel");
       return;
     }
     runner.run_parts(h, t, k, parts, w, x, out, stream_);

@@ -2,7 +2,8 @@
 // 64-column blocks of 64 tokens (32 up to kShortMaxTokens), so that at 128 tokens a Linear of
 // 2,304 columns spreads over 144 blocks rather than 18 and more SMs stream its weights. At these
 // sizes the pipeline's fill is most of the time, so the stages are large: four of 128 bytes of k
-// (64 KiB of weights in flight) where k allows, else six of 64.
+// (64 KiB of weights in flight) where k allows, else six of 64. launch_gemm_parts_small is the same
+// product cut along k, one slice a block, for a LayerNorm kernel to add up.
 #include <cstdint>
 
 #include "fused-epilogue.cuh"

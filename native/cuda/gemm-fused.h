@@ -51,10 +51,10 @@ cudaError_t launch_gemm_fused_small(const In* x, const In* w, int tokens, int n,
 bool gemm_parts_small_supported(int n, int k, int parts);
 
 /// The k-split int8 product for few tokens on the small tiles: k cut into `parts` equal slices,
-/// part s = x[:, slice s] · w[:, slice s]ᵀ written as exact int32 sums to out[s, tokens, n], for the
-/// LayerNorm kernels to add up (InputParts), bit for bit GemmRunner::run_parts's. Unlike cuBLASLt's
-/// kernels it keeps launch.h's contract, so it starts while the kernel before it ends, its weights'
-/// first stages already queued. cudaErrorInvalidValue where not supported.
+/// part s = x[:, slice s] · w[:, slice s]ᵀ written as exact int32 sums to out[s, tokens, n], for
+/// the LayerNorm kernels to add up (InputParts), bit for bit GemmRunner::run_parts's. Unlike
+/// cuBLASLt's kernels it keeps launch.h's contract, so it starts while the kernel before it ends,
+/// its weights' first stages already queued. cudaErrorInvalidValue where not supported.
 cudaError_t launch_gemm_parts_small(const int8_t* x, const int8_t* w, int tokens, int n, int k,
                                     int parts, int32_t* out, cudaStream_t stream);
 

@@ -7,7 +7,8 @@
 // fragments byte for byte, so one body serves both, 32 bytes of k per step). The weights' first
 // stages are queued before the wait for the previous kernel (launch.h): they are no kernel's
 // output. The epilogue stages the accumulators in shared memory for fused::store_tile, so int8
-// results are cuBLASLt + launch_dequant_activation's bit for bit.
+// results are cuBLASLt + launch_dequant_activation's bit for bit. The same product, one k slice a
+// block and no epilogue, is the k-split product of gemm-fused-small.cu (parts_kernel).
 #pragma once
 
 #include <cstddef>
@@ -207,8 +208,8 @@ cudaError_t launch(const In* x, const In* w, int tokens, int n, int k, const Deq
 /// row) and stores its raw sums (int32 or FP32) as part z of `parts`: [gridDim.z, tokens, n].
 template <typename L, typename In>
 __global__ void __launch_bounds__(L::kThreads, L::kMinBlocks)
-    parts_kernel(const In* __restrict__ x, const In* __restrict__ w, int tokens, int n,
-                 int k_bytes, int slice_bytes, typename fused::Accumulator<In>::type* parts) {
+    parts_kernel(const In* __restrict__ x, const In* __restrict__ w, int tokens, int n, int k_bytes,
+                 int slice_bytes, typename fused::Accumulator<In>::type* parts) {
   using Acc = typename fused::Accumulator<In>::type;
   constexpr int kMi = Accumulators<L, In>::kMi, kNj = Accumulators<L, In>::kNj;
   extern __shared__ __align__(128) std::uint8_t smem[];

@@ -185,9 +185,8 @@ void small_k_parts(std::mt19937& rng) {
     const auto a = to_host<int32_t>(ours, s.parts * outputs + 1);
     const auto b = to_host<int32_t>(theirs, s.parts * outputs);
     SAMP_CHECK_MSG(std::memcmp(a.data(), b.data(), bytes) == 0,
-                   "small-tile k parts differ from cuBLASLt's at " << s.m << " x " << s.n << " x "
-                                                                   << s.k << " in " << s.parts
-                                                                   << " parts");
+                   "small-tile k parts differ from cuBLASLt's at "
+                       << s.m << " x " << s.n << " x " << s.k << " in " << s.parts << " parts");
     SAMP_CHECK_MSG(a.back() == 0x5a5a5a5a, "the k parts wrote past their last row");
   }
 }
