@@ -101,8 +101,8 @@ __device__ __forceinline__ float gelu(float x) {
 
 /// GELU for results that are rounded to FP16 (half an FP16 ulp is 2.4e−4 of the value): Φ(−a) =
 /// 2^q(a) with q of degree 6 on [0, 5] (tools/fit-gelu.py 5 6), within 1.5e−5 of the value and
-/// 4.2e−6·|x| on the H100 (ctest); past 5 it keeps q(5), Φ(−5) = 2.9e−7 of x. Eleven instructions where gelu()
-/// takes ~20: the FP16 FFN1 epilogue is issue-bound on them. NaN stays NaN.
+/// 4.2e−6·|x| on the H100 (ctest); past 5 it keeps q(5), Φ(−5) = 2.9e−7 of x. Eleven instructions
+/// where gelu() takes ~20: the FP16 FFN1 epilogue is issue-bound on them. NaN stays NaN.
 __device__ __forceinline__ float gelu_for_half(float x) {
   const float a = fminf(fabsf(x), 5.0f);
   float q = 0x1.f33f3cp-16f;

@@ -149,7 +149,7 @@ class TypedEncoder final : public Encoder::Impl {
     }
     fused_mode_ = fused_mode_from(env("SAMP_CUDA_FUSED_GEMM"));
     // SAMP_CUDA_K_PARTS_OUT / _FFN2=n: the attention-output / FFN2 Linear in n k parts at few
-    // tokens (k_parts; 1 turns it off).
+    // tokens (k_split; 1 turns it off).
     if (!env("SAMP_CUDA_K_PARTS_OUT").empty())
       parts_out_ = std::atoi(env("SAMP_CUDA_K_PARTS_OUT").c_str());
     if (!env("SAMP_CUDA_K_PARTS_FFN2").empty())
@@ -729,10 +729,9 @@ class TypedEncoder final : public Encoder::Impl {
           }
         },
         [&] {
-          const int parts = std::is_same_v<T, __half> ? k_parts(which, k, t, false) : 1;
+          const int parts = std::is_same_v<T, __half> ? k_split(which, k, t, false).parts : 1;
           if (parts > 1) {
-            product_parts(*gemm_, which, false, float_weight(w, which).get(), x, k, t, parts,
-                          b.parts);
+            gemm_->run_parts(h, t, k, parts, float_weight(w, which).get(), x, b.parts, stream_);
             mark(gemm_op);
             check_cuda(
                 launch_layer_norm_quantize<float, T, int8_t>(
@@ -795,9 +794,16 @@ class TypedEncoder final : public Encoder::Impl {
           check_cuda(err, "Linear + LayerNorm (+ quantize) kernel");
         },
         [&] {
-          const int parts = int8 ? k_parts(which, k, t, true) : 1;
+          const KSplit split = int8 ? k_split(which, k, t, true) : KSplit{};
+          const int parts = split.parts;
           if (parts > 1) {
-            product_parts(*gemm8_, which, true, w.int8[which].data.get(), x8, k, t, parts, b.parts);
+            if (split.small_tiles)
+              check_cuda(launch_gemm_parts_small(reinterpret_cast<const int8_t*>(x8),
+                                                 w.int8[which].data.template as<int8_t>(), t, h, k,
+                                                 parts, static_cast<int32_t*>(b.parts), stream_),
+                         "k-parts product kernel");
+            else
+              gemm8_->run_parts(h, t, k, parts, w.int8[which].data.get(), x8, b.parts, stream_);
             check_cuda(launch_layer_norm_quantize<int32_t, T>(
                            static_cast<const int32_t*>(b.parts), dq, residual, gamma.as<float>(),
                            beta.as<float>(), t, h, c.layer_norm_eps, out, q, stream_,
@@ -1108,43 +1114,26 @@ class TypedEncoder final : public Encoder::Impl {
     return writes ? final_output_ : nullptr;
   }
 
-  /// How many k parts the attention-output or FFN2 Linear (reduction k, int8 or FP16 inputs) runs
-  /// as at t tokens, added up by the LayerNorm kernel (product_parts); 1: one product.
-  int k_parts(Linear which, int k, int t, bool int8) const {
+  /// How the attention-output or FFN2 Linear (reduction k) of int8 or FP16 inputs runs at t
+  /// tokens: in how many k parts, added up by the LayerNorm kernel (1: one product), and whether
+  /// they are our small-tile kernel's (launch_gemm_parts_small: the int8 attention output with
+  /// programmatic launches, kSmallPartsMaxTokens) or cuBLASLt's (GemmRunner::run_parts).
+  struct KSplit {
+    int parts = 1;
+    bool small_tiles = false;
+  };
+  KSplit k_split(Linear which, int k, int t, bool int8) const {
     const int h = config.hidden_size;
     if (t > kPartsMaxTokens || h % 8 != 0)
-      return 1;
-    if (small_parts(which, int8, t) && small_parts_out_ > 1 && small_parts_out_ <= kMaxParts &&
+      return {};
+    if (int8 && which == kAttentionOutput && t <= small_parts_max_tokens_ &&
+        t < programmatic_max_tokens_ && small_parts_out_ > 1 && small_parts_out_ <= kMaxParts &&
         gemm_parts_small_supported(h, k, small_parts_out_))
-      return small_parts_out_;
+      return {small_parts_out_, true};
     const int wanted = which == kFfnOutput ? parts_ffn2_ : parts_out_;
     if (wanted <= 1 || wanted > kMaxParts || k % (16 * wanted) != 0)
-      return 1;
-    return wanted;
-  }
-
-  /// Whether the k parts of `which` at t tokens are our small-tile kernel's (where it takes the
-  /// shape): the int8 attention output's, with programmatic launches (kSmallPartsMaxTokens).
-  bool small_parts(Linear which, bool int8, int t) const {
-    return int8 && which == kAttentionOutput && t <= small_parts_max_tokens_ &&
-           t < programmatic_max_tokens_;
-  }
-
-  /// The k-split product y_s = x[:, slice s] · w[:, slice s]ᵀ of `which` into `out` ([parts, t,
-  /// hidden]; int32 for int8, else FP32): our small-tile kernel where small_parts says so and it
-  /// takes the shape (it starts while the kernel before it ends, its weights already on the way),
-  /// else cuBLASLt's.
-  void product_parts(GemmRunner& runner, Linear which, bool int8, const void* w, const void* x,
-                     int k, int t, int parts, void* out) {
-    const int h = config.hidden_size;
-    if (small_parts(which, int8, t) && gemm_parts_small_supported(h, k, parts)) {
-      check_cuda(
-          launch_gemm_parts_small(static_cast<const int8_t*>(x), static_cast<const int8_t*>(w), t,
-                                  h, k, parts, static_cast<int32_t*>(out), stream_),
-          "k-parts product kernel");
-      return;
-    }
-    runner.run_parts(h, t, k, parts, w, x, out, stream_);
+      return {};
+    return {wanted, false};
   }
 
   /// A GEMM site of the fused-or-split table (fused-choice.h) on this session's device.
@@ -1358,12 +1347,12 @@ class TypedEncoder final : public Encoder::Impl {
   bool fused_residual_ = false;
   GemmEpilogue ffn1_epilogue_ = GemmEpilogue::kNone;
   FusedMode fused_mode_ = FusedMode::kTimed;  // SAMP_CUDA_FUSED_GEMM
-  // k_parts (SAMP_CUDA_K_PARTS_OUT / _FFN2). Measured on the H100 at 128 tokens (session 13): FFN2
+  // k_split (SAMP_CUDA_K_PARTS_OUT / _FFN2). Measured on the H100 at 128 tokens (session 13): FFN2
   // in 4 parts fp16 −3%, int8-full −1.5%; the attention output in 2 parts ~−1.5% for FP16 (and put
   // the ALBERT fixture's FP16 error at 3.24e-3 in one golden run, over the 3e-3 bound), slower for
   // int8, so one product.
   int parts_out_ = 1, parts_ffn2_ = 4;
-  int small_parts_max_tokens_ = 0;  // small_parts (SAMP_CUDA_SMALL_PARTS)
+  int small_parts_max_tokens_ = 0;  // k_split's small tiles (SAMP_CUDA_SMALL_PARTS)
   // The int8 attention output's parts there (SAMP_CUDA_SMALL_PARTS_OUT): 2 and 3 measured the same.
   int small_parts_out_ = 2;
   // forward(): b.out while the last layer runs (output_from), and whether its LayerNorm wrote it.

@@ -211,6 +211,7 @@ __global__ void __launch_bounds__(L::kThreads, L::kMinBlocks)
     parts_kernel(const In* __restrict__ x, const In* __restrict__ w, int tokens, int n, int k_bytes,
                  int slice_bytes, typename fused::Accumulator<In>::type* parts) {
   using Acc = typename fused::Accumulator<In>::type;
+  using Pair = std::conditional_t<std::is_same_v<Acc, int>, int2, float2>;  // 8-byte stores
   constexpr int kMi = Accumulators<L, In>::kMi, kNj = Accumulators<L, In>::kNj;
   extern __shared__ __align__(128) std::uint8_t smem[];
   const int lane = threadIdx.x & 31;
@@ -235,7 +236,6 @@ __global__ void __launch_bounds__(L::kThreads, L::kMinBlocks)
 #pragma unroll
       for (int j = 0; j < kNj; ++j) {
         const int c = col0 + warp_col * L::kWarpCols + j * 8 + 2 * t;
-        using Pair = std::conditional_t<std::is_same_v<Acc, int>, int2, float2>;
         *reinterpret_cast<Pair*>(part + static_cast<std::size_t>(r) * n + c) =
             Pair{acc.v[i][j][2 * half], acc.v[i][j][2 * half + 1]};
       }

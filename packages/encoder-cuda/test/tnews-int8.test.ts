@@ -99,7 +99,8 @@ if (!hasDriver) {
       expect(input.attentionMask.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(128);
     }
     const outputs = async (smallParts: boolean, cudaGraphs: 'on' | 'off') => {
-      if (!smallParts) process.env.SAMP_CUDA_SMALL_PARTS = '0';
+      const before = process.env.SAMP_CUDA_SMALL_PARTS;
+      process.env.SAMP_CUDA_SMALL_PARTS = smallParts ? '1' : '0';
       try {
         await using session = await createCudaBackend({ cudaGraphs }).createSession(model, {
           precision: 'int8',
@@ -112,7 +113,8 @@ if (!hasDriver) {
         }
         return out;
       } finally {
-        delete process.env.SAMP_CUDA_SMALL_PARTS;
+        if (before === undefined) delete process.env.SAMP_CUDA_SMALL_PARTS;
+        else process.env.SAMP_CUDA_SMALL_PARTS = before;
       }
     };
     for (const cudaGraphs of ['off', 'on'] as const) {
