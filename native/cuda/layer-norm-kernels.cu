@@ -218,6 +218,44 @@ __global__ void __launch_bounds__(128)
                             wide != nullptr ? wide + base : nullptr);
 }
 
+// The half8 kernel for few rows (kSpreadLayerNormMaxRows): a row a block of 32 · kVec threads, one
+// group of 8 columns a thread, the same operations in the same order (dev::normalize_spread_row8).
+template <int kVec>
+__global__ void __launch_bounds__(32 * kVec)
+    bias_residual_ln_spread_kernel(const __half* __restrict__ in, const float* __restrict__ bias,
+                                   const __half* __restrict__ residual,
+                                   const float* __restrict__ gamma, const float* __restrict__ beta,
+                                   int width, float eps, __half* out, float* wide) {
+  const int vi = threadIdx.x;
+  const int vectors = width >> 3;
+  const dev::LaneParams8<1, true> b(bias, 0.0f, vi, vectors), g(gamma, 1.0f, vi, vectors),
+      bt(beta, 0.0f, vi, vectors);
+  dev::wait_for_previous_kernel();
+  const size_t base = static_cast<size_t>(blockIdx.x) * width;
+  float v[8] = {};
+  if (vi < vectors) {
+    const int c = vi * 8;
+    dev::load8(in + base + c, v);
+    if (residual != nullptr) {
+      float r[8];
+      dev::load8(residual + base + c, r);
+#pragma unroll
+      for (int e = 0; e < 8; ++e)
+        v[e] += r[e];
+    }
+    if (bias != nullptr) {
+      float add[8];
+      b.get(0, vi, add);
+#pragma unroll
+      for (int e = 0; e < 8; ++e)
+        v[e] += add[e];
+    }
+  }
+  dev::normalize_spread_row8<kVec>(v, vectors, width, eps, g, bt, out + base,
+                                   static_cast<int8_t*>(nullptr), 0.0f,
+                                   wide != nullptr ? wide + base : nullptr);
+}
+
 template <typename T, int kPerLane>
 cudaError_t launch_ln_warp(const T* in, const float* bias, const T* residual, const float* gamma,
                            const float* beta, int rows, int width, float eps, T* out,
@@ -266,6 +304,12 @@ cudaError_t launch_bias_residual_layer_norm(const T* in, const float* bias, cons
       cudaError_t err = cudaSuccess;
       dispatch_vectors_per_lane<4>((width / 8 + 31) / 32, [&](auto vectors) {
         constexpr int kVec = decltype(vectors)::value;
+        if (rows <= kSpreadLayerNormMaxRows) {
+          err = launch_kernel({static_cast<unsigned>(rows), 32 * kVec, 0, stream},
+                              bias_residual_ln_spread_kernel<kVec>, in, bias, residual, gamma, beta,
+                              width, eps, out, wide);
+          return;
+        }
         dispatch_held_params(rows, [&](auto held) {
           err = launch_kernel({static_cast<unsigned>((rows + 3) / 4), 128, 0, stream},
                               bias_residual_ln_half8_kernel<kVec, decltype(held)::value>, in, bias,

@@ -166,6 +166,39 @@ __global__ void __launch_bounds__(128)
                             q.inv_scale, wide != nullptr ? wide + base : nullptr);
 }
 
+// The vec8 kernel for few rows (kSpreadLayerNormMaxRows): a row a block of 32 · kVec threads, one
+// group of 8 columns a thread, the same operations in the same order (dev::normalize_spread_row8).
+template <typename In, typename T, typename Q, int kVec>
+__global__ void __launch_bounds__(32 * kVec)
+    layer_norm_quantize_spread_kernel(const In* __restrict__ in, Dequant dq,
+                                      const T* __restrict__ residual,
+                                      const float* __restrict__ gamma,
+                                      const float* __restrict__ beta, int width, float eps, T* out,
+                                      QuantOut<Q> q, InputParts parts, float* wide) {
+  const int vi = threadIdx.x;
+  const int vectors = width / 8;
+  const dev::LaneParams8<1, true> w_scales(dq.w_scales, 1.0f, vi, vectors),
+      bias(dq.bias, 0.0f, vi, vectors), g(gamma, 1.0f, vi, vectors), bt(beta, 0.0f, vi, vectors);
+  dev::wait_for_previous_kernel();
+  const int row = blockIdx.x;
+  const size_t base = static_cast<size_t>(row) * width;
+  float v[8] = {};
+  if (vi < vectors) {
+    const int c = vi * 8;
+    dev::load8_parts<kMaxInputParts>(in + base + c, parts.count, parts.stride, v);
+    float scale[8], add[8], res[8];
+    w_scales.get(0, vi, scale);
+    bias.get(0, vi, add);
+    dev::load8_or(residual, base + c, 0.0f, res);
+#pragma unroll
+    for (int e = 0; e < 8; ++e)
+      v[e] = v[e] * dq.in_scale * scale[e] + add[e] + res[e];
+  }
+  dev::normalize_spread_row8<kVec>(v, vectors, width, eps, g, bt, out + base,
+                                   q.q != nullptr ? q.q + static_cast<size_t>(row) * q.ld : nullptr,
+                                   q.inv_scale, wide != nullptr ? wide + base : nullptr);
+}
+
 }  // namespace
 
 template <typename In, typename T, typename Q>
@@ -215,6 +248,12 @@ cudaError_t launch_layer_norm_quantize(const In* in, const Dequant& dq, const T*
     cudaError_t err = cudaSuccess;
     dispatch_vectors_per_lane<4>((width / 8 + 31) / 32, [&](auto vectors) {
       constexpr int kVec = decltype(vectors)::value;
+      if (rows <= kSpreadLayerNormMaxRows) {
+        err = launch_kernel({static_cast<unsigned>(rows), 32 * kVec, 0, stream},
+                            layer_norm_quantize_spread_kernel<In, T, Q, kVec>, in, dq, residual,
+                            gamma, beta, width, eps, out, q, parts, wide);
+        return;
+      }
       dispatch_held_params(rows, [&](auto held) {
         err = launch_kernel({blocks, 128, 0, stream},
                             layer_norm_quantize_vec8_kernel<In, T, Q, kVec, decltype(held)::value>,

@@ -245,6 +245,69 @@ __device__ __forceinline__ void normalize_row8(const float (&v)[kVec][8], float 
   }
 }
 
+/// normalize_row8 for a row spread over a block of 32 · kVec threads (the LayerNorm kernels at
+/// most kSpreadLayerNormMaxRows rows), one group of 8 values a
+/// thread (group threadIdx.x, valid below `vectors`; gamma and beta made with lane = threadIdx.x
+/// and kVec 1). The statistics are normalize_row8's bit for bit: warp 0 gathers the row from
+/// shared memory into the warp form's layout (kVec groups a lane), sums it in the same order and
+/// takes warp_row_stats, so the two forms of a row kernel agree at any row count (padding removal
+/// changes the count, never the results). Every thread of the block calls it.
+template <int kVec, typename T, typename Q>
+__device__ __forceinline__ void normalize_spread_row8(const float (&v)[8], int vectors, int width,
+                                                      float eps,
+                                                      const LaneParams8<1, true>& gamma,
+                                                      const LaneParams8<1, true>& beta, T* out,
+                                                      Q* codes, float inv_scale,
+                                                      float* wide = nullptr) {
+  __shared__ float4 row[kVec * 32 * 2];  // the row's values, group g at row[2g], row[2g + 1]
+  __shared__ float stats[2];
+  const int vi = threadIdx.x;
+  if (vi < vectors) {
+    row[2 * vi] = make_float4(v[0], v[1], v[2], v[3]);
+    row[2 * vi + 1] = make_float4(v[4], v[5], v[6], v[7]);
+  }
+  __syncthreads();
+  if (threadIdx.x < 32) {
+    const int lane = threadIdx.x;
+    float held[kVec][8];
+    float sum = 0.0f;
+#pragma unroll
+    for (int i = 0; i < kVec; ++i) {
+      const int g = lane + 32 * i;
+#pragma unroll
+      for (int e = 0; e < 8; ++e)
+        held[i][e] = 0.0f;
+      if (g < vectors) {
+        const float4 a = row[2 * g], b = row[2 * g + 1];
+        const float x[8] = {a.x, a.y, a.z, a.w, b.x, b.y, b.z, b.w};
+#pragma unroll
+        for (int e = 0; e < 8; ++e) {
+          held[i][e] = x[e];
+          sum += x[e];
+        }
+      }
+    }
+    const RowStats s = warp_row_stats<kVec, 8>(&held[0][0], sum, lane, vectors, width, eps);
+    if (lane == 0) {
+      stats[0] = s.mean;
+      stats[1] = s.inv_std;
+    }
+  }
+  __syncthreads();
+  if (vi < vectors) {
+    const float mean = stats[0], inv_std = stats[1];
+    const int c = vi * 8;
+    float g[8], b[8], o[8];
+    gamma.get(0, vi, g);
+    beta.get(0, vi, b);
+#pragma unroll
+    for (int e = 0; e < 8; ++e)
+      o[e] = (v[e] - mean) * inv_std * g[e] + b[e];
+    store8_with_codes(out + c, codes != nullptr ? codes + c : nullptr, inv_scale, o,
+                      wide != nullptr ? wide + c : nullptr);
+  }
+}
+
 }  // namespace dev
 
 /// Calls launch(std::bool_constant<kHeld>{}) with kHeld = rows ≤ dev::kHeldParamsMaxRows: the

@@ -191,6 +191,83 @@ void small_k_parts(std::mt19937& rng) {
   }
 }
 
+/// The LayerNorm kernels' few-rows form (a row a block, at most kSpreadLayerNormMaxRows rows)
+/// against their warp-a-row form, which the same launchers take at more rows: the first rows of a
+/// launch over more rows are a launch over fewer bit for bit (outputs, codes and FP32 copies), for
+/// int32 and FP32 input parts, FP16 input, and the FP16 bias + residual LayerNorm, at widths with
+/// a partial last warp of groups.
+void spread_layer_norm(std::mt19937& rng) {
+  constexpr int many = samp::cuda::kSpreadLayerNormMaxRows + 44;
+  constexpr int few = samp::cuda::kSpreadLayerNormMaxRows - 56;
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  for (const int width : {96, 520, 768}) {
+    const RowParams rp = random_row_params(rng, width, many);
+    const DeviceBuffer dws = to_device(rp.ws), dbias = to_device(rp.bias),
+                       dg = to_device(rp.gamma), db = to_device(rp.beta);
+    std::vector<__half> residual(rp.residual.size()), xh(rp.residual.size());
+    for (std::size_t i = 0; i < residual.size(); ++i) {
+      residual[i] = __float2half(rp.residual[i]);
+      xh[i] = __float2half(nd(rng));
+    }
+    const std::size_t outputs = static_cast<std::size_t>(many) * width;
+    std::vector<int32_t> xi(4 * outputs);
+    std::uniform_int_distribution<int32_t> di(-40000, 40000);
+    for (auto& v : xi)
+      v = di(rng);
+    std::vector<float> xf(4 * outputs);
+    for (auto& v : xf)
+      v = nd(rng);
+    const DeviceBuffer dres = to_device(residual), dxh = to_device(xh), dxi = to_device(xi),
+                       dxf = to_device(xf);
+    struct Result {
+      std::vector<__half> out;
+      std::vector<int8_t> codes;
+      std::vector<float> wide;
+    };
+    // kind 0: int32 in 2 parts, with codes; 1: FP32 in 4 parts, with the FP32 copy; 2: FP16 with
+    // codes; 3: launch_bias_residual_layer_norm with the FP32 copy.
+    const auto run = [&](int kind, int rows) {
+      DeviceBuffer dout(outputs * sizeof(__half)), dq8(outputs), dwide(outputs * sizeof(float));
+      const samp::cuda::QuantOut<int8_t> q{dq8.as<int8_t>(), width, 1.0f / 0.05f, nullptr};
+      const samp::cuda::QuantOut<int8_t> none{};
+      const samp::cuda::Dequant dq{kind == 0 ? 0.0003f : 1.0f, kind == 0 ? dws.as<float>() : nullptr,
+                                   dbias.as<float>()};
+      cudaError_t err = cudaErrorInvalidValue;
+      if (kind == 0)
+        err = samp::cuda::launch_layer_norm_quantize<int32_t, __half, int8_t>(
+            dxi.as<int32_t>(), dq, dres.as<__half>(), dg.as<float>(), db.as<float>(), rows, width,
+            1e-12f, dout.as<__half>(), q, nullptr, {2, outputs});
+      else if (kind == 1)
+        err = samp::cuda::launch_layer_norm_quantize<float, __half, int8_t>(
+            dxf.as<float>(), dq, dres.as<__half>(), dg.as<float>(), db.as<float>(), rows, width,
+            1e-12f, dout.as<__half>(), none, nullptr, {4, outputs}, dwide.as<float>());
+      else if (kind == 2)
+        err = samp::cuda::launch_layer_norm_quantize<__half, __half, int8_t>(
+            dxh.as<__half>(), dq, dres.as<__half>(), dg.as<float>(), db.as<float>(), rows, width,
+            1e-12f, dout.as<__half>(), q, nullptr);
+      else
+        err = samp::cuda::launch_bias_residual_layer_norm<__half>(
+            dxh.as<__half>(), dbias.as<float>(), dres.as<__half>(), dg.as<float>(),
+            db.as<float>(), rows, width, 1e-12f, dout.as<__half>(), nullptr, dwide.as<float>());
+      SAMP_CHECK(err == cudaSuccess);
+      SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
+      const std::size_t n = static_cast<std::size_t>(few) * width;
+      return Result{to_host<__half>(dout, n), to_host<int8_t>(dq8, n), to_host<float>(dwide, n)};
+    };
+    for (int kind = 0; kind < 4; ++kind) {
+      const Result warp = run(kind, many), spread = run(kind, few);
+      const std::size_t n = static_cast<std::size_t>(few) * width;
+      const bool codes = kind == 0 || kind == 2, wide = kind == 1 || kind == 3;
+      SAMP_CHECK_MSG(std::memcmp(warp.out.data(), spread.out.data(), n * sizeof(__half)) == 0 &&
+                         (!codes || warp.codes == spread.codes) &&
+                         (!wide || std::memcmp(warp.wide.data(), spread.wide.data(),
+                                               n * sizeof(float)) == 0),
+                     "the few-rows LayerNorm (kind " << kind << ", width " << width
+                                                     << ") differs from the warp-a-row form");
+    }
+  }
+}
+
 /// A Linear in k parts (GemmRunner::run_parts) and the LayerNorm kernel adding the parts up
 /// (InputParts): INT8 bit-identical to the one-product path (the int32 parts add up exactly), FP16
 /// (FP32 parts) bit-identical to the LayerNorm of the parts summed on the host in the same order,
@@ -1343,6 +1420,7 @@ int main() {
     epilogues(rng, 36);
     quantize_edges();
     k_parts_layer_norm(rng);
+    spread_layer_norm(rng);
     fp8_gemm(rng);
     fused_gemm_refusals();
     l2_prefetch();
