@@ -179,7 +179,7 @@ __global__ void __launch_bounds__(128)
   const dev::LaneParams8<kVec, kHeld> b(bias, 0.0f, lane, vectors), g(gamma, 1.0f, lane, vectors),
       bt(beta, 0.0f, lane, vectors);
   dev::wait_for_previous_kernel();
-  const int row = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+  const int row = blockIdx.x * 4 + (threadIdx.x >> 5);
   if (row >= rows)
     return;
   const size_t base = static_cast<size_t>(row) * width;
@@ -304,18 +304,10 @@ cudaError_t launch_bias_residual_layer_norm(const T* in, const float* bias, cons
       cudaError_t err = cudaSuccess;
       dispatch_vectors_per_lane<4>((width / 8 + 31) / 32, [&](auto vectors) {
         constexpr int kVec = decltype(vectors)::value;
-        if (rows <= kSpreadLayerNormMaxRows && ln_form() == 0) {
-          static const bool carved = set_carveout(bias_residual_ln_spread_kernel<kVec>);
-          (void)carved;
+        if (rows <= kSpreadLayerNormMaxRows) {
           err = launch_kernel({static_cast<unsigned>(rows), 32 * kVec, 0, stream},
                               bias_residual_ln_spread_kernel<kVec>, in, bias, residual, gamma, beta,
                               width, eps, out, wide);
-          return;
-        }
-        if (rows <= kSpreadLayerNormMaxRows && ln_form() == 1) {
-          err = launch_kernel({static_cast<unsigned>(rows), 32, 0, stream},
-                              bias_residual_ln_half8_kernel<kVec, true>, in, bias, residual, gamma,
-                              beta, rows, width, eps, out, wide);
           return;
         }
         dispatch_held_params(rows, [&](auto held) {

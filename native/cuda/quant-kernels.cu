@@ -135,7 +135,7 @@ __global__ void __launch_bounds__(128)
       bias(dq.bias, 0.0f, lane, vectors), g(gamma, 1.0f, lane, vectors),
       bt(beta, 0.0f, lane, vectors);
   dev::wait_for_previous_kernel();
-  const int row = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+  const int row = blockIdx.x * 4 + (threadIdx.x >> 5);
   if (row >= rows)
     return;
   const size_t base = static_cast<size_t>(row) * width;
@@ -248,18 +248,10 @@ cudaError_t launch_layer_norm_quantize(const In* in, const Dequant& dq, const T*
     cudaError_t err = cudaSuccess;
     dispatch_vectors_per_lane<4>((width / 8 + 31) / 32, [&](auto vectors) {
       constexpr int kVec = decltype(vectors)::value;
-      if (rows <= kSpreadLayerNormMaxRows && ln_form() == 0) {
-        static const bool carved = set_carveout(layer_norm_quantize_spread_kernel<In, T, Q, kVec>);
-        (void)carved;
+      if (rows <= kSpreadLayerNormMaxRows) {
         err = launch_kernel({static_cast<unsigned>(rows), 32 * kVec, 0, stream},
                             layer_norm_quantize_spread_kernel<In, T, Q, kVec>, in, dq, residual,
                             gamma, beta, width, eps, out, q, parts, wide);
-        return;
-      }
-      if (rows <= kSpreadLayerNormMaxRows && ln_form() == 1) {
-        err = launch_kernel({static_cast<unsigned>(rows), 32, 0, stream},
-                            layer_norm_quantize_vec8_kernel<In, T, Q, kVec, true>, in, dq, residual,
-                            gamma, beta, rows, width, eps, out, q, parts, wide);
         return;
       }
       dispatch_held_params(rows, [&](auto held) {

@@ -7,7 +7,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <type_traits>
 
 #include "device-math.cuh"
@@ -310,24 +309,6 @@ __device__ __forceinline__ void normalize_spread_row8(const float (&v)[8], int v
 }
 
 }  // namespace dev
-
-// EXPERIMENT (session 17): SAMP_LN_FORM=0 a row a block (default), 1 a warp a block, 4 the old
-// four warps a block; SAMP_LN_CARVEOUT=1 the spread kernels prefer the most shared memory.
-inline int ln_form() {
-  static const int form = [] {
-    const char* e = std::getenv("SAMP_LN_FORM");
-    return e == nullptr ? 0 : std::atoi(e);
-  }();
-  return form;
-}
-template <typename K>
-bool set_carveout(K kernel) {
-  const char* e = std::getenv("SAMP_LN_CARVEOUT");
-  if (e != nullptr && e[0] == '1')
-    cudaFuncSetAttribute(kernel, cudaFuncAttributePreferredSharedMemoryCarveout,
-                         cudaSharedmemCarveoutMaxShared);
-  return true;
-}
 
 /// Calls launch(std::bool_constant<kHeld>{}) with kHeld = rows ≤ dev::kHeldParamsMaxRows: the
 /// host-side choice of a row kernel's dev::LaneParams8 form.
