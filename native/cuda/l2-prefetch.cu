@@ -1,7 +1,6 @@
 // The L2 prefetch kernel (l2-prefetch.h): each thread takes 32 KB pieces of the ranges in turn.
 #include "cuda-check.h"
 #include "l2-prefetch.h"
-#include "launch.h"
 #include "stream-pool.h"
 
 namespace samp::cuda {
@@ -56,10 +55,6 @@ cudaError_t launch_l2_prefetch(const L2Ranges& ranges, cudaStream_t stream) {
 
 L2Prefetcher::L2Prefetcher(int device) : device_(device) {
   cudaError_t err = acquire_stream(device, StreamRole::kPrefetch, &side_);
-  // It runs beside the layer's GEMMs, on SMs whose carveout must let their blocks in (launch.h);
-  // set here since it is launched only into graphs, where launch_kernel would not set it.
-  if (err == cudaSuccess)
-    prefer_shared_carveout(reinterpret_cast<const void*>(l2_prefetch_kernel), side_);
   if (err == cudaSuccess)
     err = cudaEventCreateWithFlags(&fork_, cudaEventDisableTiming);
   if (err == cudaSuccess)

@@ -1,5 +1,4 @@
 // launch.h's carveout preference, set once per kernel and device.
-#include <cstdlib>
 #include <mutex>
 #include <set>
 #include <utility>
@@ -9,13 +8,6 @@
 namespace samp::cuda {
 
 void prefer_shared_carveout(const void* kernel, cudaStream_t stream) {
-  // EXPERIMENT: SAMP_CUDA_CARVEOUT=0 leaves every kernel's carveout to the driver.
-  static const bool off = [] {
-    const char* e = std::getenv("SAMP_CUDA_CARVEOUT");
-    return e != nullptr && e[0] == '0';
-  }();
-  if (off)
-    return;
   static std::mutex mutex;
   static std::set<std::pair<const void*, int>>* done = new std::set<std::pair<const void*, int>>();
   int device = 0;

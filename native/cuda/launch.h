@@ -51,19 +51,17 @@ struct LaunchShape {
 };
 
 /// Makes `kernel` prefer the largest shared-memory carveout on the current device, once (the first
-/// time it is asked while `stream` is not being captured; launch.cc). An SM runs one carveout at a time, and a kernel that
-/// leaves the choice to the driver may get a small one: then the next kernel's blocks, which need
-/// tens of KiB of shared memory, cannot join that SM until it drains and is reconfigured, which
-/// undoes a programmatic launch's early start (H100, batch 1: a LayerNorm spread over 128 SMs made
-/// int8-full 0.333 → 0.373 ms, and 0.317 with this preference; fp16 0.359 → 0.342 → 0.340). None
-/// of these kernels leans on L1 beyond what the smallest carveout leaves it.
+/// time it is asked while `stream` is not being captured; launch.cc). An SM runs one carveout at a
+/// time, and a kernel that leaves the choice to the driver may get a small one: the next kernel's
+/// blocks, which need tens of KiB of shared memory, then cannot join that SM until it drains and
+/// is reconfigured, which undoes a programmatic launch's early start. For the kernels that run
+/// as many small blocks as there are rows at batch 1 (kernels.h, kSpreadLayerNormMaxRows).
 void prefer_shared_carveout(const void* kernel, cudaStream_t stream);
 
 /// Launches kernel(args...) with `shape`, programmatically inside a scope that asks for it (see the
 /// top of the file for the contract the kernel keeps). Returns the launch's error.
 template <typename... Params, typename... Args>
 cudaError_t launch_kernel(const LaunchShape& shape, void (*kernel)(Params...), Args&&... args) {
-  prefer_shared_carveout(reinterpret_cast<const void*>(kernel), shape.stream);
   cudaLaunchAttribute attributes[2]{};
   unsigned count = 0;
   if (detail::programmatic_scope) {

@@ -8,7 +8,8 @@
 #   bash packages/encoder-cuda/device/ab-profile.sh [rounds] [variant ...]
 # A variant is samp_cuda_profile's label[:VAR=value,...] (labels int8-full* and fp8* set the
 # precision), or tree/label[:VAR=value,...] to time it on that tree only (a setting only that tree
-# knows); default: 2 rounds of fp16 and int8-full. e.g.
+# knows); default: 2 rounds of fp16 and int8-full. AB_BATCHES=1 (say) times only those batches
+# (the table's batch columns are then those, in order, and the rest blank). e.g.
 #   node packages/encoder-cuda/device/pack.mjs --tree main=main --tree pair=tma-pair   (here)
 #   bash packages/encoder-cuda/device/ab-profile.sh 2 fp16 int8-full                  (there)
 set -uo pipefail
@@ -58,7 +59,7 @@ for round in $(seq 1 "$ROUNDS"); do
     fi
     for name in "${timed[@]}"; do
       [ -n "$only" ] && [ "$only" != "$name" ] && continue
-      log=$(timeout 120 "$(tool "$name")" "$spec" 2>&1)
+      log=$(timeout 120 "$(tool "$name")" ${AB_BATCHES:+--batches "$AB_BATCHES"} "$spec" 2>&1)
       row=$(echo "$log" | grep -E '^\| [^ ]' | grep -v '^| variant' | tail -1)
       if [ -z "$row" ]; then
         why=$( (echo "$log" | grep -i error || echo "$log") | tail -1 | tr '|' '/')
