@@ -683,7 +683,11 @@ class TypedEncoder final : public Encoder::Impl {
     const LayerQuant q = config.quant_of(l);
     const GemmQuant* plan[4] = {&q.qkv, &q.attention_output, &q.ffn_intermediate, &q.ffn_output};
     L2Ranges r;
+    static const std::string int8_mode = env("SAMP_CUDA_PREFETCH_INT8");  // EXPERIMENT
     for (int i = 0; i < 4; ++i) {
+      if (plan[i]->precision == GemmPrecision::kInt8 &&
+          (int8_mode == "none" || (int8_mode == "ffn2" && i != kFfnOutput)))
+        continue;
       const DeviceBuffer& d = plan[i]->precision == GemmPrecision::kInt8 ? w.int8[i].data
                               : plan[i]->precision == GemmPrecision::kFp8
                                   ? w.fp8[i].data
