@@ -531,7 +531,7 @@ class TypedEncoder final : public Encoder::Impl {
     // and kernels would add to (H100 batch 1, eager: 0.63 ms in session 6's bench, 0.88 with them).
     const bool captured = capturing();
     L2Prefetcher* prefetch = t < prefetch_max_tokens_ && captured ? prefetcher_.get() : nullptr;
-    if (prefetch != nullptr)
+    if (prefetch != nullptr && prefetched(0))
       prefetch->fetch(stream_, layer_ranges(0));
     const int h = c.hidden_size;
     const int e = c.embedding_size;
@@ -570,7 +570,7 @@ class TypedEncoder final : public Encoder::Impl {
     final_output_ = nullptr;
     final_written_ = false;
     for (int l = 0; l < c.num_layers; ++l) {
-      if (prefetch != nullptr && l + 1 < c.num_layers)
+      if (prefetch != nullptr && l + 1 < c.num_layers && prefetched(l + 1))
         prefetch->fetch(stream_, layer_ranges(l + 1));
       if (l + 1 == c.num_layers)
         final_output_ = b.out;
@@ -677,17 +677,26 @@ class TypedEncoder final : public Encoder::Impl {
     });
   }
 
+  /// Whether forward() fetches layer l's weights into L2 ahead of it: not where all four of its
+  /// GEMMs are INT8. H100 batch 1, int8-full (session 17): 0.310–0.313 ms without the prefetch,
+  /// 0.313–0.320 with it, 0.322–0.325 fetching only the layers' biases and LayerNorm parameters;
+  /// the small-tile kernels queue their own weights before waiting on the kernel before them.
+  bool prefetched(int l) const {
+    const LayerQuant q = config.quant_of(l);
+    for (const GemmQuant* g : {&q.qkv, &q.attention_output, &q.ffn_intermediate, &q.ffn_output}) {
+      if (g->precision != GemmPrecision::kInt8)
+        return true;
+    }
+    return false;
+  }
+
   /// The weights layer l reads (the copies its plan runs), then its biases while there is room.
   L2Ranges layer_ranges(int l) const {
     const LayerWeights& w = *layers_[static_cast<std::size_t>(l)];
     const LayerQuant q = config.quant_of(l);
     const GemmQuant* plan[4] = {&q.qkv, &q.attention_output, &q.ffn_intermediate, &q.ffn_output};
     L2Ranges r;
-    static const std::string int8_mode = env("SAMP_CUDA_PREFETCH_INT8");  // EXPERIMENT
     for (int i = 0; i < 4; ++i) {
-      if (plan[i]->precision == GemmPrecision::kInt8 &&
-          (int8_mode == "none" || (int8_mode == "ffn2" && i != kFfnOutput)))
-        continue;
       const DeviceBuffer& d = plan[i]->precision == GemmPrecision::kInt8 ? w.int8[i].data
                               : plan[i]->precision == GemmPrecision::kFp8
                                   ? w.fp8[i].data
@@ -1131,9 +1140,14 @@ class TypedEncoder final : public Encoder::Impl {
     if (t > kPartsMaxTokens || h % 8 != 0)
       return {};
     if (int8 && which == kAttentionOutput && t <= small_parts_max_tokens_ &&
-        t < programmatic_max_tokens_ && small_parts_out_ > 1 && small_parts_out_ <= kMaxParts &&
-        gemm_parts_small_supported(h, k, small_parts_out_))
-      return {small_parts_out_, true};
+        t < programmatic_max_tokens_) {
+      // The most parts up to small_parts_out_ that the shape divides into (3 at hidden 768, 2 at
+      // 256).
+      for (int parts = std::min(small_parts_out_, kMaxParts); parts > 1; --parts) {
+        if (gemm_parts_small_supported(h, k, parts))
+          return {parts, true};
+      }
+    }
     const int wanted = which == kFfnOutput ? parts_ffn2_ : parts_out_;
     if (wanted <= 1 || wanted > kMaxParts || k % (16 * wanted) != 0)
       return {};
@@ -1357,8 +1371,10 @@ class TypedEncoder final : public Encoder::Impl {
   // int8, so one product.
   int parts_out_ = 1, parts_ffn2_ = 4;
   int small_parts_max_tokens_ = 0;  // k_split's small tiles (SAMP_CUDA_SMALL_PARTS)
-  // The int8 attention output's parts there (SAMP_CUDA_SMALL_PARTS_OUT): 2 and 3 measured the same.
-  int small_parts_out_ = 2;
+  // The int8 attention output's parts there (SAMP_CUDA_SMALL_PARTS_OUT): 2 and 3 measured the same
+  // in session 16; after session 17's LayerNorm changes, int8-full batch 1 0.309–0.311 ms in 3
+  // against 0.313–0.320 in 2.
+  int small_parts_out_ = 3;
   // forward(): b.out while the last layer runs (output_from), and whether its LayerNorm wrote it.
   float* final_output_ = nullptr;
   bool final_written_ = false;

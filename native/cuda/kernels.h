@@ -52,10 +52,11 @@ template <typename T>
 cudaError_t launch_bias_activation(T* x, int rows, int cols, const float* bias, Activation act,
                                    cudaStream_t stream);
 
-/// At most this many rows the LayerNorm kernels (launch_bias_residual_layer_norm's FP16 form and
-/// launch_layer_norm_quantize's vec8 one) spread a row over a block instead of a warp, so that at
-/// batch 1 their loads and stores go through as many SMs as there are rows rather than a quarter
-/// of them. Same operations in the same order: the results do not depend on the form.
+/// At most this many rows the LayerNorm kernels (launch_embedding's and
+/// launch_bias_residual_layer_norm's eight-wide forms, launch_layer_norm_quantize's vec8 one)
+/// spread a row over a block instead of a warp, so that at batch 1 their loads and stores go
+/// through as many SMs as there are rows rather than a quarter of them. Same operations in the same
+/// order: the results do not depend on the form.
 inline constexpr int kSpreadLayerNormMaxRows = 256;
 
 /// out[r] = LayerNorm(in[r] + bias + residual[r]) * gamma + beta over rows of `width` (bias and

@@ -1,9 +1,9 @@
 // launch.h's carveout preference, set once per kernel and device.
+#include "launch.h"
+
 #include <mutex>
 #include <set>
 #include <utility>
-
-#include "launch.h"
 
 namespace samp::cuda {
 

@@ -109,6 +109,42 @@ __global__ void __launch_bounds__(128)
                             0.0f);
 }
 
+// The warp kernel for few tokens (kSpreadLayerNormMaxRows): a token a block of 32 · kVec threads,
+// one group of 8 columns a thread, the same operations in the same order
+// (dev::normalize_spread_row8).
+template <typename T, int kVec>
+__global__ void __launch_bounds__(32 * kVec)
+    embedding_spread_kernel(EmbeddingTables t, const int32_t* __restrict__ ids,
+                            const int32_t* __restrict__ positions,
+                            const int32_t* __restrict__ types, T* out) {
+  const int vi = threadIdx.x;
+  const int w = t.width;
+  const int vectors = w >> 3;
+  const dev::LaneParams8<1, true> gamma(t.gamma, 1.0f, vi, vectors),
+      beta(t.beta, 0.0f, vi, vectors);
+  dev::wait_for_previous_kernel();
+  const int token = blockIdx.x;
+  float v[8] = {};
+  if (vi < vectors) {
+    const int c = vi * 8;
+    float a[8], b[8];
+    dev::load8(t.word + static_cast<size_t>(ids[token]) * w + c, a);
+    dev::load8(t.position + static_cast<size_t>(positions[token]) * w + c, b);
+#pragma unroll
+    for (int e = 0; e < 8; ++e)
+      v[e] = a[e] + b[e];
+    if (t.token_type != nullptr) {
+      dev::load8(t.token_type + static_cast<size_t>(types[token]) * w + c, a);
+#pragma unroll
+      for (int e = 0; e < 8; ++e)
+        v[e] += a[e];
+    }
+  }
+  dev::normalize_spread_row8<kVec>(v, vectors, w, t.eps, gamma, beta,
+                                   out + static_cast<size_t>(token) * w,
+                                   static_cast<int8_t*>(nullptr), 0.0f);
+}
+
 template <typename T>
 __global__ void bias_residual_ln_kernel(const T* in, const float* bias, const T* residual,
                                         const float* gamma, const float* beta, int width, float eps,
@@ -279,9 +315,17 @@ cudaError_t launch_embedding(const EmbeddingTables& tables, const int32_t* ids,
       aligned16(tables.beta) && aligned16(out)) {
     cudaError_t err = cudaSuccess;
     dispatch_vectors_per_lane<4>((w / 8 + 31) / 32, [&](auto vectors) {
-      err = launch_kernel({static_cast<unsigned>((tokens + 3) / 4), 128, 0, stream},
-                          embedding_warp_kernel<T, decltype(vectors)::value>, tables, ids,
-                          positions, types, tokens, out);
+      constexpr int kVec = decltype(vectors)::value;
+      if (tokens <= kSpreadLayerNormMaxRows) {
+        prefer_shared_carveout(reinterpret_cast<const void*>(embedding_spread_kernel<T, kVec>),
+                               stream);  // as in launch_bias_residual_layer_norm
+        err = launch_kernel({static_cast<unsigned>(tokens), 32 * kVec, 0, stream},
+                            embedding_spread_kernel<T, kVec>, tables, ids, positions, types, out);
+        return;
+      }
+      err =
+          launch_kernel({static_cast<unsigned>((tokens + 3) / 4), 128, 0, stream},
+                        embedding_warp_kernel<T, kVec>, tables, ids, positions, types, tokens, out);
     });
     return err;
   }

@@ -254,8 +254,7 @@ __device__ __forceinline__ void normalize_row8(const float (&v)[kVec][8], float 
 /// changes the count, never the results). Every thread of the block calls it.
 template <int kVec, typename T, typename Q>
 __device__ __forceinline__ void normalize_spread_row8(const float (&v)[8], int vectors, int width,
-                                                      float eps,
-                                                      const LaneParams8<1, true>& gamma,
+                                                      float eps, const LaneParams8<1, true>& gamma,
                                                       const LaneParams8<1, true>& beta, T* out,
                                                       Q* codes, float inv_scale,
                                                       float* wide = nullptr) {

@@ -169,7 +169,8 @@ void small_k_parts(std::mt19937& rng) {
     int m, n, k, parts;  // out, tokens, reduction, parts
   };
   samp::cuda::GemmRunner int8(samp::cuda::GemmKind::kInt8, samp::cuda::GemmTuning{});
-  for (const Shape s : {Shape{768, 128, 768, 2}, Shape{768, 37, 3072, 4}, Shape{192, 5, 768, 3}}) {
+  for (const Shape s : {Shape{768, 128, 768, 2}, Shape{768, 128, 768, 3}, Shape{768, 37, 3072, 4},
+                        Shape{192, 5, 768, 3}}) {
     const std::size_t outputs = static_cast<std::size_t>(s.n) * s.m;
     const std::size_t bytes = s.parts * outputs * sizeof(int32_t);
     const auto w8 = random_codes(static_cast<std::size_t>(s.m) * s.k, rng);
@@ -194,16 +195,16 @@ void small_k_parts(std::mt19937& rng) {
 /// The LayerNorm kernels' few-rows form (a row a block, at most kSpreadLayerNormMaxRows rows)
 /// against their warp-a-row form, which the same launchers take at more rows: the first rows of a
 /// launch over more rows are a launch over fewer bit for bit (outputs, codes and FP32 copies), for
-/// int32 and FP32 input parts, FP16 input, and the FP16 bias + residual LayerNorm, at widths with
-/// a partial last warp of groups.
+/// int32 and FP32 input parts, FP16 input, the FP16 bias + residual LayerNorm and the embedding, at
+/// widths with a partial last warp of groups.
 void spread_layer_norm(std::mt19937& rng) {
   constexpr int many = samp::cuda::kSpreadLayerNormMaxRows + 44;
   constexpr int few = samp::cuda::kSpreadLayerNormMaxRows - 56;
   std::normal_distribution<float> nd(0.0f, 1.0f);
   for (const int width : {96, 520, 768}) {
     const RowParams rp = random_row_params(rng, width, many);
-    const DeviceBuffer dws = to_device(rp.ws), dbias = to_device(rp.bias),
-                       dg = to_device(rp.gamma), db = to_device(rp.beta);
+    const DeviceBuffer dws = to_device(rp.ws), dbias = to_device(rp.bias), dg = to_device(rp.gamma),
+                       db = to_device(rp.beta);
     std::vector<__half> residual(rp.residual.size()), xh(rp.residual.size());
     for (std::size_t i = 0; i < residual.size(); ++i) {
       residual[i] = __float2half(rp.residual[i]);
@@ -230,8 +231,8 @@ void spread_layer_norm(std::mt19937& rng) {
       DeviceBuffer dout(outputs * sizeof(__half)), dq8(outputs), dwide(outputs * sizeof(float));
       const samp::cuda::QuantOut<int8_t> q{dq8.as<int8_t>(), width, 1.0f / 0.05f, nullptr};
       const samp::cuda::QuantOut<int8_t> none{};
-      const samp::cuda::Dequant dq{kind == 0 ? 0.0003f : 1.0f, kind == 0 ? dws.as<float>() : nullptr,
-                                   dbias.as<float>()};
+      const samp::cuda::Dequant dq{kind == 0 ? 0.0003f : 1.0f,
+                                   kind == 0 ? dws.as<float>() : nullptr, dbias.as<float>()};
       cudaError_t err = cudaErrorInvalidValue;
       if (kind == 0)
         err = samp::cuda::launch_layer_norm_quantize<int32_t, __half, int8_t>(
@@ -247,8 +248,8 @@ void spread_layer_norm(std::mt19937& rng) {
             1e-12f, dout.as<__half>(), q, nullptr);
       else
         err = samp::cuda::launch_bias_residual_layer_norm<__half>(
-            dxh.as<__half>(), dbias.as<float>(), dres.as<__half>(), dg.as<float>(),
-            db.as<float>(), rows, width, 1e-12f, dout.as<__half>(), nullptr, dwide.as<float>());
+            dxh.as<__half>(), dbias.as<float>(), dres.as<__half>(), dg.as<float>(), db.as<float>(),
+            rows, width, 1e-12f, dout.as<__half>(), nullptr, dwide.as<float>());
       SAMP_CHECK(err == cudaSuccess);
       SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
       const std::size_t n = static_cast<std::size_t>(few) * width;
@@ -258,13 +259,49 @@ void spread_layer_norm(std::mt19937& rng) {
       const Result warp = run(kind, many), spread = run(kind, few);
       const std::size_t n = static_cast<std::size_t>(few) * width;
       const bool codes = kind == 0 || kind == 2, wide = kind == 1 || kind == 3;
-      SAMP_CHECK_MSG(std::memcmp(warp.out.data(), spread.out.data(), n * sizeof(__half)) == 0 &&
-                         (!codes || warp.codes == spread.codes) &&
-                         (!wide || std::memcmp(warp.wide.data(), spread.wide.data(),
-                                               n * sizeof(float)) == 0),
-                     "the few-rows LayerNorm (kind " << kind << ", width " << width
-                                                     << ") differs from the warp-a-row form");
+      SAMP_CHECK_MSG(
+          std::memcmp(warp.out.data(), spread.out.data(), n * sizeof(__half)) == 0 &&
+              (!codes || warp.codes == spread.codes) &&
+              (!wide || std::memcmp(warp.wide.data(), spread.wide.data(), n * sizeof(float)) == 0),
+          "the few-rows LayerNorm (kind " << kind << ", width " << width
+                                          << ") differs from the warp-a-row form");
     }
+    // The embedding: word + position + token type rows, then the LayerNorm.
+    const int vocab = 50, types = 2;
+    std::vector<float> word(static_cast<std::size_t>(vocab) * width),
+        position(static_cast<std::size_t>(many) * width),
+        type(static_cast<std::size_t>(types) * width);
+    for (auto* table : {&word, &position, &type})
+      for (auto& v : *table)
+        v = nd(rng);
+    std::vector<int32_t> ids(many), positions(many), token_types(many);
+    for (int t = 0; t < many; ++t) {
+      ids[t] = static_cast<int32_t>(rng() % vocab);
+      positions[t] = t;
+      token_types[t] = static_cast<int32_t>(rng() % types);
+    }
+    const DeviceBuffer dword = to_device(word), dpos = to_device(position), dtype = to_device(type),
+                       dids = to_device(ids), dpositions = to_device(positions),
+                       dtypes = to_device(token_types);
+    samp::cuda::EmbeddingTables tables;
+    tables.word = dword.as<float>();
+    tables.position = dpos.as<float>();
+    tables.token_type = dtype.as<float>();
+    tables.gamma = dg.as<float>();
+    tables.beta = db.as<float>();
+    tables.width = width;
+    tables.eps = 1e-12f;
+    const auto embed = [&](int tokens) {
+      DeviceBuffer dout(outputs * sizeof(__half));
+      SAMP_CHECK(samp::cuda::launch_embedding<__half>(
+                     tables, dids.as<int32_t>(), dpositions.as<int32_t>(), dtypes.as<int32_t>(),
+                     tokens, dout.as<__half>(), nullptr) == cudaSuccess);
+      SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
+      return to_host<__half>(dout, static_cast<std::size_t>(few) * width);
+    };
+    const auto warp = embed(many), spread = embed(few);
+    SAMP_CHECK_MSG(std::memcmp(warp.data(), spread.data(), warp.size() * sizeof(__half)) == 0,
+                   "the few-tokens embedding (width " << width << ") differs from the warp form");
   }
 }
 

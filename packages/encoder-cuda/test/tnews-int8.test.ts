@@ -83,7 +83,7 @@ if (!hasDriver) {
   });
 
   it("TNEWS, up to 128 tokens: the INT8 attention output in k parts on the small tiles gives cuBLASLt's results bit for bit", async () => {
-    // At so few tokens the attention output's exact int32 product runs as two k parts on the encoder's
+    // At so few tokens the attention output's exact int32 product runs in k parts (two at this width) on the encoder's
     // own kernel (its parts are cuBLASLt's bit for bit in the kernel test), which the LayerNorm adds up;
     // SAMP_CUDA_SMALL_PARTS=0 (read when a session is made) keeps cuBLASLt's one product. Integer sums
     // are exact, so the two sessions must agree on every bit, eagerly and in CUDA graphs.
