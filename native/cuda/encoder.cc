@@ -159,6 +159,8 @@ class TypedEncoder final : public Encoder::Impl {
     small_parts_max_tokens_ = env("SAMP_CUDA_SMALL_PARTS") == "0" ? 0 : kSmallPartsMaxTokens;
     if (!env("SAMP_CUDA_SMALL_PARTS_OUT").empty())
       small_parts_out_ = std::atoi(env("SAMP_CUDA_SMALL_PARTS_OUT").c_str());
+    if (!env("SAMP_CUDA_SMALL_PARTS_FFN2").empty())  // EXPERIMENT
+      small_parts_ffn2_ = std::atoi(env("SAMP_CUDA_SMALL_PARTS_FFN2").c_str());
     GemmTuning tuning;
     tuning.tune = env("SAMP_CUDA_GEMM_TUNE") != "0";
     if (!env("SAMP_CUDA_GEMM_CANDIDATES").empty())
@@ -1139,11 +1141,11 @@ class TypedEncoder final : public Encoder::Impl {
     const int h = config.hidden_size;
     if (t > kPartsMaxTokens || h % 8 != 0)
       return {};
-    if (int8 && which == kAttentionOutput && t <= small_parts_max_tokens_ &&
-        t < programmatic_max_tokens_) {
+    if (int8 && t <= small_parts_max_tokens_ && t < programmatic_max_tokens_) {
       // The most parts up to small_parts_out_ that the shape divides into (3 at hidden 768, 2 at
       // 256).
-      for (int parts = std::min(small_parts_out_, kMaxParts); parts > 1; --parts) {
+      const int most = which == kAttentionOutput ? small_parts_out_ : small_parts_ffn2_;
+      for (int parts = std::min(most, kMaxParts); parts > 1; --parts) {
         if (gemm_parts_small_supported(h, k, parts))
           return {parts, true};
       }
@@ -1375,6 +1377,7 @@ class TypedEncoder final : public Encoder::Impl {
   // in session 16; after session 17's LayerNorm changes, int8-full batch 1 0.309–0.311 ms in 3
   // against 0.313–0.320 in 2.
   int small_parts_out_ = 3;
+  int small_parts_ffn2_ = 0;  // EXPERIMENT
   // forward(): b.out while the last layer runs (output_from), and whether its LayerNorm wrote it.
   float* final_output_ = nullptr;
   bool final_written_ = false;
