@@ -96,11 +96,11 @@ constexpr int kPrefetchMaxTokens = 512;
 // outputs are too few tiles for the SMs, and cuBLASLt's own split-k adds a reduction kernel.
 constexpr int kPartsMaxTokens = 256;
 constexpr int kMaxParts = kMaxInputParts;
-// Up to this many tokens (with programmatic launches) the int8 attention output runs as k parts on
-// our small tiles (launch_gemm_parts_small) rather than as cuBLASLt's one product, whose kernels
-// cannot start early (NOTES.md, session 16): H100, batch 1, int8-full 0.332–0.335 against
-// 0.350–0.352 ms. Not FFN2 (k = 3,072): there the small tiles, which read each weight once per 32
-// tokens, lost to cuBLASLt's parts (0.355–0.358 ms), and for FP16 both Linears lost or broke even.
+// Up to this many tokens (with programmatic launches) the int8 attention output and FFN2 run as k
+// parts on our small tiles (launch_gemm_parts_small) rather than on cuBLASLt, whose kernels cannot
+// start early (NOTES.md, session 16): H100, batch 1, int8-full 0.332–0.335 against 0.350–0.352 ms
+// for the attention output; FFN2 gained only once the LayerNorm after it was quicker (session 17).
+// For FP16 both Linears lost or broke even (the small tiles read each weight once per 32 tokens).
 constexpr int kSmallPartsMaxTokens = 128;
 static_assert(kPartsMaxTokens <= kMaxPartsRows, "the LayerNorm adds parts up only at so many rows");
 
@@ -154,12 +154,12 @@ class TypedEncoder final : public Encoder::Impl {
       parts_out_ = std::atoi(env("SAMP_CUDA_K_PARTS_OUT").c_str());
     if (!env("SAMP_CUDA_K_PARTS_FFN2").empty())
       parts_ffn2_ = std::atoi(env("SAMP_CUDA_K_PARTS_FFN2").c_str());
-    // SAMP_CUDA_SMALL_PARTS=0: the int8 attention output on cuBLASLt too;
-    // SAMP_CUDA_SMALL_PARTS_OUT=n: in n parts on the small tiles.
+    // SAMP_CUDA_SMALL_PARTS=0: the int8 attention output and FFN2 on cuBLASLt too;
+    // SAMP_CUDA_SMALL_PARTS_OUT / _FFN2=n: at most n parts on the small tiles (1: cuBLASLt).
     small_parts_max_tokens_ = env("SAMP_CUDA_SMALL_PARTS") == "0" ? 0 : kSmallPartsMaxTokens;
     if (!env("SAMP_CUDA_SMALL_PARTS_OUT").empty())
       small_parts_out_ = std::atoi(env("SAMP_CUDA_SMALL_PARTS_OUT").c_str());
-    if (!env("SAMP_CUDA_SMALL_PARTS_FFN2").empty())  // EXPERIMENT
+    if (!env("SAMP_CUDA_SMALL_PARTS_FFN2").empty())
       small_parts_ffn2_ = std::atoi(env("SAMP_CUDA_SMALL_PARTS_FFN2").c_str());
     GemmTuning tuning;
     tuning.tune = env("SAMP_CUDA_GEMM_TUNE") != "0";
@@ -1131,8 +1131,8 @@ class TypedEncoder final : public Encoder::Impl {
 
   /// How the attention-output or FFN2 Linear (reduction k) of int8 or FP16 inputs runs at t
   /// tokens: in how many k parts, added up by the LayerNorm kernel (1: one product), and whether
-  /// they are our small-tile kernel's (launch_gemm_parts_small: the int8 attention output with
-  /// programmatic launches, kSmallPartsMaxTokens) or cuBLASLt's (GemmRunner::run_parts).
+  /// they are our small-tile kernel's (launch_gemm_parts_small: int8 with programmatic launches,
+  /// kSmallPartsMaxTokens) or cuBLASLt's (GemmRunner::run_parts).
   struct KSplit {
     int parts = 1;
     bool small_tiles = false;
@@ -1142,8 +1142,8 @@ class TypedEncoder final : public Encoder::Impl {
     if (t > kPartsMaxTokens || h % 8 != 0)
       return {};
     if (int8 && t <= small_parts_max_tokens_ && t < programmatic_max_tokens_) {
-      // The most parts up to small_parts_out_ that the shape divides into (3 at hidden 768, 2 at
-      // 256).
+      // The most parts up to the site's count that the shape divides into (the attention output:
+      // 3 at hidden 768, 2 at 256).
       const int most = which == kAttentionOutput ? small_parts_out_ : small_parts_ffn2_;
       for (int parts = std::min(most, kMaxParts); parts > 1; --parts) {
         if (gemm_parts_small_supported(h, k, parts))
@@ -1377,7 +1377,10 @@ class TypedEncoder final : public Encoder::Impl {
   // in session 16; after session 17's LayerNorm changes, int8-full batch 1 0.309–0.311 ms in 3
   // against 0.313–0.320 in 2.
   int small_parts_out_ = 3;
-  int small_parts_ffn2_ = 0;  // EXPERIMENT
+  // FFN2's (SAMP_CUDA_SMALL_PARTS_FFN2), session 17: int8-full batch 1 0.298–0.301 ms in 2 parts,
+  // 0.302–0.305 in 4, against 0.307–0.311 on cuBLASLt's 4 parts (session 16, before the LayerNorm
+  // changes: slower or within noise).
+  int small_parts_ffn2_ = 2;
   // forward(): b.out while the last layer runs (output_from), and whether its LayerNorm wrote it.
   float* final_output_ = nullptr;
   bool final_written_ = false;

@@ -5,7 +5,6 @@
 // (64 KiB of weights in flight) where k allows, else six of 64. launch_gemm_parts_small is the same
 // product cut along k, one slice a block, for a LayerNorm kernel to add up.
 #include <cstdint>
-#include <cstdlib>
 
 #include "fused-epilogue.cuh"
 #include "gemm-fused.h"
@@ -17,11 +16,6 @@ namespace {
 using Wide = mma_tile::Tiling<64, 64, 128, 4, 0>;
 using Narrow = mma_tile::Tiling<64, 64, 64, 6, 0>;
 using Short = mma_tile::Tiling<32, 64, 128, 4, 0>;
-using ShortDeep = mma_tile::Tiling<32, 64, 128, 7, 0>;  // EXPERIMENT
-bool deep() {
-  static const bool d = std::getenv("SAMP_CUDA_SMALL_DEEP") != nullptr;
-  return d;
-}
 // Up to this many tokens the 32-row tiles: H100, batch 1 (128 tokens) int8-full 0.399–0.402 ms
 // against 0.419–0.423 with 64 rows, though each GEMM alone times slower on them (int8 QKV 5.2
 // against 4.7 µs in a graph of its own): in place, twice the blocks start streaming the weights
@@ -51,8 +45,6 @@ cudaError_t launch_gemm_fused_small(const In* x, const In* w, int tokens, int n,
     return cudaSuccess;
   // H100, 128 tokens: int8 QKV 4.7 µs and FFN1 5.1 with 128-byte stages, 5.5 and 5.9 with 64.
   if ((static_cast<long long>(k) * sizeof(In)) % Wide::kTileK == 0) {
-    if (tokens <= kShortMaxTokens && deep())
-      return mma_tile::launch<ShortDeep>(x, w, tokens, n, k, dq, act, out, ld_out, q, stream);
     if (tokens <= kShortMaxTokens)
       return mma_tile::launch<Short>(x, w, tokens, n, k, dq, act, out, ld_out, q, stream);
     return mma_tile::launch<Wide>(x, w, tokens, n, k, dq, act, out, ld_out, q, stream);
@@ -84,9 +76,7 @@ cudaError_t allow_gemm_fused_small_shared_bytes() {
   err = fused::allow_shared_bytes(err, mma_tile::fused_kernel<Narrow, In, T, Q>,                  \
                                   Narrow::kSharedBytes);                                          \
   err = fused::allow_shared_bytes(err, mma_tile::fused_kernel<Short, In, T, Q>,                   \
-                                  Short::kSharedBytes);                                           \
-  err = fused::allow_shared_bytes(err, mma_tile::fused_kernel<ShortDeep, In, T, Q>,               \
-                                  ShortDeep::kSharedBytes);
+                                  Short::kSharedBytes);
   SAMP_FUSED_GEMM_TYPES(SAMP_ALLOW)
 #undef SAMP_ALLOW
   return err;

@@ -169,8 +169,8 @@ void small_k_parts(std::mt19937& rng) {
     int m, n, k, parts;  // out, tokens, reduction, parts
   };
   samp::cuda::GemmRunner int8(samp::cuda::GemmKind::kInt8, samp::cuda::GemmTuning{});
-  for (const Shape s : {Shape{768, 128, 768, 2}, Shape{768, 128, 768, 3}, Shape{768, 37, 3072, 4},
-                        Shape{192, 5, 768, 3}}) {
+  for (const Shape s : {Shape{768, 128, 768, 2}, Shape{768, 128, 768, 3}, Shape{768, 128, 3072, 2},
+                        Shape{768, 37, 3072, 4}, Shape{192, 5, 768, 3}}) {
     const std::size_t outputs = static_cast<std::size_t>(s.n) * s.m;
     const std::size_t bytes = s.parts * outputs * sizeof(int32_t);
     const auto w8 = random_codes(static_cast<std::size_t>(s.m) * s.k, rng);

@@ -82,10 +82,10 @@ if (!hasDriver) {
     expect(Math.abs(a - b)).toBeLessThanOrEqual(2 / lines.length);
   });
 
-  it("TNEWS, up to 128 tokens: the INT8 attention output in k parts on the small tiles gives cuBLASLt's results bit for bit", async () => {
-    // At so few tokens the attention output's exact int32 product runs in k parts (two at this width) on the encoder's
-    // own kernel (its parts are cuBLASLt's bit for bit in the kernel test), which the LayerNorm adds up;
-    // SAMP_CUDA_SMALL_PARTS=0 (read when a session is made) keeps cuBLASLt's one product. Integer sums
+  it("TNEWS, up to 128 tokens: the INT8 attention output and FFN2 in k parts on the small tiles give cuBLASLt's results bit for bit", async () => {
+    // At so few tokens the attention output's and FFN2's exact int32 products run in k parts (two each at this width)
+    // on the encoder's own kernel (its parts are cuBLASLt's bit for bit in the kernel test), which the LayerNorm adds
+    // up; SAMP_CUDA_SMALL_PARTS=0 (read when a session is made) keeps them on cuBLASLt. Integer sums
     // are exact, so the two sessions must agree on every bit, eagerly and in CUDA graphs.
     const model = await loadModel(TNEWS_DIR, { tokenizer: false });
     const dev = readDev();
