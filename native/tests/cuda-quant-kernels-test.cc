@@ -157,8 +157,7 @@ void small_k_parts_refusals() {
   SAMP_CHECK(!gemm_parts_small_supported(96, 768, 2));
   SAMP_CHECK(!gemm_parts_small_supported(768, 768, 0));
   SAMP_CHECK(!gemm_parts_small_supported(768, 770, 2));
-  SAMP_CHECK(samp::cuda::launch_gemm_parts_small(static_cast<const int8_t*>(nullptr), nullptr, 4,
-                                                 96, 768, 2, static_cast<int32_t*>(nullptr),
+  SAMP_CHECK(samp::cuda::launch_gemm_parts_small(nullptr, nullptr, 4, 96, 768, 2, nullptr,
                                                  nullptr) == cudaErrorInvalidValue);
 }
 
