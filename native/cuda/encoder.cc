@@ -159,10 +159,6 @@ class TypedEncoder final : public Encoder::Impl {
     small_parts_max_tokens_ = env("SAMP_CUDA_SMALL_PARTS") == "0" ? 0 : kSmallPartsMaxTokens;
     if (!env("SAMP_CUDA_SMALL_PARTS_OUT").empty())
       small_parts_out_ = std::atoi(env("SAMP_CUDA_SMALL_PARTS_OUT").c_str());
-    if (!env("SAMP_CUDA_SMALL_PARTS_FP16").empty())
-      small_parts_fp16_ = std::atoi(env("SAMP_CUDA_SMALL_PARTS_FP16").c_str());
-    fused_ffn1_always_ = env("SAMP_CUDA_FUSED_FFN1") == "1";  // EXPERIMENT
-    fused_qkv16_ = env("SAMP_CUDA_FUSED_QKV16") == "1";       // EXPERIMENT
     if (!env("SAMP_CUDA_SMALL_PARTS_FFN2").empty())
       small_parts_ffn2_ = std::atoi(env("SAMP_CUDA_SMALL_PARTS_FFN2").c_str());
     GemmTuning tuning;
@@ -592,20 +588,8 @@ class TypedEncoder final : public Encoder::Impl {
       const auto name = [&](Tap tap) { return at + cpu::tap_name(tap); };
       if (wants(l, Tap::kQkvInput))
         record_packed(rec, name(Tap::kQkvInput), padded(h), b.x, h, h, t);
-      bool qkv_done = false;
-      if constexpr (std::is_same_v<T, __half>) {
-        if (fused_qkv16_ && t <= 128 && fused_supported<__half>(3 * h, h, 3 * h, 0)) {
-          check_cuda(fused_gemm<T, int8_t>(b.x, w.qkv_w.template as<T>(), t, 3 * h, h,
-                                           Dequant{1.0f, nullptr, w.qkv_b_f.as<float>()},
-                                           Activation::kNone, b.qkv, 3 * h, QuantOut<int8_t>{},
-                                           stream_),
-                     "fused QKV");
-          qkv_done = true;
-        }
-      }
-      if (!qkv_done)
-        gemm_->run(3 * h, t, h, w.qkv_w.get(), b.x, b.qkv, GemmEpilogue::kBias, w.qkv_b.get(),
-                   nullptr, stream_);
+      gemm_->run(3 * h, t, h, w.qkv_w.get(), b.x, b.qkv, GemmEpilogue::kBias, w.qkv_b.get(),
+                 nullptr, stream_);
       mark("QKV GEMM (+bias)");
       const Tap parts[3] = {Tap::kQuery, Tap::kKey, Tap::kValue};
       for (int part = 0; part < 3; ++part) {
@@ -631,7 +615,7 @@ class TypedEncoder final : public Encoder::Impl {
         mark("FFN1 GEMM (+bias, activation)");
       } else {
         run_fastest(
-            fused_ffn1_always_ ? FusedMode::kAlways : fused_mode_, site(GemmKind::kFp16, inter, h), t,
+            fused_mode_, site(GemmKind::kFp16, inter, h), t,
             std::is_same_v<T, __half> && fused_supported<__half>(inter, h, inter, 0), stream_,
             fused_log_,
             [&] {
@@ -760,18 +744,9 @@ class TypedEncoder final : public Encoder::Impl {
           }
         },
         [&] {
-          const KSplit split = std::is_same_v<T, __half> ? k_split(which, k, t, false) : KSplit{};
-          const int parts = split.parts;
+          const int parts = std::is_same_v<T, __half> ? k_split(which, k, t, false).parts : 1;
           if (parts > 1) {
-            if constexpr (std::is_same_v<T, __half>) {
-              if (split.small_tiles)
-                check_cuda(launch_gemm_parts_small(x, float_weight(w, which).template as<__half>(),
-                                                   t, h, k, parts, static_cast<float*>(b.parts),
-                                                   stream_),
-                           "k-parts product kernel");
-              else
-                gemm_->run_parts(h, t, k, parts, float_weight(w, which).get(), x, b.parts, stream_);
-            }
+            gemm_->run_parts(h, t, k, parts, float_weight(w, which).get(), x, b.parts, stream_);
             mark(gemm_op);
             check_cuda(
                 launch_layer_norm_quantize<float, T, int8_t>(
@@ -1175,10 +1150,6 @@ class TypedEncoder final : public Encoder::Impl {
           return {parts, true};
       }
     }
-    if (!int8 && which == kAttentionOutput && small_parts_fp16_ > 1 &&
-        t <= small_parts_max_tokens_ && t < programmatic_max_tokens_ &&
-        gemm_parts_small_supported(h, 2 * k, small_parts_fp16_) && k % small_parts_fp16_ == 0)
-      return {small_parts_fp16_, true};  // EXPERIMENT
     const int wanted = which == kFfnOutput ? parts_ffn2_ : parts_out_;
     if (wanted <= 1 || wanted > kMaxParts || k % (16 * wanted) != 0)
       return {};
@@ -1326,7 +1297,7 @@ class TypedEncoder final : public Encoder::Impl {
       lw->qkv_b = upload<T>({&get("attention.query.bias", h), &get("attention.key.bias", h),
                              &get("attention.value.bias", h)},
                             &n);
-      if (need8[kQkv] || fused_qkv16_) {
+      if (need8[kQkv]) {
         lw->qkv_b_f = upload<float>({&get("attention.query.bias", h), &get("attention.key.bias", h),
                                      &get("attention.value.bias", h)},
                                     &n);
@@ -1410,8 +1381,6 @@ class TypedEncoder final : public Encoder::Impl {
   // 0.302–0.305 in 4, against 0.307–0.311 on cuBLASLt's 4 parts (session 16, before the LayerNorm
   // changes: slower or within noise).
   int small_parts_ffn2_ = 2;
-  int small_parts_fp16_ = 0;  // EXPERIMENT SAMP_CUDA_SMALL_PARTS_FP16
-  bool fused_ffn1_always_ = false, fused_qkv16_ = false;  // EXPERIMENT
   // forward(): b.out while the last layer runs (output_from), and whether its LayerNorm wrote it.
   float* final_output_ = nullptr;
   bool final_written_ = false;

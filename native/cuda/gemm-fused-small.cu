@@ -67,20 +67,9 @@ cudaError_t launch_gemm_parts_small(const int8_t* x, const int8_t* w, int tokens
   return mma_tile::launch_parts<Parts>(x, w, tokens, n, k, parts, out, stream);
 }
 
-cudaError_t launch_gemm_parts_small(const __half* x, const __half* w, int tokens, int n, int k,
-                                    int parts, float* out, cudaStream_t stream) {
-  if (!gemm_parts_small_supported(n, 2 * k, parts) || k % parts != 0 || tokens < 0 ||
-      x == nullptr || w == nullptr || out == nullptr)
-    return cudaErrorInvalidValue;
-  if (tokens == 0)
-    return cudaSuccess;
-  return mma_tile::launch_parts<Parts>(x, w, tokens, n, k, parts, out, stream);
-}
-
 cudaError_t allow_gemm_fused_small_shared_bytes() {
   cudaError_t err = fused::allow_shared_bytes(cudaSuccess, mma_tile::parts_kernel<Parts, int8_t>,
                                               Parts::kSharedBytes);
-  err = fused::allow_shared_bytes(err, mma_tile::parts_kernel<Parts, __half>, Parts::kSharedBytes);
 #define SAMP_ALLOW(In, T, Q)                                                                      \
   err =                                                                                           \
       fused::allow_shared_bytes(err, mma_tile::fused_kernel<Wide, In, T, Q>, Wide::kSharedBytes); \

@@ -57,9 +57,6 @@ bool gemm_parts_small_supported(int n, int k, int parts);
 /// its weights' first stages already queued. cudaErrorInvalidValue where not supported.
 cudaError_t launch_gemm_parts_small(const int8_t* x, const int8_t* w, int tokens, int n, int k,
                                     int parts, int32_t* out, cudaStream_t stream);
-/// EXPERIMENT: the same for FP16 operands, FP32 parts.
-cudaError_t launch_gemm_parts_small(const __half* x, const __half* w, int tokens, int n, int k,
-                                    int parts, float* out, cudaStream_t stream);
 
 /// Whether the current device runs the wgmma kernel (an H100-class GPU, compute capability 9.0,
 /// and the sm_90a machine code loads).
