@@ -9,6 +9,7 @@ namespace samp::cuda {
 
 void prefer_shared_carveout(const void* kernel, cudaStream_t stream) {
   static std::mutex mutex;
+  // Never destroyed: sessions may launch during static destruction.
   static std::set<std::pair<const void*, int>>* done = new std::set<std::pair<const void*, int>>();
   int device = 0;
   if (cudaGetDevice(&device) != cudaSuccess) {
