@@ -2,6 +2,7 @@
 // through the N-API layer), and the checks it must pass.
 #pragma once
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,10 @@ struct AttentionQuant {
 struct LayerQuant {
   GemmQuant qkv, attention_output, ffn_intermediate, ffn_output;
   AttentionQuant attention;
+  /// The four GEMMs in Linear order (QKV, attention output, FFN1, FFN2).
+  std::array<const GemmQuant*, 4> gemms() const {
+    return {&qkv, &attention_output, &ffn_intermediate, &ffn_output};
+  }
   bool any() const {
     return qkv.quantized() || attention_output.quantized() || ffn_intermediate.quantized() ||
            ffn_output.quantized() || attention.int8;

@@ -3,6 +3,7 @@
 #include <cuda_fp16.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -685,7 +686,7 @@ class TypedEncoder final : public Encoder::Impl {
   /// the small-tile kernels queue their own weights before waiting on the kernel before them.
   bool prefetched(int l) const {
     const LayerQuant q = config.quant_of(l);
-    for (const GemmQuant* g : {&q.qkv, &q.attention_output, &q.ffn_intermediate, &q.ffn_output}) {
+    for (const GemmQuant* g : q.gemms()) {
       if (g->precision != GemmPrecision::kInt8)
         return true;
     }
@@ -696,7 +697,7 @@ class TypedEncoder final : public Encoder::Impl {
   L2Ranges layer_ranges(int l) const {
     const LayerWeights& w = *layers_[static_cast<std::size_t>(l)];
     const LayerQuant q = config.quant_of(l);
-    const GemmQuant* plan[4] = {&q.qkv, &q.attention_output, &q.ffn_intermediate, &q.ffn_output};
+    const std::array<const GemmQuant*, 4> plan = q.gemms();
     L2Ranges r;
     for (int i = 0; i < 4; ++i) {
       const DeviceBuffer& d = plan[i]->precision == GemmPrecision::kInt8 ? w.int8[i].data
@@ -1055,7 +1056,7 @@ class TypedEncoder final : public Encoder::Impl {
     const EncoderConfig& c = config;
     bool int8 = false, fp8 = false, attention = false;
     for (const LayerQuant& q : c.layer_quant) {
-      for (const GemmQuant* g : {&q.qkv, &q.attention_output, &q.ffn_intermediate, &q.ffn_output}) {
+      for (const GemmQuant* g : q.gemms()) {
         int8 = int8 || g->precision == GemmPrecision::kInt8;
         fp8 = fp8 || g->precision == GemmPrecision::kFp8;
       }
@@ -1260,7 +1261,7 @@ class TypedEncoder final : public Encoder::Impl {
         if (c.layer_sources[static_cast<std::size_t>(l)] != source)
           continue;
         const LayerQuant q = c.quant_of(l);
-        const GemmQuant* g[4] = {&q.qkv, &q.attention_output, &q.ffn_intermediate, &q.ffn_output};
+        const std::array<const GemmQuant*, 4> g = q.gemms();
         for (int i = 0; i < 4; ++i) {
           need_float[i] = need_float[i] || g[i]->precision == GemmPrecision::kFloat;
           need8[i] = need8[i] || g[i]->precision == GemmPrecision::kInt8;

@@ -216,6 +216,25 @@ struct LaneParams8 {
   }
 };
 
+/// Group vi of a row (columns 8 · vi …, parameter group i of `gamma` / `beta`) normalized with
+/// `stats` and stored as store8_with_codes does: the step normalize_row8 and normalize_spread_row8
+/// share, so that the two forms give the same bits.
+template <int kVec, bool kHeld, typename T, typename Q>
+__device__ __forceinline__ void normalize_group8(const float (&v)[8], const RowStats& stats, int i,
+                                                 int vi, const LaneParams8<kVec, kHeld>& gamma,
+                                                 const LaneParams8<kVec, kHeld>& beta, T* out,
+                                                 Q* codes, float inv_scale, float* wide) {
+  const int c = vi * 8;
+  float g[8], b[8], o[8];
+  gamma.get(i, vi, g);
+  beta.get(i, vi, b);
+#pragma unroll
+  for (int e = 0; e < 8; ++e)
+    o[e] = (v[e] - stats.mean) * stats.inv_std * g[e] + b[e];
+  store8_with_codes(out + c, codes != nullptr ? codes + c : nullptr, inv_scale, o,
+                    wide != nullptr ? wide + c : nullptr);
+}
+
 /// The LayerNorm of a row held by one warp as kVec groups of 8 FP32 values a lane (group i is
 /// columns 8 · (lane + 32i) …, valid below `vectors`; `sum` the lane's sum of its valid values),
 /// written to `out` eight values at a time, and where `codes` / `wide` are set their codes and
@@ -231,17 +250,8 @@ __device__ __forceinline__ void normalize_row8(const float (&v)[kVec][8], float 
 #pragma unroll
   for (int i = 0; i < kVec; ++i) {
     const int vi = lane + 32 * i;
-    if (vi < vectors) {
-      const int c = vi * 8;
-      float g[8], b[8], o[8];
-      gamma.get(i, vi, g);
-      beta.get(i, vi, b);
-#pragma unroll
-      for (int e = 0; e < 8; ++e)
-        o[e] = (v[i][e] - stats.mean) * stats.inv_std * g[e] + b[e];
-      store8_with_codes(out + c, codes != nullptr ? codes + c : nullptr, inv_scale, o,
-                        wide != nullptr ? wide + c : nullptr);
-    }
+    if (vi < vectors)
+      normalize_group8(v[i], stats, i, vi, gamma, beta, out, codes, inv_scale, wide);
   }
 }
 
@@ -259,7 +269,7 @@ __device__ __forceinline__ void normalize_spread_row8(const float (&v)[8], int v
                                                       Q* codes, float inv_scale,
                                                       float* wide = nullptr) {
   __shared__ float4 row[kVec * 32 * 2];  // the row's values, group g at row[2g], row[2g + 1]
-  __shared__ float stats[2];
+  __shared__ RowStats stats;
   const int vi = threadIdx.x;
   if (vi < vectors) {
     row[2 * vi] = make_float4(v[0], v[1], v[2], v[3]);
@@ -287,24 +297,12 @@ __device__ __forceinline__ void normalize_spread_row8(const float (&v)[8], int v
       }
     }
     const RowStats s = warp_row_stats<kVec, 8>(&held[0][0], sum, lane, vectors, width, eps);
-    if (lane == 0) {
-      stats[0] = s.mean;
-      stats[1] = s.inv_std;
-    }
+    if (lane == 0)
+      stats = s;
   }
   __syncthreads();
-  if (vi < vectors) {
-    const float mean = stats[0], inv_std = stats[1];
-    const int c = vi * 8;
-    float g[8], b[8], o[8];
-    gamma.get(0, vi, g);
-    beta.get(0, vi, b);
-#pragma unroll
-    for (int e = 0; e < 8; ++e)
-      o[e] = (v[e] - mean) * inv_std * g[e] + b[e];
-    store8_with_codes(out + c, codes != nullptr ? codes + c : nullptr, inv_scale, o,
-                      wide != nullptr ? wide + c : nullptr);
-  }
+  if (vi < vectors)
+    normalize_group8(v, stats, 0, vi, gamma, beta, out, codes, inv_scale, wide);
 }
 
 }  // namespace dev
