@@ -27,7 +27,6 @@
 #include "launch.h"
 #include "layer-weights.h"
 #include "packing.h"
-#include "qkv-attention-int8.h"
 #include "quant-kernels.h"
 #include "quantized-weights.h"
 #include "stream-pool.h"
@@ -104,10 +103,6 @@ constexpr int kMaxParts = kMaxInputParts;
 // for the attention output; FFN2 gained only once the LayerNorm after it was quicker (session 17).
 // For FP16 both Linears lost or broke even (the small tiles read each weight once per 32 tokens).
 constexpr int kSmallPartsMaxTokens = 128;
-// The fused QKV + INT8 attention kernel (qkv-attention-int8.cu) takes layers whose rows need at
-// most this many of its 16-token blocks a head in all: each block reads its head's weights whole,
-// so it is for a batch of one (128 tokens: 8 blocks a head).
-constexpr int kQkvAttentionMaxSlices = 8;
 static_assert(kPartsMaxTokens <= kMaxPartsRows, "the LayerNorm adds parts up only at so many rows");
 
 template <typename T>
@@ -204,17 +199,6 @@ class TypedEncoder final : public Encoder::Impl {
       programmatic_max_tokens_ = major < 9 || pdl == "0" ? 0
                                  : pdl == "all"          ? std::numeric_limits<int>::max()
                                                          : kProgrammaticMaxTokens;
-      // The fused QKV + INT8 attention needs clusters (sm_90) and the head's weights in shared
-      // memory; SAMP_CUDA_QKV_ATTENTION=0: never (the two kernels instead).
-      int shared_optin = 0;
-      check_cuda(
-          cudaDeviceGetAttribute(&shared_optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, o.device),
-          "cudaDeviceGetAttribute");
-      qkv_attention_ =
-          major >= 9 && env("SAMP_CUDA_QKV_ATTENTION") != "0" &&
-          qkv_attention_int8_shared_bytes(c.hidden_size) <= static_cast<std::size_t>(shared_optin);
-      if (qkv_attention_)
-        check_cuda(allow_qkv_attention_int8_shared_bytes(c.hidden_size), "cudaFuncSetAttribute");
       // SAMP_CUDA_L2_PREFETCH=0: no L2 prefetch; =all: at any token count.
       const std::string prefetch = env("SAMP_CUDA_L2_PREFETCH");
       prefetch_max_tokens_ = prefetch == "0"     ? 0
@@ -872,15 +856,6 @@ class TypedEncoder final : public Encoder::Impl {
     }
   }
 
-  /// Whether an INT8 layer's QKV Linear and attention run as one kernel: where the attention would
-  /// split the keys of few rows of at most 128 tokens (launch_qkv_attention_int8).
-  bool takes_qkv_attention(const AttentionInt8Args& a) const {
-    const int slices = (a.max_queries + 15) / 16;
-    return qkv_attention_ && a.split_keys && !a.generic_kernel &&
-           attention_int8_splits_keys(a.num_rows, a.max_queries, a.heads) &&
-           a.num_rows * slices <= kQkvAttentionMaxSlices;
-  }
-
   /// A layer of a mixed-precision plan (any GEMM float, INT8 or FP8; attention float or INT8).
   /// Each quantized GEMM's input is quantized by the kernel that produces it (LayerNorm,
   /// activation, INT8 attention, QKV epilogue); `x_quantized` says b.x8 already holds this
@@ -913,19 +888,49 @@ class TypedEncoder final : public Encoder::Impl {
     const ExtrasRef ex = extras(l);
     QuantOut<int8_t> qkv8{reinterpret_cast<int8_t*>(b.qkv8), 3 * h, 1.0f, ex.qkv_inv_scales};
     const bool qkv_float_needed = !lq.attention.int8 || recording;
-    const bool qkv_int8 = lq.qkv.precision == GemmPrecision::kInt8;
-    const Dequant qkv_dq = qkv_int8 ? Dequant{lq.qkv.input_scale, w.int8[kQkv].scales.as<float>(),
-                                              w.qkv_b_f.as<float>()}
-                                    : Dequant{};
+    if (lq.qkv.precision == GemmPrecision::kInt8) {
+      const Dequant dq{lq.qkv.input_scale, w.int8[kQkv].scales.as<float>(), w.qkv_b_f.as<float>()};
+      T* qkv = qkv_float_needed ? b.qkv : nullptr;
+      const QuantOut<int8_t> q = lq.attention.int8 ? qkv8 : QuantOut<int8_t>{};
+      run_fastest(
+          fused_mode_, site(GemmKind::kInt8, 3 * h, h), t,
+          fused_supported<int8_t>(3 * h, h, 3 * h, 3 * h), stream_, fused_log_,
+          [&] {
+            check_cuda(fused_gemm<int8_t, int8_t>(reinterpret_cast<const int8_t*>(b.x8),
+                                                  w.int8[kQkv].data.template as<int8_t>(), t, 3 * h,
+                                                  h, dq, Activation::kNone, qkv, 3 * h, q, stream_),
+                       "fused QKV GEMM + dequantize kernel");
+          },
+          [&] {
+            linear(w, kQkv, lq.qkv, 3 * h, h, t, b.x, b.x8, nullptr, b.acc, nullptr);
+            check_cuda(launch_dequant_activation<int32_t, T>(
+                           b.acc, 3 * h, t, 3 * h, dq, Activation::kNone, qkv, 3 * h, q, stream_),
+                       "QKV dequantize kernel");
+          });
+    } else {
+      linear(w, kQkv, lq.qkv, 3 * h, h, t, b.x, b.x8, b.qkv, nullptr, w.qkv_b.get());
+      if (lq.attention.int8) {
+        check_cuda(
+            launch_dequant_activation<T, T>(b.qkv, 3 * h, t, 3 * h, Dequant{}, Activation::kNone,
+                                            static_cast<T*>(nullptr), 0, qkv8, stream_),
+            "QKV quantize kernel");
+      }
+    }
+    mark("QKV (mixed precision)");
+    const Tap parts[3] = {Tap::kQuery, Tap::kKey, Tap::kValue};
+    for (int part = 0; part < 3; ++part) {
+      if (wants(parts[part]))
+        record_packed(rec, name(parts[part]), padded(h), b.qkv + part * h, 3 * h, h, t);
+    }
 
     // Attention; an INT8 attention hands an INT8 attention-output GEMM its context as int8.
     const GemmQuant& ao = lq.attention_output;
     const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
-    const bool ctx_quantized = lq.attention.int8 && ao.precision == GemmPrecision::kInt8;
-    AttentionInt8Args args;
+    bool ctx_quantized = false;
     if (lq.attention.int8) {
       const AttentionQuant& aq = lq.attention;
       const float sp = aq.probs_scale > 0.0f ? aq.probs_scale : 1.0f / 127.0f;
+      AttentionInt8Args args;
       args.qkv8 = reinterpret_cast<const int8_t*>(b.qkv8);
       args.ld_qkv = 3 * h;
       args.rows = b.rows;
@@ -937,66 +942,20 @@ class TypedEncoder final : public Encoder::Impl {
       args.probs_inv_scale = 1.0f / sp;
       args.context_scale = sp * aq.value_scale;
       args.ld_ctx = h;
+      ctx_quantized = ao.precision == GemmPrecision::kInt8;
       args.ctx8_inv_scale = ctx_quantized ? input_inv_scale(ao) : 1.0f;
       args.generic_kernel = int8_attention_generic_;
       args.split_keys = attention_split_;
-    }
-    T* ctx_out = ctx_quantized && !recording ? nullptr : b.ctx;
-    int8_t* ctx8_out = ctx_quantized ? reinterpret_cast<int8_t*>(b.ctx8) : nullptr;
-
-    const auto* x8 = reinterpret_cast<const int8_t*>(b.x8);
-    const int8_t* w8 = qkv_int8 ? w.int8[kQkv].data.template as<int8_t>() : nullptr;
-    if (qkv_int8 && lq.attention.int8 && !qkv_float_needed && takes_qkv_attention(args) &&
-        qkv_attention_int8_supported(args, x8, w8, qkv_dq, qkv8)) {
-      check_cuda(
-          launch_qkv_attention_int8<T>(x8, w8, qkv_dq, qkv8, args, ctx_out, ctx8_out, stream_),
-          "fused QKV + INT8 attention kernel");
-      mark("QKV + attention (mixed precision)");
+      check_cuda(launch_attention_int8<T>(
+                     args, ctx_quantized && !recording ? nullptr : b.ctx,
+                     ctx_quantized ? reinterpret_cast<int8_t*>(b.ctx8) : nullptr, stream_),
+                 "INT8 attention kernel");
     } else {
-      if (qkv_int8) {
-        const Dequant& dq = qkv_dq;
-        T* qkv = qkv_float_needed ? b.qkv : nullptr;
-        const QuantOut<int8_t> q = lq.attention.int8 ? qkv8 : QuantOut<int8_t>{};
-        run_fastest(
-            fused_mode_, site(GemmKind::kInt8, 3 * h, h), t,
-            fused_supported<int8_t>(3 * h, h, 3 * h, 3 * h), stream_, fused_log_,
-            [&] {
-              check_cuda(fused_gemm<int8_t, int8_t>(x8, w8, t, 3 * h, h, dq, Activation::kNone, qkv,
-                                                    3 * h, q, stream_),
-                         "fused QKV GEMM + dequantize kernel");
-            },
-            [&] {
-              linear(w, kQkv, lq.qkv, 3 * h, h, t, b.x, b.x8, nullptr, b.acc, nullptr);
-              check_cuda(launch_dequant_activation<int32_t, T>(
-                             b.acc, 3 * h, t, 3 * h, dq, Activation::kNone, qkv, 3 * h, q, stream_),
-                         "QKV dequantize kernel");
-            });
-      } else {
-        linear(w, kQkv, lq.qkv, 3 * h, h, t, b.x, b.x8, b.qkv, nullptr, w.qkv_b.get());
-        if (lq.attention.int8) {
-          check_cuda(
-              launch_dequant_activation<T, T>(b.qkv, 3 * h, t, 3 * h, Dequant{}, Activation::kNone,
-                                              static_cast<T*>(nullptr), 0, qkv8, stream_),
-              "QKV quantize kernel");
-        }
-      }
-      mark("QKV (mixed precision)");
-      const Tap parts[3] = {Tap::kQuery, Tap::kKey, Tap::kValue};
-      for (int part = 0; part < 3; ++part) {
-        if (wants(parts[part]))
-          record_packed(rec, name(parts[part]), padded(h), b.qkv + part * h, 3 * h, h, t);
-      }
-
-      if (lq.attention.int8) {
-        check_cuda(launch_attention_int8<T>(args, ctx_out, ctx8_out, stream_),
-                   "INT8 attention kernel");
-      } else {
-        check_cuda(attention(b, p.max_queries, batch, scale), "attention kernel");
-        if (wants(Tap::kScores) || wants(Tap::kProbs))
-          observe_attention(rec, l, b, p, scale);
-      }
-      mark("attention (mixed precision)");
+      check_cuda(attention(b, p.max_queries, batch, scale), "attention kernel");
+      if (wants(Tap::kScores) || wants(Tap::kProbs))
+        observe_attention(rec, l, b, p, scale);
     }
+    mark("attention (mixed precision)");
     if (wants(Tap::kContext))
       record_packed(rec, name(Tap::kContext), padded(h), b.ctx, h, h, t);
     if (ao.quantized() && !ctx_quantized)
@@ -1404,7 +1363,6 @@ class TypedEncoder final : public Encoder::Impl {
 
   AttentionKernel attention_ = AttentionKernel::kGeneric;
   bool attention_split_ = true;  // SAMP_CUDA_ATTENTION_SPLIT
-  bool qkv_attention_ = false;   // the fused QKV + INT8 attention kernel (SAMP_CUDA_QKV_ATTENTION)
   bool attention_whole_ = true;  // SAMP_CUDA_ATTENTION_WHOLE
   bool int8_attention_generic_ = false;
   bool fused_residual_ = false;

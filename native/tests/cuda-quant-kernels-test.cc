@@ -29,7 +29,6 @@
 #include "graph-capture.h"
 #include "kernels.h"
 #include "l2-prefetch.h"
-#include "qkv-attention-int8.h"
 #include "quant-kernels.h"
 #include "stream-pool.h"
 
@@ -730,109 +729,6 @@ void int8_attention(std::mt19937& rng) {
   const int small_rows = static_cast<int>(small.rows.size());
   check_attention(small, small_ref, run_attention<float>(small, small_rows, false, true, true),
                   small_rows, 1e-6f, "int8 attention, head_dim 32");
-}
-
-/// The fused QKV + INT8 attention kernel against the two launches it replaces (the small-tile QKV
-/// Linear with its codes epilogue, then the split-keys attention): the query / key / value codes,
-/// the int8 context and the float context bit for bit. Rows: one of 128 tokens at BERT-base width,
-/// one whose last computed queries are padding (70 queries, 45 keys: a partial last block), and two
-/// rows at once at hidden 256.
-void qkv_attention(std::mt19937& rng, int heads, const std::vector<std::pair<int, int>>& rows) {
-  using samp::cuda::Dequant;
-  using samp::cuda::QuantOut;
-  const int d = 64, h = heads * d, n = 3 * h;
-  AttentionCase c = attention_case(rng, heads, d, rows);
-  const auto x = random_codes(static_cast<std::size_t>(c.tokens) * h, rng);
-  const auto w = random_codes(static_cast<std::size_t>(n) * h, rng);
-  std::normal_distribution<float> nd(0.0f, 1.0f);
-  std::vector<float> ws(n), bias(n), inv(n);
-  for (int col = 0; col < n; ++col) {
-    ws[col] = 0.0004f + 0.00002f * static_cast<float>(col % 89);
-    bias[col] = nd(rng);
-    inv[col] = 12.0f + static_cast<float>(col / h);  // one scale a part, as the encoder's
-  }
-  const DeviceBuffer dx = to_device(x), dw = to_device(w), dws = to_device(ws),
-                     dbias = to_device(bias), dinv = to_device(inv), drows = to_device(c.rows);
-  const std::size_t codes = static_cast<std::size_t>(c.tokens) * n;
-  const std::size_t outputs = static_cast<std::size_t>(c.tokens) * h;
-  DeviceBuffer qkv_ref(codes), qkv(codes), ctx_ref(outputs * sizeof(float)),
-      ctx(outputs * sizeof(float)), ctx8_ref(outputs), ctx8(outputs);
-  for (const DeviceBuffer* b : {&qkv_ref, &qkv, &ctx_ref, &ctx, &ctx8_ref, &ctx8})
-    cudaMemset(b->get(), 0, b->bytes());
-  const Dequant dq{0.03f, dws.as<float>(), dbias.as<float>()};
-  samp::cuda::AttentionInt8Args a = c.args;
-  a.rows = drows.as<samp::cuda::RowSpan>();
-  a.num_rows = static_cast<int>(c.rows.size());
-  SAMP_CHECK(samp::cuda::attention_int8_splits_keys(a.num_rows, a.max_queries, a.heads));
-  SAMP_CHECK(samp::cuda::allow_attention_int8_shared_bytes(
-                 samp::cuda::attention_int8_shared_bytes(a.max_queries, d)) == cudaSuccess);
-  SAMP_CHECK(samp::cuda::allow_qkv_attention_int8_shared_bytes(h) == cudaSuccess);
-
-  const QuantOut<int8_t> q_ref{qkv_ref.as<int8_t>(), n, 1.0f, dinv.as<float>()};
-  const cudaError_t linear = samp::cuda::launch_gemm_fused_small<int8_t, __half, int8_t>(
-      dx.as<int8_t>(), dw.as<int8_t>(), c.tokens, n, h, dq, samp::cuda::Activation::kNone, nullptr,
-      n, q_ref, nullptr);
-  SAMP_CHECK(linear == cudaSuccess);
-  a.qkv8 = qkv_ref.as<int8_t>();
-  SAMP_CHECK(samp::cuda::launch_attention_int8<float>(a, ctx_ref.as<float>(), ctx8_ref.as<int8_t>(),
-                                                      nullptr) == cudaSuccess);
-
-  const QuantOut<int8_t> q{qkv.as<int8_t>(), n, 1.0f, dinv.as<float>()};
-  a.qkv8 = qkv.as<int8_t>();
-  SAMP_CHECK(samp::cuda::qkv_attention_int8_supported(a, dx.as<int8_t>(), dw.as<int8_t>(), dq, q));
-  const cudaError_t err = samp::cuda::launch_qkv_attention_int8<float>(
-      dx.as<int8_t>(), dw.as<int8_t>(), dq, q, a, ctx.as<float>(), ctx8.as<int8_t>(), nullptr);
-  SAMP_CHECK_MSG(err == cudaSuccess, cudaGetErrorName(err));
-  SAMP_CHECK(cudaDeviceSynchronize() == cudaSuccess);
-
-  const auto differ = [](const DeviceBuffer& one, const DeviceBuffer& other) {
-    const auto u = to_host<std::uint8_t>(one, one.bytes()),
-               v = to_host<std::uint8_t>(other, other.bytes());
-    std::size_t n_differ = 0;
-    for (std::size_t i = 0; i < u.size(); ++i)
-      n_differ += u[i] != v[i];
-    return n_differ;
-  };
-  const std::size_t codes_off = differ(qkv, qkv_ref), ctx_off = differ(ctx, ctx_ref),
-                    ctx8_off = differ(ctx8, ctx8_ref);
-  std::size_t nonzero = 0;
-  for (const int8_t v : to_host<int8_t>(ctx8, outputs))
-    nonzero += v != 0;
-  std::printf(
-      "fused QKV + attention, hidden %d, %zu rows: %zu / %zu / %zu bytes differ (codes, "
-      "context, int8 context); %zu of %zu int8 outputs nonzero\n",
-      h, c.rows.size(), codes_off, ctx_off, ctx8_off, nonzero, outputs);
-  SAMP_CHECK_MSG(codes_off == 0 && ctx_off == 0 && ctx8_off == 0,
-                 "fused QKV + attention differs from the two launches");
-  SAMP_CHECK_MSG(nonzero * 2 > outputs, "the context is mostly zero: the case tests nothing");
-}
-
-/// What the fused QKV + attention refuses, host-side.
-void qkv_attention_refusals() {
-  alignas(16) static int8_t buffer[64];
-  samp::cuda::AttentionInt8Args a;
-  a.qkv8 = buffer;
-  a.ld_qkv = 3 * 768;
-  a.heads = 12;
-  a.head_dim = 64;
-  a.ld_ctx = 768;
-  a.num_rows = 1;
-  a.max_queries = 128;
-  const samp::cuda::QuantOut<int8_t> q{buffer, 3 * 768, 1.0f, nullptr};
-  const samp::cuda::Dequant dq{};
-  SAMP_CHECK(samp::cuda::qkv_attention_int8_supported(a, buffer, buffer, dq, q));
-  a.max_queries = 129;  // rows past the cluster's 8 blocks of 16
-  SAMP_CHECK(!samp::cuda::qkv_attention_int8_supported(a, buffer, buffer, dq, q));
-  a.max_queries = 128;
-  SAMP_CHECK(!samp::cuda::qkv_attention_int8_supported(a, buffer + 4, buffer, dq, q));
-  SAMP_CHECK(!samp::cuda::qkv_attention_int8_supported(
-      a, buffer, buffer, dq, samp::cuda::QuantOut<int8_t>{buffer + 16, 3 * 768, 1.0f, nullptr}));
-  a.heads = 3;  // hidden 192: not whole 128-byte tiles
-  a.ld_qkv = 3 * 192;
-  SAMP_CHECK(!samp::cuda::qkv_attention_int8_supported(
-      a, buffer, buffer, dq, samp::cuda::QuantOut<int8_t>{buffer, 3 * 192, 1.0f, nullptr}));
-  SAMP_CHECK(samp::cuda::launch_qkv_attention_int8<float>(buffer, buffer, dq, q, a, nullptr, buffer,
-                                                          nullptr) == cudaErrorInvalidValue);
 }
 
 // width 96 takes the 16-byte kernels, width 36 the scalar ones.
@@ -1559,7 +1455,6 @@ int main() {
     int8_attention_dispatch();
     fused_gemm_refusals();
     small_k_parts_refusals();
-    qkv_attention_refusals();
     SAMP_CHECK(!samp::cuda::gemm_fused_wgmma_available());
     SAMP_CHECK(!samp::cuda::gemm_fused_tma_available());
     return samp::test::result("cuda-quant-kernels-test");
@@ -1622,10 +1517,6 @@ int main() {
       int8_gemm_layer_norm<__half>(rng, 1024, 70, 768);  // a cluster of 8
       fp16_gemm_layer_norm(rng, 256, 131, 768);
       fp16_gemm_layer_norm(rng, 768, 40, 3072);
-      qkv_attention_refusals();
-      qkv_attention(rng, 12, {{128, 128}});
-      qkv_attention(rng, 12, {{70, 45}});
-      qkv_attention(rng, 4, {{100, 100}, {37, 37}});
     }
   } catch (const samp::Error& e) {
     SAMP_CHECK_MSG(false, "threw " << e.code() << ": " << e.what());
