@@ -3,7 +3,7 @@
 # builds samp_cuda.node with plain CMake against the carried Node-API headers, runs ctest, every
 # encoder-cuda test file (bundled), compute-sanitizer memcheck and racecheck over the golden and
 # session tests, the native profile tool (samp_cuda_profile: variants, per-op GPU time, GEMM tunings),
-# then the bench (PyTorch peer, samp). Logs and results land in $OUT.
+# then the bench (PyTorch peer, samp, the vendor libraries' bare products). Logs and results land in $OUT.
 #   bash packages/encoder-cuda/device/gpu-run.sh [tests|bench|all|profile|sanitize] [--compile]
 # Environment: TEST_FILTER (a test file name part), SANITIZE_TESTS (test names for the sanitizers),
 # SKIP_PROFILE=1, SKIP_FLOAT_BENCH=1 (only the mixed-precision bench).
@@ -59,6 +59,8 @@ if [ "$MODE" = bench ] || [ "$MODE" = all ] || [ "$MODE" = profile ]; then
   fi
   node .cuda-carry/bench-mixed.mjs --model /tmp/bert-base --json "$OUT/bench-mixed.json" 2> "$OUT/bench-mixed.err" | tee "$OUT/bench-mixed.md"
   tail -3 "$OUT/bench-mixed.err"
+  # What the vendor libraries' bare products and flash attention alone take, in the same run.
+  timeout 120 python3 bench/cuda-encoder/gemm_bound.py --json "$OUT/gemm-bound.json" 2>&1 | tee "$OUT/gemm-bound.md"
 fi
 # The sanitizers last (the slowest part): the bench rows above are in $OUT whatever happens here.
 if [ "$MODE" = tests ] || [ "$MODE" = all ] || [ "$MODE" = sanitize ]; then
