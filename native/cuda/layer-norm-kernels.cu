@@ -317,10 +317,8 @@ cudaError_t launch_embedding(const EmbeddingTables& tables, const int32_t* ids,
     dispatch_vectors_per_lane<4>((w / 8 + 31) / 32, [&](auto vectors) {
       constexpr int kVec = decltype(vectors)::value;
       if (tokens <= kSpreadLayerNormMaxRows) {
-        prefer_shared_carveout(reinterpret_cast<const void*>(embedding_spread_kernel<T, kVec>),
-                               stream);  // as in launch_bias_residual_layer_norm
-        err = launch_kernel({static_cast<unsigned>(tokens), 32 * kVec, 0, stream},
-                            embedding_spread_kernel<T, kVec>, tables, ids, positions, types, out);
+        err = launch_row_spread(tokens, 32 * kVec, stream, embedding_spread_kernel<T, kVec>, tables,
+                                ids, positions, types, out);
         return;
       }
       err =
@@ -349,13 +347,8 @@ cudaError_t launch_bias_residual_layer_norm(const T* in, const float* bias, cons
       dispatch_vectors_per_lane<4>((width / 8 + 31) / 32, [&](auto vectors) {
         constexpr int kVec = decltype(vectors)::value;
         if (rows <= kSpreadLayerNormMaxRows) {
-          // H100 batch 1, as the next kernel's blocks wait for SMs otherwise (launch.h): int8-full
-          // 0.333 ms before the spread form, 0.373 with it, 0.317 with it and this preference.
-          prefer_shared_carveout(
-              reinterpret_cast<const void*>(bias_residual_ln_spread_kernel<kVec>), stream);
-          err = launch_kernel({static_cast<unsigned>(rows), 32 * kVec, 0, stream},
-                              bias_residual_ln_spread_kernel<kVec>, in, bias, residual, gamma, beta,
-                              width, eps, out, wide);
+          err = launch_row_spread(rows, 32 * kVec, stream, bias_residual_ln_spread_kernel<kVec>, in,
+                                  bias, residual, gamma, beta, width, eps, out, wide);
           return;
         }
         dispatch_held_params(rows, [&](auto held) {

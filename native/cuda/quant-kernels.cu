@@ -249,12 +249,9 @@ cudaError_t launch_layer_norm_quantize(const In* in, const Dequant& dq, const T*
     dispatch_vectors_per_lane<4>((width / 8 + 31) / 32, [&](auto vectors) {
       constexpr int kVec = decltype(vectors)::value;
       if (rows <= kSpreadLayerNormMaxRows) {
-        prefer_shared_carveout(
-            reinterpret_cast<const void*>(layer_norm_quantize_spread_kernel<In, T, Q, kVec>),
-            stream);  // as in launch_bias_residual_layer_norm
-        err = launch_kernel({static_cast<unsigned>(rows), 32 * kVec, 0, stream},
-                            layer_norm_quantize_spread_kernel<In, T, Q, kVec>, in, dq, residual,
-                            gamma, beta, width, eps, out, q, parts, wide);
+        err = launch_row_spread(rows, 32 * kVec, stream,
+                                layer_norm_quantize_spread_kernel<In, T, Q, kVec>, in, dq, residual,
+                                gamma, beta, width, eps, out, q, parts, wide);
         return;
       }
       dispatch_held_params(rows, [&](auto held) {
